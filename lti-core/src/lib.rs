@@ -1,0 +1,1 @@
+//! `lti_core` — see the crate README. (Being built; the modules land issue by issue.)

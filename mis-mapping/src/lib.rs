@@ -1,0 +1,1 @@
+//! `mis_mapping` — see the crate README. (Being built; the modules land issue by issue.)

@@ -1,0 +1,2 @@
+//! The one integration-test binary: each area adds a module here.
+//! Tests use the crates only through their public APIs.
