@@ -1,10 +1,10 @@
-//! `interop oneroster …`: validate, diff, apply, convert, generate.
+//! `interop oneroster validate`.
 
 use std::process::ExitCode;
 
-/// OneRoster subcommands.
+/// Validation subcommands.
 #[derive(Debug, clap::Subcommand)]
-pub(crate) enum OneRosterCommand {
+pub(crate) enum ValidateCommand {
     /// Validate a package (directory or zip).
     Validate {
         /// The package: a directory or a .zip file.
@@ -12,7 +12,7 @@ pub(crate) enum OneRosterCommand {
     },
 }
 
-pub(crate) fn run(_cmd: OneRosterCommand) -> ExitCode {
-    eprintln!("interop oneroster: not built yet");
+pub(crate) fn run(_cmd: ValidateCommand) -> ExitCode {
+    eprintln!("interop oneroster validate: not built yet");
     ExitCode::from(2)
 }
