@@ -268,6 +268,18 @@ class Platform:
             result = self.run_launch(params)
             return result, 200
 
+        @app.post("/control/prepare")
+        def control_prepare():
+            # Register a launch and return its third-party login URL without driving it, for an
+            # external browser (browse.py) to start from; read the outcome at /control/launches/<id>.
+            try:
+                rec = self.new_launch(request.get_json(force=True))
+                login_url, params = self.login_request(rec)
+            except HarnessError as exc:
+                return {"ok": False, "step": exc.step, "error": str(exc)}, 400
+            sep = "&" if urlsplit(login_url).query else "?"
+            return {"ok": True, "launch_id": rec["id"], "login_url": login_url + sep + urlencode(params), "params": params}
+
         @app.get("/control/launches/<launch_id>")
         def control_get(launch_id):
             rec = self.launches.get(launch_id)

@@ -234,10 +234,15 @@ def build_app(state: ToolState) -> Flask:
 
     @app.post("/_harness/deep-link-items")
     def harness_items():
-        body = request.get_json(force=True)
-        if body is not None and not isinstance(body, list):
-            return {"ok": False, "error": "body must be a JSON array of content items or null"}, 400
+        body = request.get_json(force=True, silent=True)
+        if not isinstance(body, list):
+            return {"ok": False, "error": "body must be a JSON array of content items"}, 400
         state.deep_link_items = body
+        return {"ok": True}
+
+    @app.delete("/_harness/deep-link-items")
+    def harness_items_reset():
+        state.deep_link_items = None
         return {"ok": True}
 
     return app
