@@ -328,6 +328,7 @@ class Platform:
             "accept_multiple": bool(p.get("accept_multiple", True)),
             "dl_data": p.get("dl_data", "peer-dl-data-" + secrets.token_hex(8)),
             "tamper": tamper,
+            "login_params": dict(p.get("login_params") or {}),
             "lti_message_hint": hint,
             "hint_used": False,
             "auth_request": None,
@@ -366,6 +367,11 @@ class Platform:
         full = login.initiate_login(rec["user_id"])
         original = set(k for k, _ in parse_qsl(urlsplit(rec["tool_login_url"]).query))
         params = {k: v for k, v in parse_qsl(urlsplit(full).query) if k not in original}
+        for k, v in rec["login_params"].items():  # caller's overrides; null removes a parameter
+            if v is None:
+                params.pop(k, None)
+            else:
+                params[k] = str(v)
         return rec["tool_login_url"], params
 
     # ------------------------------------------------ OIDC authorization endpoint
@@ -685,6 +691,11 @@ def _launch_params(args: argparse.Namespace) -> dict:
         "dl_data": args.dl_data,
         "tamper": args.tamper or None,
     }
+    if args.login_param or args.drop_login_param:
+        login_params = dict(params.get("login_params") or {})
+        login_params.update(dict(kv.split("=", 1) for kv in args.login_param or []))
+        login_params.update({k: None for k in args.drop_login_param or []})
+        cli["login_params"] = login_params
     if args.tool_jwks:
         with open(args.tool_jwks) as fh:
             cli["tool_jwks"] = json.load(fh)
@@ -727,6 +738,8 @@ def main(argv: t.Optional[list] = None) -> int:
     lp.add_argument("--accept-multiple", choices=("true", "false"))
     lp.add_argument("--dl-data", help="deep-linking data to send (empty string: send none)")
     lp.add_argument("--tamper", action="append", choices=TAMPERS, help="break the launch on purpose (repeatable)")
+    lp.add_argument("--login-param", action="append", metavar="KEY=VALUE", help="add/override a login initiation parameter")
+    lp.add_argument("--drop-login-param", action="append", metavar="KEY", help="leave a login initiation parameter out")
     lp.add_argument("--launch-json", help="JSON file with launch parameters (CLI flags override it)")
     jp = sub.add_parser("jwks", help="print the public JWKS of a key")
     jp.add_argument("--key", required=True)

@@ -135,6 +135,16 @@ def launch_suite(tool_name: str, platform: str, tool: str, client_id: str, deplo
     r = control(platform, {**base, "login_method": "POST"})
     check(f"{tool_name}: launch with a POSTed third-party login", r.get("ok") is True, brief(r))
 
+    code, r = cli_launch(["--platform", platform, "--tool-login-url", tool + "/login", "--tool-jwks-url", tool + "/jwks",
+                          "--client-id", client_id, "--deployment-id", deployment, "--target-link-uri", tool + "/launch",
+                          "--drop-login-param", "lti_deployment_id", "--login-param", "deployment_id=" + deployment])
+    check(f"{tool_name}: Canvas-style login (deployment_id instead of lti_deployment_id)",
+          r.get("ok") and "lti_deployment_id" not in r["login_request"]["params"] and r["login_request"]["params"].get("deployment_id") == deployment, brief(r))
+
+    r = control(platform, {**base, "extra_claims": {"aud": [client_id, "another-audience"], "azp": client_id}})
+    check(f"{tool_name}: launch with aud as an array plus azp",
+          r.get("ok") and (r.get("id_token_claims") or {}).get("aud") == [client_id, "another-audience"], brief(r))
+
     r = control(platform, {**base, "message_type": "LtiDeepLinkingRequest"})
     items = r.get("deep_link_items") or []
     check(f"{tool_name}: deep-linking round trip verified by the platform", r.get("ok") and len(items) == 1 and items[0].get("type") == "ltiResourceLink", brief(r))
