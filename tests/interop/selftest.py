@@ -31,6 +31,7 @@ from interop_common import load_or_generate_key, private_pem, public_jwk  # noqa
 PY = sys.executable
 RESULTS = {"passed": 0, "failed": 0}
 CHILDREN: list[subprocess.Popen] = []
+LOGS: list[str] = []
 
 
 def check(name: str, cond: bool, detail: t.Any = "") -> bool:
@@ -52,6 +53,7 @@ def info(msg: str) -> None:
 def spawn(cmd: list[str], name: str, env: dict | None = None, timeout: float = 60.0) -> tuple[subprocess.Popen, str]:
     """Start a harness and wait for its `listening on URL` line."""
     log = open(os.path.join(tempfile.gettempdir(), f"interop-selftest-{name}-{os.getpid()}.log"), "w")
+    LOGS.append(log.name)
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, text=True, env=env)
     CHILDREN.append(proc)
     lines: queue.Queue = queue.Queue()
@@ -323,6 +325,11 @@ def main() -> int:
         check("selftest ran to the end", False, f"{type(exc).__name__}: {exc}")
     finally:
         stop_all()
+    if RESULTS["failed"]:
+        print("harness logs (stderr): " + " ".join(LOGS))
+    else:
+        for name in LOGS:
+            os.unlink(name)
     print(f"{RESULTS['passed']} passed, {RESULTS['failed']} failed")
     return 1 if RESULTS["failed"] else 0
 
