@@ -13,6 +13,7 @@ import hashlib
 import http.cookiejar
 import ipaddress
 import json
+import os
 import re
 import sys
 import typing as t
@@ -268,6 +269,14 @@ def jwt_parts(token: str) -> tuple[dict, dict]:
 
     head, body, _sig = token.split(".")
     return dec(head), dec(body)
+
+
+def quiet_request_log() -> None:
+    """Per-request access lines only with INTEROP_VERBOSE=1 (errors are always logged to stderr)."""
+    import logging
+
+    if not os.environ.get("INTEROP_VERBOSE"):
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
 
 def print_ready(url: str) -> None:

@@ -50,6 +50,7 @@ from interop_common import (  # noqa: E402
     jwt_parts,
     load_or_generate_key,
     print_ready,
+    quiet_request_log,
     private_pem,
     public_jwk,
     public_pem,
@@ -745,6 +746,7 @@ def main(argv: t.Optional[list] = None) -> int:
     jp.add_argument("--key", required=True)
     jp.add_argument("--kid")
     args = ap.parse_args(argv)
+    quiet_request_log()
 
     if args.cmd == "jwks":
         print(json.dumps({"keys": [public_jwk(load_or_generate_key(args.key), args.kid)]}))

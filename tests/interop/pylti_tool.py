@@ -33,7 +33,7 @@ from pylti1p3.lineitem import LineItem
 from pylti1p3.tool_config import ToolConfDict
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from interop_common import LOOPBACK, load_or_generate_key, print_ready, private_pem, public_pem  # noqa: E402
+from interop_common import LOOPBACK, load_or_generate_key, print_ready, private_pem, public_pem, quiet_request_log  # noqa: E402
 
 SIMPLE_RESOURCE_KEYS = {"type", "url", "title", "custom", "lineItem", "icon"}
 
@@ -253,6 +253,7 @@ def main(argv: t.Optional[list] = None) -> int:
     ap.add_argument("--config", help="tool.json (registrations, key, deep_link_items); optional")
     ap.add_argument("--port", type=int, default=0, help="loopback port (0 = pick one)")
     args = ap.parse_args(argv)
+    quiet_request_log()
     config: dict = {}
     config_dir = os.getcwd()
     if args.config:
