@@ -60,8 +60,11 @@ LTI = "https://purl.imsglobal.org/spec/lti/claim/"
 DL = "https://purl.imsglobal.org/spec/lti-dl/claim/"
 RESOURCE_LINK = "LtiResourceLinkRequest"
 DEEP_LINKING = "LtiDeepLinkingRequest"
-MESSAGE_TYPES = (RESOURCE_LINK, DEEP_LINKING)
+SUBMISSION_REVIEW = "LtiSubmissionReviewRequest"
+MESSAGE_TYPES = (RESOURCE_LINK, DEEP_LINKING, SUBMISSION_REVIEW)
+AGS = "https://purl.imsglobal.org/spec/lti-ags/claim/"
 INSTRUCTOR = "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"
+LEARNER = "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"
 COURSE_OFFERING = "http://purl.imsglobal.org/vocab/lis/v2/course#CourseOffering"
 DEFAULT_ACCEPT_TYPES = ["ltiResourceLink", "link", "html", "image", "file"]
 LEEWAY = 60
@@ -324,6 +327,7 @@ class Platform:
             "context": p.get("context", {"id": "peer-context-1", "label": "PEER101", "title": "Peer interop course", "type": [COURSE_OFFERING]}),
             "resource_link": p.get("resource_link") or {"id": "peer-resource-link-1", "title": "Peer resource link"},
             "custom": p.get("custom") or {},
+            "for_user": p.get("for_user") or {"user_id": "peer-learner-1", "roles": [LEARNER]},
             "extra_claims": p.get("extra_claims") or {},
             "accept_types": list(p.get("accept_types") or DEFAULT_ACCEPT_TYPES),
             "accept_multiple": bool(p.get("accept_multiple", True)),
@@ -429,9 +433,15 @@ class Platform:
         if rec["context"]:
             ctx = rec["context"]
             launch.set_launch_context_claim(ctx["id"], ctx.get("type"), ctx.get("title"), ctx.get("label"))
-        if rec["message_type"] == RESOURCE_LINK:
+        if rec["message_type"] in (RESOURCE_LINK, SUBMISSION_REVIEW):
             rl = rec["resource_link"]
             launch.set_resource_link_claim(rl["id"], rl.get("description"), rl.get("title"))
+        if rec["message_type"] == SUBMISSION_REVIEW:
+            # lti1p3platform builds resource-link messages; the submission review adds the AGS
+            # endpoint with the reviewed lineitem and the for_user claim on top.
+            launch.set_ags(self.base_url + "/lineitems", self.base_url + "/lineitems/1")
+            extra[LTI + "message_type"] = SUBMISSION_REVIEW
+            extra[LTI + "for_user"] = rec["for_user"]
         launch.set_launch_presentation_claim("iframe", self.base_url + "/return")
         if rec["custom"]:
             launch.set_custom_parameters_claim(rec["custom"])
@@ -638,7 +648,7 @@ class Platform:
             out["launch_response_json"] = None
         if not 200 <= resp.status_code < 300:
             raise HarnessError("launch", f"the tool answered the launch with HTTP {resp.status_code}")
-        if rec["message_type"] == RESOURCE_LINK:
+        if rec["message_type"] != DEEP_LINKING:
             out["step"], out["ok"] = "done", True
             return
 

@@ -140,6 +140,9 @@ class ToolState:
 def build_app(state: ToolState) -> Flask:
     app = Flask("pylti_tool")
     app.secret_key = secrets.token_hex(32)
+    # A distinct name: cookies are shared across ports on 127.0.0.1, so a platform's "session"
+    # cookie would otherwise overwrite this one (pylti1p3 keeps the nonce in it).
+    app.config["SESSION_COOKIE_NAME"] = "pylti_tool_session"
 
     def record(entry: dict) -> None:
         with state.lock:

@@ -106,7 +106,8 @@ def brief(r: dict) -> str:
 
 
 def launch_suite(tool_name: str, platform: str, tool: str, client_id: str, deployment: str,
-                 refused: list[str], observed: list[str], tool_trims_items: bool = False) -> None:
+                 refused: list[str], observed: list[str], tool_trims_items: bool = False,
+                 submission_review: bool = True) -> None:
     """Launch checks shared by every tool peer. `tool_trims_items`: the tool library itself drops
     content items that break accept_types/accept_multiple (ltijs does; pylti1p3 sends them)."""
     base = {
@@ -133,6 +134,16 @@ def launch_suite(tool_name: str, platform: str, tool: str, client_id: str, deplo
           all(((r.get("auth_request") or {}).get("params") or {}).get(k) == v for k, v in
               {"scope": "openid", "response_type": "id_token", "response_mode": "form_post", "prompt": "none", "redirect_uri": tool + "/launch"}.items()),
           r.get("auth_request"))
+
+    r = control(platform, {**base, "message_type": "LtiSubmissionReviewRequest"})
+    claims = r.get("id_token_claims") or {}
+    sr_ok = r.get("ok") is True and (r.get("launch_response_json") or {}).get("message_type") == "LtiSubmissionReviewRequest"
+    if submission_review:
+        check(f"{tool_name}: submission-review launch accepted (for_user, AGS lineitem)",
+              sr_ok and claims.get(pl.LTI + "for_user", {}).get("user_id") == "peer-learner-1"
+              and "lineitem" in claims.get(pl.AGS + "endpoint", {}), brief(r))
+    else:
+        info(f"{tool_name}: submission-review launch -> {'accepted' if sr_ok else 'not accepted: ' + brief(r)}")
 
     r = control(platform, {**base, "login_method": "POST"})
     check(f"{tool_name}: launch with a POSTed third-party login", r.get("ok") is True, brief(r))
@@ -316,7 +327,8 @@ def main() -> int:
             requests.post(ltijs + "/_harness/registrations", json={**reg, "client_id": "ltijs-client", "deployment_ids": ["ltijs-dep"]}, timeout=10).raise_for_status()
             launch_suite("ltijs", platform, ltijs, "ltijs-client", "ltijs-dep",
                          refused=["state", "signature", "exp", "aud", "iss", "kid", "no-kid", "version", "alg-none"],
-                         observed=["nonce", "iat-future", "deployment", "target-link-uri"], tool_trims_items=True)
+                         observed=["nonce", "iat-future", "deployment", "target-link-uri"], tool_trims_items=True,
+                         submission_review=False)  # ltijs 5.9.9 knows only resource-link and deep-linking messages
         elif os.environ.get("INTEROP_REQUIRE_LTIJS") == "1":
             check("ltijs: node modules installed", False, f"no ltijs/sqlite3 under {modules}; run npm install in tests/interop")
         else:
