@@ -315,6 +315,21 @@ def main() -> int:
                                   "--deployment-id", "d", "--target-link-uri", pylti + "/launch", "--message-type", "LtiDeepLinkingRequest"])
             check("one-shot launch (own port, --issuer, --key, --kid) deep-links with pylti1p3",
                   code == 0 and r.get("ok") and (r.get("id_token_header") or {}).get("kid") == "fixed-kid" and r["platform"]["issuer"] == issuer, brief(r))
+            # --launch-json plus --tool-jwks (inline tool keys instead of a JWKS URL)
+            jwks_path = os.path.join(tmp, "tool-jwks.json")
+            with open(jwks_path, "w") as fh:
+                json.dump(requests.get(pylti + "/jwks", timeout=10).json(), fh)
+            launch_path = os.path.join(tmp, "launch.json")
+            with open(launch_path, "w") as fh:
+                json.dump({"tool_login_url": pylti + "/login", "client_id": "pylti-client", "deployment_id": "pylti-dep",
+                           "target_link_uri": pylti + "/launch", "message_type": "LtiDeepLinkingRequest",
+                           "user": {"name": "Ada Lovelace", "email": "ada@example.org"}, "custom": {"unit": "7"},
+                           "context": None}, fh)
+            code, r = cli_launch(["--platform", platform, "--launch-json", launch_path, "--tool-jwks", jwks_path])
+            claims = r.get("id_token_claims") or {}
+            check("launch CLI: --launch-json + --tool-jwks file (personal claims, custom, no context)",
+                  code == 0 and r.get("ok") and claims.get("email") == "ada@example.org" and claims.get(pl.LTI + "custom") == {"unit": "7"}
+                  and pl.LTI + "context" not in claims, brief(r))
             code, r = cli_launch(["--port", str(free_port()), "--tool-login-url", pylti + "/login", "--client-id", "x",
                                   "--deployment-id", "d", "--target-link-uri", pylti + "/launch", "--message-type", "LtiDeepLinkingRequest"])
             check("launch CLI: setup error -> ok false, step setup, exit 1", code == 1 and r.get("step") == "setup" and not r.get("ok"), r)
