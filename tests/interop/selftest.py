@@ -19,6 +19,7 @@ import tempfile
 import threading
 import time
 import typing as t
+from urllib.parse import urlencode
 
 import jwt
 import requests
@@ -220,6 +221,27 @@ def browse_suite(platform: str, tool: str, client_id: str, deployment: str) -> N
           res.returncode == 0 and out["ok"] and forms == [tool + "/launch", platform + "/deep-link/return"] and (out.get("json") or {}).get("verified") is True,
           {"forms": forms, "status": out.get("status"), "error": out.get("error"), "body": out.get("body", "")[:300]})
     check("browse.py: platform record shows the verified deep-linking response", (record.get("deep_link") or {}).get("verified") is True, record.get("deep_link"))
+
+    # An auth request with a bad response_type: the platform answers with an OIDC error form
+    # posted to the (registered) redirect_uri, carrying state; the tool reports it.
+    prep = requests.post(platform + "/control/prepare", json={
+        "tool_login_url": tool + "/login", "client_id": client_id, "deployment_id": deployment,
+        "target_link_uri": tool + "/launch"}, timeout=10).json()
+    auth = platform + "/auth?" + urlencode({
+        "scope": "openid", "response_type": "code", "response_mode": "form_post", "prompt": "none",
+        "client_id": client_id, "redirect_uri": tool + "/launch", "login_hint": "peer-user-1",
+        "lti_message_hint": prep["params"]["lti_message_hint"], "nonce": "n-1", "state": "s-1"})
+    res = subprocess.run([PY, os.path.join(HERE, "browse.py"), "--url", auth], capture_output=True, text=True, timeout=60)
+    out = json.loads(res.stdout)
+    posted = (out.get("submitted_forms") or [{}])[0].get("fields", {})
+    check("platform: bad response_type -> OIDC error form to the redirect_uri with state",
+          posted.get("error") == "unsupported_response_type" and posted.get("state") == "s-1" and "id_token" not in posted
+          and out.get("status") == 400, {"posted": posted, "status": out.get("status")})
+    auth_bad_uri = auth.replace("launch", "elsewhere")
+    res = subprocess.run([PY, os.path.join(HERE, "browse.py"), "--url", auth_bad_uri], capture_output=True, text=True, timeout=60)
+    out = json.loads(res.stdout)
+    check("platform: unregistered redirect_uri -> error page, nothing posted",
+          out.get("status") == 400 and not out.get("submitted_forms"), {"status": out.get("status"), "forms": out.get("submitted_forms")})
 
 
 # ---------------------------------------------------------------- deep-linking verifier, in process
