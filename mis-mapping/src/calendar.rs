@@ -303,14 +303,13 @@ pub fn check_year_calendar(cal: &YearCalendar) -> Vec<CalendarProblem> {
                     end: e,
                 });
             }
-            if let Some((p, ps, pe)) = parent {
-                if s < ps || e > pe {
+            if let Some((p, ps, pe)) = parent
+                && (s < ps || e > pe) {
                     out.push(CalendarProblem::OutsideParent {
                         what,
                         parent: p.to_owned(),
                     });
                 }
-            }
         };
     check(year_name.clone(), cal.start, cal.end, None);
     for t in &cal.terms {

@@ -116,11 +116,14 @@ pub enum UserField {
     Fsm,
     /// Sensitive: looked-after status (`metadata.uk.careStatus`).
     CareStatus,
+    /// Sensitive: census enrolment status (`metadata.uk.enrolStatus`; a
+    /// subsidiary registration can reveal alternative provision).
+    EnrolStatus,
 }
 
 impl UserField {
     /// Every field, in a stable order.
-    pub const ALL: [Self; 19] = [
+    pub const ALL: [Self; 20] = [
         Self::GivenName,
         Self::FamilyName,
         Self::MiddleName,
@@ -140,6 +143,7 @@ impl UserField {
         Self::Sen,
         Self::Fsm,
         Self::CareStatus,
+        Self::EnrolStatus,
     ];
 
     /// The contract name (OneRoster spelling where one exists).
@@ -164,6 +168,7 @@ impl UserField {
             Self::Sen => "sen",
             Self::Fsm => "fsm",
             Self::CareStatus => "careStatus",
+            Self::EnrolStatus => "enrolStatus",
         }
     }
 
@@ -179,6 +184,7 @@ impl UserField {
                 | Self::Sen
                 | Self::Fsm
                 | Self::CareStatus
+                | Self::EnrolStatus
         )
     }
 
