@@ -1,0 +1,1259 @@
+//! The engine: a dated snapshot + a contract → a OneRoster package, the
+//! delta against the previous package, and a run report.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use chrono::{Days, NaiveDate};
+
+use crate::calendar::{AcademicYear, NcYear, YearCalendar, check_year_calendar};
+use crate::contract::{Contract, IdentifierPolicy, OneRosterVersion, PseudonymKey, UserField};
+use crate::guard::check_guard;
+use crate::identity::{CanonicalId, IdentityMap, resolve};
+use crate::ids::{LaEstab, Uln, Upn};
+use crate::package::{Mode, OneRosterPackage};
+use crate::report::{
+    Approval, Finding, LifecycleCounts, Location, ReleasedFields, RunReport, Severity, Verdict,
+};
+use crate::source::{
+    EnrolStatus, Group, GroupKind, IdentifierKind, MemberRole, MisSnapshot, MisSource, Person,
+    PersonRole, in_range,
+};
+
+/// At most this many findings of one code are listed; the rest are counted.
+const FINDINGS_PER_CODE: usize = 50;
+
+#[derive(Default)]
+struct Findings {
+    list: Vec<Finding>,
+    per_code: HashMap<&'static str, usize>,
+}
+
+impl Findings {
+    fn push(&mut self, f: Finding) {
+        let n = self.per_code.entry(f.code).or_insert(0);
+        *n += 1;
+        if *n <= FINDINGS_PER_CODE {
+            self.list.push(f);
+        }
+    }
+
+    fn finish(mut self) -> Vec<Finding> {
+        let mut extra: Vec<_> = self
+            .per_code
+            .iter()
+            .filter(|(_, n)| **n > FINDINGS_PER_CODE)
+            .map(|(c, n)| (*c, *n))
+            .collect();
+        extra.sort_unstable();
+        for (code, n) in extra {
+            self.list.push(Finding::new(
+                code,
+                Severity::Info,
+                format!(
+                    "{} more findings with this code not listed",
+                    n - FINDINGS_PER_CODE
+                ),
+                Location::entity("report", code),
+            ));
+        }
+        self.list
+    }
+}
+
+/// One export run's settings. Build with [`Export::new`], then call
+/// [`Export::run`] (or [`Export::run_source`]).
+///
+/// ```
+/// use mis_mapping::{generate, Contract, Export, GeneratorConfig, InMemoryIdentityMap, PseudonymKey};
+/// let trust = generate(&GeneratorConfig::new(1, 7).pupils_per_school(60));
+/// let contract = Contract::from_toml(r#"
+/// consumer = "maths-app"
+/// user_fields = ["givenName", "familyName"]
+/// group_kinds = ["teaching"]
+/// "#)?;
+/// let key = PseudonymKey::from_secret(b"a secret from the environment");
+/// let mut ids = InMemoryIdentityMap::new();
+/// let as_of = "2025-10-01".parse().unwrap();
+/// let run = Export::new(&contract, &key, as_of).run(&trust, &mut ids);
+/// assert!(!run.is_quarantined());
+/// assert!(run.report.counts["users.csv"] > 60);
+/// # Ok::<(), mis_mapping::ContractError>(())
+/// ```
+#[derive(Debug)]
+pub struct Export<'a> {
+    contract: &'a Contract,
+    key: &'a PseudonymKey,
+    as_of: NaiveDate,
+    previous: Option<&'a OneRosterPackage>,
+    approval: Approval,
+}
+
+/// The result of a run: the package, the delta (when a previous package was
+/// given) and the report. When quarantined, hosts write only the report.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct ExportRun {
+    /// The bulk package.
+    pub package: OneRosterPackage,
+    /// The delta against the previous package.
+    pub delta: Option<OneRosterPackage>,
+    /// The run report.
+    pub report: RunReport,
+}
+
+impl ExportRun {
+    /// Whether the sync guard quarantined the run (write only the report).
+    pub fn is_quarantined(&self) -> bool {
+        self.report.verdict == Verdict::Quarantined
+    }
+}
+
+/// The per-record outcome of lifecycle rules.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Presence {
+    Active,
+    Joiner,
+    Leaver,
+}
+
+#[derive(Clone, Debug)]
+struct OrgLink {
+    school: LaEstab,
+    status: EnrolStatus,
+    presence: Presence,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+}
+
+/// A released human: the records that make them up.
+struct Human {
+    canonical: CanonicalId,
+    records: Vec<usize>,
+    orgs: Vec<OrgLink>,
+    sourced_id: String,
+}
+
+fn slug(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+            out.push(c);
+        } else if !out.ends_with('_') {
+            out.push('_');
+        }
+    }
+    if out.is_empty() {
+        out.push('_');
+    }
+    out
+}
+
+fn school_id(l: &LaEstab) -> String {
+    format!("school-{l}")
+}
+
+fn year_session_id(l: &LaEstab, y: AcademicYear) -> String {
+    format!("ay-{l}-{}", y.start_year())
+}
+
+fn add_days(d: NaiveDate, n: u32) -> NaiveDate {
+    d.checked_add_days(Days::new(u64::from(n)))
+        .unwrap_or(NaiveDate::MAX)
+}
+
+fn sub_days(d: NaiveDate, n: u32) -> NaiveDate {
+    d.checked_sub_days(Days::new(u64::from(n)))
+        .unwrap_or(NaiveDate::MIN)
+}
+
+fn status_rank(s: &EnrolStatus) -> u8 {
+    match s {
+        EnrolStatus::DualMain | EnrolStatus::Current => 0,
+        EnrolStatus::FurtherEducation | EnrolStatus::Guest => 1,
+        EnrolStatus::DualSubsidiary => 2,
+        _ => 3,
+    }
+}
+
+fn person_key(p: &Person) -> String {
+    format!("{}/{}", p.school, p.mis_id)
+}
+
+impl<'a> Export<'a> {
+    /// A run of `contract` as of `as_of`, with pseudonyms under `key`.
+    pub fn new(contract: &'a Contract, key: &'a PseudonymKey, as_of: NaiveDate) -> Self {
+        Self {
+            contract,
+            key,
+            as_of,
+            previous: None,
+            approval: Approval::Required,
+        }
+    }
+
+    /// Compare with (and produce a delta against) the previous package.
+    #[must_use]
+    pub fn previous(mut self, previous: &'a OneRosterPackage) -> Self {
+        self.previous = Some(previous);
+        self
+    }
+
+    /// Whether the operator approved a run the guard would quarantine.
+    #[must_use]
+    pub fn approval(mut self, approval: Approval) -> Self {
+        self.approval = approval;
+        self
+    }
+
+    /// Read every fact from a host source, then [`Export::run`].
+    ///
+    /// # Errors
+    /// The source's own error, untouched.
+    pub fn run_source<S, M>(&self, source: &S, map: &mut M) -> Result<ExportRun, S::Error>
+    where
+        S: MisSource + ?Sized,
+        M: IdentityMap + ?Sized,
+    {
+        let snap = MisSnapshot::from_source(source)?;
+        Ok(self.run(&snap, map))
+    }
+
+    /// Map a snapshot. Never fails: bad data becomes report findings, and
+    /// the sync guard decides the verdict. `map` is updated (new people,
+    /// tombstones); hosts persist it only when the run is not quarantined.
+    pub fn run<M: IdentityMap + ?Sized>(&self, snap: &MisSnapshot, map: &mut M) -> ExportRun {
+        let c = self.contract;
+        let as_of = self.as_of;
+        let year = AcademicYear::containing(as_of);
+        let mut findings = Findings::default();
+        validate(snap, &mut findings);
+
+        // Identity.
+        let resolution = resolve(&snap.people, map, self.key);
+
+        // Lifecycle per record.
+        let lc = &c.lifecycle;
+        let mut counts = LifecycleCounts::default();
+        let mut presence: Vec<Vec<OrgLink>> = Vec::with_capacity(snap.people.len());
+        let known_schools: HashSet<&LaEstab> = snap.schools.iter().map(|s| &s.laestab).collect();
+        for p in &snap.people {
+            let mut links = Vec::new();
+            if p.role == PersonRole::Supply && !c.include_supply_staff {
+                presence.push(links);
+                continue;
+            }
+            let implicit;
+            let enrolments = if p.enrolments.is_empty() {
+                implicit = [crate::source::Enrolment::new(
+                    p.school.clone(),
+                    EnrolStatus::Current,
+                    None,
+                )];
+                &implicit[..]
+            } else {
+                &p.enrolments[..]
+            };
+            for e in enrolments {
+                if !known_schools.contains(&e.school) {
+                    findings.push(Finding::new(
+                        "person.unknown_school",
+                        Severity::Warning,
+                        format!(
+                            "enrolment at {} which is not in the source's schools",
+                            e.school
+                        ),
+                        Location::entity("person", person_key(p)),
+                    ));
+                    continue;
+                }
+                let pre = e.status == EnrolStatus::PreAdmission;
+                let state = if pre || e.from.is_some_and(|f| f > as_of) {
+                    let start = e.from.unwrap_or(as_of);
+                    let allowed = (!pre || c.include_pre_admissions)
+                        && (as_of >= sub_days(start, lc.joiner_lead_days) || pre);
+                    allowed.then_some(Presence::Joiner)
+                } else if let Some(to) = e.to.filter(|t| *t < as_of) {
+                    (as_of <= add_days(to, lc.leaver_grace_days)).then_some(Presence::Leaver)
+                } else {
+                    Some(Presence::Active)
+                };
+                if let Some(presence) = state {
+                    links.push(OrgLink {
+                        school: e.school.clone(),
+                        status: e.status.clone(),
+                        presence,
+                        from: e.from,
+                        to: e.to,
+                    });
+                }
+            }
+            presence.push(links);
+        }
+
+        // Group records into humans; contacts need a released pupil.
+        let mut humans: Vec<Human> = Vec::new();
+        let mut human_of: HashMap<&CanonicalId, usize> = HashMap::new();
+        let mut by_mis: HashMap<(&LaEstab, &str, bool), usize> = HashMap::new();
+        for (i, p) in snap.people.iter().enumerate() {
+            by_mis.insert(
+                (&p.school, p.mis_id.as_str(), p.role == PersonRole::Contact),
+                i,
+            );
+        }
+        let released_record = |i: usize| presence.get(i).is_some_and(|l| !l.is_empty());
+        for (i, p) in snap.people.iter().enumerate() {
+            let Some(cid) = resolution.ids.get(i) else {
+                continue;
+            };
+            let links = if p.role == PersonRole::Contact {
+                if !c.include_contacts {
+                    continue;
+                }
+                let linked = p.contact_of.iter().any(|l| {
+                    by_mis
+                        .get(&(&p.school, l.pupil_mis_id.as_str(), false))
+                        .is_some_and(|&j| released_record(j))
+                });
+                if !linked {
+                    continue;
+                }
+                vec![OrgLink {
+                    school: p.school.clone(),
+                    status: EnrolStatus::Current,
+                    presence: Presence::Active,
+                    from: None,
+                    to: None,
+                }]
+            } else {
+                match presence.get(i) {
+                    Some(l) if !l.is_empty() => l.clone(),
+                    _ => continue,
+                }
+            };
+            let h = *human_of.entry(cid).or_insert_with(|| {
+                humans.push(Human {
+                    canonical: cid.clone(),
+                    records: Vec::new(),
+                    orgs: Vec::new(),
+                    sourced_id: String::new(),
+                });
+                humans.len() - 1
+            });
+            if let Some(h) = humans.get_mut(h) {
+                h.records.push(i);
+                for l in links {
+                    if !h.orgs.iter().any(|o| o.school == l.school) {
+                        h.orgs.push(l);
+                    }
+                }
+            }
+        }
+
+        // sourcedIds and lifecycle counts.
+        let mut used_ids: HashSet<String> = HashSet::with_capacity(humans.len());
+        for h in &mut humans {
+            h.orgs
+                .sort_by_key(|o| (status_rank(&o.status), o.school.clone()));
+            let first = h.records.first().and_then(|&i| snap.people.get(i));
+            let pseudo = || self.key.pseudonym(&c.consumer, h.canonical.as_str());
+            let mut id = match (c.identifiers, first) {
+                (IdentifierPolicy::Mis, Some(p)) => slug(&format!("{}.{}", p.school, p.mis_id)),
+                (IdentifierPolicy::Upn, Some(p)) if p.role == PersonRole::Pupil => p
+                    .identifier(&IdentifierKind::Upn, as_of)
+                    .and_then(|u| Upn::parse(u).ok())
+                    .map_or_else(pseudo, Upn::into_inner),
+                _ => pseudo(),
+            };
+            if used_ids.contains(&id) {
+                id = pseudo();
+            }
+            used_ids.insert(id.clone());
+            h.sourced_id = id;
+            let is_pupil = first.is_some_and(|p| p.role == PersonRole::Pupil);
+            let is_staff = first.is_some_and(|p| p.role.is_staff());
+            if h.orgs.iter().all(|o| o.presence == Presence::Joiner) {
+                counts.joiners_early += 1;
+            }
+            if h.orgs.iter().all(|o| o.presence == Presence::Leaver) {
+                counts.leavers_in_grace += 1;
+            }
+            if h.orgs.len() > 1 && is_pupil {
+                counts.dual_registered += 1;
+            }
+            if h.orgs.len() > 1 && is_staff {
+                counts.shared_staff += 1;
+            }
+        }
+
+        // Tombstones, resurrection, purge.
+        let released_ids: HashSet<&CanonicalId> = humans.iter().map(|h| &h.canonical).collect();
+        for id in map.ids() {
+            let mut rec = map.record(&id).unwrap_or_default();
+            if released_ids.contains(&id) {
+                if rec.removed_on.take().is_some() {
+                    counts.resurrected += 1;
+                }
+                rec.last_released = Some(as_of);
+                map.set_record(&id, rec);
+            } else if let Some(removed) = rec.removed_on {
+                if add_days(removed, lc.tombstone_retention_days) < as_of {
+                    map.purge(&id);
+                    counts.purged += 1;
+                }
+            } else if rec.last_released.is_some() {
+                rec.removed_on = Some(as_of);
+                counts.tombstoned += 1;
+                map.set_record(&id, rec);
+            }
+        }
+
+        let mut pkg = OneRosterPackage::new(c.version, Mode::Bulk);
+        self.build_orgs_and_sessions(snap, year, &mut pkg, &mut findings);
+        let class_of = self.build_classes(snap, year, &mut pkg, &mut findings);
+        self.build_users(snap, &humans, &mut pkg);
+        self.build_enrollments(
+            snap,
+            &humans,
+            &human_of,
+            &resolution.ids,
+            &class_of,
+            &mut pkg,
+            &mut findings,
+        );
+        pkg.prune();
+
+        // Delta and guard.
+        let (delta, changes, guard) = match self.previous {
+            Some(prev) => {
+                let stamp = format!("{as_of}T00:00:00.000Z");
+                let (d, ch) = pkg.delta_from(prev, &stamp);
+                let g = check_guard(prev, &pkg, &ch, &c.guard, as_of);
+                (Some(d), Some(ch), g)
+            }
+            None => (None, None, Vec::new()),
+        };
+        let verdict = match (guard.is_empty(), self.approval) {
+            (true, _) => Verdict::Written,
+            (false, Approval::Granted) => Verdict::Approved,
+            (false, Approval::Required) => Verdict::Quarantined,
+        };
+        let released = self.released_fields(&pkg, delta.as_ref());
+        let report = RunReport {
+            as_of,
+            oneroster_version: c.version.as_str(),
+            verdict,
+            counts: pkg.counts(),
+            changes,
+            lifecycle: counts,
+            identities_matched: resolution.matched,
+            identities_minted: resolution.minted,
+            review: resolution.review,
+            guard,
+            findings: findings.finish(),
+            released,
+        };
+        ExportRun {
+            package: pkg,
+            delta,
+            report,
+        }
+    }
+
+    fn released_fields(
+        &self,
+        pkg: &OneRosterPackage,
+        delta: Option<&OneRosterPackage>,
+    ) -> ReleasedFields {
+        let c = self.contract;
+        let mut files: Vec<String> = std::iter::once("manifest.csv".to_owned())
+            .chain(pkg.tables().map(|(n, _)| format!("{n}.csv")))
+            .collect();
+        if let Some(d) = delta {
+            files.extend(d.tables().map(|(n, _)| format!("delta/{n}.csv")));
+        }
+        let mut structural = vec!["sourcedId", "enabledUser", "role", "orgSourcedIds"];
+        if !c.releases(UserField::Username) {
+            structural.push("username (= sourcedId)");
+        }
+        ReleasedFields {
+            consumer: c.consumer.clone(),
+            structural,
+            user_fields: c.user_fields.iter().map(|f| f.as_str()).collect(),
+            sensitive: c
+                .user_fields
+                .iter()
+                .filter(|f| f.is_sensitive())
+                .map(|f| f.as_str())
+                .collect(),
+            withheld: UserField::ALL
+                .iter()
+                .filter(|f| !c.releases(**f))
+                .map(|f| f.as_str())
+                .collect(),
+            identifiers: c.identifiers.as_str(),
+            dev_pseudonym_key: self.key.is_dev(),
+            group_kinds: c.group_kinds.iter().map(|k| k.as_str()).collect(),
+            files,
+        }
+    }
+
+    fn build_orgs_and_sessions(
+        &self,
+        snap: &MisSnapshot,
+        year: AcademicYear,
+        pkg: &mut OneRosterPackage,
+        findings: &mut Findings,
+    ) {
+        let mut trusts: BTreeMap<String, String> = BTreeMap::new();
+        for s in &snap.schools {
+            if let Some(t) = s.trust.as_ref().filter(|t| !t.trim().is_empty()) {
+                trusts
+                    .entry(t.clone())
+                    .or_insert_with(|| format!("trust-{}", slug(t)));
+            }
+        }
+        let orgs = pkg.table_mut("orgs", &[]);
+        for (name, id) in &trusts {
+            orgs.rows.push(vec![
+                id.clone(),
+                String::new(),
+                String::new(),
+                name.clone(),
+                "district".into(),
+                String::new(),
+                String::new(),
+            ]);
+        }
+        let mut seen = HashSet::new();
+        for s in &snap.schools {
+            if !seen.insert(&s.laestab) {
+                continue;
+            }
+            orgs.rows.push(vec![
+                school_id(&s.laestab),
+                String::new(),
+                String::new(),
+                s.name.clone(),
+                "school".into(),
+                s.urn
+                    .as_ref()
+                    .map_or_else(|| s.laestab.to_string(), |u| u.to_string()),
+                s.trust
+                    .as_ref()
+                    .and_then(|t| trusts.get(t))
+                    .cloned()
+                    .unwrap_or_default(),
+            ]);
+        }
+        let sessions = pkg.table_mut("academicSessions", &[]);
+        let school_year = year.oneroster_school_year().to_string();
+        let mut seen = HashSet::new();
+        for s in &snap.schools {
+            if !seen.insert(&s.laestab) {
+                continue;
+            }
+            let cal = snap
+                .calendars
+                .iter()
+                .filter(|c| c.school == s.laestab)
+                .flat_map(|c| c.years.iter())
+                .find(|y| y.year == year)
+                .cloned()
+                .or_else(|| {
+                    findings.push(Finding::new(
+                        "calendar.default_used",
+                        Severity::Info,
+                        format!("no calendar for {year}: using the English default"),
+                        Location::entity("calendar", s.laestab.to_string()),
+                    ));
+                    YearCalendar::english_default(year)
+                });
+            let Some(cal) = cal else { continue };
+            let yid = year_session_id(&s.laestab, year);
+            let row =
+                |id: &str, title: String, ty: &str, a: NaiveDate, b: NaiveDate, parent: &str| {
+                    vec![
+                        id.to_owned(),
+                        String::new(),
+                        String::new(),
+                        title,
+                        ty.to_owned(),
+                        a.to_string(),
+                        b.to_string(),
+                        parent.to_owned(),
+                        school_year.clone(),
+                    ]
+                };
+            sessions.rows.push(row(
+                &yid,
+                format!("{} {year}", s.name),
+                "schoolYear",
+                cal.start,
+                cal.end,
+                "",
+            ));
+            for (ti, t) in cal.terms.iter().enumerate() {
+                let tid = format!("{yid}-t{}", ti + 1);
+                sessions.rows.push(row(
+                    &tid,
+                    format!("{} {year}", t.name),
+                    "term",
+                    t.start,
+                    t.end,
+                    &yid,
+                ));
+                for (hi, (hn, hs, he)) in t.half_terms.iter().enumerate() {
+                    let hid = format!("{tid}h{}", hi + 1);
+                    sessions.rows.push(row(
+                        &hid,
+                        format!("{hn} {year}"),
+                        "gradingPeriod",
+                        *hs,
+                        *he,
+                        &tid,
+                    ));
+                }
+            }
+        }
+    }
+
+    /// Classes and courses; returns (school, group id) → class sourcedId.
+    fn build_classes(
+        &self,
+        snap: &MisSnapshot,
+        year: AcademicYear,
+        pkg: &mut OneRosterPackage,
+        findings: &mut Findings,
+    ) -> HashMap<(LaEstab, String), String> {
+        let c = self.contract;
+        let as_of = self.as_of;
+        let profile = c.grade_profile;
+        let schools: HashSet<&LaEstab> = snap.schools.iter().map(|s| &s.laestab).collect();
+        let class_id_of = |g: &Group| {
+            format!(
+                "class-{}-{}-{}",
+                g.school,
+                g.academic_year.start_year(),
+                slug(&format!("{}-{}", g.kind.as_str(), g.code))
+            )
+        };
+        // promoted_to reverse index: (school, to) → from group.
+        let mut promoted_from: HashMap<(&LaEstab, &str), &Group> = HashMap::new();
+        for g in &snap.groups {
+            if let Some(to) = &g.promoted_to {
+                promoted_from.insert((&g.school, to.as_str()), g);
+            }
+        }
+        let mut class_of = HashMap::new();
+        let mut courses: BTreeMap<
+            String,
+            (
+                String,
+                String,
+                String,
+                BTreeSet<&'static str>,
+                Option<String>,
+            ),
+        > = BTreeMap::new();
+        let meta = [
+            "metadata.uk.groupKind",
+            "metadata.uk.ncYear",
+            "metadata.uk.promotedFrom",
+        ];
+        let mut used = HashSet::new();
+        let mut rows = Vec::new();
+        for g in &snap.groups {
+            if !c.group_kinds.contains(&g.kind)
+                || g.academic_year != year
+                || !in_range(g.from, g.to, as_of)
+                || !schools.contains(&g.school)
+            {
+                continue;
+            }
+            let mut id = class_id_of(g);
+            if !used.insert(id.clone()) {
+                findings.push(Finding::new(
+                    "group.duplicate_code",
+                    Severity::Warning,
+                    format!(
+                        "another {} group in this school and year has code {:?}",
+                        g.kind.as_str(),
+                        g.code
+                    ),
+                    Location::entity("group", format!("{}/{}", g.school, g.id)),
+                ));
+                id = format!("{id}-{}", slug(&g.id));
+                used.insert(id.clone());
+            }
+            let subject = match g.kind {
+                GroupKind::Teaching => g.subject.clone().unwrap_or_else(|| "General".into()),
+                GroupKind::Registration => "Registration".into(),
+                k => k.as_str().to_owned(),
+            };
+            let course_id = format!(
+                "course-{}-{}-{}",
+                g.school,
+                year.start_year(),
+                slug(&subject)
+            );
+            let grade = g.nc_year.map(|n| n.ceds_grade(profile));
+            let entry = courses.entry(course_id.clone()).or_insert_with(|| {
+                (
+                    g.school.to_string(),
+                    subject.clone(),
+                    slug(&subject),
+                    BTreeSet::new(),
+                    g.subject.clone(),
+                )
+            });
+            if let Some(gr) = grade {
+                entry.3.insert(gr);
+            }
+            let class_type = if g.kind == GroupKind::Registration {
+                "homeroom"
+            } else {
+                "scheduled"
+            };
+            let from = promoted_from
+                .get(&(&g.school, g.id.as_str()))
+                .map(|p| class_id_of(p))
+                .unwrap_or_default();
+            rows.push(vec![
+                id.clone(),
+                String::new(),
+                String::new(),
+                g.name.clone(),
+                grade.unwrap_or("").to_owned(),
+                course_id,
+                g.code.clone(),
+                class_type.to_owned(),
+                String::new(),
+                school_id(&g.school),
+                year_session_id(&g.school, year),
+                g.subject.clone().unwrap_or_default(),
+                String::new(),
+                String::new(),
+                g.kind.as_str().to_owned(),
+                g.nc_year.map(|n| n.to_string()).unwrap_or_default(),
+                from,
+            ]);
+            class_of.insert((g.school.clone(), g.id.clone()), id);
+        }
+        let ct = pkg.table_mut("courses", &[]);
+        for (id, (school, title, code, grades, subject)) in courses {
+            let school =
+                LaEstab::parse(&school).map(|s| (school_id(&s), year_session_id(&s, year)));
+            let Ok((org, sy)) = school else { continue };
+            ct.rows.push(vec![
+                id,
+                String::new(),
+                String::new(),
+                sy,
+                title,
+                code,
+                grades.into_iter().collect::<Vec<_>>().join(","),
+                org,
+                subject.unwrap_or_default(),
+                String::new(),
+            ]);
+        }
+        pkg.table_mut("classes", &meta).rows = rows;
+        class_of
+    }
+
+    fn build_users(&self, snap: &MisSnapshot, humans: &[Human], pkg: &mut OneRosterPackage) {
+        let c = self.contract;
+        let v11 = c.version == OneRosterVersion::V1_1;
+        let r = |f| c.releases(f);
+        let mut meta: Vec<&str> = Vec::new();
+        if r(UserField::Grades) {
+            meta.push("metadata.uk.ncYear");
+        }
+        if r(UserField::EnrolStatus) {
+            meta.push("metadata.uk.enrolStatus");
+        }
+        if v11 && r(UserField::PreferredGivenName) {
+            meta.push("metadata.uk.preferredGivenName");
+        }
+        if v11 && r(UserField::PreferredFamilyName) {
+            meta.push("metadata.uk.preferredFamilyName");
+        }
+        for (f, m) in [
+            (UserField::Ethnicity, "metadata.uk.ethnicity"),
+            (UserField::Sen, "metadata.uk.sen"),
+            (UserField::Fsm, "metadata.uk.fsm"),
+            (UserField::CareStatus, "metadata.uk.careStatus"),
+        ] {
+            if r(f) {
+                meta.push(m);
+            }
+        }
+        // Contacts ↔ pupils, by sourcedId.
+        let mut agents: HashMap<&str, Vec<&str>> = HashMap::new();
+        if r(UserField::AgentSourcedIds) {
+            let mut sid_of_record: HashMap<(&LaEstab, &str, bool), &str> = HashMap::new();
+            for h in humans {
+                for &i in &h.records {
+                    if let Some(p) = snap.people.get(i) {
+                        sid_of_record.insert(
+                            (&p.school, &p.mis_id, p.role == PersonRole::Contact),
+                            &h.sourced_id,
+                        );
+                    }
+                }
+            }
+            for h in humans {
+                for &i in &h.records {
+                    let Some(p) = snap.people.get(i) else {
+                        continue;
+                    };
+                    for l in &p.contact_of {
+                        if let Some(&pupil) =
+                            sid_of_record.get(&(&p.school, l.pupil_mis_id.as_str(), false))
+                        {
+                            agents.entry(pupil).or_default().push(&h.sourced_id);
+                            agents.entry(&h.sourced_id).or_default().push(pupil);
+                        }
+                    }
+                }
+            }
+        }
+        let as_of = self.as_of;
+        let profile = c.grade_profile;
+        let demo = r(UserField::BirthDate) || r(UserField::Sex);
+        let mut users = Vec::with_capacity(humans.len());
+        let mut roles = Vec::new();
+        let mut demographics = Vec::new();
+        for h in humans {
+            let Some(p) = h.records.first().and_then(|&i| snap.people.get(i)) else {
+                continue;
+            };
+            let s = |f: UserField, v: Option<&str>| {
+                if r(f) {
+                    v.unwrap_or("").to_owned()
+                } else {
+                    String::new()
+                }
+            };
+            let enabled = if h.orgs.iter().all(|o| o.presence == Presence::Leaver) {
+                "false"
+            } else {
+                "true"
+            };
+            let orgs: Vec<String> = h.orgs.iter().map(|o| school_id(&o.school)).collect();
+            let role = match &p.role {
+                PersonRole::Pupil => "student",
+                PersonRole::Teacher | PersonRole::Supply => "teacher",
+                PersonRole::Support => "aide",
+                PersonRole::Admin if v11 => "administrator",
+                PersonRole::Admin => "siteAdministrator",
+                PersonRole::Contact => {
+                    let rel = p
+                        .contact_of
+                        .first()
+                        .map(|l| l.relationship.to_ascii_lowercase());
+                    match rel.as_deref() {
+                        Some("mother" | "father" | "parent") => "parent",
+                        _ if p.contact_of.iter().any(|l| l.parental_responsibility) => "guardian",
+                        _ => "relative",
+                    }
+                }
+            };
+            let username = if r(UserField::Username) {
+                p.email
+                    .clone()
+                    .filter(|e| !e.is_empty())
+                    .unwrap_or_else(|| h.sourced_id.clone())
+            } else {
+                h.sourced_id.clone()
+            };
+            let mut user_ids = Vec::new();
+            if r(UserField::Upn)
+                && let Some(u) = p
+                    .identifier(&IdentifierKind::Upn, as_of)
+                    .and_then(|u| Upn::parse(u).ok())
+                {
+                    user_ids.push(format!("{{UPN:{u}}}"));
+                }
+            if r(UserField::Uln)
+                && let Some(u) = p
+                    .identifier(&IdentifierKind::Uln, as_of)
+                    .and_then(|u| Uln::parse(u).ok())
+                {
+                    user_ids.push(format!("{{ULN:{u}}}"));
+                }
+            let identifier = match p.role {
+                PersonRole::Pupil => p.identifier(&IdentifierKind::AdmissionNumber, as_of),
+                _ => p.identifier(&IdentifierKind::StaffCode, as_of),
+            };
+            let nc: Option<NcYear> = p.nc_year;
+            let grades = if r(UserField::Grades) {
+                nc.map(|n| n.ceds_grade(profile).to_owned())
+                    .unwrap_or_default()
+            } else {
+                String::new()
+            };
+            let agent_list = agents.get(h.sourced_id.as_str()).map(|v| {
+                let mut v = v.clone();
+                v.sort_unstable();
+                v.dedup();
+                v.join(",")
+            });
+            let names = &p.names;
+            let mut row = vec![
+                h.sourced_id.clone(),
+                String::new(),
+                String::new(),
+                enabled.to_owned(),
+            ];
+            if v11 {
+                row.push(orgs.join(","));
+                row.push(role.to_owned());
+            }
+            row.extend([
+                username,
+                user_ids.join(","),
+                s(UserField::GivenName, Some(&names.legal_forename)),
+                s(UserField::FamilyName, Some(&names.legal_surname)),
+                s(UserField::MiddleName, names.middle_names.as_deref()),
+                s(UserField::Identifier, identifier),
+                s(UserField::Email, p.email.as_deref()),
+                String::new(),
+                s(UserField::Phone, p.phone.as_deref()),
+                agent_list.unwrap_or_default(),
+                grades,
+                String::new(),
+            ]);
+            if !v11 {
+                row.extend([
+                    String::new(),
+                    s(
+                        UserField::PreferredGivenName,
+                        names.preferred_forename.as_deref(),
+                    ),
+                    String::new(),
+                    s(
+                        UserField::PreferredFamilyName,
+                        names.preferred_surname.as_deref(),
+                    ),
+                    orgs.first().cloned().unwrap_or_default(),
+                    String::new(),
+                ]);
+                for (k, o) in h.orgs.iter().enumerate() {
+                    roles.push(vec![
+                        format!("{}-r{}", h.sourced_id, k + 1),
+                        String::new(),
+                        String::new(),
+                        h.sourced_id.clone(),
+                        "primary".into(),
+                        role.to_owned(),
+                        o.from.map(|d| d.to_string()).unwrap_or_default(),
+                        o.to.map(|d| d.to_string()).unwrap_or_default(),
+                        school_id(&o.school),
+                        String::new(),
+                    ]);
+                }
+            }
+            for m in &meta {
+                let sen = &p.sensitive;
+                let yn = |b: Option<bool>| {
+                    b.map(|b| if b { "true" } else { "false" }.to_owned())
+                        .unwrap_or_default()
+                };
+                row.push(match *m {
+                    "metadata.uk.ncYear" => nc.map(|n| n.to_string()).unwrap_or_default(),
+                    "metadata.uk.enrolStatus" => h
+                        .orgs
+                        .first()
+                        .map(|o| o.status.as_str().to_owned())
+                        .unwrap_or_default(),
+                    "metadata.uk.preferredGivenName" => {
+                        names.preferred_forename.clone().unwrap_or_default()
+                    }
+                    "metadata.uk.preferredFamilyName" => {
+                        names.preferred_surname.clone().unwrap_or_default()
+                    }
+                    "metadata.uk.ethnicity" => sen.ethnicity.clone().unwrap_or_default(),
+                    "metadata.uk.sen" => sen.sen.clone().unwrap_or_default(),
+                    "metadata.uk.fsm" => yn(sen.fsm),
+                    "metadata.uk.careStatus" => yn(sen.in_care),
+                    _ => String::new(),
+                });
+            }
+            users.push(row);
+            if demo && (p.dob.is_some() || p.sex.is_some()) {
+                let sex = p.sex.as_deref().map(str::trim).map(|x| match x {
+                    "M" | "m" | "Male" | "male" => "male",
+                    "F" | "f" | "Female" | "female" => "female",
+                    _ if v11 => "",
+                    _ => "other",
+                });
+                let mut d = vec![
+                    h.sourced_id.clone(),
+                    String::new(),
+                    String::new(),
+                    s(
+                        UserField::BirthDate,
+                        p.dob.map(|d| d.to_string()).as_deref(),
+                    ),
+                    s(UserField::Sex, sex),
+                ];
+                d.resize(16, String::new());
+                demographics.push(d);
+            }
+        }
+        pkg.table_mut("users", &meta).rows = users;
+        if !v11 {
+            pkg.table_mut("roles", &[]).rows = roles;
+        }
+        if demo {
+            pkg.table_mut("demographics", &[]).rows = demographics;
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn build_enrollments(
+        &self,
+        snap: &MisSnapshot,
+        humans: &[Human],
+        human_of: &HashMap<&CanonicalId, usize>,
+        ids: &[CanonicalId],
+        class_of: &HashMap<(LaEstab, String), String>,
+        pkg: &mut OneRosterPackage,
+        findings: &mut Findings,
+    ) {
+        let as_of = self.as_of;
+        let mut record_of: HashMap<(&LaEstab, &str), usize> =
+            HashMap::with_capacity(snap.people.len());
+        for (i, p) in snap.people.iter().enumerate() {
+            if p.role != PersonRole::Contact {
+                record_of.insert((&p.school, p.mis_id.as_str()), i);
+            }
+        }
+        let mut seen: HashSet<(&str, &str)> = HashSet::new();
+        let mut rows = Vec::new();
+        for m in &snap.memberships {
+            let Some(class) = class_of.get(&(m.school.clone(), m.group.clone())) else {
+                continue;
+            };
+            let Some(&ri) = record_of.get(&(&m.school, m.person.as_str())) else {
+                findings.push(Finding::new(
+                    "membership.unknown_person",
+                    Severity::Warning,
+                    format!(
+                        "membership of group {} names unknown person {}",
+                        m.group, m.person
+                    ),
+                    Location::entity("membership", format!("{}/{}", m.school, m.group)),
+                ));
+                continue;
+            };
+            let Some(h) = ids
+                .get(ri)
+                .and_then(|cid| human_of.get(cid))
+                .and_then(|&h| humans.get(h))
+            else {
+                continue;
+            };
+            let Some(org) = h.orgs.iter().find(|o| o.school == m.school) else {
+                continue;
+            };
+            // Evaluate a joiner on their first day, a leaver on their last.
+            let eval = match org.presence {
+                Presence::Joiner => org.from.unwrap_or(as_of).max(as_of),
+                Presence::Leaver => org.to.unwrap_or(as_of).min(as_of),
+                Presence::Active => as_of,
+            };
+            if !in_range(m.from, m.to, eval) {
+                continue;
+            }
+            let is_pupil = snap
+                .people
+                .get(ri)
+                .is_some_and(|p| p.role == PersonRole::Pupil);
+            let (role, primary, tag) = match (m.role, is_pupil) {
+                (MemberRole::Pupil, true) => ("student", "", 's'),
+                (MemberRole::Lead, false) => ("teacher", "true", 't'),
+                (MemberRole::CoLead, false) => ("teacher", "false", 't'),
+                _ => {
+                    findings.push(Finding::new(
+                        "membership.role_mismatch",
+                        Severity::Warning,
+                        format!(
+                            "{} membership for a {} record",
+                            m.role.as_str(),
+                            if is_pupil { "pupil" } else { "staff" }
+                        ),
+                        Location::entity(
+                            "membership",
+                            format!("{}/{}/{}", m.school, m.group, m.person),
+                        ),
+                    ));
+                    continue;
+                }
+            };
+            if !seen.insert((class.as_str(), h.sourced_id.as_str())) {
+                continue;
+            }
+            rows.push(vec![
+                format!("{class}.{}.{tag}", h.sourced_id),
+                String::new(),
+                String::new(),
+                class.clone(),
+                school_id(&m.school),
+                h.sourced_id.clone(),
+                role.to_owned(),
+                primary.to_owned(),
+                m.from.map(|d| d.to_string()).unwrap_or_default(),
+                m.to.map(|d| d.to_string()).unwrap_or_default(),
+            ]);
+        }
+        pkg.table_mut("enrollments", &[]).rows = rows;
+    }
+}
+
+/// Data checks that do not depend on the contract: identifiers, dates,
+/// promotion-link cycles, dangling references.
+fn validate(snap: &MisSnapshot, findings: &mut Findings) {
+    let mut schools = HashSet::new();
+    for s in &snap.schools {
+        if !schools.insert(&s.laestab) {
+            findings.push(Finding::new(
+                "school.duplicate",
+                Severity::Warning,
+                "school listed twice",
+                Location::entity("school", s.laestab.to_string()),
+            ));
+        }
+    }
+    for cal in &snap.calendars {
+        for y in &cal.years {
+            for p in check_year_calendar(y) {
+                findings.push(Finding::new(
+                    "calendar.dates_contradict",
+                    Severity::Error,
+                    p.to_string(),
+                    Location::entity("calendar", format!("{}/{}", cal.school, y.year)),
+                ));
+            }
+        }
+    }
+    let mut records = HashSet::new();
+    for p in &snap.people {
+        let key = person_key(p);
+        if !records.insert((&p.school, &p.mis_id, p.role == PersonRole::Contact)) {
+            findings.push(Finding::new(
+                "person.duplicate_record",
+                Severity::Error,
+                "two records with the same MIS id in one school",
+                Location::entity("person", key.clone()),
+            ));
+        }
+        for id in &p.identifiers {
+            let bad = match id.kind {
+                IdentifierKind::Upn | IdentifierKind::FormerUpn => Upn::parse(&id.value).err(),
+                IdentifierKind::Uln => Uln::parse(&id.value).err(),
+                _ => None,
+            };
+            if let Some(e) = bad {
+                findings.push(Finding::new(
+                    match id.kind {
+                        IdentifierKind::Uln => "person.invalid_uln",
+                        _ => "person.invalid_upn",
+                    },
+                    Severity::Warning,
+                    format!("{} not used for matching or release: {e}", id.kind.as_str()),
+                    Location::entity("person", key.clone()),
+                ));
+            }
+            if let (Some(a), Some(b)) = (id.from, id.to)
+                && b < a {
+                    findings.push(Finding::new(
+                        "person.dates_contradict",
+                        Severity::Warning,
+                        format!("{} valid to {b} before valid from {a}", id.kind.as_str()),
+                        Location::entity("person", key.clone()),
+                    ));
+                }
+        }
+        for e in &p.enrolments {
+            if let (Some(a), Some(b)) = (e.from, e.to)
+                && b < a {
+                    findings.push(Finding::new(
+                        "person.dates_contradict",
+                        Severity::Warning,
+                        format!("enrolment at {} ends {b} before it starts {a}", e.school),
+                        Location::entity("person", key.clone()),
+                    ));
+                }
+            if let (Some(dob), Some(from)) = (p.dob, e.from)
+                && from < dob {
+                    findings.push(Finding::new(
+                        "person.dates_contradict",
+                        Severity::Warning,
+                        format!("enrolment starts {from} before date of birth {dob}"),
+                        Location::entity("person", key.clone()),
+                    ));
+                }
+        }
+    }
+    // Promotion links: dangling targets and cycles.
+    let by_id: HashMap<(&LaEstab, &str), &Group> = snap
+        .groups
+        .iter()
+        .map(|g| ((&g.school, g.id.as_str()), g))
+        .collect();
+    let mut cleared: HashSet<(&LaEstab, &str)> = HashSet::new();
+    for g in &snap.groups {
+        if let (Some(a), Some(b)) = (g.from, g.to)
+            && b < a {
+                findings.push(Finding::new(
+                    "group.dates_contradict",
+                    Severity::Warning,
+                    format!("group ends {b} before it starts {a}"),
+                    Location::entity("group", format!("{}/{}", g.school, g.id)),
+                ));
+            }
+        let start = (&g.school, g.id.as_str());
+        if cleared.contains(&start) {
+            continue;
+        }
+        let mut path: Vec<(&LaEstab, &str)> = vec![start];
+        let mut cur = g;
+        while let Some(next) = cur.promoted_to.as_deref() {
+            let k = (&g.school, next);
+            if path.contains(&k) {
+                let names: Vec<&str> = path.iter().map(|(_, id)| *id).collect();
+                findings.push(Finding::new(
+                    "group.promotion_cycle",
+                    Severity::Error,
+                    format!(
+                        "promotion links form a cycle: {} -> {next}",
+                        names.join(" -> ")
+                    ),
+                    Location::entity("group", format!("{}/{}", g.school, g.id)),
+                ));
+                break;
+            }
+            if cleared.contains(&k) {
+                break;
+            }
+            match by_id.get(&k) {
+                Some(n) => {
+                    path.push(k);
+                    cur = n;
+                }
+                None => {
+                    findings.push(Finding::new(
+                        "group.unknown_promotion_target",
+                        Severity::Warning,
+                        format!("promoted to unknown group {next}"),
+                        Location::entity("group", format!("{}/{}", cur.school, cur.id)),
+                    ));
+                    break;
+                }
+            }
+        }
+        cleared.extend(path);
+    }
+}

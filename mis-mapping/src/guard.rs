@@ -1,0 +1,248 @@
+//! The sync guard: compare the new package with the previous one before
+//! anything is written, and quarantine runs that look like an accident
+//! (`uk-mis.md` §5.4): mass removals, a school, class or year group
+//! vanishing, a field going empty en masse (lost MIS permission), or the
+//! academic year changing outside the rollover window.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::{Datelike, NaiveDate};
+
+use crate::contract::GuardConfig;
+use crate::package::{OneRosterPackage, Table};
+use crate::report::{Changes, Finding, Location, Severity};
+
+const LISTED_PER_KIND: usize = 20;
+
+fn col<'t>(t: &'t Table, row: &'t [String], name: &str) -> &'t str {
+    t.column(name)
+        .and_then(|i| row.get(i))
+        .map_or("", String::as_str)
+}
+
+fn school_years(p: &OneRosterPackage) -> Vec<String> {
+    let mut v: Vec<String> = p
+        .table("academicSessions")
+        .map(|t| {
+            t.rows
+                .iter()
+                .filter(|r| col(t, r, "type") == "schoolYear")
+                .map(|r| col(t, r, "schoolYear").to_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v.dedup();
+    v
+}
+
+fn guard(code: &'static str, message: String, source: &str, key: impl Into<String>) -> Finding {
+    Finding::new(
+        code,
+        Severity::Error,
+        message,
+        Location::entity(source, key),
+    )
+}
+
+/// Compare `prev` with `new` (whose per-file `changes` are already known).
+/// Every finding quarantines the run unless it is approved.
+pub fn check_guard(
+    prev: &OneRosterPackage,
+    new: &OneRosterPackage,
+    changes: &BTreeMap<String, Changes>,
+    cfg: &GuardConfig,
+    as_of: NaiveDate,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    // 1. Mass removals per entity.
+    for (file, c) in changes {
+        let before = prev
+            .table(file.trim_end_matches(".csv"))
+            .map_or(0, |t| t.rows.len());
+        #[allow(clippy::cast_precision_loss)]
+        let pct = if before == 0 {
+            0.0
+        } else {
+            c.removed as f64 * 100.0 / before as f64
+        };
+        if c.removed > cfg.max_removals || pct > cfg.max_removal_percent {
+            out.push(guard(
+                "guard.mass_removal",
+                format!(
+                    "{} of {before} rows removed ({pct:.1} %; limits {} rows or {} %)",
+                    c.removed, cfg.max_removals, cfg.max_removal_percent
+                ),
+                file,
+                file.clone(),
+            ));
+        }
+    }
+    // 2. Academic year change outside the rollover window.
+    let (py, ny) = (school_years(prev), school_years(new));
+    let rollover = py != ny;
+    if rollover && !cfg.rollover_months.contains(&as_of.month()) {
+        out.push(guard(
+            "guard.year_changed_outside_window",
+            format!(
+                "schoolYear changes from {py:?} to {ny:?} on {as_of}, outside rollover months {:?}",
+                cfg.rollover_months
+            ),
+            "academicSessions.csv",
+            "schoolYear",
+        ));
+    }
+    // 3. Whole schools vanishing.
+    let ids = |p: &OneRosterPackage, f: &str| -> HashSet<String> {
+        p.table(f)
+            .map(|t| t.rows.iter().filter_map(|r| r.first().cloned()).collect())
+            .unwrap_or_default()
+    };
+    let new_orgs = ids(new, "orgs");
+    if let Some(t) = prev.table("orgs") {
+        for r in &t.rows {
+            let id = r.first().map_or("", String::as_str);
+            if col(t, r, "type") == "school" && !new_orgs.contains(id) {
+                out.push(guard(
+                    "guard.school_vanished",
+                    format!("school {:?} is gone", col(t, r, "name")),
+                    "orgs.csv",
+                    id,
+                ));
+            }
+        }
+    }
+    // 4. Whole classes vanishing (outside rollover, classes that had members).
+    if !rollover {
+        let new_classes = ids(new, "classes");
+        let mut members: HashMap<&str, usize> = HashMap::new();
+        if let Some(t) = prev.table("enrollments") {
+            let ci = t.column("classSourcedId");
+            for r in &t.rows {
+                if let Some(c) = ci.and_then(|i| r.get(i)) {
+                    *members.entry(c.as_str()).or_insert(0) += 1;
+                }
+            }
+        }
+        let mut gone: Vec<&str> = members
+            .keys()
+            .copied()
+            .filter(|c| !new_classes.contains(*c))
+            .collect();
+        gone.sort_unstable();
+        for c in gone.iter().take(LISTED_PER_KIND) {
+            out.push(guard(
+                "guard.class_vanished",
+                format!(
+                    "class with {} enrolments is gone",
+                    members.get(c).copied().unwrap_or(0)
+                ),
+                "classes.csv",
+                *c,
+            ));
+        }
+        if gone.len() > LISTED_PER_KIND {
+            out.push(guard(
+                "guard.class_vanished",
+                format!("{} more classes are gone", gone.len() - LISTED_PER_KIND),
+                "classes.csv",
+                "…",
+            ));
+        }
+    }
+    // 5. Year groups vanishing (needs NC years released in metadata).
+    if !rollover {
+        let year_groups = |p: &OneRosterPackage| -> HashMap<(String, String), usize> {
+            let mut m = HashMap::new();
+            if let Some(t) = p.table("users") {
+                let org_col = t
+                    .column("orgSourcedIds")
+                    .or_else(|| t.column("primaryOrgSourcedId"));
+                let nc = t.column("metadata.uk.ncYear");
+                if let (Some(oc), Some(nc)) = (org_col, nc) {
+                    for r in &t.rows {
+                        let org = r.get(oc).map_or("", |s| s.split(',').next().unwrap_or(""));
+                        let y = r.get(nc).map_or("", String::as_str);
+                        if !y.is_empty() {
+                            *m.entry((org.to_owned(), y.to_owned())).or_insert(0) += 1;
+                        }
+                    }
+                }
+            }
+            m
+        };
+        let (before, after) = (year_groups(prev), year_groups(new));
+        let mut gone: Vec<_> = before
+            .iter()
+            .filter(|(k, _)| !after.contains_key(*k))
+            .collect();
+        gone.sort();
+        for ((org, y), n) in gone {
+            out.push(guard(
+                "guard.year_group_vanished",
+                format!("NC year {y} ({n} pupils) is gone"),
+                "users.csv",
+                format!("{org}/{y}"),
+            ));
+        }
+    }
+    // 6. Fields going empty en masse (lost MIS permission).
+    for (file, fields) in [
+        (
+            "users",
+            &[
+                "givenName",
+                "familyName",
+                "email",
+                "username",
+                "userIds",
+                "grades",
+                "identifier",
+            ][..],
+        ),
+        ("classes", &["title", "classCode"][..]),
+    ] {
+        let (Some(pt), Some(nt)) = (prev.table(file), new.table(file)) else {
+            continue;
+        };
+        let new_rows: HashMap<&str, &Vec<String>> = nt
+            .rows
+            .iter()
+            .map(|r| (r.first().map_or("", String::as_str), r))
+            .collect();
+        for f in fields {
+            let (Some(pi), Some(ni)) = (pt.column(f), nt.column(f)) else {
+                continue;
+            };
+            let (mut had, mut lost) = (0usize, 0usize);
+            for r in &pt.rows {
+                if r.get(pi).is_none_or(String::is_empty) {
+                    continue;
+                }
+                had += 1;
+                let id = r.first().map_or("", String::as_str);
+                if new_rows
+                    .get(id)
+                    .is_some_and(|n| n.get(ni).is_none_or(String::is_empty))
+                {
+                    lost += 1;
+                }
+            }
+            #[allow(clippy::cast_precision_loss)]
+            let pct = if had == 0 {
+                0.0
+            } else {
+                lost as f64 * 100.0 / had as f64
+            };
+            if lost > 0 && (lost > cfg.max_removals || pct > cfg.max_removal_percent) {
+                out.push(guard(
+                    "guard.field_nulled",
+                    format!("{f} went empty on {lost} of {had} rows ({pct:.1} %)"),
+                    &format!("{file}.csv"),
+                    *f,
+                ));
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,549 @@
+//! Identity resolution: one canonical id per human, across schools, MIS
+//! migrations and UPN changes (`uk-mis.md` §7).
+//!
+//! Person records are matched by a cascade — UPN/FormerUPN, then ULN, then
+//! the record's own MIS id, then date of birth + legal names + a school the
+//! pupil attended (staff: work email). Ambiguous matches and duplicate
+//! records go to a review list and are never merged silently.
+//!
+//! Match keys are stored as keyed hashes (HMAC under the pseudonym key), so
+//! a persisted identity map holds no raw UPNs, names or birth dates.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::io::{Read, Write};
+
+use chrono::NaiveDate;
+
+use crate::contract::PseudonymKey;
+use crate::ids::{Uln, Upn};
+use crate::source::{IdentifierKind, Person, PersonRole};
+
+/// A canonical person id minted by the engine (`p000001`). Never released
+/// to consumers directly; sourcedIds derive from it.
+#[derive(
+    Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(transparent)]
+pub struct CanonicalId(String);
+
+impl CanonicalId {
+    /// The id text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for CanonicalId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl AsRef<str> for CanonicalId {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+/// What the map remembers about a canonical person.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct PersonRecord {
+    /// Last as-of date on which the person was released.
+    pub last_released: Option<NaiveDate>,
+    /// Tombstone: the as-of date on which the person stopped being released.
+    pub removed_on: Option<NaiveDate>,
+}
+
+/// Storage for identities. The engine reads and updates it; hosts choose
+/// where it lives (memory, a file through [`InMemoryIdentityMap::read_json`]
+/// / [`InMemoryIdentityMap::write_json`], a database).
+pub trait IdentityMap {
+    /// The canonical id a match key is linked to.
+    fn find(&self, key: &str) -> Option<CanonicalId>;
+    /// Link a match key to a canonical id (replacing any previous link).
+    fn link(&mut self, key: String, id: &CanonicalId);
+    /// Mint a fresh canonical id.
+    fn mint(&mut self) -> CanonicalId;
+    /// The record of a canonical id.
+    fn record(&self, id: &CanonicalId) -> Option<PersonRecord>;
+    /// Store the record of a canonical id.
+    fn set_record(&mut self, id: &CanonicalId, record: PersonRecord);
+    /// Every canonical id with a record.
+    fn ids(&self) -> Vec<CanonicalId>;
+    /// Forget a canonical id and every key linked to it (tombstone purge).
+    fn purge(&mut self, id: &CanonicalId);
+}
+
+/// The in-memory identity map; serialisable as JSON for file-backed use.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct InMemoryIdentityMap {
+    next: u64,
+    keys: HashMap<String, CanonicalId>,
+    records: BTreeMap<CanonicalId, PersonRecord>,
+}
+
+/// Reading or writing a persisted identity map failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum IdentityMapError {
+    /// The host's reader or writer failed.
+    #[error("identity map i/o failed")]
+    Io(#[source] std::io::Error),
+    /// The stored map is not valid JSON of the expected shape.
+    #[error("identity map is malformed at line {line}, column {column}")]
+    Malformed {
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+    },
+}
+
+impl IdentityMapError {
+    /// A stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Io(_) => "identity.io",
+            Self::Malformed { .. } => "identity.malformed",
+        }
+    }
+}
+
+impl InMemoryIdentityMap {
+    /// An empty map.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Load a map written by [`InMemoryIdentityMap::write_json`] from a host reader.
+    ///
+    /// # Errors
+    /// [`IdentityMapError`] when reading fails or the JSON is malformed.
+    pub fn read_json<R: Read>(reader: R) -> Result<Self, IdentityMapError> {
+        serde_json::from_reader(reader).map_err(|e| {
+            if e.is_io() {
+                IdentityMapError::Io(std::io::Error::other(e))
+            } else {
+                IdentityMapError::Malformed {
+                    line: e.line(),
+                    column: e.column(),
+                }
+            }
+        })
+    }
+
+    /// Write the map as JSON to a host writer.
+    ///
+    /// # Errors
+    /// [`IdentityMapError::Io`] when writing fails.
+    pub fn write_json<W: Write>(&self, writer: W) -> Result<(), IdentityMapError> {
+        serde_json::to_writer(writer, self)
+            .map_err(|e| IdentityMapError::Io(std::io::Error::other(e)))
+    }
+
+    /// Number of canonical people known.
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    /// Whether no one is known.
+    pub fn is_empty(&self) -> bool {
+        self.records.is_empty()
+    }
+}
+
+impl IdentityMap for InMemoryIdentityMap {
+    fn find(&self, key: &str) -> Option<CanonicalId> {
+        self.keys.get(key).cloned()
+    }
+    fn link(&mut self, key: String, id: &CanonicalId) {
+        self.keys.insert(key, id.clone());
+    }
+    fn mint(&mut self) -> CanonicalId {
+        self.next = self.next.saturating_add(1);
+        let id = CanonicalId(format!("p{:06}", self.next));
+        self.records.insert(id.clone(), PersonRecord::default());
+        id
+    }
+    fn record(&self, id: &CanonicalId) -> Option<PersonRecord> {
+        self.records.get(id).cloned()
+    }
+    fn set_record(&mut self, id: &CanonicalId, record: PersonRecord) {
+        self.records.insert(id.clone(), record);
+    }
+    fn ids(&self) -> Vec<CanonicalId> {
+        self.records.keys().cloned().collect()
+    }
+    fn purge(&mut self, id: &CanonicalId) {
+        self.records.remove(id);
+        self.keys.retain(|_, v| v != id);
+    }
+}
+
+/// Why a record went to the review list.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ReviewReason {
+    /// Match keys point at more than one known person.
+    Ambiguous {
+        /// The match step that disagreed (`upn`, `uln`, `mis`, `dob_names_school`, `email`).
+        step: String,
+        /// The candidates.
+        candidates: Vec<CanonicalId>,
+    },
+    /// Another record of the same school already resolved to this person
+    /// (duplicate UPN or email in one MIS).
+    Duplicate {
+        /// The person the record collided with.
+        with: CanonicalId,
+        /// The step that matched.
+        step: String,
+    },
+}
+
+/// A record that needs a human decision. It was given its own provisional
+/// canonical id and nothing was merged.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub struct ReviewItem {
+    /// School LAESTAB of the record.
+    pub school: String,
+    /// MIS id of the record.
+    pub mis_id: String,
+    /// The provisional canonical id given.
+    pub assigned: CanonicalId,
+    /// Why.
+    pub reason: ReviewReason,
+}
+
+/// The outcome of resolving a list of person records.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Resolution {
+    /// One canonical id per input record, same order.
+    pub ids: Vec<CanonicalId>,
+    /// Records that need review.
+    pub review: Vec<ReviewItem>,
+    /// How many records matched a known person.
+    pub matched: usize,
+    /// How many records minted a new person.
+    pub minted: usize,
+}
+
+const KEY_DOMAIN: &str = "\u{0}mis-mapping identity key";
+
+fn role_class(role: &PersonRole) -> &'static str {
+    match role {
+        PersonRole::Pupil => "pupil",
+        PersonRole::Contact => "contact",
+        _ => "staff",
+    }
+}
+
+/// The match keys of a record, grouped by cascade step, strongest first.
+fn match_steps(p: &Person, key: &PseudonymKey) -> Vec<(&'static str, Vec<String>)> {
+    let h = |s: String| key.pseudonym(KEY_DOMAIN, &s);
+    let class = role_class(&p.role);
+    let mut steps = Vec::with_capacity(4);
+    if p.role == PersonRole::Pupil {
+        let upns: Vec<String> = p
+            .identifiers_of(&IdentifierKind::Upn)
+            .chain(p.identifiers_of(&IdentifierKind::FormerUpn))
+            .filter_map(|u| Upn::parse(u).ok())
+            .map(|u| h(format!("upn:{u}")))
+            .collect();
+        steps.push(("upn", upns));
+        let ulns = p
+            .identifiers_of(&IdentifierKind::Uln)
+            .filter_map(|u| Uln::parse(u).ok())
+            .map(|u| h(format!("uln:{u}")))
+            .collect();
+        steps.push(("uln", ulns));
+    }
+    steps.push((
+        "mis",
+        vec![h(format!("mis:{class}:{}:{}", p.school, p.mis_id))],
+    ));
+    match p.role {
+        PersonRole::Pupil => {
+            let mut v = Vec::new();
+            if let Some(dob) = p.dob {
+                let names = format!(
+                    "{}|{}",
+                    p.names.legal_forename.trim().to_lowercase(),
+                    p.names.legal_surname.trim().to_lowercase()
+                );
+                for school in std::iter::once(&p.school).chain(&p.previous_schools) {
+                    v.push(h(format!("dns:{dob}|{names}|{school}")));
+                }
+            }
+            steps.push(("dob_names_school", v));
+        }
+        _ => {
+            let v = p
+                .email
+                .iter()
+                .filter(|e| !e.trim().is_empty())
+                .map(|e| h(format!("email:{class}:{}", e.trim().to_lowercase())))
+                .collect();
+            steps.push(("email", v));
+        }
+    }
+    steps
+}
+
+/// Resolve person records to canonical ids, updating `map`.
+///
+/// Records are processed in order; a second record of the same human (a
+/// dual-registered pupil, a member of staff at two schools) resolves to the
+/// first one's id. Two records *of the same school* resolving to the same id
+/// are a duplicate: the second gets its own id and a review item.
+pub fn resolve<M: IdentityMap + ?Sized>(
+    people: &[Person],
+    map: &mut M,
+    key: &PseudonymKey,
+) -> Resolution {
+    let mut ids = Vec::with_capacity(people.len());
+    let mut review = Vec::new();
+    let (mut matched, mut minted) = (0, 0);
+    // (canonical id, school) pairs seen in this run, to catch duplicates.
+    let mut seen: HashMap<(CanonicalId, String, &'static str), String> = HashMap::new();
+    for p in people {
+        let steps = match_steps(p, key);
+        let mut chosen: Option<(CanonicalId, &'static str)> = None;
+        let mut problem: Option<ReviewReason> = None;
+        for (step, keys) in &steps {
+            let mut cands: Vec<CanonicalId> = keys.iter().filter_map(|k| map.find(k)).collect();
+            cands.sort();
+            cands.dedup();
+            match (cands.len(), &chosen) {
+                (0, _) => {}
+                (1, None) => {
+                    chosen = cands.pop().map(|c| (c, *step));
+                }
+                (1, Some((c, _))) if cands.first() == Some(c) => {}
+                (_, None) | (_, Some(_)) => {
+                    // A strong identifier disagrees with an earlier step, or
+                    // one step points at several people.
+                    if let Some((c, _)) = &chosen
+                        && !cands.contains(c) {
+                            cands.push(c.clone());
+                        }
+                    // Only UPN/ULN disagreements are conflicts after a match;
+                    // weaker steps may legitimately point elsewhere (a twin).
+                    if chosen.is_none() || *step == "upn" || *step == "uln" || *step == "mis" {
+                        problem = Some(ReviewReason::Ambiguous {
+                            step: (*step).to_owned(),
+                            candidates: cands,
+                        });
+                        break;
+                    }
+                }
+            }
+        }
+        let class = role_class(&p.role);
+        if problem.is_none()
+            && let Some((c, step)) = &chosen {
+                let slot = (c.clone(), p.school.to_string(), class);
+                if let Some(other) = seen.get(&slot)
+                    && other != &p.mis_id {
+                        problem = Some(ReviewReason::Duplicate {
+                            with: c.clone(),
+                            step: (*step).to_owned(),
+                        });
+                    }
+            }
+        let id = match (problem, chosen) {
+            (Some(reason), _) => {
+                let id = map.mint();
+                minted += 1;
+                // Link only this record's own MIS key, so reruns find it again
+                // without touching the disputed keys.
+                if let Some((_, mis_keys)) = steps.iter().find(|(s, _)| *s == "mis") {
+                    for k in mis_keys {
+                        map.link(k.clone(), &id);
+                    }
+                }
+                review.push(ReviewItem {
+                    school: p.school.to_string(),
+                    mis_id: p.mis_id.clone(),
+                    assigned: id.clone(),
+                    reason,
+                });
+                id
+            }
+            (None, Some((id, _))) => {
+                matched += 1;
+                link_all(map, &steps, &id);
+                id
+            }
+            (None, None) => {
+                minted += 1;
+                let id = map.mint();
+                link_all(map, &steps, &id);
+                id
+            }
+        };
+        seen.entry((id.clone(), p.school.to_string(), class))
+            .or_insert_with(|| p.mis_id.clone());
+        ids.push(id);
+    }
+    Resolution {
+        ids,
+        review,
+        matched,
+        minted,
+    }
+}
+
+fn link_all<M: IdentityMap + ?Sized>(
+    map: &mut M,
+    steps: &[(&'static str, Vec<String>)],
+    id: &CanonicalId,
+) {
+    for (_, keys) in steps {
+        for k in keys {
+            match map.find(k) {
+                Some(existing) if &existing != id => {} // never steal another person's key
+                _ => map.link(k.clone(), id),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::LaEstab;
+    use crate::source::{Identifier, Names};
+
+    fn school(s: &str) -> LaEstab {
+        LaEstab::parse(s).unwrap()
+    }
+
+    fn pupil(mis: &str, sch: &str, upn: &str) -> Person {
+        let mut p = Person::new(
+            mis,
+            school(sch),
+            PersonRole::Pupil,
+            Names::new("Ada", "Lovelace"),
+        );
+        p.dob = NaiveDate::from_ymd_opt(2012, 3, 4);
+        if !upn.is_empty() {
+            p.identifiers
+                .push(Identifier::new(IdentifierKind::Upn, upn));
+        }
+        p
+    }
+
+    #[test]
+    fn mis_migration_keeps_ids_via_upn() {
+        let key = PseudonymKey::insecure_dev();
+        let mut map = InMemoryIdentityMap::new();
+        let r1 = resolve(&[pupil("101", "8201234", "B801200005001")], &mut map, &key);
+        // New MIS: every id changes, UPN stays.
+        let r2 = resolve(
+            &[pupil("A9-XYZ", "8201234", "B801200005001")],
+            &mut map,
+            &key,
+        );
+        assert_eq!(r1.ids, r2.ids);
+        assert_eq!(r2.matched, 1);
+        assert!(r2.review.is_empty());
+    }
+
+    #[test]
+    fn temporary_to_permanent_upn() {
+        let key = PseudonymKey::insecure_dev();
+        let mut map = InMemoryIdentityMap::new();
+        let r1 = resolve(&[pupil("7", "8201234", "L20112342401A")], &mut map, &key);
+        let mut p = pupil("7b", "8201234", "B801200005001");
+        p.identifiers
+            .push(Identifier::new(IdentifierKind::FormerUpn, "L20112342401A"));
+        let r2 = resolve(&[p], &mut map, &key);
+        assert_eq!(r1.ids, r2.ids);
+        // Later extracts without FormerUPN still match on the permanent UPN.
+        let r3 = resolve(&[pupil("7c", "8201234", "B801200005001")], &mut map, &key);
+        assert_eq!(r1.ids, r3.ids);
+    }
+
+    #[test]
+    fn move_within_trust_matches_on_dob_names_previous_school() {
+        let key = PseudonymKey::insecure_dev();
+        let mut map = InMemoryIdentityMap::new();
+        let r1 = resolve(&[pupil("1", "8201234", "")], &mut map, &key);
+        let mut moved = pupil("55", "8205678", "");
+        moved.previous_schools.push(school("8201234"));
+        let r2 = resolve(&[moved], &mut map, &key);
+        assert_eq!(r1.ids, r2.ids);
+    }
+
+    #[test]
+    fn duplicates_and_ambiguity_go_to_review() {
+        let key = PseudonymKey::insecure_dev();
+        let mut map = InMemoryIdentityMap::new();
+        // Two different records in one school with the same UPN.
+        let r = resolve(
+            &[
+                pupil("1", "8201234", "B801200005001"),
+                pupil("2", "8201234", "B801200005001"),
+            ],
+            &mut map,
+            &key,
+        );
+        assert_ne!(r.ids[0], r.ids[1]);
+        assert!(matches!(r.review[0].reason, ReviewReason::Duplicate { .. }));
+        // A record whose UPN says one person and ULN says another.
+        let mut map = InMemoryIdentityMap::new();
+        let mut a = pupil("1", "8201234", "B801200005001");
+        a.identifiers.clear();
+        a.identifiers
+            .push(Identifier::new(IdentifierKind::Upn, "B801200005001"));
+        let mut b = pupil("2", "8205678", "P207000016049");
+        b.identifiers
+            .push(Identifier::new(IdentifierKind::Uln, "1234567899"));
+        resolve(&[a, b], &mut map, &key);
+        let mut c = pupil("3", "8209999", "B801200005001");
+        c.identifiers
+            .push(Identifier::new(IdentifierKind::Uln, "1234567899"));
+        let r = resolve(&[c], &mut map, &key);
+        assert_eq!(r.review.len(), 1);
+        assert!(
+            matches!(&r.review[0].reason, ReviewReason::Ambiguous { step, candidates } if step == "uln" && candidates.len() == 2)
+        );
+    }
+
+    #[test]
+    fn shared_staff_resolve_by_email_and_map_round_trips() {
+        let key = PseudonymKey::insecure_dev();
+        let mut map = InMemoryIdentityMap::new();
+        let mut a = Person::new(
+            "S1",
+            school("8201234"),
+            PersonRole::Teacher,
+            Names::new("Al", "T"),
+        );
+        a.email = Some("al.t@trust.example".into());
+        let mut b = Person::new(
+            "88",
+            school("8205678"),
+            PersonRole::Teacher,
+            Names::new("Al", "T"),
+        );
+        b.email = Some("AL.T@trust.example".into());
+        let r = resolve(&[a, b], &mut map, &key);
+        assert_eq!(r.ids[0], r.ids[1]);
+        let mut buf = Vec::new();
+        map.write_json(&mut buf).unwrap();
+        assert!(!String::from_utf8_lossy(&buf).contains("trust.example"));
+        let back = InMemoryIdentityMap::read_json(buf.as_slice()).unwrap();
+        assert_eq!(back, map);
+        assert!(matches!(
+            InMemoryIdentityMap::read_json(&b"{\"next\":"[..]),
+            Err(IdentityMapError::Malformed { .. })
+        ));
+    }
+}

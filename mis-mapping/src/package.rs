@@ -1,0 +1,598 @@
+//! The OneRoster output boundary: the tables the engine produces, their CSV
+//! form (with `manifest.csv`) and the delta between two packages.
+//!
+//! Tables are kept as header + string rows in OneRoster column order, so
+//! diffing, writing and reading back a previous package are the same code.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::contract::OneRosterVersion;
+use crate::report::Changes;
+
+/// Whether a package is a full snapshot or a delta.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Mode {
+    /// Every file is the complete set (`status`/`dateLastModified` blank).
+    Bulk,
+    /// Only changed rows, with `status` and `dateLastModified`.
+    Delta,
+}
+
+impl Mode {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Bulk => "bulk",
+            Self::Delta => "delta",
+        }
+    }
+}
+
+/// The files a OneRoster manifest lists, per version.
+const FILES_1_1: [&str; 13] = [
+    "academicSessions",
+    "categories",
+    "classes",
+    "classResources",
+    "courses",
+    "courseResources",
+    "demographics",
+    "enrollments",
+    "lineItems",
+    "orgs",
+    "resources",
+    "results",
+    "users",
+];
+const FILES_1_2_EXTRA: [&str; 8] = [
+    "lineItemLearningObjectiveIds",
+    "lineItemScoreScales",
+    "resultLearningObjectiveIds",
+    "resultScoreScales",
+    "roles",
+    "scoreScales",
+    "userProfiles",
+    "userResources",
+];
+
+/// The defined columns of a file (before any `metadata.*` columns).
+pub(crate) fn columns(file: &str, version: OneRosterVersion) -> &'static [&'static str] {
+    match (file, version) {
+        ("orgs", _) => &[
+            "sourcedId",
+            "status",
+            "dateLastModified",
+            "name",
+            "type",
+            "identifier",
+            "parentSourcedId",
+        ],
+        ("academicSessions", _) => &[
+            "sourcedId",
+            "status",
+            "dateLastModified",
+            "title",
+            "type",
+            "startDate",
+            "endDate",
+            "parentSourcedId",
+            "schoolYear",
+        ],
+        ("courses", _) => &[
+            "sourcedId",
+            "status",
+            "dateLastModified",
+            "schoolYearSourcedId",
+            "title",
+            "courseCode",
+            "grades",
+            "orgSourcedId",
+            "subjects",
+            "subjectCodes",
+        ],
+        ("classes", _) => &[
+            "sourcedId",
+            "status",
+            "dateLastModified",
+            "title",
+            "grades",
+            "courseSourcedId",
+            "classCode",
+            "classType",
+            "location",
+            "schoolSourcedId",
+            "termSourcedIds",
+            "subjects",
+            "subjectCodes",
+            "periods",
+        ],
+        ("users", OneRosterVersion::V1_1) => &[
+            "sourcedId",
+            "status",
+            "dateLastModified",
+            "enabledUser",
+            "orgSourcedIds",
+            "role",
+            "username",
+            "userIds",
+            "givenName",
+            "familyName",
+            "middleName",
+            "identifier",
+            "email",
+            "sms",
+            "phone",
+            "agentSourcedIds",
+            "grades",
+            "password",
+        ],
+        ("users", _) => &[
+            "sourcedId",
+            "status",
+            "dateLastModified",
+            "enabledUser",
+            "username",
+            "userIds",
+            "givenName",
+            "familyName",
+            "middleName",
+            "identifier",
+            "email",
+            "sms",
+            "phone",
+            "agentSourcedIds",
+            "grades",
+            "password",
+            "userMasterIdentifier",
+            "preferredGivenName",
+            "preferredMiddleName",
+            "preferredFamilyName",
+            "primaryOrgSourcedId",
+            "pronouns",
+        ],
+        ("roles", _) => &[
+            "sourcedId",
+            "status",
+            "dateLastModified",
+            "userSourcedId",
+            "roleType",
+            "role",
+            "beginDate",
+            "endDate",
+            "orgSourcedId",
+            "userProfileSourcedId",
+        ],
+        ("enrollments", _) => &[
+            "sourcedId",
+            "status",
+            "dateLastModified",
+            "classSourcedId",
+            "schoolSourcedId",
+            "userSourcedId",
+            "role",
+            "primary",
+            "beginDate",
+            "endDate",
+        ],
+        ("demographics", _) => &[
+            "sourcedId",
+            "status",
+            "dateLastModified",
+            "birthDate",
+            "sex",
+            "americanIndianOrAlaskaNative",
+            "asian",
+            "blackOrAfricanAmerican",
+            "nativeHawaiianOrOtherPacificIslander",
+            "white",
+            "demographicRaceTwoOrMoreRaces",
+            "hispanicOrLatinoEthnicity",
+            "countryOfBirthCode",
+            "stateOfBirthAbbreviation",
+            "cityOfBirth",
+            "publicSchoolResidenceStatus",
+        ],
+        _ => &[],
+    }
+}
+
+/// One CSV file: header and rows (column 0 is the sourcedId).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Table {
+    /// Column names.
+    pub header: Vec<String>,
+    /// Rows, same width as the header.
+    pub rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    fn new(header: Vec<String>) -> Self {
+        Self {
+            header,
+            rows: Vec::new(),
+        }
+    }
+
+    /// The sourcedId of a row.
+    fn id(row: &[String]) -> &str {
+        row.first().map_or("", String::as_str)
+    }
+
+    /// Index of a column.
+    pub fn column(&self, name: &str) -> Option<usize> {
+        self.header.iter().position(|h| h == name)
+    }
+}
+
+/// Reading a package failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PackageError {
+    /// A CSV file could not be parsed.
+    #[error("{file}: line {line}: malformed CSV")]
+    Csv {
+        /// File name.
+        file: String,
+        /// 1-based line.
+        line: u64,
+    },
+    /// `manifest.csv` is missing or does not say the OneRoster version.
+    #[error("manifest.csv missing or without oneroster.version")]
+    Manifest,
+    /// A row has a different width from the header.
+    #[error("{file}: line {line}: {found} fields, header has {expected}")]
+    Width {
+        /// File name.
+        file: String,
+        /// 1-based line.
+        line: u64,
+        /// Header width.
+        expected: usize,
+        /// Row width.
+        found: usize,
+    },
+}
+
+impl PackageError {
+    /// A stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Csv { .. } => "package.csv",
+            Self::Manifest => "package.manifest",
+            Self::Width { .. } => "package.width",
+        }
+    }
+}
+
+/// A OneRoster CSV package as produced by the engine.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OneRosterPackage {
+    version: OneRosterVersion,
+    mode: Mode,
+    tables: BTreeMap<String, Table>,
+}
+
+impl OneRosterPackage {
+    /// An empty package.
+    pub(crate) fn new(version: OneRosterVersion, mode: Mode) -> Self {
+        Self {
+            version,
+            mode,
+            tables: BTreeMap::new(),
+        }
+    }
+
+    /// The version.
+    pub fn version(&self) -> OneRosterVersion {
+        self.version
+    }
+
+    /// Bulk or delta.
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// A file's table (name without `.csv`).
+    pub fn table(&self, file: &str) -> Option<&Table> {
+        self.tables.get(file)
+    }
+
+    /// Files with rows, by name.
+    pub fn tables(&self) -> impl Iterator<Item = (&str, &Table)> {
+        self.tables.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
+    /// Rows per file.
+    pub fn counts(&self) -> BTreeMap<String, usize> {
+        self.tables
+            .iter()
+            .map(|(k, t)| (format!("{k}.csv"), t.rows.len()))
+            .collect()
+    }
+
+    /// Start a table with the file's defined columns plus extension columns.
+    pub(crate) fn table_mut(&mut self, file: &str, metadata: &[&str]) -> &mut Table {
+        let version = self.version;
+        self.tables.entry(file.to_owned()).or_insert_with(|| {
+            let mut h: Vec<String> = columns(file, version)
+                .iter()
+                .map(|c| (*c).to_owned())
+                .collect();
+            h.extend(metadata.iter().map(|m| (*m).to_owned()));
+            Table::new(h)
+        })
+    }
+
+    /// Drop empty tables (OneRoster forbids files without rows: they are `absent`).
+    pub(crate) fn prune(&mut self) {
+        self.tables.retain(|_, t| !t.rows.is_empty());
+    }
+
+    fn manifest(&self) -> Vec<(String, String)> {
+        let mut m = vec![
+            ("manifest.version".to_owned(), "1.0".to_owned()),
+            (
+                "oneroster.version".to_owned(),
+                self.version.as_str().to_owned(),
+            ),
+        ];
+        let extra: &[&str] = match self.version {
+            OneRosterVersion::V1_1 => &[],
+            OneRosterVersion::V1_2 => &FILES_1_2_EXTRA,
+        };
+        let mut files: Vec<&str> = FILES_1_1.iter().chain(extra).copied().collect();
+        files.sort_unstable();
+        for f in files {
+            let v = if self.tables.contains_key(f) {
+                self.mode.as_str()
+            } else {
+                "absent"
+            };
+            m.push((format!("file.{f}"), v.to_owned()));
+        }
+        m.push(("source.systemName".to_owned(), "mis-mapping".to_owned()));
+        m
+    }
+
+    /// The package as CSV files: `(file name, bytes)`, `manifest.csv` first.
+    pub fn to_csv_files(&self) -> Vec<(String, Vec<u8>)> {
+        let mut out = Vec::with_capacity(self.tables.len() + 1);
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let _ = w.write_record(["propertyName", "value"]);
+        for (k, v) in self.manifest() {
+            let _ = w.write_record([k, v]);
+        }
+        out.push((
+            "manifest.csv".to_owned(),
+            w.into_inner().unwrap_or_default(),
+        ));
+        for (name, t) in &self.tables {
+            let mut w = csv::WriterBuilder::new()
+                .terminator(csv::Terminator::CRLF)
+                .from_writer(Vec::with_capacity(t.rows.len() * 96));
+            let _ = w.write_record(&t.header);
+            for r in &t.rows {
+                let _ = w.write_record(r);
+            }
+            out.push((format!("{name}.csv"), w.into_inner().unwrap_or_default()));
+        }
+        out
+    }
+
+    /// Read a package from CSV files (e.g. the previous run's output).
+    /// Unknown files are ignored; the manifest gives version and mode.
+    ///
+    /// # Errors
+    /// [`PackageError`] with the file and line of the first malformed record.
+    pub fn from_csv_files<'a, I>(files: I) -> Result<Self, PackageError>
+    where
+        I: IntoIterator<Item = (&'a str, &'a [u8])>,
+    {
+        let mut version = None;
+        let mut delta = false;
+        let mut tables = BTreeMap::new();
+        for (name, bytes) in files {
+            let Some(stem) = name.strip_suffix(".csv") else {
+                continue;
+            };
+            let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
+            let err = |e: csv::Error| PackageError::Csv {
+                file: name.to_owned(),
+                line: e.position().map_or(0, csv::Position::line),
+            };
+            let header: Vec<String> = rdr
+                .headers()
+                .map_err(err)?
+                .iter()
+                .map(|h| h.trim_start_matches('\u{feff}').to_owned())
+                .collect();
+            let mut rows = Vec::new();
+            for rec in rdr.records() {
+                let rec = rec.map_err(err)?;
+                if rec.len() != header.len() {
+                    return Err(PackageError::Width {
+                        file: name.to_owned(),
+                        line: rec.position().map_or(0, csv::Position::line),
+                        expected: header.len(),
+                        found: rec.len(),
+                    });
+                }
+                rows.push(rec.iter().map(str::to_owned).collect::<Vec<_>>());
+            }
+            if stem == "manifest" {
+                for r in &rows {
+                    match (r.first().map(String::as_str), r.get(1).map(String::as_str)) {
+                        (Some("oneroster.version"), Some("1.1")) => {
+                            version = Some(OneRosterVersion::V1_1)
+                        }
+                        (Some("oneroster.version"), Some(v)) if v.starts_with("1.2") => {
+                            version = Some(OneRosterVersion::V1_2);
+                        }
+                        (Some(k), Some("delta")) if k.starts_with("file.") => delta = true,
+                        _ => {}
+                    }
+                }
+            } else if !columns(stem, OneRosterVersion::V1_2).is_empty()
+                || !columns(stem, OneRosterVersion::V1_1).is_empty()
+            {
+                tables.insert(stem.to_owned(), Table { header, rows });
+            }
+        }
+        Ok(Self {
+            version: version.ok_or(PackageError::Manifest)?,
+            mode: if delta { Mode::Delta } else { Mode::Bulk },
+            tables,
+        })
+    }
+
+    /// The delta that turns `previous` into `self`: new and changed rows
+    /// with `status=active`, vanished rows with `status=tobedeleted`, all
+    /// stamped `timestamp` (`YYYY-MM-DDTHH:MM:SS.sssZ`). Also returns the
+    /// per-file change counts.
+    pub fn delta_from(
+        &self,
+        previous: &Self,
+        timestamp: &str,
+    ) -> (Self, BTreeMap<String, Changes>) {
+        let mut delta = Self::new(self.version, Mode::Delta);
+        let mut changes = BTreeMap::new();
+        let empty = Table::default();
+        let mut names: Vec<&String> = self.tables.keys().chain(previous.tables.keys()).collect();
+        names.sort();
+        names.dedup();
+        for name in names {
+            let new = self.tables.get(name).unwrap_or(&empty);
+            let old = previous.tables.get(name).unwrap_or(&empty);
+            let header = if new.header.is_empty() {
+                &old.header
+            } else {
+                &new.header
+            };
+            // Map old columns onto the new header by name.
+            let map: Vec<Option<usize>> = header.iter().map(|h| old.column(h)).collect();
+            let old_index: HashMap<&str, &Vec<String>> =
+                old.rows.iter().map(|r| (Table::id(r), r)).collect();
+            let mut c = Changes::default();
+            let mut out = Table::new(header.clone());
+            let stamp = |mut r: Vec<String>, status: &str| {
+                if let Some(s) = r.get_mut(1) {
+                    *s = status.to_owned();
+                }
+                if let Some(s) = r.get_mut(2) {
+                    *s = timestamp.to_owned();
+                }
+                r
+            };
+            let mut new_ids = std::collections::HashSet::with_capacity(new.rows.len());
+            for r in &new.rows {
+                new_ids.insert(Table::id(r));
+                match old_index.get(Table::id(r)) {
+                    None => {
+                        c.added += 1;
+                        out.rows.push(stamp(r.clone(), "active"));
+                    }
+                    Some(o) => {
+                        let same = r.iter().enumerate().skip(3).all(|(i, v)| {
+                            let ov = map
+                                .get(i)
+                                .copied()
+                                .flatten()
+                                .and_then(|j| o.get(j))
+                                .map_or("", String::as_str);
+                            v == ov
+                        });
+                        if !same {
+                            c.updated += 1;
+                            out.rows.push(stamp(r.clone(), "active"));
+                        }
+                    }
+                }
+            }
+            for o in &old.rows {
+                if !new_ids.contains(Table::id(o)) {
+                    c.removed += 1;
+                    let row: Vec<String> = map
+                        .iter()
+                        .map(|j| j.and_then(|j| o.get(j)).cloned().unwrap_or_default())
+                        .collect();
+                    out.rows.push(stamp(row, "tobedeleted"));
+                }
+            }
+            changes.insert(format!("{name}.csv"), c);
+            if !out.rows.is_empty() {
+                delta.tables.insert(name.clone(), out);
+            }
+        }
+        (delta, changes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pkg(rows: &[(&str, &str)]) -> OneRosterPackage {
+        let mut p = OneRosterPackage::new(OneRosterVersion::V1_1, Mode::Bulk);
+        let t = p.table_mut("orgs", &[]);
+        for (id, name) in rows {
+            t.rows.push(vec![
+                (*id).into(),
+                String::new(),
+                String::new(),
+                (*name).into(),
+                "school".into(),
+                String::new(),
+                String::new(),
+            ]);
+        }
+        p
+    }
+
+    #[test]
+    fn csv_round_trip_and_manifest() {
+        let p = pkg(&[("o1", "A, \"quoted\" school"), ("o2", "B")]);
+        let files = p.to_csv_files();
+        let manifest = String::from_utf8(files[0].1.clone()).unwrap();
+        assert!(manifest.contains("file.orgs,bulk"));
+        assert!(manifest.contains("file.users,absent"));
+        let back =
+            OneRosterPackage::from_csv_files(files.iter().map(|(n, b)| (n.as_str(), b.as_slice())))
+                .unwrap();
+        assert_eq!(back, p);
+    }
+
+    #[test]
+    fn delta_has_adds_updates_and_tombstones() {
+        let old = pkg(&[("o1", "A"), ("o2", "B"), ("o3", "C")]);
+        let new = pkg(&[("o1", "A"), ("o2", "B2"), ("o4", "D")]);
+        let (d, c) = new.delta_from(&old, "2026-01-01T00:00:00.000Z");
+        let ch = c["orgs.csv"];
+        assert_eq!((ch.added, ch.updated, ch.removed), (1, 1, 1));
+        let t = d.table("orgs").unwrap();
+        assert_eq!(t.rows.len(), 3);
+        assert!(
+            t.rows
+                .iter()
+                .any(|r| r[0] == "o3" && r[1] == "tobedeleted" && r[3] == "C")
+        );
+        assert!(t.rows.iter().all(|r| r[2] == "2026-01-01T00:00:00.000Z"));
+        let files = d.to_csv_files();
+        assert!(String::from_utf8_lossy(&files[0].1).contains("file.orgs,delta"));
+    }
+
+    #[test]
+    fn malformed_previous_package_is_an_error_with_position() {
+        let files: Vec<(&str, &[u8])> = vec![
+            (
+                "manifest.csv",
+                b"propertyName,value\noneroster.version,1.1\n",
+            ),
+            ("orgs.csv", b"sourcedId,status\no1,,extra\n"),
+        ];
+        let e = OneRosterPackage::from_csv_files(files).unwrap_err();
+        assert!(matches!(e, PackageError::Width { line: 2, .. }), "{e:?}");
+        let e = OneRosterPackage::from_csv_files(Vec::<(&str, &[u8])>::new()).unwrap_err();
+        assert_eq!(e.code(), "package.manifest");
+    }
+}
