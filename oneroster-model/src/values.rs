@@ -212,6 +212,51 @@ pub(crate) fn id_hash(s: &str) -> u64 {
     h ^ (h >> 33)
 }
 
+/// The index of the first `needle` byte in `hay` (word-at-a-time scan).
+pub(crate) fn find_byte(hay: &[u8], needle: u8) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let pat = LO.wrapping_mul(u64::from(needle));
+    let mut chunks = hay.chunks_exact(8);
+    let mut base = 0;
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        let x = u64::from_le_bytes(w) ^ pat;
+        if (x.wrapping_sub(LO) & !x & HI) != 0 {
+            return c.iter().position(|&b| b == needle).map(|p| base + p);
+        }
+        base += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&b| b == needle)
+        .map(|p| base + p)
+}
+
+/// Does `s` contain a NUL, LF or CR byte?
+pub(crate) fn has_nul_or_line_break(s: &[u8]) -> bool {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    const LF: u64 = LO * 0x0a;
+    const CR: u64 = LO * 0x0d;
+    let zero = |x: u64| x.wrapping_sub(LO) & !x & HI;
+    let mut chunks = s.chunks_exact(8);
+    let mut acc = 0;
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        let x = u64::from_le_bytes(w);
+        acc |= zero(x) | zero(x ^ LF) | zero(x ^ CR);
+    }
+    acc != 0
+        || chunks
+            .remainder()
+            .iter()
+            .any(|&b| b == 0 || b == b'\n' || b == b'\r')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -294,49 +339,4 @@ mod tests {
         }
         assert_ne!(id_hash("a"), id_hash("a\0"));
     }
-}
-
-/// The index of the first `needle` byte in `hay` (word-at-a-time scan).
-pub(crate) fn find_byte(hay: &[u8], needle: u8) -> Option<usize> {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    let pat = LO.wrapping_mul(u64::from(needle));
-    let mut chunks = hay.chunks_exact(8);
-    let mut base = 0;
-    for c in &mut chunks {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(c);
-        let x = u64::from_le_bytes(w) ^ pat;
-        if (x.wrapping_sub(LO) & !x & HI) != 0 {
-            return c.iter().position(|&b| b == needle).map(|p| base + p);
-        }
-        base += 8;
-    }
-    chunks
-        .remainder()
-        .iter()
-        .position(|&b| b == needle)
-        .map(|p| base + p)
-}
-
-/// Does `s` contain a NUL, LF or CR byte?
-pub(crate) fn has_nul_or_line_break(s: &[u8]) -> bool {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    const LF: u64 = LO * 0x0a;
-    const CR: u64 = LO * 0x0d;
-    let zero = |x: u64| x.wrapping_sub(LO) & !x & HI;
-    let mut chunks = s.chunks_exact(8);
-    let mut acc = 0;
-    for c in &mut chunks {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(c);
-        let x = u64::from_le_bytes(w);
-        acc |= zero(x) | zero(x ^ LF) | zero(x ^ CR);
-    }
-    acc != 0
-        || chunks
-            .remainder()
-            .iter()
-            .any(|&b| b == 0 || b == b'\n' || b == b'\r')
 }
