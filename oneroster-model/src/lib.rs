@@ -56,8 +56,8 @@ pub use validate::{
     validate_zip_bytes,
 };
 pub use values::{
-    format_date, format_datetime, is_case_urn, is_year, list_items, parse_bool, parse_braced_pairs,
-    parse_date, parse_datetime, parse_float, parse_integer,
+    format_date, format_datetime, is_case_urn, is_date, is_year, list_items, parse_bool,
+    parse_braced_pairs, parse_date, parse_datetime, parse_float, parse_integer,
 };
 pub use vocab::{
     CEDS_GRADES, ClassType, EnrollmentRole, FileMode, GuidRefType, Importance, InvalidToken,
