@@ -1,2 +1,4 @@
 //! The one integration-test binary: each area adds a module here.
 //! Tests use the crates only through their public APIs.
+mod lti_tool_security;
+mod lti_tool_support;
