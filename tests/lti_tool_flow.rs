@@ -2,6 +2,8 @@
 //! linking responses, platform storage without cookies, session tokens,
 //! registration JSON and presets.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use chrono::Duration;
 use lti_core::claims::{
     ContentItem, ContentItemType, ContextRole, DeepLinkingResponseClaims, LineItem, LinkItem,

@@ -961,6 +961,7 @@ impl Tool {
 }
 
 #[cfg(test)]
+#[allow(clippy::field_reassign_with_default)]
 mod tests {
     use base64::Engine as _;
     use hmac::{KeyInit, Mac};
