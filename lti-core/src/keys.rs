@@ -221,6 +221,11 @@ pub struct Jwks {
 }
 
 impl Jwks {
+    /// A key set.
+    pub fn new(keys: Vec<Jwk>) -> Self {
+        Self { keys }
+    }
+
     /// Parses a JWKS document (at most [`MAX_JWKS_BYTES`]).
     ///
     /// # Errors
@@ -542,7 +547,22 @@ impl SigningKey {
     pub(crate) fn sign_payload(&self, payload: &[u8]) -> Result<String, crate::error::TokenError> {
         let header =
             serde_json::json!({"alg": self.alg.as_str(), "typ": "JWT", "kid": self.kid.as_str()});
-        let mut out = b64_encode(header.to_string().as_bytes());
+        self.sign_with_header(header.to_string().as_bytes(), payload)
+    }
+
+    /// Low-level: signs exactly these header and payload bytes (nothing is
+    /// added or checked; the signature uses this key's algorithm whatever
+    /// the header says). For conformance tests and unusual peers; prefer
+    /// [`Self::sign_jwt`].
+    ///
+    /// # Errors
+    /// [`crate::error::TokenError`] if signing fails.
+    pub fn sign_with_header(
+        &self,
+        header: &[u8],
+        payload: &[u8],
+    ) -> Result<String, crate::error::TokenError> {
+        let mut out = b64_encode(header);
         out.push('.');
         out.push_str(&b64_encode(payload));
         let sig = self.backend.sign(out.as_bytes())?;

@@ -56,10 +56,13 @@
 
 pub mod claims;
 pub mod error;
+pub mod form;
 pub mod ids;
 mod jose;
 pub mod jwt;
 pub mod keys;
+pub mod store;
+pub mod tool;
 pub mod trace;
 
 pub use chrono;
