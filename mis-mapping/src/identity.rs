@@ -329,9 +329,10 @@ pub fn resolve<M: IdentityMap + ?Sized>(
                     // A strong identifier disagrees with an earlier step, or
                     // one step points at several people.
                     if let Some((c, _)) = &chosen
-                        && !cands.contains(c) {
-                            cands.push(c.clone());
-                        }
+                        && !cands.contains(c)
+                    {
+                        cands.push(c.clone());
+                    }
                     // Only UPN/ULN disagreements are conflicts after a match;
                     // weaker steps may legitimately point elsewhere (a twin).
                     if chosen.is_none() || *step == "upn" || *step == "uln" || *step == "mis" {
@@ -346,16 +347,18 @@ pub fn resolve<M: IdentityMap + ?Sized>(
         }
         let class = role_class(&p.role);
         if problem.is_none()
-            && let Some((c, step)) = &chosen {
-                let slot = (c.clone(), p.school.to_string(), class);
-                if let Some(other) = seen.get(&slot)
-                    && other != &p.mis_id {
-                        problem = Some(ReviewReason::Duplicate {
-                            with: c.clone(),
-                            step: (*step).to_owned(),
-                        });
-                    }
+            && let Some((c, step)) = &chosen
+        {
+            let slot = (c.clone(), p.school.to_string(), class);
+            if let Some(other) = seen.get(&slot)
+                && other != &p.mis_id
+            {
+                problem = Some(ReviewReason::Duplicate {
+                    with: c.clone(),
+                    step: (*step).to_owned(),
+                });
             }
+        }
         let id = match (problem, chosen) {
             (Some(reason), _) => {
                 let id = map.mint();

@@ -1,6 +1,7 @@
 //! `mis_mapping`: UK school MIS data → OneRoster, under data contracts.
 #![cfg_attr(not(test), deny(clippy::indexing_slicing))]
 
+mod adapters;
 mod calendar;
 mod contract;
 mod engine;
@@ -12,6 +13,9 @@ mod report;
 mod source;
 mod synth;
 
+pub use adapters::csv_set::{CsvSetError, read_csv_set, write_csv_set};
+pub use adapters::ctf::{CtfError, CtfImport, CtfRoster, SUPPORTED_CTF_VERSIONS, read_ctf};
+pub use adapters::wonde::{WondeError, WondeImport, read_wonde};
 pub use calendar::{
     AcademicYear, CalendarProblem, GradeProfile, InvalidNcYear, NcYear, Term, YearCalendar,
     check_year_calendar,
