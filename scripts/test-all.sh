@@ -29,6 +29,11 @@ if [ -f tests/interop/package.json ]; then
   export INTEROP_NODE_MODULES="$PWD/tests/interop/node_modules"
 fi
 
+if [ -n "${INTEROP_PYTHON:-}" ] && [ -d tests/interop/node_modules ]; then
+  echo "== interop peers against each other"
+  INTEROP_REQUIRE_LTIJS=1 bash tests/interop/selftest.sh
+fi
+
 echo "== tests"
 cargo test --workspace --all-targets --locked
 echo "== doc tests"

@@ -1,1 +1,69 @@
-//! `oneroster_model` — see the crate README. (Being built; the modules land issue by issue.)
+//! Typed OneRoster 1.1 / 1.2: the CSV binding's file catalogue, packages read
+//! from directories or zips and written deterministically, and layered
+//! streaming validation with stable finding codes.
+//!
+//! What it does not do: no network, no clock, no randomness. The only I/O is
+//! reading a package from a directory or zip ([`PackageSource`], [`Package::read`])
+//! and writing one ([`Package::write_dir`], [`Package::write_zip`]).
+//!
+//! # Contents
+//! - [`schema`](FileKind::columns): every file and column of 1.1 and 1.2 in
+//!   spec order, with [`Requirement`], [`FieldType`], [`Vocabulary`] and reference targets.
+//! - Vocabularies as enums ([`OrgType`], [`Role`], …) with `ext:` arms where allowed.
+//! - [`SourcedId`] and [`GuidRef`].
+//! - [`Package`]: manifest + [`Table`]s + other files, read from a directory or a
+//!   zip under [`ReadLimits`], written deterministically and losslessly.
+//! - [`TableReader`]: a streaming CSV reader for one file.
+//! - [`Finding`], [`Code`], [`Report`]: validation results with stable codes.
+//!
+//! # Example
+//! ```
+//! use oneroster_model::{FileKind, FileMode, Package, ReadLimits, Version};
+//!
+//! // Build a tiny 1.2 package, write it as a zip, read it back.
+//! let mut pkg = Package::new(Version::V1_2);
+//! pkg.table_mut(FileKind::Orgs).push_named(&[
+//!     ("sourcedId", "trust-1"), ("name", "Northern Trust"), ("type", "district"),
+//! ])?;
+//! pkg.manifest_mut().set_mode(FileKind::Orgs, FileMode::Bulk);
+//! let zip = pkg.to_zip_bytes()?;
+//! let back = Package::from_zip_bytes(zip, ReadLimits::default())?;
+//! let orgs = back.table(FileKind::Orgs).expect("orgs.csv");
+//! assert_eq!(orgs.row(0).and_then(|r| r.get("name")), Some("Northern Trust"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+#![warn(missing_docs)]
+
+mod ids;
+mod manifest;
+mod package;
+mod report;
+mod schema;
+mod source;
+mod validate;
+mod values;
+mod vocab;
+
+pub use ids::{GuidRef, InvalidId, SourcedId};
+pub use manifest::Manifest;
+pub use package::{Package, RowRef, Table, TableError};
+pub use report::{Code, Finding, REDACTED, Report, Severity};
+pub use schema::{Column, FieldType, FileKind, Requirement, is_secret_column};
+pub use source::{CsvErrorKind, Entry, PackageSource, ReadError, ReadLimits, TableReader};
+pub use validate::{
+    Profile, Progress, ReferenceMode, RuleSet, ValidateOptions, validate_path, validate_source,
+    validate_zip_bytes,
+};
+pub use values::{
+    format_date, format_datetime, is_case_urn, is_year, list_items, parse_bool, parse_braced_pairs,
+    parse_date, parse_datetime, parse_float, parse_integer,
+};
+pub use vocab::{
+    CEDS_GRADES, ClassType, EnrollmentRole, FileMode, GuidRefType, Importance, InvalidToken,
+    LearningObjectiveSource, OrgType, Role, RoleType, RoleV1p1, ScoreStatus, SessionType, Sex,
+    StatusType, TokenMatch, Version, Vocabulary, is_extension_token,
+};
+
+/// Re-exported so callers can use [`TableReader`] without naming the `csv` crate version.
+pub use csv;

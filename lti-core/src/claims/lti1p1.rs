@@ -1,0 +1,23 @@
+//! `https://purl.imsglobal.org/spec/lti/claim/lti1p1`: LTI 1.1 migration.
+
+/// Identifiers the platform used for LTI 1.1, for linking old records.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct Lti1p1 {
+    /// LTI 1.1 user id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    /// LTI 1.1 consumer key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oauth_consumer_key: Option<String>,
+    /// HMAC-SHA256 (base64) over `key&deployment_id&iss&client_id&exp&nonce`
+    /// with the 1.1 secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oauth_consumer_key_sign: Option<String>,
+    /// LTI 1.1 resource link id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_link_id: Option<String>,
+    /// LTI 1.1 context id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context_id: Option<String>,
+}

@@ -1,0 +1,334 @@
+//! Validating newtypes for every identifier and URL in the LTI messages.
+//!
+//! Each type keeps the original string exactly as received, because LTI
+//! compares identifiers byte-for-byte (never normalised). They implement
+//! `Display`, `AsRef<str>`, `FromStr`, `TryFrom<String>` and serde (through
+//! `TryFrom<String>`), and never `Deref`.
+//!
+//! Secrets (`Nonce`, `State`) redact their `Debug` output.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::error::InvalidId;
+
+/// Checks shared by every identifier: not empty, not longer than `max`
+/// bytes, no ASCII control characters.
+fn check_opaque(kind: &'static str, s: &str, max: usize) -> Result<(), InvalidId> {
+    if s.is_empty() {
+        return Err(InvalidId::Empty { kind });
+    }
+    if s.len() > max {
+        return Err(InvalidId::TooLong {
+            kind,
+            len: s.len(),
+            max,
+        });
+    }
+    if s.chars().any(char::is_control) {
+        return Err(InvalidId::ControlCharacter { kind });
+    }
+    Ok(())
+}
+
+/// True for hosts that only this machine can reach: `localhost`, 127.0.0.0/8, `::1`.
+pub(crate) fn is_loopback_host(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// A URL that must use `https`, or `http` on a loopback host (development
+/// and tests only; never reachable from another machine).
+fn check_url(kind: &'static str, s: &str) -> Result<url::Url, InvalidId> {
+    check_opaque(kind, s, 2048)?;
+    let url = url::Url::parse(s).map_err(|_| InvalidId::NotAUrl { kind })?;
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback_host(&url) => {}
+        _ => return Err(InvalidId::NotHttps { kind }),
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(InvalidId::UserInfoInUrl { kind });
+    }
+    if url.host().is_none() {
+        return Err(InvalidId::NotAUrl { kind });
+    }
+    Ok(url)
+}
+
+macro_rules! common_impls {
+    ($name:ident) => {
+        impl $name {
+            /// The identifier exactly as received.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+            /// The owned string.
+            pub fn into_inner(self) -> String {
+                self.0
+            }
+        }
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+        impl FromStr for $name {
+            type Err = InvalidId;
+            fn from_str(s: &str) -> Result<Self, InvalidId> {
+                Self::try_from(s.to_owned())
+            }
+        }
+        impl TryFrom<&str> for $name {
+            type Error = InvalidId;
+            fn try_from(s: &str) -> Result<Self, InvalidId> {
+                Self::try_from(s.to_owned())
+            }
+        }
+        impl From<$name> for String {
+            fn from(v: $name) -> String {
+                v.0
+            }
+        }
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.0 == other
+            }
+        }
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.0 == *other
+            }
+        }
+    };
+}
+
+macro_rules! opaque_id {
+    ($(#[$meta:meta])* $name:ident, $kind:literal, $max:expr) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $name(String);
+
+        impl TryFrom<String> for $name {
+            type Error = InvalidId;
+            fn try_from(s: String) -> Result<Self, InvalidId> {
+                check_opaque($kind, &s, $max)?;
+                Ok(Self(s))
+            }
+        }
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+        common_impls!($name);
+    };
+}
+
+macro_rules! url_id {
+    ($(#[$meta:meta])* $name:ident, $kind:literal) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $name(String, url::Url);
+
+        impl TryFrom<String> for $name {
+            type Error = InvalidId;
+            fn try_from(s: String) -> Result<Self, InvalidId> {
+                let url = check_url($kind, &s)?;
+                Ok(Self(s, url))
+            }
+        }
+        impl $name {
+            /// The parsed URL (the original string is kept for comparisons).
+            pub fn url(&self) -> &url::Url {
+                &self.1
+            }
+            /// The origin (`scheme://host[:port]`) as browsers compare it in
+            /// `postMessage`.
+            pub fn origin(&self) -> String {
+                self.1.origin().ascii_serialization()
+            }
+        }
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+        common_impls!($name);
+    };
+}
+
+url_id!(
+    /// A platform issuer (`iss` of a platform message). Compared byte-for-byte,
+    /// never normalised. `https`, or `http` on loopback for tests.
+    Issuer,
+    "issuer"
+);
+url_id!(
+    /// The `target_link_uri` of a login or launch: where the tool should land.
+    TargetLinkUri,
+    "target_link_uri"
+);
+url_id!(
+    /// The tool's `redirect_uri`: where the platform form-posts the id_token.
+    RedirectUri,
+    "redirect_uri"
+);
+url_id!(
+    /// An endpoint URL: the platform's OIDC auth endpoint, token endpoint,
+    /// JWKS URL, a service URL, or the deep-linking return URL.
+    EndpointUrl,
+    "endpoint URL"
+);
+
+opaque_id!(
+    /// The OAuth `client_id` the platform gave the tool.
+    ClientId,
+    "client_id",
+    1024
+);
+opaque_id!(
+    /// An LTI `deployment_id` (case-sensitive, at most 255 characters).
+    DeploymentId,
+    "deployment_id",
+    255
+);
+opaque_id!(
+    /// A JWK key id (`kid`): opaque, exact match only, at most 256 bytes.
+    Kid,
+    "kid",
+    256
+);
+opaque_id!(
+    /// The user id (`sub`) the platform uses for this user.
+    UserId,
+    "user id",
+    1024
+);
+opaque_id!(
+    /// The login hint the platform sends in the login initiation and expects back.
+    LoginHint,
+    "login_hint",
+    4096
+);
+opaque_id!(
+    /// The opaque `lti_message_hint`, echoed to the platform unchanged.
+    MessageHint,
+    "lti_message_hint",
+    4096
+);
+opaque_id!(
+    /// A resource link id (`resource_link.id`).
+    ResourceLinkId,
+    "resource_link id",
+    1024
+);
+opaque_id!(
+    /// A context (course) id (`context.id`).
+    ContextId,
+    "context id",
+    1024
+);
+
+macro_rules! secret_id {
+    ($(#[$meta:meta])* $name:ident, $kind:literal, $max:expr) => {
+        $(#[$meta])*
+        #[derive(Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $name(String);
+
+        impl TryFrom<String> for $name {
+            type Error = InvalidId;
+            fn try_from(s: String) -> Result<Self, InvalidId> {
+                check_opaque($kind, &s, $max)?;
+                Ok(Self(s))
+            }
+        }
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, concat!(stringify!($name), "(<redacted, {} bytes>)"), self.0.len())
+            }
+        }
+        impl $name {
+            /// Encodes 16 bytes of caller-supplied entropy (128 bits; take them
+            /// from a CSPRNG) as unpadded base64url.
+            pub fn from_entropy(bytes: [u8; 16]) -> Self {
+                Self(crate::jose::b64_encode(&bytes))
+            }
+        }
+        common_impls!($name);
+    };
+}
+
+secret_id!(
+    /// An OIDC `nonce`: single-use, bound to one login. `Debug` is redacted.
+    Nonce,
+    "nonce",
+    1024
+);
+secret_id!(
+    /// An OIDC `state`: single-use, bound to one browser. `Debug` is redacted.
+    State,
+    "state",
+    1024
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn issuer_accepts_https_and_loopback_http_only() {
+        assert!(Issuer::try_from("https://canvas.instructure.com").is_ok());
+        assert!(Issuer::try_from("http://127.0.0.1:8080").is_ok());
+        assert!(Issuer::try_from("http://localhost").is_ok());
+        assert!(matches!(
+            Issuer::try_from("http://platform.example"),
+            Err(InvalidId::NotHttps { .. })
+        ));
+        assert!(matches!(Issuer::try_from(""), Err(InvalidId::Empty { .. })));
+        assert!(matches!(
+            Issuer::try_from("https://u:p@x.example"),
+            Err(InvalidId::UserInfoInUrl { .. })
+        ));
+    }
+
+    #[test]
+    fn issuer_keeps_original_string() {
+        let i = Issuer::try_from("https://Platform.Example/").unwrap();
+        assert_eq!(i.as_str(), "https://Platform.Example/");
+        assert_eq!(i.origin(), "https://platform.example");
+    }
+
+    #[test]
+    fn kid_is_capped() {
+        assert!(matches!(
+            Kid::try_from("k".repeat(257)),
+            Err(InvalidId::TooLong { .. })
+        ));
+        assert!(Kid::try_from("../../dev/null").is_ok());
+    }
+
+    #[test]
+    fn nonce_debug_is_redacted() {
+        let n = Nonce::from_entropy([7; 16]);
+        assert!(!format!("{n:?}").contains(n.as_str()));
+        assert_eq!(n.as_str().len(), 22);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn client_id_accepts_exactly_what_it_prints(s in "[ -~]{1,100}") {
+            let id = ClientId::try_from(s.clone()).unwrap();
+            proptest::prop_assert_eq!(id.to_string(), s.clone());
+            let back: ClientId = serde_json::from_str(&serde_json::to_string(&id).unwrap()).unwrap();
+            proptest::prop_assert_eq!(back, id);
+        }
+    }
+}

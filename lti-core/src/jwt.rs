@@ -1,0 +1,743 @@
+//! Generic JWT verification, shared by the tool (id_tokens, session tokens)
+//! and the platform (deep-linking responses, client assertions).
+//!
+//! Two steps, as a typestate: [`UnverifiedJwt::parse`] splits the compact
+//! form and reads the header *without trusting it*; [`UnverifiedJwt::verify`]
+//! resolves the key by `kid` in the caller's [`PublicKeySet`], checks the
+//! signature with the algorithm **pinned by the key**, deserialises the claims
+//! into the caller's type and checks the registered claims against a
+//! [`JwtValidation`] (issuer, audience, `azp`, `exp`/`iat`/`nbf` with leeway
+//! and max age, required claims).
+//!
+//! ```
+//! use lti_core::jwt::{JwtValidation, UnverifiedJwt, RegisteredClaims};
+//! use lti_core::keys::{PublicKeySet, SigningKey};
+//! use lti_core::ids::Kid;
+//! use lti_core::trace::Trace;
+//! use chrono::{TimeZone, Utc};
+//!
+//! let key = SigningKey::generate_rs256(Kid::try_from("k1")?)?;
+//! let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+//! let token = key.sign_jwt(&serde_json::json!({
+//!     "iss": "https://platform.example", "aud": "client-1",
+//!     "iat": 1_700_000_000, "exp": 1_700_000_300,
+//! }))?;
+//! let mut keys = PublicKeySet::new();
+//! keys.push(key.verifying_key()?);
+//! let validation = JwtValidation::new("client-1").issuer("https://platform.example");
+//! let verified = UnverifiedJwt::parse(&token)?
+//!     .verify::<RegisteredClaims>(&keys, &validation, now, &mut Trace::disabled())?;
+//! assert_eq!(verified.kid().as_str(), "k1");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use chrono::{DateTime, Duration, Utc};
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+
+use crate::claims::{Audience, NumericDate};
+use crate::error::{JwtError, JwtPart, RegisteredClaim, TokenError, TokenErrorKind};
+use crate::ids::Kid;
+use crate::jose::b64_decode;
+use crate::keys::{Algorithm, AlgorithmSet, KeyMatch, PublicKeySet};
+use crate::trace::{Step, Trace};
+
+/// Largest compact token accepted (64 KiB), checked before any decoding.
+pub const MAX_TOKEN_BYTES: usize = 64 * 1024;
+
+/// Header members we understand. Unknown members are ignored; duplicated
+/// known members are refused (serde reports a duplicate field).
+#[derive(Deserialize)]
+struct RawHeader {
+    alg: Option<String>,
+    kid: Option<IgnoredOrString>,
+    #[serde(default)]
+    crit: Option<Vec<String>>,
+    #[serde(default)]
+    b64: Option<bool>,
+    #[serde(default)]
+    enc: Option<IgnoredAny>,
+    // Present or not, these are never used: keys come only from the
+    // registration (S05-S07). Parsed so the trace can say they were ignored.
+    #[serde(default)]
+    jku: Option<IgnoredAny>,
+    #[serde(default)]
+    x5u: Option<IgnoredAny>,
+    #[serde(default)]
+    x5c: Option<IgnoredAny>,
+    #[serde(default)]
+    jwk: Option<IgnoredAny>,
+}
+
+/// `kid` must be a string; anything else is treated as missing.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum IgnoredOrString {
+    Str(String),
+    Other(IgnoredAny),
+}
+
+fn malformed(part: JwtPart, e: impl std::fmt::Display) -> JwtError {
+    JwtError::Malformed {
+        part,
+        source: TokenError::new(TokenErrorKind::Malformed, e.to_string()),
+    }
+}
+
+/// Maps a serde_json error on `part` to our error, telling duplicates apart.
+pub(crate) fn json_error(part: JwtPart, e: &serde_json::Error) -> JwtError {
+    let msg = e.to_string();
+    if msg.starts_with("duplicate field") || msg.starts_with("duplicate member") {
+        JwtError::DuplicateMember { part }
+    } else {
+        malformed(part, msg)
+    }
+}
+
+/// A compact JWS whose header has been read but not trusted.
+pub struct UnverifiedJwt<'a> {
+    signing_input: &'a str,
+    payload_b64: &'a str,
+    signature: Vec<u8>,
+    alg: String,
+    kid: Option<String>,
+    ignored_headers: Vec<&'static str>,
+}
+
+impl std::fmt::Debug for UnverifiedJwt<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UnverifiedJwt")
+            .field("alg", &self.alg)
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> UnverifiedJwt<'a> {
+    /// Splits and decodes a compact JWS and checks its header.
+    ///
+    /// # Errors
+    /// [`JwtError::Oversize`], [`JwtError::Encrypted`] (5 segments),
+    /// [`JwtError::Malformed`], [`JwtError::DuplicateMember`],
+    /// [`JwtError::Unsecured`] (`alg: none`, empty signature),
+    /// [`JwtError::AlgorithmNotAllowed`] (anything we do not support, e.g. HS256),
+    /// [`JwtError::UnsupportedCritical`], [`JwtError::UnencodedPayload`],
+    /// [`JwtError::MissingKid`].
+    pub fn parse(token: &'a str) -> Result<Self, JwtError> {
+        Self::parse_traced(token, &mut Trace::disabled())
+    }
+
+    /// [`Self::parse`] that records its steps.
+    ///
+    /// # Errors
+    /// As [`Self::parse`].
+    pub fn parse_traced(token: &'a str, trace: &mut Trace) -> Result<Self, JwtError> {
+        let r = Self::parse_inner(token, trace);
+        if let Err(e) = &r {
+            let step = match e {
+                JwtError::Oversize { .. } => Step::Size,
+                JwtError::Encrypted
+                | JwtError::Malformed { .. }
+                | JwtError::DuplicateMember { .. } => Step::Structure,
+                _ => Step::Header,
+            };
+            trace.fail(step, e.code());
+        }
+        r
+    }
+
+    fn parse_inner(token: &'a str, trace: &mut Trace) -> Result<Self, JwtError> {
+        if token.len() > MAX_TOKEN_BYTES {
+            return Err(JwtError::Oversize {
+                len: token.len(),
+                max: MAX_TOKEN_BYTES,
+            });
+        }
+        trace.pass(Step::Size);
+        let mut parts = token.split('.');
+        let (Some(h), Some(p), Some(s)) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(malformed(
+                JwtPart::Compact,
+                "a compact JWS has exactly 3 segments",
+            ));
+        };
+        let extra = parts.count();
+        if extra == 2 {
+            return Err(JwtError::Encrypted);
+        }
+        if extra != 0 {
+            return Err(malformed(
+                JwtPart::Compact,
+                "a compact JWS has exactly 3 segments",
+            ));
+        }
+        let header_bytes = b64_decode(h).map_err(|e| JwtError::Malformed {
+            part: JwtPart::Header,
+            source: e,
+        })?;
+        let header: RawHeader =
+            serde_json::from_slice(&header_bytes).map_err(|e| json_error(JwtPart::Header, &e))?;
+        if header.enc.is_some() {
+            return Err(JwtError::Encrypted);
+        }
+        let signature = b64_decode(s).map_err(|e| JwtError::Malformed {
+            part: JwtPart::Signature,
+            source: e,
+        })?;
+        trace.pass(Step::Structure);
+        let alg = header.alg.unwrap_or_default();
+        if alg.eq_ignore_ascii_case("none") || signature.is_empty() {
+            return Err(JwtError::Unsecured);
+        }
+        if Algorithm::from_name(&alg).is_none() {
+            return Err(JwtError::AlgorithmNotAllowed { alg });
+        }
+        if header.b64 == Some(false) {
+            return Err(JwtError::UnencodedPayload);
+        }
+        if let Some(names) = header.crit {
+            // We implement no JWS extension, so any critical name is unknown.
+            // An empty list is itself invalid per RFC 7515 §4.1.11.
+            return Err(JwtError::UnsupportedCritical { names });
+        }
+        let kid = match header.kid {
+            Some(IgnoredOrString::Str(k)) => Some(k),
+            _ => None,
+        };
+        let mut ignored_headers = Vec::new();
+        for (present, name) in [
+            (header.jku.is_some(), "jku"),
+            (header.x5u.is_some(), "x5u"),
+            (header.x5c.is_some(), "x5c"),
+            (header.jwk.is_some(), "jwk"),
+        ] {
+            if present {
+                ignored_headers.push(name);
+            }
+        }
+        let signing_input = token.get(..h.len() + 1 + p.len()).unwrap_or("");
+        Ok(Self {
+            signing_input,
+            payload_b64: p,
+            signature,
+            alg,
+            kid,
+            ignored_headers,
+        })
+    }
+
+    /// The header `alg` (already known to be one we support).
+    pub fn alg(&self) -> &str {
+        &self.alg
+    }
+
+    /// The header `kid`, if present (not yet resolved to any key).
+    pub fn kid(&self) -> Option<&str> {
+        self.kid.as_deref()
+    }
+
+    /// Key headers present in the token that were ignored (`jku`, `x5u`, `x5c`, `jwk`).
+    pub fn ignored_headers(&self) -> &[&'static str] {
+        &self.ignored_headers
+    }
+
+    /// Decodes the claims **without** verifying anything, e.g. to pick a
+    /// registration by `iss`/`aud` before verification, or to read a nonce.
+    ///
+    /// # Errors
+    /// [`JwtError::Malformed`], [`JwtError::DuplicateMember`].
+    ///
+    /// # Security
+    /// Nothing read here may be trusted until [`Self::verify`] succeeds.
+    pub fn insecure_peek_claims<T: serde::de::DeserializeOwned>(&self) -> Result<T, JwtError> {
+        let bytes = b64_decode(self.payload_b64).map_err(|e| JwtError::Malformed {
+            part: JwtPart::Payload,
+            source: e,
+        })?;
+        serde_json::from_slice(&bytes).map_err(|e| json_error(JwtPart::Payload, &e))
+    }
+
+    /// Verifies the signature and the registered claims, and deserialises the
+    /// claims into `T`.
+    ///
+    /// # Errors
+    /// Every check is a [`JwtError`] variant: [`JwtError::MissingKid`],
+    /// [`JwtError::UnknownKid`] (with the kids seen; the host may refetch the
+    /// JWKS and retry), [`JwtError::KeyRejected`],
+    /// [`JwtError::AlgorithmKeyMismatch`], [`JwtError::BadSignature`],
+    /// [`JwtError::InvalidClaim`], [`JwtError::MissingClaim`],
+    /// [`JwtError::Expired`], [`JwtError::IssuedInFuture`], [`JwtError::TooOld`],
+    /// [`JwtError::NotYetValid`], [`JwtError::IssuerMismatch`],
+    /// [`JwtError::AudienceMismatch`], [`JwtError::AzpMissing`],
+    /// [`JwtError::AzpMismatch`].
+    ///
+    /// # Security
+    /// The algorithm comes from the key (its JWK `alg`, or inferred from
+    /// `kty` within the allow-list), never from the header; the header only
+    /// has to agree. Claims are parsed only after the signature verifies.
+    pub fn verify<T: JwtClaims>(
+        self,
+        keys: &PublicKeySet,
+        validation: &JwtValidation,
+        now: DateTime<Utc>,
+        trace: &mut Trace,
+    ) -> Result<Verified<T>, JwtError> {
+        let mut step = Step::Key;
+        let r = self.verify_inner(keys, validation, now, trace, &mut step);
+        if let Err(e) = &r {
+            trace.fail(step, e.code());
+        }
+        r
+    }
+
+    fn verify_inner<T: JwtClaims>(
+        self,
+        keys: &PublicKeySet,
+        validation: &JwtValidation,
+        now: DateTime<Utc>,
+        trace: &mut Trace,
+        step: &mut Step,
+    ) -> Result<Verified<T>, JwtError> {
+        *step = Step::Header;
+        let header_alg =
+            Algorithm::from_name(&self.alg).ok_or_else(|| JwtError::AlgorithmNotAllowed {
+                alg: self.alg.clone(),
+            })?;
+        if !validation.algorithms.contains(header_alg) {
+            return Err(JwtError::AlgorithmNotAllowed { alg: self.alg });
+        }
+        let ignored = &self.ignored_headers;
+        trace.pass_with(Step::Header, || {
+            if ignored.is_empty() {
+                format!("alg={}", header_alg)
+            } else {
+                format!("alg={} ignored={}", header_alg, ignored.join(","))
+            }
+        });
+        *step = Step::Key;
+        let kid_str = self.kid.as_deref().ok_or(JwtError::MissingKid)?;
+        let kid = Kid::try_from(kid_str).map_err(|e| malformed(JwtPart::Header, e))?;
+        let key = match keys.find(kid.as_str()) {
+            KeyMatch::Found(k) => k,
+            KeyMatch::Rejected(reason) => {
+                return Err(JwtError::KeyRejected {
+                    kid,
+                    reason: reason.clone(),
+                });
+            }
+            KeyMatch::Unknown => {
+                return Err(JwtError::UnknownKid {
+                    kids_seen: keys.kids(),
+                    kid,
+                });
+            }
+        };
+        if key.algorithm() != header_alg || !validation.algorithms.contains(key.algorithm()) {
+            return Err(JwtError::AlgorithmKeyMismatch {
+                kid,
+                header_alg: self.alg,
+                key_alg: key.algorithm().as_str().to_owned(),
+            });
+        }
+        trace.pass_with(Step::Key, || format!("kid={}", kid.as_str()));
+        *step = Step::Signature;
+        if !key.verify(self.signing_input.as_bytes(), &self.signature) {
+            return Err(JwtError::BadSignature { kid });
+        }
+        trace.pass(Step::Signature);
+
+        *step = Step::Claims;
+        let bytes = b64_decode(self.payload_b64).map_err(|e| JwtError::Malformed {
+            part: JwtPart::Payload,
+            source: e,
+        })?;
+        let de = &mut serde_json::Deserializer::from_slice(&bytes);
+        let claims: T = serde_path_to_error::deserialize(de).map_err(|e| {
+            let path = e.path().to_string();
+            match json_error(JwtPart::Payload, e.inner()) {
+                JwtError::DuplicateMember { part } => JwtError::DuplicateMember { part },
+                _ => JwtError::InvalidClaim {
+                    path,
+                    reason: e.inner().to_string(),
+                },
+            }
+        })?;
+        trace.pass(Step::Claims);
+        validation.check(&claims.registered(), now, trace, step)?;
+        Ok(Verified {
+            claims,
+            kid,
+            alg: header_alg,
+        })
+    }
+}
+
+/// Borrowed view of the registered claims of any claims type.
+#[derive(Debug, Clone, Copy, Default)]
+#[non_exhaustive]
+pub struct RegisteredRef<'a> {
+    /// `iss`
+    pub iss: Option<&'a str>,
+    /// `sub`
+    pub sub: Option<&'a str>,
+    /// `aud`
+    pub aud: Option<&'a Audience>,
+    /// `exp`
+    pub exp: Option<NumericDate>,
+    /// `iat`
+    pub iat: Option<NumericDate>,
+    /// `nbf`
+    pub nbf: Option<NumericDate>,
+    /// `azp`
+    pub azp: Option<&'a str>,
+    /// `nonce`
+    pub nonce: Option<&'a str>,
+    /// `jti`
+    pub jti: Option<&'a str>,
+}
+
+impl<'a> RegisteredRef<'a> {
+    /// A view with every member absent.
+    pub fn empty() -> Self {
+        Self::default()
+    }
+    /// Builds a view from its members (for implementors of [`JwtClaims`]).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        iss: Option<&'a str>,
+        sub: Option<&'a str>,
+        aud: Option<&'a Audience>,
+        exp: Option<NumericDate>,
+        iat: Option<NumericDate>,
+        nbf: Option<NumericDate>,
+        azp: Option<&'a str>,
+        nonce: Option<&'a str>,
+        jti: Option<&'a str>,
+    ) -> Self {
+        Self {
+            iss,
+            sub,
+            aud,
+            exp,
+            iat,
+            nbf,
+            azp,
+            nonce,
+            jti,
+        }
+    }
+}
+
+/// A claims type the verifier can check: it exposes its registered claims.
+pub trait JwtClaims: serde::de::DeserializeOwned {
+    /// The registered claims of this claims set.
+    fn registered(&self) -> RegisteredRef<'_>;
+}
+
+/// Just the registered claims (everything else ignored).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct RegisteredClaims {
+    /// `iss`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iss: Option<String>,
+    /// `sub`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub: Option<String>,
+    /// `aud`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aud: Option<Audience>,
+    /// `exp`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exp: Option<NumericDate>,
+    /// `iat`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iat: Option<NumericDate>,
+    /// `nbf`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<NumericDate>,
+    /// `azp`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub azp: Option<String>,
+    /// `nonce`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<String>,
+    /// `jti`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jti: Option<String>,
+}
+
+impl JwtClaims for RegisteredClaims {
+    fn registered(&self) -> RegisteredRef<'_> {
+        RegisteredRef {
+            iss: self.iss.as_deref(),
+            sub: self.sub.as_deref(),
+            aud: self.aud.as_ref(),
+            exp: self.exp,
+            iat: self.iat,
+            nbf: self.nbf,
+            azp: self.azp.as_deref(),
+            nonce: self.nonce.as_deref(),
+            jti: self.jti.as_deref(),
+        }
+    }
+}
+
+/// A verified token: its claims and the key that signed it.
+#[derive(Debug)]
+pub struct Verified<T> {
+    claims: T,
+    kid: Kid,
+    alg: Algorithm,
+}
+
+impl<T> Verified<T> {
+    /// The verified claims.
+    pub fn claims(&self) -> &T {
+        &self.claims
+    }
+    /// Takes the claims.
+    pub fn into_claims(self) -> T {
+        self.claims
+    }
+    /// The kid of the key that verified the signature.
+    pub fn kid(&self) -> &Kid {
+        &self.kid
+    }
+    /// The algorithm used.
+    pub fn algorithm(&self) -> Algorithm {
+        self.alg
+    }
+}
+
+/// Which optional registered claims must be present.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RequiredClaims(u8);
+
+impl RequiredClaims {
+    /// `exp`, `iat` and `aud` are always required; add more here.
+    pub fn none() -> Self {
+        Self(0)
+    }
+    /// Also require `claim` (`sub`, `nonce`, `jti`, `nbf`, `iss`, `azp`).
+    #[must_use]
+    pub fn with(self, claim: RegisteredClaim) -> Self {
+        Self(self.0 | Self::bit(claim))
+    }
+    /// Whether `claim` is required.
+    pub fn contains(self, claim: RegisteredClaim) -> bool {
+        self.0 & Self::bit(claim) != 0
+    }
+    fn bit(c: RegisteredClaim) -> u8 {
+        match c {
+            RegisteredClaim::Iss => 1,
+            RegisteredClaim::Sub => 2,
+            RegisteredClaim::Nonce => 4,
+            RegisteredClaim::Jti => 8,
+            RegisteredClaim::Nbf => 16,
+            RegisteredClaim::Azp => 32,
+            _ => 0,
+        }
+    }
+}
+
+/// What a token must satisfy. Secure defaults: RS256 only, 60 s leeway,
+/// 10 min maximum age, `exp`/`iat`/`aud` required.
+#[derive(Debug, Clone)]
+pub struct JwtValidation {
+    audience: String,
+    issuer: Option<String>,
+    algorithms: AlgorithmSet,
+    leeway: Duration,
+    max_age: Option<Duration>,
+    required: RequiredClaims,
+}
+
+impl JwtValidation {
+    /// Expect `audience` in `aud` (and as `azp` when `aud` has several values).
+    pub fn new(audience: impl Into<String>) -> Self {
+        Self {
+            audience: audience.into(),
+            issuer: None,
+            algorithms: AlgorithmSet::default(),
+            leeway: Duration::seconds(60),
+            max_age: Some(Duration::minutes(10)),
+            required: RequiredClaims::none(),
+        }
+    }
+    /// Require `iss` to equal `issuer` exactly (default: `iss` is not checked).
+    #[must_use]
+    pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
+        self.issuer = Some(issuer.into());
+        self
+    }
+    /// Allowed algorithms (default `{RS256}`).
+    #[must_use]
+    pub fn algorithms(mut self, algorithms: AlgorithmSet) -> Self {
+        self.algorithms = algorithms;
+        self
+    }
+    /// Clock leeway for `exp`, `iat` and `nbf` (default 60 s; negative values count as 0).
+    #[must_use]
+    pub fn leeway(mut self, leeway: Duration) -> Self {
+        self.leeway = leeway.max(Duration::zero());
+        self
+    }
+    /// Maximum age measured from `iat` (default 10 min; `None` disables).
+    #[must_use]
+    pub fn max_age(mut self, max_age: Option<Duration>) -> Self {
+        self.max_age = max_age;
+        self
+    }
+    /// Further required claims.
+    #[must_use]
+    pub fn require(mut self, required: RequiredClaims) -> Self {
+        self.required = required;
+        self
+    }
+    /// The expected audience.
+    pub fn audience(&self) -> &str {
+        &self.audience
+    }
+
+    fn check(
+        &self,
+        r: &RegisteredRef<'_>,
+        now: DateTime<Utc>,
+        trace: &mut Trace,
+        step: &mut Step,
+    ) -> Result<(), JwtError> {
+        let leeway_s = self.leeway.num_seconds();
+        let now_s = now.timestamp();
+
+        *step = Step::Expiry;
+        let exp = r.exp.ok_or(JwtError::MissingClaim {
+            claim: RegisteredClaim::Exp,
+        })?;
+        // Expired when now >= exp + leeway (a token used exactly at exp with
+        // zero leeway is expired).
+        if now_s >= exp.seconds().saturating_add(leeway_s) {
+            return Err(JwtError::Expired {
+                exp: exp.to_datetime(),
+                now,
+                skew_seconds: now_s.saturating_sub(exp.seconds()),
+                leeway_seconds: leeway_s,
+            });
+        }
+        trace.pass(Step::Expiry);
+
+        *step = Step::IssuedAt;
+        let iat = r.iat.ok_or(JwtError::MissingClaim {
+            claim: RegisteredClaim::Iat,
+        })?;
+        if iat.seconds() > now_s.saturating_add(leeway_s) {
+            return Err(JwtError::IssuedInFuture {
+                iat: iat.to_datetime(),
+                now,
+                skew_seconds: iat.seconds().saturating_sub(now_s),
+                leeway_seconds: leeway_s,
+            });
+        }
+        if let Some(max_age) = self.max_age {
+            let age = now_s.saturating_sub(iat.seconds());
+            if age > max_age.num_seconds().saturating_add(leeway_s) {
+                return Err(JwtError::TooOld {
+                    iat: iat.to_datetime(),
+                    age_seconds: age,
+                    max_age_seconds: max_age.num_seconds(),
+                });
+            }
+        }
+        trace.pass_with(Step::IssuedAt, || {
+            format!("skew={}s", iat.seconds() - now_s)
+        });
+
+        *step = Step::NotBefore;
+        match r.nbf {
+            Some(nbf) if nbf.seconds() > now_s.saturating_add(leeway_s) => {
+                return Err(JwtError::NotYetValid {
+                    nbf: nbf.to_datetime(),
+                    now,
+                    skew_seconds: nbf.seconds().saturating_sub(now_s),
+                });
+            }
+            Some(_) => trace.pass(Step::NotBefore),
+            None if self.required.contains(RegisteredClaim::Nbf) => {
+                return Err(JwtError::MissingClaim {
+                    claim: RegisteredClaim::Nbf,
+                });
+            }
+            None => trace.skip(Step::NotBefore),
+        }
+
+        *step = Step::Issuer;
+        match (&self.issuer, r.iss) {
+            (Some(expected), Some(found)) if expected != found => {
+                return Err(JwtError::IssuerMismatch {
+                    expected: expected.clone(),
+                    found: found.to_owned(),
+                });
+            }
+            (Some(_), None) => {
+                return Err(JwtError::MissingClaim {
+                    claim: RegisteredClaim::Iss,
+                });
+            }
+            (None, None) if self.required.contains(RegisteredClaim::Iss) => {
+                return Err(JwtError::MissingClaim {
+                    claim: RegisteredClaim::Iss,
+                });
+            }
+            (Some(_), Some(_)) => trace.pass(Step::Issuer),
+            _ => trace.skip(Step::Issuer),
+        }
+
+        *step = Step::Audience;
+        let aud = r.aud.ok_or(JwtError::MissingClaim {
+            claim: RegisteredClaim::Aud,
+        })?;
+        if !aud.contains(&self.audience) {
+            return Err(JwtError::AudienceMismatch {
+                expected: self.audience.clone(),
+                found: aud.iter().map(str::to_owned).collect(),
+            });
+        }
+        match r.azp {
+            None if aud.len() > 1 => return Err(JwtError::AzpMissing { count: aud.len() }),
+            None if self.required.contains(RegisteredClaim::Azp) => {
+                return Err(JwtError::MissingClaim {
+                    claim: RegisteredClaim::Azp,
+                });
+            }
+            Some(azp) if azp != self.audience => {
+                return Err(JwtError::AzpMismatch {
+                    expected: self.audience.clone(),
+                    found: azp.to_owned(),
+                });
+            }
+            _ => {}
+        }
+        trace.pass(Step::Audience);
+
+        for (claim, present, st) in [
+            (RegisteredClaim::Sub, r.sub.is_some(), Step::Subject),
+            (RegisteredClaim::Nonce, r.nonce.is_some(), Step::Nonce),
+            (RegisteredClaim::Jti, r.jti.is_some(), Step::Claims),
+        ] {
+            if self.required.contains(claim) && !present {
+                *step = st;
+                return Err(JwtError::MissingClaim { claim });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Converts a timestamp to `DateTime`, saturating on out-of-range values.
+pub(crate) fn to_datetime(secs: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(secs, 0).unwrap_or(if secs < 0 {
+        DateTime::<Utc>::MIN_UTC
+    } else {
+        DateTime::<Utc>::MAX_UTC
+    })
+}

@@ -1,0 +1,170 @@
+//! Identifier newtypes: [`SourcedId`] and the typed reference [`GuidRef`].
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::vocab::GuidRefType;
+
+/// Why a string is not a valid identifier.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum InvalidId {
+    /// The identifier is empty.
+    #[error("identifier is empty")]
+    Empty,
+    /// The identifier is longer than [`SourcedId::MAX_LEN`] bytes.
+    #[error("identifier is {0} bytes long (at most {max})", max = SourcedId::MAX_LEN)]
+    TooLong(usize),
+    /// The identifier contains a control character (line break, tab, NUL …)
+    /// or a comma, which would break list fields.
+    #[error("identifier contains the forbidden character {0:?}")]
+    ForbiddenChar(char),
+    /// The identifier has leading or trailing white space.
+    #[error("identifier has leading or trailing white space")]
+    SurroundingWhitespace,
+}
+
+impl InvalidId {
+    /// A stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Empty => "id.empty",
+            Self::TooLong(_) => "id.too_long",
+            Self::ForbiddenChar(_) => "id.forbidden_char",
+            Self::SurroundingWhitespace => "id.surrounding_whitespace",
+        }
+    }
+}
+
+/// A OneRoster `sourcedId` (the spec's GUID): an opaque string, unique within
+/// its file, compared byte for byte.
+///
+/// The spec does not fix a character set. We accept any non-empty string of at
+/// most [`SourcedId::MAX_LEN`] bytes without control characters, commas (they
+/// would break `…SourcedIds` list fields) or surrounding white space.
+///
+/// ```
+/// use oneroster_model::SourcedId;
+/// let id: SourcedId = "usr-0001".parse()?;
+/// assert_eq!(id.as_str(), "usr-0001");
+/// assert!("".parse::<SourcedId>().is_err());
+/// # Ok::<(), oneroster_model::InvalidId>(())
+/// ```
+#[derive(
+    Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(try_from = "String", into = "String")]
+pub struct SourcedId(String);
+
+impl SourcedId {
+    /// The longest accepted identifier, in bytes.
+    pub const MAX_LEN: usize = 1024;
+
+    /// Check a candidate without allocating.
+    ///
+    /// # Errors
+    /// The reason the string is not a valid sourcedId.
+    pub fn check(s: &str) -> Result<(), InvalidId> {
+        if s.is_empty() {
+            return Err(InvalidId::Empty);
+        }
+        if s.len() > Self::MAX_LEN {
+            return Err(InvalidId::TooLong(s.len()));
+        }
+        if let Some(c) = s.chars().find(|c| c.is_control() || *c == ',') {
+            return Err(InvalidId::ForbiddenChar(c));
+        }
+        if s.trim() != s {
+            return Err(InvalidId::SurroundingWhitespace);
+        }
+        Ok(())
+    }
+
+    /// The identifier as a string slice.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The identifier as an owned string.
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+impl TryFrom<String> for SourcedId {
+    type Error = InvalidId;
+    fn try_from(s: String) -> Result<Self, InvalidId> {
+        Self::check(&s)?;
+        Ok(Self(s))
+    }
+}
+
+impl TryFrom<&str> for SourcedId {
+    type Error = InvalidId;
+    fn try_from(s: &str) -> Result<Self, InvalidId> {
+        Self::check(s)?;
+        Ok(Self(s.to_owned()))
+    }
+}
+
+impl FromStr for SourcedId {
+    type Err = InvalidId;
+    fn from_str(s: &str) -> Result<Self, InvalidId> {
+        Self::try_from(s)
+    }
+}
+
+impl From<SourcedId> for String {
+    fn from(id: SourcedId) -> String {
+        id.0
+    }
+}
+
+impl AsRef<str> for SourcedId {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for SourcedId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A REST-binding reference to another entity: `{href, sourcedId, type}`.
+///
+/// Parsed leniently (`href` and `type` may be missing, as Google's passback
+/// payloads send only `sourcedId`), emitted strictly: missing parts are
+/// skipped rather than invented.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct GuidRef {
+    /// Where the entity can be fetched (absolute or, in the wild, relative).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub href: Option<String>,
+    /// The referenced entity's sourcedId.
+    #[serde(rename = "sourcedId")]
+    pub sourced_id: SourcedId,
+    /// The kind of entity referenced.
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<GuidRefType>,
+}
+
+impl GuidRef {
+    /// A reference with a type and no href.
+    pub fn new(sourced_id: SourcedId, kind: GuidRefType) -> Self {
+        Self {
+            href: None,
+            sourced_id,
+            kind: Some(kind),
+        }
+    }
+
+    /// Set the href.
+    #[must_use]
+    pub fn with_href(mut self, href: impl Into<String>) -> Self {
+        self.href = Some(href.into());
+        self
+    }
+}

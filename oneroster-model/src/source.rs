@@ -1,0 +1,947 @@
+//! Where a package's bytes come from: a directory or a zip archive, read entry
+//! by entry under [`ReadLimits`] (the zip-bomb guard), and the streaming
+//! [`TableReader`] over one CSV entry.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{self, BufReader, Cursor, Read, Seek};
+use std::path::{Path, PathBuf};
+
+use crate::report::{Code, Finding};
+use crate::schema::FileKind;
+
+/// Limits applied while reading a package, against zip bombs and runaway input.
+///
+/// Defaults: 1,000 entries, 2 GiB per entry, 8 GiB in total, 1 MiB per CSV field.
+///
+/// ```
+/// use oneroster_model::ReadLimits;
+/// let limits = ReadLimits::default().max_entries(64).max_entry_bytes(1 << 20);
+/// assert_eq!(limits.entries(), 64);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReadLimits {
+    max_entries: usize,
+    max_entry_bytes: u64,
+    max_total_bytes: u64,
+    max_field_bytes: usize,
+}
+
+impl Default for ReadLimits {
+    fn default() -> Self {
+        Self {
+            max_entries: 1_000,
+            max_entry_bytes: 2 << 30,
+            max_total_bytes: 8 << 30,
+            max_field_bytes: 1 << 20,
+        }
+    }
+}
+
+impl ReadLimits {
+    /// At most this many entries (files) in a package.
+    #[must_use]
+    pub fn max_entries(mut self, n: usize) -> Self {
+        self.max_entries = n;
+        self
+    }
+    /// At most this many uncompressed bytes per entry.
+    #[must_use]
+    pub fn max_entry_bytes(mut self, n: u64) -> Self {
+        self.max_entry_bytes = n;
+        self
+    }
+    /// At most this many uncompressed bytes over all entries.
+    #[must_use]
+    pub fn max_total_bytes(mut self, n: u64) -> Self {
+        self.max_total_bytes = n;
+        self
+    }
+    /// At most this many bytes in one CSV field.
+    #[must_use]
+    pub fn max_field_bytes(mut self, n: usize) -> Self {
+        self.max_field_bytes = n;
+        self
+    }
+    /// The entry-count limit.
+    pub fn entries(&self) -> usize {
+        self.max_entries
+    }
+    /// The per-entry byte limit.
+    pub fn entry_bytes(&self) -> u64 {
+        self.max_entry_bytes
+    }
+    /// The total byte limit.
+    pub fn total_bytes(&self) -> u64 {
+        self.max_total_bytes
+    }
+    /// The per-field byte limit.
+    pub fn field_bytes(&self) -> usize {
+        self.max_field_bytes
+    }
+}
+
+/// Reading a package failed. Validation turns most of these into findings;
+/// [`crate::Package`] reading stops at the first.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReadError {
+    /// The input could not be opened or read.
+    #[error("cannot read {path}")]
+    Io {
+        /// What was being read.
+        path: String,
+        /// The cause.
+        #[source]
+        source: io::Error,
+    },
+    /// The input is not a readable zip archive.
+    #[error("not a readable zip archive: {0}")]
+    InvalidArchive(String),
+    /// A read limit was exceeded.
+    #[error("{file}: read limit exceeded ({what})")]
+    LimitExceeded {
+        /// The entry (or `""` for the archive).
+        file: String,
+        /// Which limit.
+        what: &'static str,
+    },
+    /// The package is structurally unusable (e.g. duplicate entries); the
+    /// finding says where and why.
+    #[error("{0}")]
+    Package(Box<Finding>),
+    /// The package has no `manifest.csv`.
+    #[error("package has no manifest.csv")]
+    MissingManifest,
+    /// A CSV file could not be parsed.
+    #[error("{file} line {line}: {kind}")]
+    Csv {
+        /// The file.
+        file: String,
+        /// The 1-based line where the record starts (header = 1).
+        line: u64,
+        /// What went wrong.
+        kind: CsvErrorKind,
+    },
+}
+
+impl ReadError {
+    /// A stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Io { .. } => "read.io",
+            Self::InvalidArchive(_) => Code::ArchiveInvalid.as_str(),
+            Self::LimitExceeded { .. } => "read.limit_exceeded",
+            Self::Package(f) => f.code().as_str(),
+            Self::MissingManifest => Code::ManifestMissing.as_str(),
+            Self::Csv { kind, .. } => kind.code(),
+        }
+    }
+
+    pub(crate) fn io(path: impl Into<String>, source: io::Error) -> Self {
+        Self::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+/// What was wrong with a CSV record.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CsvErrorKind {
+    /// A field is not valid UTF-8.
+    #[error("invalid UTF-8 in field {field}")]
+    InvalidUtf8 {
+        /// 0-based field index.
+        field: usize,
+    },
+    /// A row has a different number of fields than the header.
+    #[error("row has {found} fields, header has {expected}")]
+    RaggedRow {
+        /// Header width.
+        expected: usize,
+        /// Row width.
+        found: usize,
+    },
+    /// The file has no header row.
+    #[error("file is empty (no header row)")]
+    MissingHeader,
+    /// A field is longer than [`ReadLimits::field_bytes`].
+    #[error("field {field} is {len} bytes long")]
+    FieldTooLarge {
+        /// 0-based field index.
+        field: usize,
+        /// Its length.
+        len: usize,
+    },
+    /// An I/O error (including a read limit) while parsing.
+    #[error("read error: {0}")]
+    Io(String),
+}
+
+impl CsvErrorKind {
+    /// A stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidUtf8 { .. } => Code::CsvInvalidUtf8.as_str(),
+            Self::RaggedRow { .. } => Code::TableRowWidthMismatch.as_str(),
+            Self::MissingHeader => Code::TableMissingHeader.as_str(),
+            Self::FieldTooLarge { .. } => Code::CsvFieldTooLarge.as_str(),
+            Self::Io(_) => "read.io",
+        }
+    }
+}
+
+/// One entry of a package.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Entry {
+    /// The name relative to the package root (`users.csv`, `extra/notes.txt`).
+    pub name: String,
+    /// The (declared, for zips) uncompressed size in bytes.
+    pub size: u64,
+}
+
+trait ReadSeek: Read + Seek + Send {}
+impl<T: Read + Seek + Send> ReadSeek for T {}
+
+enum Inner {
+    Dir(PathBuf),
+    Zip {
+        archive: Box<zip::ZipArchive<Box<dyn ReadSeek>>>,
+        /// name (after prefix stripping) → archive index
+        index: BTreeMap<String, usize>,
+    },
+}
+
+/// A package's entries, read one at a time: a directory or a zip archive.
+///
+/// Opening never fails on dirty archives (nested folders, duplicate names,
+/// too many entries); those become [`findings`](Self::findings). It fails
+/// only when the input cannot be read at all.
+///
+/// # Security
+/// Every entry read is capped at [`ReadLimits::entry_bytes`] and the whole
+/// package at [`ReadLimits::total_bytes`] *as actually decompressed*, so a zip
+/// that lies about its sizes cannot exhaust memory or disk.
+pub struct PackageSource {
+    inner: Inner,
+    entries: Vec<Entry>,
+    limits: ReadLimits,
+    budget: u64,
+    findings: Vec<Finding>,
+    label: String,
+}
+
+impl std::fmt::Debug for PackageSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PackageSource")
+            .field("label", &self.label)
+            .field("entries", &self.entries)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PackageSource {
+    /// Open a directory or, for a file, a zip archive.
+    ///
+    /// # Errors
+    /// [`ReadError::Io`] when the path cannot be read, [`ReadError::InvalidArchive`]
+    /// when a file is not a zip.
+    pub fn open(path: impl AsRef<Path>, limits: ReadLimits) -> Result<Self, ReadError> {
+        let path = path.as_ref();
+        let meta =
+            std::fs::metadata(path).map_err(|e| ReadError::io(path.display().to_string(), e))?;
+        if meta.is_dir() {
+            Self::open_dir(path, limits)
+        } else {
+            let file =
+                File::open(path).map_err(|e| ReadError::io(path.display().to_string(), e))?;
+            Self::open_zip_reader(
+                Box::new(BufReader::new(file)),
+                path.display().to_string(),
+                limits,
+            )
+        }
+    }
+
+    /// Open a zip archive held in memory.
+    ///
+    /// # Errors
+    /// [`ReadError::InvalidArchive`] when the bytes are not a zip.
+    pub fn from_zip_bytes(bytes: Vec<u8>, limits: ReadLimits) -> Result<Self, ReadError> {
+        Self::open_zip_reader(Box::new(Cursor::new(bytes)), "<memory>".to_owned(), limits)
+    }
+
+    fn open_dir(path: &Path, limits: ReadLimits) -> Result<Self, ReadError> {
+        let label = path.display().to_string();
+        let rd = std::fs::read_dir(path).map_err(|e| ReadError::io(label.clone(), e))?;
+        let mut entries = Vec::new();
+        let mut findings = Vec::new();
+        for item in rd {
+            let item = item.map_err(|e| ReadError::io(label.clone(), e))?;
+            let name = item.file_name().to_string_lossy().into_owned();
+            let ft = item
+                .file_type()
+                .map_err(|e| ReadError::io(name.clone(), e))?;
+            if ft.is_dir() {
+                findings.push(
+                    Finding::warning(
+                        Code::PackageUnknownFile,
+                        format!("sub-directory `{name}` is ignored"),
+                    )
+                    .with_file(name),
+                );
+                continue;
+            }
+            if !ft.is_file() {
+                continue;
+            }
+            let size = item
+                .metadata()
+                .map_err(|e| ReadError::io(name.clone(), e))?
+                .len();
+            entries.push(Entry { name, size });
+        }
+        entries.sort_by(|a, b| a.name.cmp(&b.name));
+        let mut src = Self {
+            inner: Inner::Dir(path.to_path_buf()),
+            entries,
+            limits,
+            budget: limits.max_total_bytes,
+            findings,
+            label,
+        };
+        src.check_limits();
+        Ok(src)
+    }
+
+    fn open_zip_reader(
+        reader: Box<dyn ReadSeek>,
+        label: String,
+        limits: ReadLimits,
+    ) -> Result<Self, ReadError> {
+        let mut archive =
+            zip::ZipArchive::new(reader).map_err(|e| ReadError::InvalidArchive(e.to_string()))?;
+        let mut findings = Vec::new();
+        let mut raw: Vec<(String, u64, usize)> = Vec::new();
+        for i in 0..archive.len() {
+            if i >= limits.max_entries {
+                findings.push(
+                    Finding::error(
+                        Code::ArchiveTooManyEntries,
+                        format!(
+                            "archive has {} entries; only the first {} are read",
+                            archive.len(),
+                            limits.max_entries
+                        ),
+                    )
+                    .with_expected(format!("at most {} entries", limits.max_entries))
+                    .with_actual(archive.len().to_string()),
+                );
+                break;
+            }
+            let Some(Ok(name)) = archive.name_for_index(i) else {
+                findings.push(Finding::error(
+                    Code::ArchiveInvalidEntryName,
+                    format!("entry {i} has an unreadable name"),
+                ));
+                continue;
+            };
+            let name = name.into_owned();
+            if name.ends_with('/') {
+                continue; // directory entry
+            }
+            if name.contains('\0')
+                || name.starts_with('/')
+                || name.split(['/', '\\']).any(|c| c == "..")
+            {
+                findings.push(
+                    Finding::error(
+                        Code::ArchiveInvalidEntryName,
+                        "entry name is absolute or escapes the archive root",
+                    )
+                    .with_actual(name),
+                );
+                continue;
+            }
+            // The declared size; the real size is enforced while reading.
+            let size = match archive.by_index_raw(i) {
+                Ok(f) => f.size(),
+                Err(e) => {
+                    findings.push(
+                        Finding::error(Code::ArchiveInvalid, format!("entry cannot be read: {e}"))
+                            .with_file(name),
+                    );
+                    continue;
+                }
+            };
+            raw.push((name, size, i));
+        }
+        // A package zipped with its folder (`pkg/manifest.csv`): read from that folder.
+        let prefix = if raw.iter().any(|(n, _, _)| n == "manifest.csv") {
+            String::new()
+        } else {
+            let nested: Vec<&str> = raw
+                .iter()
+                .filter_map(|(n, _, _)| n.strip_suffix("manifest.csv").filter(|p| p.ends_with('/')))
+                .collect();
+            match nested.as_slice() {
+                [p] => {
+                    findings.push(
+                        Finding::warning(
+                            Code::ArchiveNestedFolder,
+                            format!(
+                                "package files are inside the folder `{p}`, not at the archive root"
+                            ),
+                        )
+                        .with_expected("files at the archive root")
+                        .with_actual((*p).to_owned()),
+                    );
+                    (*p).to_owned()
+                }
+                _ => String::new(),
+            }
+        };
+        let mut index = BTreeMap::new();
+        let mut entries = Vec::new();
+        for (name, size, i) in raw {
+            let rel = match name.strip_prefix(prefix.as_str()) {
+                Some(r) => r.to_owned(),
+                None => name,
+            };
+            if index.contains_key(&rel) {
+                findings.push(
+                    Finding::error(
+                        Code::ArchiveDuplicateEntry,
+                        "the archive holds two entries with this name; the first is read",
+                    )
+                    .with_file(rel.clone()),
+                );
+                continue;
+            }
+            index.insert(rel.clone(), i);
+            entries.push(Entry { name: rel, size });
+        }
+        entries.sort_by(|a, b| a.name.cmp(&b.name));
+        let mut src = Self {
+            inner: Inner::Zip {
+                archive: Box::new(archive),
+                index,
+            },
+            entries,
+            limits,
+            budget: limits.max_total_bytes,
+            findings,
+            label,
+        };
+        src.check_limits();
+        Ok(src)
+    }
+
+    fn check_limits(&mut self) {
+        if self.entries.len() > self.limits.max_entries && matches!(self.inner, Inner::Dir(_)) {
+            self.findings.push(
+                Finding::error(
+                    Code::ArchiveTooManyEntries,
+                    "the package has too many files; the rest are not read",
+                )
+                .with_expected(format!("at most {} entries", self.limits.max_entries))
+                .with_actual(self.entries.len().to_string()),
+            );
+            self.entries.truncate(self.limits.max_entries);
+        }
+        let mut total: u64 = 0;
+        for e in &self.entries {
+            total = total.saturating_add(e.size);
+            if e.size > self.limits.max_entry_bytes {
+                self.findings.push(
+                    Finding::error(
+                        Code::ArchiveEntryTooLarge,
+                        "entry is larger than the per-entry limit; it is read only up to the limit",
+                    )
+                    .with_file(e.name.clone())
+                    .with_expected(format!("at most {} bytes", self.limits.max_entry_bytes))
+                    .with_actual(e.size.to_string()),
+                );
+            }
+        }
+        if total > self.limits.max_total_bytes {
+            self.findings.push(
+                Finding::error(
+                    Code::ArchiveTotalTooLarge,
+                    "the package is larger than the total size limit",
+                )
+                .with_expected(format!("at most {} bytes", self.limits.max_total_bytes))
+                .with_actual(total.to_string()),
+            );
+        }
+    }
+
+    /// A label for messages (the path, or `<memory>`).
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> ReadLimits {
+        self.limits
+    }
+
+    /// The entries, sorted by name (after nested-folder stripping).
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    /// Is there an entry with exactly this name?
+    pub fn contains(&self, name: &str) -> bool {
+        self.entries.iter().any(|e| e.name == name)
+    }
+
+    /// The total (declared) size of all entries.
+    pub fn total_size(&self) -> u64 {
+        self.entries
+            .iter()
+            .fold(0u64, |a, e| a.saturating_add(e.size))
+    }
+
+    /// Archive-level findings noticed while opening (limits, duplicates, nesting).
+    pub fn findings(&self) -> &[Finding] {
+        &self.findings
+    }
+
+    /// Open one entry for streaming. The reader fails with an I/O error of kind
+    /// [`io::ErrorKind::FileTooLarge`] once a limit is exceeded.
+    ///
+    /// # Errors
+    /// [`ReadError::Io`] if the entry is missing or unreadable.
+    pub fn open_entry(&mut self, name: &str) -> Result<Box<dyn Read + '_>, ReadError> {
+        let entry_limit = self.limits.max_entry_bytes;
+        match &mut self.inner {
+            Inner::Dir(root) => {
+                if !self.entries.iter().any(|e| e.name == name) {
+                    return Err(ReadError::io(
+                        name,
+                        io::Error::from(io::ErrorKind::NotFound),
+                    ));
+                }
+                let file = File::open(root.join(name)).map_err(|e| ReadError::io(name, e))?;
+                Ok(Box::new(Limited {
+                    inner: file,
+                    entry_left: entry_limit,
+                    total_left: &mut self.budget,
+                }))
+            }
+            Inner::Zip { archive, index } => {
+                let Some(&i) = index.get(name) else {
+                    return Err(ReadError::io(
+                        name,
+                        io::Error::from(io::ErrorKind::NotFound),
+                    ));
+                };
+                let file = archive
+                    .by_index(i)
+                    .map_err(|e| ReadError::io(name, io::Error::other(e.to_string())))?;
+                Ok(Box::new(Limited {
+                    inner: file,
+                    entry_left: entry_limit,
+                    total_left: &mut self.budget,
+                }))
+            }
+        }
+    }
+
+    /// Read a whole entry into memory (within the limits).
+    ///
+    /// # Errors
+    /// [`ReadError::Io`] if unreadable, [`ReadError::LimitExceeded`] past a limit.
+    pub fn read_entry(&mut self, name: &str) -> Result<Vec<u8>, ReadError> {
+        let mut r = self.open_entry(name)?;
+        let mut buf = Vec::new();
+        match r.read_to_end(&mut buf) {
+            Ok(_) => Ok(buf),
+            Err(e) if e.kind() == io::ErrorKind::FileTooLarge => Err(ReadError::LimitExceeded {
+                file: name.to_owned(),
+                what: "entry or total size",
+            }),
+            Err(e) => Err(ReadError::io(name, e)),
+        }
+    }
+
+    /// Open a CSV entry as a streaming [`TableReader`].
+    ///
+    /// # Errors
+    /// As [`open_entry`](Self::open_entry), plus [`ReadError::Csv`] for a
+    /// missing or unreadable header.
+    pub fn open_table(&mut self, name: &str) -> Result<TableReader<Box<dyn Read + '_>>, ReadError> {
+        let max_field = self.limits.max_field_bytes;
+        let r = self.open_entry(name)?;
+        TableReader::new(r, name, max_field)
+    }
+
+    /// The entry for a file kind, matched exactly.
+    pub fn entry_for(&self, kind: FileKind) -> Option<&Entry> {
+        self.entries.iter().find(|e| e.name == kind.file_name())
+    }
+}
+
+struct Limited<'a, R> {
+    inner: R,
+    entry_left: u64,
+    total_left: &'a mut u64,
+}
+
+impl<R: Read> Read for Limited<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let n64 = n as u64;
+        if n64 > self.entry_left || n64 > *self.total_left {
+            return Err(io::Error::new(
+                io::ErrorKind::FileTooLarge,
+                "read limit exceeded",
+            ));
+        }
+        self.entry_left -= n64;
+        *self.total_left -= n64;
+        Ok(n)
+    }
+}
+
+/// Streams the records of one CSV file: a UTF-8 BOM is skipped, the header
+/// is read up front, and records are read into a caller-owned
+/// [`csv::ByteRecord`] so hot loops do not allocate.
+///
+/// ```
+/// use oneroster_model::TableReader;
+/// let data = "\u{feff}sourcedId,name\r\no1,\"A, B\"\r\n";
+/// let mut t = TableReader::new(data.as_bytes(), "orgs.csv", 1 << 20)?;
+/// assert_eq!(t.header(), ["sourcedId", "name"]);
+/// let mut rec = csv::ByteRecord::new();
+/// assert!(t.read_record(&mut rec)?);
+/// assert_eq!(&rec[1], b"A, B");
+/// assert_eq!(t.record_line(&rec), 2);
+/// assert!(!t.read_record(&mut rec)?);
+/// # Ok::<(), oneroster_model::ReadError>(())
+/// ```
+pub struct TableReader<R> {
+    reader: csv::Reader<CrlfToLf<BomSkip<R>>>,
+    header: Vec<String>,
+    raw_header: csv::ByteRecord,
+    name: String,
+    max_field: usize,
+}
+
+impl<R: Read> TableReader<R> {
+    /// Wrap a reader and read the header row.
+    ///
+    /// # Errors
+    /// [`ReadError::Csv`] when the file is empty or the header is not UTF-8.
+    pub fn new(reader: R, name: &str, max_field_bytes: usize) -> Result<Self, ReadError> {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(CrlfToLf {
+                inner: BomSkip::new(reader),
+                pending_cr: false,
+                dropped: 0,
+            });
+        let mut raw_header = csv::ByteRecord::new();
+        let got = reader
+            .read_byte_record(&mut raw_header)
+            .map_err(|e| csv_io(name, 1, e))?;
+        if !got {
+            return Err(ReadError::Csv {
+                file: name.to_owned(),
+                line: 1,
+                kind: CsvErrorKind::MissingHeader,
+            });
+        }
+        let mut header = Vec::with_capacity(raw_header.len());
+        for (i, f) in raw_header.iter().enumerate() {
+            match std::str::from_utf8(f) {
+                Ok(s) => header.push(s.to_owned()),
+                Err(_) => {
+                    return Err(ReadError::Csv {
+                        file: name.to_owned(),
+                        line: 1,
+                        kind: CsvErrorKind::InvalidUtf8 { field: i },
+                    });
+                }
+            }
+        }
+        Ok(Self {
+            reader,
+            header,
+            raw_header,
+            name: name.to_owned(),
+            max_field: max_field_bytes,
+        })
+    }
+
+    /// The header names, as read.
+    pub fn header(&self) -> &[String] {
+        &self.header
+    }
+
+    /// The raw header record (for its position).
+    pub fn header_record(&self) -> &csv::ByteRecord {
+        &self.raw_header
+    }
+
+    /// The file name given at construction.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Read the next record into `record`. Returns `false` at end of file.
+    /// No width, UTF-8 or size checks are made (see [`read_checked`](Self::read_checked)).
+    ///
+    /// # Errors
+    /// [`ReadError::Csv`] with [`CsvErrorKind::Io`] on an I/O failure or limit.
+    pub fn read_record(&mut self, record: &mut csv::ByteRecord) -> Result<bool, ReadError> {
+        let line = self.reader.position().line();
+        self.reader
+            .read_byte_record(record)
+            .map_err(|e| csv_io(&self.name, line, e))
+    }
+
+    /// Read the next record and check its width, field sizes and UTF-8.
+    ///
+    /// # Errors
+    /// [`ReadError::Csv`] naming the line and the problem.
+    pub fn read_checked(&mut self, record: &mut csv::ByteRecord) -> Result<bool, ReadError> {
+        if !self.read_record(record)? {
+            return Ok(false);
+        }
+        let line = self.record_line(record);
+        let err = |kind| ReadError::Csv {
+            file: self.name.clone(),
+            line,
+            kind,
+        };
+        if record.len() != self.header.len() {
+            return Err(err(CsvErrorKind::RaggedRow {
+                expected: self.header.len(),
+                found: record.len(),
+            }));
+        }
+        for (i, f) in record.iter().enumerate() {
+            if f.len() > self.max_field {
+                return Err(err(CsvErrorKind::FieldTooLarge {
+                    field: i,
+                    len: f.len(),
+                }));
+            }
+            if std::str::from_utf8(f).is_err() {
+                return Err(err(CsvErrorKind::InvalidUtf8 { field: i }));
+            }
+        }
+        Ok(true)
+    }
+
+    /// The 1-based line on which `record` starts (header = 1).
+    pub fn record_line(&self, record: &csv::ByteRecord) -> u64 {
+        record.position().map_or(0, csv::Position::line)
+    }
+
+    /// The largest allowed field.
+    pub fn max_field_bytes(&self) -> usize {
+        self.max_field
+    }
+
+    /// Bytes consumed so far (including a skipped BOM).
+    pub fn bytes_read(&self) -> u64 {
+        self.reader.position().byte()
+            + self.reader.get_ref().inner.skipped
+            + self.reader.get_ref().dropped
+    }
+}
+
+fn csv_io(name: &str, line: u64, e: csv::Error) -> ReadError {
+    let msg = match e.into_kind() {
+        csv::ErrorKind::Io(io) => io.to_string(),
+        other => format!("{other:?}"),
+    };
+    ReadError::Csv {
+        file: name.to_owned(),
+        line,
+        kind: CsvErrorKind::Io(msg),
+    }
+}
+
+/// Turns CRLF into LF so csv's line numbers are exact (csv-core counts a CRLF
+/// terminator's LF only when the next record starts). A lone CR is kept.
+pub(crate) struct CrlfToLf<R> {
+    inner: R,
+    pending_cr: bool,
+    dropped: u64,
+}
+
+impl<R: Read> Read for CrlfToLf<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.len() < 2 {
+            // too small to hold a held-back CR plus data: pass through
+            return self.inner.read(buf);
+        }
+        loop {
+            let offset = usize::from(self.pending_cr);
+            let Some(dst) = buf.get_mut(offset..) else {
+                return Ok(0);
+            };
+            let n = self.inner.read(dst)?;
+            if n == 0 {
+                if self.pending_cr {
+                    self.pending_cr = false;
+                    if let Some(b) = buf.first_mut() {
+                        *b = b'\r';
+                    }
+                    return Ok(1);
+                }
+                return Ok(0);
+            }
+            if self.pending_cr
+                && let Some(b) = buf.first_mut()
+            {
+                *b = b'\r';
+            }
+            let len = offset + n;
+            let mut w = 0;
+            let mut r = 0;
+            self.pending_cr = false;
+            while r < len {
+                let b = buf.get(r).copied().unwrap_or(0);
+                if b == b'\r' {
+                    match buf.get(r + 1) {
+                        Some(b'\n') if r + 1 < len => {
+                            r += 1;
+                            self.dropped += 1;
+                            continue;
+                        }
+                        _ if r + 1 == len => {
+                            self.pending_cr = true;
+                            r += 1;
+                            continue;
+                        }
+                        _ => {}
+                    }
+                }
+                if let Some(slot) = buf.get_mut(w) {
+                    *slot = b;
+                }
+                w += 1;
+                r += 1;
+            }
+            if w > 0 {
+                return Ok(w);
+            }
+        }
+    }
+}
+
+/// Skips one leading UTF-8 byte-order mark.
+pub(crate) struct BomSkip<R> {
+    inner: BufReader<R>,
+    checked: bool,
+    pending: Vec<u8>,
+    skipped: u64,
+}
+
+impl<R: Read> BomSkip<R> {
+    fn new(inner: R) -> Self {
+        Self {
+            inner: BufReader::with_capacity(64 * 1024, inner),
+            checked: false,
+            pending: Vec::new(),
+            skipped: 0,
+        }
+    }
+}
+
+impl<R: Read> Read for BomSkip<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if !self.checked {
+            self.checked = true;
+            let mut head = Vec::with_capacity(3);
+            let mut b = [0u8; 1];
+            while head.len() < 3 {
+                if self.inner.read(&mut b)? == 0 {
+                    break;
+                }
+                head.extend_from_slice(&b);
+            }
+            if head == [0xEF, 0xBB, 0xBF] {
+                self.skipped = 3;
+            } else {
+                self.pending = head;
+            }
+        }
+        if !self.pending.is_empty() {
+            let n = self.pending.len().min(buf.len());
+            if let (Some(dst), Some(src)) = (buf.get_mut(..n), self.pending.get(..n)) {
+                dst.copy_from_slice(src);
+            }
+            self.pending.drain(..n);
+            return Ok(n);
+        }
+        self.inner.read(buf)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crlf_lines_are_exact() {
+        for data in [
+            "h1,h2\r\na,b\r\nc,\"multi\r\nline\"\r\nd,e",
+            "h1,h2\na,b\nc,\"multi\nline\"\nd,e\n",
+        ] {
+            let mut t = TableReader::new(data.as_bytes(), "x.csv", 1 << 20).unwrap();
+            let mut rec = csv::ByteRecord::new();
+            let mut lines = vec![];
+            while t.read_record(&mut rec).unwrap() {
+                lines.push(t.record_line(&rec));
+            }
+            assert_eq!(lines, [2, 3, 5], "{data:?}");
+        }
+    }
+
+    #[test]
+    fn crlf_split_across_reads() {
+        struct OneByte<'a>(&'a [u8]);
+        impl Read for OneByte<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                match (self.0.split_first(), buf.first_mut()) {
+                    (Some((b, rest)), Some(d)) => {
+                        *d = *b;
+                        self.0 = rest;
+                        Ok(1)
+                    }
+                    _ => Ok(0),
+                }
+            }
+        }
+        let mut out = Vec::new();
+        let mut r = CrlfToLf {
+            inner: OneByte(b"a\r\nb\rc\r"),
+            pending_cr: false,
+            dropped: 0,
+        };
+        r.read_to_end(&mut out).unwrap();
+        assert_eq!(out, b"a\nb\rc\r");
+    }
+
+    #[test]
+    fn bom_and_lines() {
+        let data = "\u{feff}sourcedId,name\r\no1,\"A, B\"\r\n";
+        let mut t = TableReader::new(data.as_bytes(), "orgs.csv", 1 << 20).unwrap();
+        assert_eq!(t.header(), ["sourcedId", "name"]);
+        let mut rec = csv::ByteRecord::new();
+        assert!(t.read_record(&mut rec).unwrap());
+        assert_eq!(&rec[1], b"A, B");
+        assert_eq!(t.record_line(&rec), 2);
+        assert!(!t.read_record(&mut rec).unwrap());
+    }
+}
