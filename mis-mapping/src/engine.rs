@@ -133,6 +133,15 @@ struct Human {
     sourced_id: String,
 }
 
+/// A course being built: school, title, code, grades, subject.
+type CourseAcc = (
+    String,
+    String,
+    String,
+    BTreeSet<&'static str>,
+    Option<String>,
+);
+
 fn slug(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -645,16 +654,7 @@ impl<'a> Export<'a> {
             }
         }
         let mut class_of = HashMap::new();
-        let mut courses: BTreeMap<
-            String,
-            (
-                String,
-                String,
-                String,
-                BTreeSet<&'static str>,
-                Option<String>,
-            ),
-        > = BTreeMap::new();
+        let mut courses: BTreeMap<String, CourseAcc> = BTreeMap::new();
         let meta = [
             "metadata.uk.groupKind",
             "metadata.uk.ncYear",

@@ -315,8 +315,16 @@ pub fn resolve<M: IdentityMap + ?Sized>(
         let steps = match_steps(p, key);
         let mut chosen: Option<(CanonicalId, &'static str)> = None;
         let mut problem: Option<ReviewReason> = None;
+        let has_upn = steps
+            .first()
+            .is_some_and(|(s, k)| *s == "upn" && !k.is_empty());
         for (step, keys) in &steps {
             let mut cands: Vec<CanonicalId> = keys.iter().filter_map(|k| map.find(k)).collect();
+            if has_upn && *step == "dob_names_school" {
+                // A pupil with a UPN never joins, by name and birth date alone,
+                // a person known under another UPN: they are different people.
+                cands.retain(|c| map.find(&upn_marker(key, c)).is_none());
+            }
             cands.sort();
             cands.dedup();
             match (cands.len(), &chosen) {
@@ -390,6 +398,9 @@ pub fn resolve<M: IdentityMap + ?Sized>(
                 id
             }
         };
+        if has_upn {
+            map.link(upn_marker(key, &id), &id);
+        }
         seen.entry((id.clone(), p.school.to_string(), class))
             .or_insert_with(|| p.mis_id.clone());
         ids.push(id);
@@ -400,6 +411,11 @@ pub fn resolve<M: IdentityMap + ?Sized>(
         matched,
         minted,
     }
+}
+
+/// The key that records "this person is known under a UPN".
+fn upn_marker(key: &PseudonymKey, id: &CanonicalId) -> String {
+    key.pseudonym(KEY_DOMAIN, &format!("has-upn:{id}"))
 }
 
 fn link_all<M: IdentityMap + ?Sized>(
@@ -482,6 +498,22 @@ mod tests {
         moved.previous_schools.push(school("8201234"));
         let r2 = resolve(&[moved], &mut map, &key);
         assert_eq!(r1.ids, r2.ids);
+    }
+
+    #[test]
+    fn same_names_and_birthday_but_different_upns_are_different_people() {
+        let key = PseudonymKey::insecure_dev();
+        let mut map = InMemoryIdentityMap::new();
+        let r = resolve(
+            &[
+                pupil("1", "8201234", "B801200005001"),
+                pupil("2", "8201234", "P207000016049"),
+            ],
+            &mut map,
+            &key,
+        );
+        assert_ne!(r.ids[0], r.ids[1]);
+        assert!(r.review.is_empty());
     }
 
     #[test]

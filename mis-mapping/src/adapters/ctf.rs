@@ -396,10 +396,8 @@ fn pupil_field(p: &mut PupilAcc, path: &str, v: String, byte: u64, findings: &mu
                         "Relationship" => c.relationship = v,
                         "Responsibility" => c.responsibility = yes(&v),
                         "Email" => c.email = opt(v),
-                        "Phones/Phone/PhoneNo" => {
-                            if c.phone.is_none() {
-                                c.phone = opt(v);
-                            }
+                        "Phones/Phone/PhoneNo" if c.phone.is_none() => {
+                            c.phone = opt(v);
                         }
                         _ => {}
                     }
@@ -475,15 +473,15 @@ fn build(
                 loc(format!("Pupil #{}", n + 1)),
             ));
         }
-        if let Some(u) = &p.uln {
-            if let Err(e) = Uln::parse(u) {
-                findings.push(Finding::new(
-                    "ctf.invalid_uln",
-                    Severity::Warning,
-                    e.to_string(),
-                    loc(format!("Pupil #{} ULN", n + 1)),
-                ));
-            }
+        if let Some(u) = &p.uln
+            && let Err(e) = Uln::parse(u)
+        {
+            findings.push(Finding::new(
+                "ctf.invalid_uln",
+                Severity::Warning,
+                e.to_string(),
+                loc(format!("Pupil #{} ULN", n + 1)),
+            ));
         }
         let mut names = Names::new(p.forename, p.surname);
         names.preferred_forename = p.preferred_forename;
@@ -531,15 +529,15 @@ fn build(
                 )),
             }
         }
-        if let (Some(a), Some(b)) = (enrolment.from, enrolment.to) {
-            if b < a {
-                findings.push(Finding::new(
-                    "ctf.dates_contradict",
-                    Severity::Warning,
-                    format!("leaving date {b} before entry date {a}"),
-                    loc(format!("Pupil #{}", n + 1)),
-                ));
-            }
+        if let (Some(a), Some(b)) = (enrolment.from, enrolment.to)
+            && b < a
+        {
+            findings.push(Finding::new(
+                "ctf.dates_contradict",
+                Severity::Warning,
+                format!("leaving date {b} before entry date {a}"),
+                loc(format!("Pupil #{}", n + 1)),
+            ));
         }
         person.enrolments.push(enrolment);
         if let Some(nc) = p.nc {
