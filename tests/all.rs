@@ -4,4 +4,5 @@
 mod lti_tool_flow;
 mod lti_tool_security;
 mod lti_tool_support;
+mod mis_engine;
 mod oneroster_samples;

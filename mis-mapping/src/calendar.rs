@@ -304,12 +304,13 @@ pub fn check_year_calendar(cal: &YearCalendar) -> Vec<CalendarProblem> {
                 });
             }
             if let Some((p, ps, pe)) = parent
-                && (s < ps || e > pe) {
-                    out.push(CalendarProblem::OutsideParent {
-                        what,
-                        parent: p.to_owned(),
-                    });
-                }
+                && (s < ps || e > pe)
+            {
+                out.push(CalendarProblem::OutsideParent {
+                    what,
+                    parent: p.to_owned(),
+                });
+            }
         };
     check(year_name.clone(), cal.start, cal.end, None);
     for t in &cal.terms {

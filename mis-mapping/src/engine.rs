@@ -133,6 +133,15 @@ struct Human {
     sourced_id: String,
 }
 
+/// A course being built: school, title, code, grades, subject.
+type CourseAcc = (
+    String,
+    String,
+    String,
+    BTreeSet<&'static str>,
+    Option<String>,
+);
+
 fn slug(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -645,16 +654,7 @@ impl<'a> Export<'a> {
             }
         }
         let mut class_of = HashMap::new();
-        let mut courses: BTreeMap<
-            String,
-            (
-                String,
-                String,
-                String,
-                BTreeSet<&'static str>,
-                Option<String>,
-            ),
-        > = BTreeMap::new();
+        let mut courses: BTreeMap<String, CourseAcc> = BTreeMap::new();
         let meta = [
             "metadata.uk.groupKind",
             "metadata.uk.ncYear",
@@ -872,16 +872,16 @@ impl<'a> Export<'a> {
                 && let Some(u) = p
                     .identifier(&IdentifierKind::Upn, as_of)
                     .and_then(|u| Upn::parse(u).ok())
-                {
-                    user_ids.push(format!("{{UPN:{u}}}"));
-                }
+            {
+                user_ids.push(format!("{{UPN:{u}}}"));
+            }
             if r(UserField::Uln)
                 && let Some(u) = p
                     .identifier(&IdentifierKind::Uln, as_of)
                     .and_then(|u| Uln::parse(u).ok())
-                {
-                    user_ids.push(format!("{{ULN:{u}}}"));
-                }
+            {
+                user_ids.push(format!("{{ULN:{u}}}"));
+            }
             let identifier = match p.role {
                 PersonRole::Pupil => p.identifier(&IdentifierKind::AdmissionNumber, as_of),
                 _ => p.identifier(&IdentifierKind::StaffCode, as_of),
@@ -1167,34 +1167,37 @@ fn validate(snap: &MisSnapshot, findings: &mut Findings) {
                 ));
             }
             if let (Some(a), Some(b)) = (id.from, id.to)
-                && b < a {
-                    findings.push(Finding::new(
-                        "person.dates_contradict",
-                        Severity::Warning,
-                        format!("{} valid to {b} before valid from {a}", id.kind.as_str()),
-                        Location::entity("person", key.clone()),
-                    ));
-                }
+                && b < a
+            {
+                findings.push(Finding::new(
+                    "person.dates_contradict",
+                    Severity::Warning,
+                    format!("{} valid to {b} before valid from {a}", id.kind.as_str()),
+                    Location::entity("person", key.clone()),
+                ));
+            }
         }
         for e in &p.enrolments {
             if let (Some(a), Some(b)) = (e.from, e.to)
-                && b < a {
-                    findings.push(Finding::new(
-                        "person.dates_contradict",
-                        Severity::Warning,
-                        format!("enrolment at {} ends {b} before it starts {a}", e.school),
-                        Location::entity("person", key.clone()),
-                    ));
-                }
+                && b < a
+            {
+                findings.push(Finding::new(
+                    "person.dates_contradict",
+                    Severity::Warning,
+                    format!("enrolment at {} ends {b} before it starts {a}", e.school),
+                    Location::entity("person", key.clone()),
+                ));
+            }
             if let (Some(dob), Some(from)) = (p.dob, e.from)
-                && from < dob {
-                    findings.push(Finding::new(
-                        "person.dates_contradict",
-                        Severity::Warning,
-                        format!("enrolment starts {from} before date of birth {dob}"),
-                        Location::entity("person", key.clone()),
-                    ));
-                }
+                && from < dob
+            {
+                findings.push(Finding::new(
+                    "person.dates_contradict",
+                    Severity::Warning,
+                    format!("enrolment starts {from} before date of birth {dob}"),
+                    Location::entity("person", key.clone()),
+                ));
+            }
         }
     }
     // Promotion links: dangling targets and cycles.
@@ -1206,14 +1209,15 @@ fn validate(snap: &MisSnapshot, findings: &mut Findings) {
     let mut cleared: HashSet<(&LaEstab, &str)> = HashSet::new();
     for g in &snap.groups {
         if let (Some(a), Some(b)) = (g.from, g.to)
-            && b < a {
-                findings.push(Finding::new(
-                    "group.dates_contradict",
-                    Severity::Warning,
-                    format!("group ends {b} before it starts {a}"),
-                    Location::entity("group", format!("{}/{}", g.school, g.id)),
-                ));
-            }
+            && b < a
+        {
+            findings.push(Finding::new(
+                "group.dates_contradict",
+                Severity::Warning,
+                format!("group ends {b} before it starts {a}"),
+                Location::entity("group", format!("{}/{}", g.school, g.id)),
+            ));
+        }
         let start = (&g.school, g.id.as_str());
         if cleared.contains(&start) {
             continue;

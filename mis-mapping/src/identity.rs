@@ -315,8 +315,16 @@ pub fn resolve<M: IdentityMap + ?Sized>(
         let steps = match_steps(p, key);
         let mut chosen: Option<(CanonicalId, &'static str)> = None;
         let mut problem: Option<ReviewReason> = None;
+        let has_upn = steps
+            .first()
+            .is_some_and(|(s, k)| *s == "upn" && !k.is_empty());
         for (step, keys) in &steps {
             let mut cands: Vec<CanonicalId> = keys.iter().filter_map(|k| map.find(k)).collect();
+            if has_upn && *step == "dob_names_school" {
+                // A pupil with a UPN never joins, by name and birth date alone,
+                // a person known under another UPN: they are different people.
+                cands.retain(|c| map.find(&upn_marker(key, c)).is_none());
+            }
             cands.sort();
             cands.dedup();
             match (cands.len(), &chosen) {
@@ -329,9 +337,10 @@ pub fn resolve<M: IdentityMap + ?Sized>(
                     // A strong identifier disagrees with an earlier step, or
                     // one step points at several people.
                     if let Some((c, _)) = &chosen
-                        && !cands.contains(c) {
-                            cands.push(c.clone());
-                        }
+                        && !cands.contains(c)
+                    {
+                        cands.push(c.clone());
+                    }
                     // Only UPN/ULN disagreements are conflicts after a match;
                     // weaker steps may legitimately point elsewhere (a twin).
                     if chosen.is_none() || *step == "upn" || *step == "uln" || *step == "mis" {
@@ -346,16 +355,18 @@ pub fn resolve<M: IdentityMap + ?Sized>(
         }
         let class = role_class(&p.role);
         if problem.is_none()
-            && let Some((c, step)) = &chosen {
-                let slot = (c.clone(), p.school.to_string(), class);
-                if let Some(other) = seen.get(&slot)
-                    && other != &p.mis_id {
-                        problem = Some(ReviewReason::Duplicate {
-                            with: c.clone(),
-                            step: (*step).to_owned(),
-                        });
-                    }
+            && let Some((c, step)) = &chosen
+        {
+            let slot = (c.clone(), p.school.to_string(), class);
+            if let Some(other) = seen.get(&slot)
+                && other != &p.mis_id
+            {
+                problem = Some(ReviewReason::Duplicate {
+                    with: c.clone(),
+                    step: (*step).to_owned(),
+                });
             }
+        }
         let id = match (problem, chosen) {
             (Some(reason), _) => {
                 let id = map.mint();
@@ -387,6 +398,9 @@ pub fn resolve<M: IdentityMap + ?Sized>(
                 id
             }
         };
+        if has_upn {
+            map.link(upn_marker(key, &id), &id);
+        }
         seen.entry((id.clone(), p.school.to_string(), class))
             .or_insert_with(|| p.mis_id.clone());
         ids.push(id);
@@ -397,6 +411,11 @@ pub fn resolve<M: IdentityMap + ?Sized>(
         matched,
         minted,
     }
+}
+
+/// The key that records "this person is known under a UPN".
+fn upn_marker(key: &PseudonymKey, id: &CanonicalId) -> String {
+    key.pseudonym(KEY_DOMAIN, &format!("has-upn:{id}"))
 }
 
 fn link_all<M: IdentityMap + ?Sized>(
@@ -479,6 +498,22 @@ mod tests {
         moved.previous_schools.push(school("8201234"));
         let r2 = resolve(&[moved], &mut map, &key);
         assert_eq!(r1.ids, r2.ids);
+    }
+
+    #[test]
+    fn same_names_and_birthday_but_different_upns_are_different_people() {
+        let key = PseudonymKey::insecure_dev();
+        let mut map = InMemoryIdentityMap::new();
+        let r = resolve(
+            &[
+                pupil("1", "8201234", "B801200005001"),
+                pupil("2", "8201234", "P207000016049"),
+            ],
+            &mut map,
+            &key,
+        );
+        assert_ne!(r.ids[0], r.ids[1]);
+        assert!(r.review.is_empty());
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! `mis_mapping`: UK school MIS data → OneRoster, under data contracts.
 #![cfg_attr(not(test), deny(clippy::indexing_slicing))]
 
+mod adapters;
 mod calendar;
 mod contract;
 mod engine;
@@ -12,6 +13,9 @@ mod report;
 mod source;
 mod synth;
 
+pub use adapters::csv_set::{CsvSetError, read_csv_set, write_csv_set};
+pub use adapters::ctf::{CtfError, CtfImport, CtfRoster, SUPPORTED_CTF_VERSIONS, read_ctf};
+pub use adapters::wonde::{WondeError, WondeImport, read_wonde};
 pub use calendar::{
     AcademicYear, CalendarProblem, GradeProfile, InvalidNcYear, NcYear, Term, YearCalendar,
     check_year_calendar,
@@ -38,3 +42,34 @@ pub use source::{
     Phase, School, SchoolCalendar, Sensitive, in_range,
 };
 pub use synth::{GeneratorConfig, generate};
+
+/// The sample contract shipped with the crate (`contracts/sample.toml`):
+/// consumer `maths-app`, OneRoster 1.1, pseudonymous ids, names, email,
+/// username and grades, teaching and registration groups.
+pub const SAMPLE_CONTRACT: &str = include_str!("../contracts/sample.toml");
+
+/// Generate a synthetic trust and export it under `contract` in one call:
+/// the in-process main job used by the README demo and the benches.
+///
+/// ```
+/// use mis_mapping::{export_synthetic_trust, Contract, GeneratorConfig, InMemoryIdentityMap, PseudonymKey, SAMPLE_CONTRACT};
+/// let contract = Contract::from_toml(SAMPLE_CONTRACT)?;
+/// let key = PseudonymKey::insecure_dev();
+/// let mut ids = InMemoryIdentityMap::new();
+/// let run = export_synthetic_trust(
+///     &GeneratorConfig::new(2, 1).pupils_per_school(100),
+///     &contract, &key, &mut ids, "2025-11-03".parse().unwrap(),
+/// );
+/// assert_eq!(run.report.counts["orgs.csv"], 3); // the trust + 2 schools
+/// # Ok::<(), mis_mapping::ContractError>(())
+/// ```
+pub fn export_synthetic_trust<M: IdentityMap + ?Sized>(
+    config: &GeneratorConfig,
+    contract: &Contract,
+    key: &PseudonymKey,
+    ids: &mut M,
+    as_of: chrono::NaiveDate,
+) -> ExportRun {
+    let trust = generate(config);
+    Export::new(contract, key, as_of).run(&trust, ids)
+}

@@ -355,8 +355,74 @@ impl OneRosterPackage {
         m
     }
 
-    /// The package as CSV files: `(file name, bytes)`, `manifest.csv` first.
+    /// The package as a [`oneroster_model::Package`] (for writing,
+    /// zipping and validation with oneroster-model).
+    pub fn to_model(&self) -> oneroster_model::Package {
+        use oneroster_model::{FileKind, FileMode, Version};
+        let version = match self.version {
+            OneRosterVersion::V1_1 => Version::V1_1,
+            OneRosterVersion::V1_2 => Version::V1_2,
+        };
+        let mode = match self.mode {
+            Mode::Bulk => FileMode::Bulk,
+            Mode::Delta => FileMode::Delta,
+        };
+        let mut pkg = oneroster_model::Package::new(version);
+        for (name, t) in &self.tables {
+            let Some(kind) = FileKind::from_name(name) else {
+                continue;
+            };
+            let mut mt = oneroster_model::Table::with_header(kind, t.header.clone());
+            for r in &t.rows {
+                // Rows always have the header's width (built that way).
+                let _ = mt.push_row(r.clone());
+            }
+            pkg.insert_table(mt);
+            pkg.manifest_mut().set_mode(kind, mode);
+        }
+        pkg.manifest_mut().set("source.systemName", "mis-mapping");
+        pkg
+    }
+
+    /// Take the tables of a [`oneroster_model::Package`] (e.g. the previous
+    /// run's output read with `Package::read`).
+    pub fn from_model(model: &oneroster_model::Package) -> Self {
+        use oneroster_model::{FileMode, Version};
+        let version = match model.version() {
+            Version::V1_1 => OneRosterVersion::V1_1,
+            _ => OneRosterVersion::V1_2,
+        };
+        let mut delta = false;
+        let mut tables = BTreeMap::new();
+        for t in model.tables() {
+            if model.mode(t.kind()) == FileMode::Delta {
+                delta = true;
+            }
+            tables.insert(
+                t.kind().name().to_owned(),
+                Table {
+                    header: t.header().to_vec(),
+                    rows: t.raw_rows().to_vec(),
+                },
+            );
+        }
+        Self {
+            version,
+            mode: if delta { Mode::Delta } else { Mode::Bulk },
+            tables,
+        }
+    }
+
+    /// The package as CSV files: `(file name, bytes)`, `manifest.csv` first,
+    /// written by oneroster-model's deterministic writer.
     pub fn to_csv_files(&self) -> Vec<(String, Vec<u8>)> {
+        if let Ok(entries) = self.to_model().to_entries() {
+            return entries;
+        }
+        self.to_csv_files_fallback()
+    }
+
+    fn to_csv_files_fallback(&self) -> Vec<(String, Vec<u8>)> {
         let mut out = Vec::with_capacity(self.tables.len() + 1);
         let mut w = csv::Writer::from_writer(Vec::new());
         let _ = w.write_record(["propertyName", "value"]);

@@ -216,7 +216,7 @@ fn between(rng: &mut Rng, a: NaiveDate, b: NaiveDate) -> NaiveDate {
 
 /// Generate a synthetic trust.
 pub fn generate(cfg: &GeneratorConfig) -> MisSnapshot {
-    let mut rng = Rng(cfg.seed ^ 0x5EED_0F_7275_7374);
+    let mut rng = Rng(cfg.seed ^ 0x005E_ED0F_7275_7374);
     let mut snap = MisSnapshot::new();
     snap.capabilities = Capabilities::snapshot();
     let y = cfg.year;

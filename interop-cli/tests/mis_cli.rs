@@ -1,0 +1,364 @@
+//! `interop mis …` as external checks call it: JSON lines, files, exit codes.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn interop(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_interop"))
+        .args(args)
+        .env_remove("MATHS_APP_KEY")
+        .output()
+        .expect("run interop")
+}
+
+fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../mis-mapping")
+        .join(rel)
+}
+
+fn lines(o: &Output) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect()
+}
+
+fn report(dir: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(dir.join("report.json")).expect("report.json"))
+        .expect("json")
+}
+
+#[test]
+fn check_id_json_lines_and_exit_codes() {
+    let o = interop(&[
+        "mis",
+        "check-id",
+        "--kind",
+        "upn",
+        "B801200005001",
+        "L20112342401A",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    let l = lines(&o);
+    assert_eq!(l.len(), 2);
+    assert_eq!(
+        l[0],
+        serde_json::json!({"value": "B801200005001", "kind": "upn", "valid": true, "reason": null})
+    );
+    // The help-page UPN is wrong.
+    let o = interop(&[
+        "mis",
+        "check-id",
+        "--kind",
+        "upn",
+        "P207000016049",
+        "Q207000016049",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let l = lines(&o);
+    assert_eq!(l[0]["valid"], true);
+    assert_eq!(l[1]["valid"], false);
+    assert!(l[1]["reason"].as_str().unwrap().contains("'P'"));
+    for (kind, good, bad) in [
+        ("uln", "1234567899", "9876543210"),
+        ("scn", "051234561", "051234562"),
+        ("laestab", "8201234", "820123"),
+        ("urn", "100000", "10000x"),
+    ] {
+        let o = interop(&["mis", "check-id", "--kind", kind, good]);
+        assert_eq!(o.status.code(), Some(0), "{kind} {good}");
+        let o = interop(&["mis", "check-id", "--kind", kind, bad]);
+        assert_eq!(o.status.code(), Some(1), "{kind} {bad}");
+        assert_eq!(lines(&o)[0]["kind"], kind);
+    }
+    assert_eq!(interop(&["mis", "check-id"]).status.code(), Some(2));
+    assert_eq!(
+        interop(&["mis", "check-id", "--kind", "nhs", "1"])
+            .status
+            .code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn generate_export_then_delta_and_guard() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    let o = interop(&[
+        "mis",
+        "generate",
+        "--schools",
+        "2",
+        "--seed",
+        "9",
+        "--out",
+        src.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    for f in [
+        "schools.csv",
+        "pupils.csv",
+        "staff.csv",
+        "groups.csv",
+        "memberships.csv",
+    ] {
+        assert!(src.join(f).is_file(), "{f}");
+    }
+    let contract = fixture("contracts/sample.toml");
+    let c = contract.to_str().unwrap();
+    let out1 = tmp.path().join("out1");
+    let o = interop(&[
+        "mis",
+        "export",
+        "--source",
+        "csv",
+        src.to_str().unwrap(),
+        "--contract",
+        c,
+        "--as-of",
+        "2025-10-01",
+        "--out",
+        out1.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("development pseudonym key"));
+    for f in [
+        "manifest.csv",
+        "orgs.csv",
+        "users.csv",
+        "classes.csv",
+        "enrollments.csv",
+        "report.json",
+    ] {
+        assert!(out1.join(f).is_file(), "{f}");
+    }
+    let r = report(&out1);
+    assert_eq!(r["verdict"], "written");
+    assert_eq!(r["oneroster_validation"]["valid"], true);
+    assert_eq!(r["released"]["dev_pseudonym_key"], true);
+    assert!(
+        r["released"]["withheld"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f == "upn")
+    );
+    // Four months later: leavers and joiners → a delta.
+    let out2 = tmp.path().join("out2");
+    let o = interop(&[
+        "mis",
+        "export",
+        "--source",
+        "csv",
+        src.to_str().unwrap(),
+        "--contract",
+        c,
+        "--as-of",
+        "2026-02-02",
+        "--previous",
+        out1.to_str().unwrap(),
+        "--out",
+        out2.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let r = report(&out2);
+    assert!(r["changes"]["users.csv"]["removed"].as_u64().unwrap() > 0);
+    assert!(r["changes"]["users.csv"]["added"].as_u64().unwrap() > 0);
+    assert_eq!(
+        r["identities_minted"], 0,
+        "everyone was known from the previous run"
+    );
+    let delta = std::fs::read_to_string(out2.join("delta/users.csv")).unwrap();
+    assert!(delta.contains(",tobedeleted,2026-02-02T00:00:00.000Z,"));
+    // A broken extract (one school's pupils missing) is quarantined: only report.json.
+    let broken = tmp.path().join("broken");
+    std::fs::create_dir_all(&broken).unwrap();
+    for f in std::fs::read_dir(&src).unwrap() {
+        let f = f.unwrap().path();
+        std::fs::copy(&f, broken.join(f.file_name().unwrap())).unwrap();
+    }
+    let pupils = std::fs::read_to_string(src.join("pupils.csv")).unwrap();
+    let first_school = pupils
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .nth(1)
+        .unwrap()
+        .to_owned();
+    let kept: Vec<&str> = pupils
+        .lines()
+        .filter(|l| !l.contains(&format!(",{first_school},")))
+        .collect();
+    std::fs::write(broken.join("pupils.csv"), kept.join("\n")).unwrap();
+    let out3 = tmp.path().join("out3");
+    let o = interop(&[
+        "mis",
+        "export",
+        "--source",
+        "csv",
+        broken.to_str().unwrap(),
+        "--contract",
+        c,
+        "--as-of",
+        "2026-02-02",
+        "--previous",
+        out1.to_str().unwrap(),
+        "--out",
+        out3.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let names: Vec<_> = std::fs::read_dir(&out3)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, vec![std::ffi::OsString::from("report.json")]);
+    assert_eq!(report(&out3)["verdict"], "quarantined");
+    // --approve writes it anyway.
+    let o = interop(&[
+        "mis",
+        "export",
+        "--source",
+        "csv",
+        broken.to_str().unwrap(),
+        "--contract",
+        c,
+        "--as-of",
+        "2026-02-02",
+        "--previous",
+        out1.to_str().unwrap(),
+        "--approve",
+        "--out",
+        out3.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(report(&out3)["verdict"], "approved");
+    assert!(out3.join("users.csv").is_file());
+}
+
+#[test]
+fn ctf_and_wonde_sources_and_bad_input() {
+    let tmp = tempfile::tempdir().unwrap();
+    let contract = fixture("contracts/sample.toml");
+    let c = contract.to_str().unwrap();
+    let ctf = fixture("fixtures/ctf");
+    let out = tmp.path().join("ctf");
+    let o = interop(&[
+        "mis",
+        "export",
+        "--source",
+        "ctf",
+        ctf.to_str().unwrap(),
+        "--contract",
+        c,
+        "--as-of",
+        "2025-10-05",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let r = report(&out);
+    let codes: Vec<&str> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert!(
+        codes.contains(&"ctf.invalid_upn") && codes.contains(&"ctf.bad_date"),
+        "{codes:?}"
+    );
+    let out = tmp.path().join("wonde");
+    let wonde = fixture("fixtures/wonde");
+    let o = interop(&[
+        "mis",
+        "export",
+        "--source",
+        "wonde",
+        wonde.to_str().unwrap(),
+        "--contract",
+        c,
+        "--as-of",
+        "2025-10-05",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(report(&out)["counts"]["users.csv"], 5);
+    // Unreadable input → 2; unknown CTF version → 2; refused contract → 1.
+    for (src, input) in [
+        ("ctf", "fixtures/ctf/bad/malformed.xml"),
+        ("ctf", "fixtures/ctf/bad/unknown-version.xml"),
+        ("csv", "does-not-exist"),
+    ] {
+        let input = fixture(input);
+        let o = interop(&[
+            "mis",
+            "export",
+            "--source",
+            src,
+            input.to_str().unwrap(),
+            "--contract",
+            c,
+            "--out",
+            tmp.path().join("x").to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(2), "{input:?}");
+    }
+    let refused = fixture("contracts/refused.toml");
+    let o = interop(&[
+        "mis",
+        "export",
+        "--source",
+        "wonde",
+        wonde.to_str().unwrap(),
+        "--contract",
+        refused.to_str().unwrap(),
+        "--out",
+        tmp.path().join("r").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("shoeSize"));
+    assert_eq!(
+        interop(&[
+            "mis",
+            "export",
+            "--source",
+            "sims",
+            "x",
+            "--contract",
+            c,
+            "--out",
+            "y"
+        ])
+        .status
+        .code(),
+        Some(2)
+    );
+}
