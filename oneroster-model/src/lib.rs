@@ -35,6 +35,7 @@
 
 #![warn(missing_docs)]
 
+mod delta;
 mod ids;
 mod manifest;
 mod package;
@@ -43,6 +44,7 @@ mod schema;
 mod source;
 mod vocab;
 
+pub use delta::{DeltaError, DeltaOutcome, DeltaWarning, Input, apply, diff, format_datetime};
 pub use ids::{GuidRef, InvalidId, SourcedId};
 pub use manifest::Manifest;
 pub use package::{Package, RowRef, Table, TableError};
