@@ -1,23 +1,5 @@
 //! Snapshot deltas: [`diff`] two bulk snapshots into a delta package, and
 //! [`apply`] a delta package to a bulk snapshot.
-//!
-//! Rows are matched by `sourcedId` within each file. Two rows are the same
-//! when every column other than `status` and `dateLastModified` has the same
-//! value, comparing columns by header name (a column missing from one side
-//! counts as blank, so adding an all-blank `metadata.*` column is not a
-//! change). Values are compared byte for byte: the CSV binding is
-//! case-sensitive, and list order (`orgSourcedIds`, `termSourcedIds`) is kept
-//! as written.
-//!
-//! # 1.1 and 1.2
-//! Both inputs must have the same version; convert first
-//! ([`crate::convert`]) if they do not. In 1.1 a user's schools and role live
-//! in `users.csv` (`orgSourcedIds`, `role`), so moving a pupil between
-//! schools is an update of the user row. In 1.2 they live in `roles.csv`,
-//! whose rows have their own sourcedIds, so the same move is a role deleted
-//! (`tobedeleted`) and a role added, while the user row is unchanged. After
-//! [`apply`], rows left pointing at a deleted record (a role or enrollment of
-//! a deleted user, say) are reported as [`DeltaWarning::OrphanedReference`].
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
@@ -271,6 +253,24 @@ pub struct DeltaOutcome {
 ///
 /// A file present in the old snapshot but missing from the new one is taken
 /// as emptied ([`DeltaWarning::FileDropped`]).
+///
+/// Rows are matched by `sourcedId` within each file. Two rows are the same
+/// when every column other than `status` and `dateLastModified` has the same
+/// value, comparing columns by header name (a column missing from one side
+/// counts as blank, so adding an all-blank `metadata.*` column is not a
+/// change). Values are compared byte for byte: the CSV binding is
+/// case-sensitive, and list order (`orgSourcedIds`, `termSourcedIds`) is kept
+/// as written.
+///
+/// # 1.1 and 1.2
+/// Both inputs must have the same version; convert first
+/// ([`convert`](crate::convert())) if they do not. In 1.1 a user's schools and role live
+/// in `users.csv` (`orgSourcedIds`, `role`), so moving a pupil between
+/// schools is an update of the user row. In 1.2 they live in `roles.csv`,
+/// whose rows have their own sourcedIds, so the same move is a role deleted
+/// (`tobedeleted`) and a role added, while the user row is unchanged. After
+/// [`apply`], rows left pointing at a deleted record (a role or enrollment of
+/// a deleted user, say) are reported as [`DeltaWarning::OrphanedReference`].
 ///
 /// # Errors
 /// [`DeltaError`] when the versions differ, an input declares a file `delta`,

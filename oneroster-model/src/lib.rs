@@ -35,6 +35,7 @@
 
 #![warn(missing_docs)]
 
+mod convert;
 mod delta;
 mod ids;
 mod manifest;
@@ -44,6 +45,7 @@ mod schema;
 mod source;
 mod vocab;
 
+pub use convert::{ConvertIssue, ConvertOutcome, convert};
 pub use delta::{DeltaError, DeltaOutcome, DeltaWarning, Input, apply, diff, format_datetime};
 pub use ids::{GuidRef, InvalidId, SourcedId};
 pub use manifest::Manifest;
