@@ -37,6 +37,7 @@
 
 mod convert;
 mod delta;
+mod generate;
 mod ids;
 mod manifest;
 mod package;
@@ -47,6 +48,7 @@ mod vocab;
 
 pub use convert::{ConvertIssue, ConvertOutcome, convert};
 pub use delta::{DeltaError, DeltaOutcome, DeltaWarning, Input, apply, diff, format_datetime};
+pub use generate::{GenerateOptions, GenerateSummary, Generator, generate};
 pub use ids::{GuidRef, InvalidId, SourcedId};
 pub use manifest::Manifest;
 pub use package::{Package, RowRef, Table, TableError};
