@@ -35,6 +35,9 @@
 
 #![warn(missing_docs)]
 
+mod convert;
+mod delta;
+mod generate;
 mod ids;
 mod manifest;
 mod package;
@@ -45,6 +48,9 @@ mod validate;
 mod values;
 mod vocab;
 
+pub use convert::{ConvertIssue, ConvertOutcome, convert};
+pub use delta::{DeltaError, DeltaOutcome, DeltaWarning, Input, apply, diff, format_datetime};
+pub use generate::{GenerateOptions, GenerateSummary, Generator, generate};
 pub use ids::{GuidRef, InvalidId, SourcedId};
 pub use manifest::Manifest;
 pub use package::{Package, RowRef, Table, TableError};
