@@ -271,7 +271,8 @@ impl Platform {
                 param: p.clone(),
             }));
         }
-        let client_raw = checked_param(request, AuthParam::ClientId).map_err(AuthRejection::page)?;
+        let client_raw =
+            checked_param(request, AuthParam::ClientId).map_err(AuthRejection::page)?;
         let registration = ClientId::try_from(client_raw)
             .ok()
             .and_then(|c| registry.find(&c))

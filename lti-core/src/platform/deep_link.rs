@@ -11,11 +11,11 @@ use crate::claims::{
     ContentItem, ContentItemType, DeepLinkingResponseClaims, DeepLinkingSettings, LTI_VERSION,
     MessageType,
 };
+use crate::error::RegisteredClaim;
 use crate::ids::{ClientId, ContextId, DeploymentId, EndpointUrl, Issuer, Kid, UserId};
 use crate::jose::b64_encode;
 use crate::jwt::{JwtValidation, RequiredClaims, UnverifiedJwt};
 use crate::keys::PublicKeySet;
-use crate::error::RegisteredClaim;
 use crate::trace::Trace;
 
 /// What the platform expects of a deep-linking response: who sends it,
@@ -205,7 +205,12 @@ pub fn verify_deep_link_response(
         .require(RequiredClaims::none().with(RegisteredClaim::Iss));
     let verified = UnverifiedJwt::parse(jwt)
         .and_then(|t| {
-            t.verify::<DeepLinkingResponseClaims>(tool_keys, &validation, now, &mut Trace::disabled())
+            t.verify::<DeepLinkingResponseClaims>(
+                tool_keys,
+                &validation,
+                now,
+                &mut Trace::disabled(),
+            )
         })
         .map_err(DeepLinkError::Jwt)?;
     let kid = verified.kid().clone();
@@ -229,7 +234,8 @@ pub fn verify_deep_link_response(
             found: c.deployment_id.map(DeploymentId::into_inner),
         });
     }
-    if c.data.as_deref().filter(|d| !d.is_empty()) != expect.data.as_deref().filter(|d| !d.is_empty())
+    if c.data.as_deref().filter(|d| !d.is_empty())
+        != expect.data.as_deref().filter(|d| !d.is_empty())
     {
         return Err(DeepLinkError::DataMismatch);
     }
@@ -340,9 +346,10 @@ impl Platform {
         };
         let mut s = DeepLinkingSettings::new(return_url, accept_types);
         s.accept_multiple = Some(session.accept_multiple);
-        s.data = serde_json::to_vec(&session)
-            .ok()
-            .map(|json| self.secret.seal(DATA_PURPOSE, &json, &[client_id.as_str().as_bytes()]));
+        s.data = serde_json::to_vec(&session).ok().map(|json| {
+            self.secret
+                .seal(DATA_PURPOSE, &json, &[client_id.as_str().as_bytes()])
+        });
         s
     }
 
@@ -399,8 +406,15 @@ impl Platform {
             } else {
                 Multiplicity::One
             });
-        let response =
-            verify_deep_link_response(&self.issuer, jwt, tool_keys, &expect, replay, self.leeway, now)?;
+        let response = verify_deep_link_response(
+            &self.issuer,
+            jwt,
+            tool_keys,
+            &expect,
+            replay,
+            self.leeway,
+            now,
+        )?;
         Ok((session, response))
     }
 }
@@ -426,7 +440,10 @@ pub fn peek_deep_link_response(jwt: &str) -> Result<(ClientId, Option<String>), 
             max: crate::jwt::MAX_TOKEN_BYTES,
         }));
     }
-    let payload = jwt.split('.').nth(1).ok_or_else(|| malformed("not a compact JWS"))?;
+    let payload = jwt
+        .split('.')
+        .nth(1)
+        .ok_or_else(|| malformed("not a compact JWS"))?;
     let bytes = crate::jose::b64_decode(payload).map_err(|_| malformed("bad base64url"))?;
     let claims: DeepLinkingResponseClaims =
         serde_json::from_slice(&bytes).map_err(|_| malformed("payload is not a claims set"))?;

@@ -338,7 +338,11 @@ pub struct IdTokenPost {
 }
 
 fn keep(policy: ClaimsPolicy, claim: PersonalClaim, v: &Option<String>) -> Option<String> {
-    if policy.allows(claim) { v.clone() } else { None }
+    if policy.allows(claim) {
+        v.clone()
+    } else {
+        None
+    }
 }
 
 /// Enforces the claims required per message type on the final claims set,
@@ -372,9 +376,7 @@ fn check_required(c: &MessageClaims, mt: &MessageType) -> Result<(), MintError> 
             Err(missing(LaunchClaim::DeepLinkingSettings))
         }
         MessageType::SubmissionReview if c.for_user.is_none() => Err(missing(LaunchClaim::ForUser)),
-        MessageType::SubmissionReview
-            if c.ags.as_ref().is_none_or(|a| a.lineitem.is_none()) =>
-        {
+        MessageType::SubmissionReview if c.ags.as_ref().is_none_or(|a| a.lineitem.is_none()) => {
             Err(missing(LaunchClaim::AgsLineItem))
         }
         _ => Ok(()),
@@ -397,12 +399,15 @@ impl Platform {
         let policy = registration.policy();
         let p = &launch.person;
         let client = registration.client_id().as_str();
-        let lis = keep(policy, PersonalClaim::LisPersonSourcedId, &p.lis_person_sourcedid).map(
-            |id| Lis {
-                person_sourcedid: Some(id),
-                ..Lis::default()
-            },
-        );
+        let lis = keep(
+            policy,
+            PersonalClaim::LisPersonSourcedId,
+            &p.lis_person_sourcedid,
+        )
+        .map(|id| Lis {
+            person_sourcedid: Some(id),
+            ..Lis::default()
+        });
         MessageClaims {
             iss: Some(self.issuer.as_str().to_owned()),
             sub: Some(subject.as_str().to_owned()),

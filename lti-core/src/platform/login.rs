@@ -213,8 +213,9 @@ impl Platform {
         now: DateTime<Utc>,
     ) -> Result<LoginInitiation, LoginError> {
         match request.message_type {
-            MessageType::ResourceLink | MessageType::DeepLinking | MessageType::SubmissionReview => {
-            }
+            MessageType::ResourceLink
+            | MessageType::DeepLinking
+            | MessageType::SubmissionReview => {}
             ref other => {
                 return Err(LoginError::UnsupportedMessageType {
                     message_type: other.clone(),

@@ -119,6 +119,3 @@ pub use token::{
 pub use url_policy::{
     AddressClass, FetchLimits, UrlPolicy, UrlPolicyError, VettedUrl, classify_address,
 };
-
-#[cfg(test)]
-mod tests;

@@ -349,9 +349,7 @@ impl UrlPolicy {
                     || name.ends_with(".home.arpa")
                     || !name.contains('.')
                 {
-                    Err(UrlPolicyError::LocalName {
-                        host: d.to_owned(),
-                    })
+                    Err(UrlPolicyError::LocalName { host: d.to_owned() })
                 } else {
                     Ok(())
                 }
