@@ -21,6 +21,8 @@
 //!   pinned alg, registered claims with leeway), reused by both roles.
 //! * [`trace`]: a per-step validation trace that is safe to log.
 //! * [`error`]: error conventions (`code()` on every error enum).
+//! * [`platform`]: the platform role (login initiation, auth request validation,
+//!   minimised id_tokens, deep-linking response validation, URL policy).
 //!
 //! ## Example: sign and verify a token
 //!
@@ -61,6 +63,7 @@ pub mod ids;
 mod jose;
 pub mod jwt;
 pub mod keys;
+pub mod platform;
 pub mod store;
 pub mod tool;
 pub mod trace;
