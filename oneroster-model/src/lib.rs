@@ -35,6 +35,7 @@
 
 #![warn(missing_docs)]
 
+mod entities;
 mod ids;
 mod manifest;
 mod package;
@@ -45,6 +46,14 @@ mod validate;
 mod values;
 mod vocab;
 
+pub use entities::{
+    AcademicSession, Base, Category, Class, CodeMajor, CodeMinor, CodeMinorField, Course,
+    Demographics, Enrollment, ImsxSeverity, JsonEntity, JsonError, LearningObjectiveLink, LineItem,
+    Metadata, Org, Record, RecordError, Resource, ResourceLink, ResultRecord, RoleRecord,
+    ScoreScale, ScoreScaleLink, ScoreScaleValue, StatusInfo, UserId, UserProfile, UserResource,
+    UserRole, UserV1p1, UserV1p2, parse_collection, parse_single, to_collection_json,
+    to_single_json,
+};
 pub use ids::{GuidRef, InvalidId, SourcedId};
 pub use manifest::Manifest;
 pub use package::{Package, RowRef, Table, TableError};
