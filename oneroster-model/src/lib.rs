@@ -14,7 +14,12 @@
 //! - [`Package`]: manifest + [`Table`]s + other files, read from a directory or a
 //!   zip under [`ReadLimits`], written deterministically and losslessly.
 //! - [`TableReader`]: a streaming CSV reader for one file.
-//! - [`Finding`], [`Code`], [`Report`]: validation results with stable codes.
+//! - [`validate_path`] / [`validate_source`]: layered streaming validation
+//!   ([`ValidateOptions`], [`Profile`], [`RuleSet`]) into a [`Report`] of
+//!   [`Finding`]s with stable [`Code`]s.
+//! - Typed entities ([`Org`], [`UserV1p2`], [`Enrollment`], …) with a CSV
+//!   binding ([`Record`]) and the REST JSON shapes ([`parse_collection`],
+//!   [`StatusInfo`]).
 //!
 //! # Example
 //! ```
@@ -30,10 +35,23 @@
 //! let back = Package::from_zip_bytes(zip, ReadLimits::default())?;
 //! let orgs = back.table(FileKind::Orgs).expect("orgs.csv");
 //! assert_eq!(orgs.row(0).and_then(|r| r.get("name")), Some("Northern Trust"));
+//!
+//! // Validate it: a district alone is a valid package.
+//! let dir = tempfile::tempdir()?;
+//! back.write_dir(dir.path())?;
+//! let report = oneroster_model::validate_path(dir.path(), &Default::default())?;
+//! assert!(report.is_valid(), "{:?}", report.findings());
+//! assert_eq!(report.counts()["orgs.csv"], 1);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! See the README for the layers, the finding codes and the performance notes.
 
 #![warn(missing_docs)]
+
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
 
 mod entities;
 mod ids;
