@@ -79,8 +79,8 @@ pub use report::{Code, Finding, REDACTED, Report, Severity};
 pub use schema::{Column, FieldType, FileKind, Requirement, is_secret_column};
 pub use source::{CsvErrorKind, Entry, PackageSource, ReadError, ReadLimits, TableReader};
 pub use validate::{
-    Profile, Progress, ReferenceMode, RuleSet, ValidateOptions, validate_path, validate_source,
-    validate_zip_bytes,
+    Parallelism, Profile, Progress, ReferenceMode, RuleSet, ValidateOptions, validate_path,
+    validate_source, validate_zip_bytes,
 };
 pub use values::{
     format_date, format_datetime, is_case_urn, is_date, is_year, list_items, parse_bool,

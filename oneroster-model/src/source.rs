@@ -517,6 +517,14 @@ impl PackageSource {
     /// # Errors
     /// [`ReadError::Io`] if the entry is missing or unreadable.
     pub fn open_entry(&mut self, name: &str) -> Result<Box<dyn Read + '_>, ReadError> {
+        Ok(self.open_entry_send(name)?)
+    }
+
+    /// As [`open_entry`](Self::open_entry), but the reader can move to another thread.
+    ///
+    /// # Errors
+    /// [`ReadError::Io`] if the entry is missing or unreadable.
+    pub fn open_entry_send(&mut self, name: &str) -> Result<Box<dyn Read + Send + '_>, ReadError> {
         let entry_limit = self.limits.max_entry_bytes;
         match &mut self.inner {
             Inner::Dir(root) => {
@@ -577,6 +585,20 @@ impl PackageSource {
     pub fn open_table(&mut self, name: &str) -> Result<TableReader<Box<dyn Read + '_>>, ReadError> {
         let max_field = self.limits.max_field_bytes;
         let r = self.open_entry(name)?;
+        TableReader::new(r, name, max_field)
+    }
+
+    /// As [`open_table`](Self::open_table), but the reader can move to another
+    /// thread (e.g. to parse on one core and check rows on another).
+    ///
+    /// # Errors
+    /// As [`open_table`](Self::open_table).
+    pub fn open_table_send(
+        &mut self,
+        name: &str,
+    ) -> Result<TableReader<Box<dyn Read + Send + '_>>, ReadError> {
+        let max_field = self.limits.max_field_bytes;
+        let r = self.open_entry_send(name)?;
         TableReader::new(r, name, max_field)
     }
 
