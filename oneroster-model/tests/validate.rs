@@ -1069,3 +1069,34 @@ fn big_file_over_the_entry_limit_stops_with_a_finding() {
     let n = *r.counts().get("enrollments.csv").unwrap();
     assert!(n > 10_000 && n < 120_000, "{n}");
 }
+
+#[test]
+fn bare_cr_line_ends_are_read_and_reported() {
+    let orgs = ORGS
+        .replace("\r\n", "\r")
+        .replace("trust,,,Trust,district", "trust,,,Trust,District");
+    let r = run(&with(clean_files(), "orgs.csv", &orgs));
+    let f = one(&r, Code::CsvBareCarriageReturn);
+    assert_eq!(f.actual.as_deref(), Some("3 bare CR(s)"));
+    // lines are still exact
+    assert_eq!(one(&r, Code::RowInvalidEnum).line, Some(2));
+    assert_eq!(r.counts().get("orgs.csv"), Some(&2));
+}
+
+#[test]
+fn invalid_utf8_in_a_header() {
+    let mut files: Vec<(String, Vec<u8>)> = clean_files()
+        .into_iter()
+        .filter(|(n, _)| n != "orgs.csv")
+        .map(|(n, c)| (n, c.into_bytes()))
+        .collect();
+    files.push((
+        "orgs.csv".into(),
+        b"sourcedId,st\xFFatus\r\nx,,\r\n".to_vec(),
+    ));
+    let r = run_bytes(&files, &ValidateOptions::new());
+    let f = one(&r, Code::CsvInvalidUtf8);
+    assert_eq!((f.file.as_deref(), f.line), (Some("orgs.csv"), Some(1)));
+    // orgs are unusable, so references into them are not reported one by one
+    assert!(!r.has(Code::ReferenceUnresolved), "{:#?}", r.findings());
+}

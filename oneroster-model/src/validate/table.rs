@@ -851,6 +851,7 @@ pub(super) fn validate_table(
             _ => {}
         }
     };
+    let mut bare_cr = 0;
     // Big files: parse CSV on a second thread while this one checks rows.
     let threaded = parallel_allowed
         && entry_size >= PARALLEL_THRESHOLD
@@ -867,9 +868,11 @@ pub(super) fn validate_table(
                 n: 0,
                 idx: 0,
                 bytes: 0,
+                bare_cr: 0,
                 err: None,
             };
             run(&mut source);
+            bare_cr = source.bare_carriage_returns();
         });
     } else {
         let mut source = Direct {
@@ -877,6 +880,7 @@ pub(super) fn validate_table(
             rec: csv::ByteRecord::new(),
         };
         run(&mut source);
+        bare_cr = source.bare_carriage_returns();
     }
     if let Some((l, c)) = pending_break {
         v.push(
@@ -890,6 +894,18 @@ pub(super) fn validate_table(
         );
     }
     progress(last_bytes);
+    if bare_cr > 0 {
+        v.push(
+            Finding::new(
+                v.strict_error(),
+                Code::CsvBareCarriageReturn,
+                "lines end with a bare CR (old Mac style); use CRLF or LF",
+            )
+            .with_file(file)
+            .with_expected("CRLF or LF line ends")
+            .with_actual(format!("{bare_cr} bare CR(s)")),
+        );
+    }
     v.report.counts.insert(file.to_owned(), rows);
     let dups = v.refs.duplicate_hashes(kind);
     if !dups.is_empty()
@@ -1265,6 +1281,8 @@ const BATCH: usize = 512;
 /// Where the row loop gets records (with the bytes read so far).
 trait RowSource {
     fn next(&mut self) -> Option<Result<(&csv::ByteRecord, u64), ReadError>>;
+    /// Lines read so far that ended with a bare CR.
+    fn bare_carriage_returns(&self) -> u64;
 }
 
 /// Same-thread reading.
@@ -1281,12 +1299,16 @@ impl<R: std::io::Read> RowSource for Direct<R> {
             Err(e) => Some(Err(e)),
         }
     }
+    fn bare_carriage_returns(&self) -> u64 {
+        self.t.bare_carriage_returns()
+    }
 }
 
 struct Batch {
     recs: Vec<csv::ByteRecord>,
     n: usize,
     bytes: u64,
+    bare_cr: u64,
     err: Option<ReadError>,
 }
 
@@ -1325,6 +1347,7 @@ fn produce<R: std::io::Read>(
                 recs,
                 n,
                 bytes: t.bytes_read(),
+                bare_cr: t.bare_carriage_returns(),
                 err,
             })
             .is_err()
@@ -1343,10 +1366,14 @@ struct Threaded {
     n: usize,
     idx: usize,
     bytes: u64,
+    bare_cr: u64,
     err: Option<ReadError>,
 }
 
 impl RowSource for Threaded {
+    fn bare_carriage_returns(&self) -> u64 {
+        self.bare_cr
+    }
     fn next(&mut self) -> Option<Result<(&csv::ByteRecord, u64), ReadError>> {
         loop {
             if self.idx < self.n {
@@ -1367,6 +1394,7 @@ impl RowSource for Threaded {
             self.n = b.n;
             self.idx = 0;
             self.bytes = b.bytes;
+            self.bare_cr = b.bare_cr;
             self.err = b.err;
         }
     }
