@@ -1015,3 +1015,88 @@ fn every_code_string_is_unique_and_dotted() {
     }
     let _ = codes;
 }
+
+// ---------------------------------------------------------------- big files (threaded parsing)
+
+fn big_enrollments(rows: usize) -> String {
+    let mut s = String::from(ENROLLMENTS.lines().next().unwrap());
+    s.push_str("\r\n");
+    for i in 0..rows {
+        let (user, role) = if i % 2 == 0 {
+            ("u1", "student")
+        } else {
+            ("u2", "teacher")
+        };
+        match i {
+            1000 => s.push_str("e1000,,,k1,sch1,u9,student,,,\r\n"), // unresolved user
+            50_000 => s.push_str("e50000,,,k1,sch1,u1,Student,,,\r\n"), // wrong case
+            70_000 => s.push_str("e5,,,k1,sch1,u1,student,,,\r\n"),  // duplicate of row 6
+            _ => s.push_str(&format!(
+                "e{i},,,k1,sch1,{user},{role},,2026-09-01,2027-07-31\r\n"
+            )),
+        }
+    }
+    s
+}
+
+#[test]
+fn big_file_threaded_and_single_agree() {
+    let enr = big_enrollments(120_000); // > 4 MiB
+    assert!(enr.len() > 4 << 20);
+    let files = with(clean_files(), "enrollments.csv", &enr);
+    let auto = run(&files);
+    let single = run_with(
+        &files,
+        &ValidateOptions::new().parallelism(oneroster_model::Parallelism::Single),
+    );
+    assert_eq!(auto, single);
+    assert_eq!(auto.counts().get("enrollments.csv"), Some(&120_000));
+    assert_eq!(one(&auto, Code::ReferenceUnresolved).line, Some(1002));
+    assert_eq!(one(&auto, Code::RowInvalidEnum).line, Some(50_002));
+    assert_eq!(
+        one(&auto, Code::ReferenceDuplicateSourcedId).line,
+        Some(70_002)
+    );
+}
+
+#[test]
+fn big_file_over_the_entry_limit_stops_with_a_finding() {
+    let enr = big_enrollments(120_000);
+    let files = with(clean_files(), "enrollments.csv", &enr);
+    let opts = ValidateOptions::new().limits(ReadLimits::default().max_entry_bytes(3 << 20));
+    let r = run_with(&files, &opts);
+    assert!(r.has(Code::ArchiveEntryTooLarge));
+    let n = *r.counts().get("enrollments.csv").unwrap();
+    assert!(n > 10_000 && n < 120_000, "{n}");
+}
+
+#[test]
+fn bare_cr_line_ends_are_read_and_reported() {
+    let orgs = ORGS
+        .replace("\r\n", "\r")
+        .replace("trust,,,Trust,district", "trust,,,Trust,District");
+    let r = run(&with(clean_files(), "orgs.csv", &orgs));
+    let f = one(&r, Code::CsvBareCarriageReturn);
+    assert_eq!(f.actual.as_deref(), Some("3 bare CR(s)"));
+    // lines are still exact
+    assert_eq!(one(&r, Code::RowInvalidEnum).line, Some(2));
+    assert_eq!(r.counts().get("orgs.csv"), Some(&2));
+}
+
+#[test]
+fn invalid_utf8_in_a_header() {
+    let mut files: Vec<(String, Vec<u8>)> = clean_files()
+        .into_iter()
+        .filter(|(n, _)| n != "orgs.csv")
+        .map(|(n, c)| (n, c.into_bytes()))
+        .collect();
+    files.push((
+        "orgs.csv".into(),
+        b"sourcedId,st\xFFatus\r\nx,,\r\n".to_vec(),
+    ));
+    let r = run_bytes(&files, &ValidateOptions::new());
+    let f = one(&r, Code::CsvInvalidUtf8);
+    assert_eq!((f.file.as_deref(), f.line), (Some("orgs.csv"), Some(1)));
+    // orgs are unusable, so references into them are not reported one by one
+    assert!(!r.has(Code::ReferenceUnresolved), "{:#?}", r.findings());
+}

@@ -75,7 +75,7 @@ pub(super) fn validate_table(
         .find(|e| e.name == file)
         .map_or(0, |e| e.size);
     v.report.counts.insert(file.to_owned(), 0);
-    let mut t = match src.open_table(file) {
+    let t = match src.open_table_send(file) {
         Ok(t) => t,
         Err(e) => {
             let f = match &e {
@@ -135,7 +135,6 @@ pub(super) fn validate_table(
     let sds = v.opts.has(RuleSet::SdsReadiness);
     let ceds = v.opts.has(RuleSet::CedsGrades);
 
-    let mut rec = csv::ByteRecord::new();
     // Per column: the hash of the last value that was valid and resolved, so
     // runs of equal references (enrollments grouped by user or class) skip
     // the hash-set probe.
@@ -148,11 +147,13 @@ pub(super) fn validate_table(
             .get(i)
             .map_or_else(|| format!("#{}", i + 1), Clone::clone)
     };
-    loop {
-        match t.read_record(&mut rec) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => {
+    let mut last_bytes: u64 = 0;
+    let parallel_allowed = v.opts.parallelism == super::Parallelism::Auto;
+    let mut run = |rs: &mut dyn RowSource| loop {
+        let (rec, bytes_now) = match rs.next() {
+            None => break,
+            Some(Ok(x)) => x,
+            Some(Err(e)) => {
                 let mut f = read_error_finding(file, &e);
                 if let ReadError::Csv {
                     kind: CsvErrorKind::Io(m),
@@ -166,7 +167,8 @@ pub(super) fn validate_table(
                 v.push(f);
                 break;
             }
-        }
+        };
+        last_bytes = bytes_now;
         if let Some((l, c)) = pending_break.take() {
             v.push(
                 Finding::error(
@@ -179,13 +181,13 @@ pub(super) fn validate_table(
             );
         }
         rows += 1;
-        let line = t.record_line(&rec);
+        let line = rec.position().map_or(0, csv::Position::line);
         if rows.is_multiple_of(4096) {
-            progress(t.bytes_read());
+            progress(bytes_now);
         }
         if rows == 256 {
             // Size the id store from the average row length so far.
-            let per_row = (t.bytes_read() / 256).max(1);
+            let per_row = (bytes_now / 256).max(1);
             let est = entry_size / per_row;
             v.refs.reserve(
                 kind,
@@ -848,6 +850,37 @@ pub(super) fn validate_table(
             }
             _ => {}
         }
+    };
+    let mut bare_cr = 0;
+    // Big files: parse CSV on a second thread while this one checks rows.
+    let threaded = parallel_allowed
+        && entry_size >= PARALLEL_THRESHOLD
+        && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+    if threaded {
+        std::thread::scope(|scope| {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(2);
+            let (ret_tx, ret_rx) = std::sync::mpsc::channel::<Vec<csv::ByteRecord>>();
+            scope.spawn(move || produce(t, &tx, &ret_rx));
+            let mut source = Threaded {
+                rx,
+                ret_tx,
+                recs: Vec::new(),
+                n: 0,
+                idx: 0,
+                bytes: 0,
+                bare_cr: 0,
+                err: None,
+            };
+            run(&mut source);
+            bare_cr = source.bare_carriage_returns();
+        });
+    } else {
+        let mut source = Direct {
+            t,
+            rec: csv::ByteRecord::new(),
+        };
+        run(&mut source);
+        bare_cr = source.bare_carriage_returns();
     }
     if let Some((l, c)) = pending_break {
         v.push(
@@ -860,8 +893,19 @@ pub(super) fn validate_table(
             .with_column(c),
         );
     }
-    progress(t.bytes_read());
-    drop(t);
+    progress(last_bytes);
+    if bare_cr > 0 {
+        v.push(
+            Finding::new(
+                v.strict_error(),
+                Code::CsvBareCarriageReturn,
+                "lines end with a bare CR (old Mac style); use CRLF or LF",
+            )
+            .with_file(file)
+            .with_expected("CRLF or LF line ends")
+            .with_actual(format!("{bare_cr} bare CR(s)")),
+        );
+    }
     v.report.counts.insert(file.to_owned(), rows);
     let dups = v.refs.duplicate_hashes(kind);
     if !dups.is_empty()
@@ -1227,4 +1271,131 @@ fn report_duplicates(
 fn date_shape(s: &str) -> bool {
     let b = s.as_bytes();
     b.len() == 10 && b.get(4) == Some(&b'-') && b.get(7) == Some(&b'-')
+}
+
+/// Files at least this big are parsed on a second thread.
+const PARALLEL_THRESHOLD: u64 = 4 << 20;
+/// Records per batch handed from the parsing thread.
+const BATCH: usize = 512;
+
+/// Where the row loop gets records (with the bytes read so far).
+trait RowSource {
+    fn next(&mut self) -> Option<Result<(&csv::ByteRecord, u64), ReadError>>;
+    /// Lines read so far that ended with a bare CR.
+    fn bare_carriage_returns(&self) -> u64;
+}
+
+/// Same-thread reading.
+struct Direct<R> {
+    t: crate::source::TableReader<R>,
+    rec: csv::ByteRecord,
+}
+
+impl<R: std::io::Read> RowSource for Direct<R> {
+    fn next(&mut self) -> Option<Result<(&csv::ByteRecord, u64), ReadError>> {
+        match self.t.read_record(&mut self.rec) {
+            Ok(true) => Some(Ok((&self.rec, self.t.bytes_read()))),
+            Ok(false) => None,
+            Err(e) => Some(Err(e)),
+        }
+    }
+    fn bare_carriage_returns(&self) -> u64 {
+        self.t.bare_carriage_returns()
+    }
+}
+
+struct Batch {
+    recs: Vec<csv::ByteRecord>,
+    n: usize,
+    bytes: u64,
+    bare_cr: u64,
+    err: Option<ReadError>,
+}
+
+/// The parsing thread: fills recycled batches until the end or an error.
+fn produce<R: std::io::Read>(
+    mut t: crate::source::TableReader<R>,
+    tx: &std::sync::mpsc::SyncSender<Batch>,
+    ret: &std::sync::mpsc::Receiver<Vec<csv::ByteRecord>>,
+) {
+    loop {
+        let mut recs = ret.try_recv().unwrap_or_default();
+        let mut n = 0;
+        let mut err = None;
+        let mut done = false;
+        while n < BATCH {
+            if recs.len() <= n {
+                recs.push(csv::ByteRecord::new());
+            }
+            let Some(r) = recs.get_mut(n) else { break };
+            match t.read_record(r) {
+                Ok(true) => n += 1,
+                Ok(false) => {
+                    done = true;
+                    break;
+                }
+                Err(e) => {
+                    err = Some(e);
+                    done = true;
+                    break;
+                }
+            }
+        }
+        // A send error means the checker stopped early: stop too.
+        if tx
+            .send(Batch {
+                recs,
+                n,
+                bytes: t.bytes_read(),
+                bare_cr: t.bare_carriage_returns(),
+                err,
+            })
+            .is_err()
+            || done
+        {
+            return;
+        }
+    }
+}
+
+/// Records from the parsing thread.
+struct Threaded {
+    rx: std::sync::mpsc::Receiver<Batch>,
+    ret_tx: std::sync::mpsc::Sender<Vec<csv::ByteRecord>>,
+    recs: Vec<csv::ByteRecord>,
+    n: usize,
+    idx: usize,
+    bytes: u64,
+    bare_cr: u64,
+    err: Option<ReadError>,
+}
+
+impl RowSource for Threaded {
+    fn bare_carriage_returns(&self) -> u64 {
+        self.bare_cr
+    }
+    fn next(&mut self) -> Option<Result<(&csv::ByteRecord, u64), ReadError>> {
+        loop {
+            if self.idx < self.n {
+                let i = self.idx;
+                self.idx += 1;
+                let bytes = self.bytes;
+                return self.recs.get(i).map(|r| Ok((r, bytes)));
+            }
+            if let Some(e) = self.err.take() {
+                return Some(Err(e));
+            }
+            if !self.recs.is_empty() {
+                // hand the buffers back for reuse (the producer may be gone: fine)
+                let _ = self.ret_tx.send(std::mem::take(&mut self.recs));
+            }
+            let b = self.rx.recv().ok()?;
+            self.recs = b.recs;
+            self.n = b.n;
+            self.idx = 0;
+            self.bytes = b.bytes;
+            self.bare_cr = b.bare_cr;
+            self.err = b.err;
+        }
+    }
 }
