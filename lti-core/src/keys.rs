@@ -287,6 +287,8 @@ fn rsa_modulus_bits(jwk: &Jwk) -> Option<usize> {
 }
 
 /// A public key pinned to one algorithm, ready to verify signatures.
+/// Cloning is cheap (the parsed key is shared).
+#[derive(Clone)]
 pub struct VerifyingKey {
     kid: Kid,
     alg: Algorithm,
@@ -355,7 +357,7 @@ pub enum KeyMatch<'a> {
 /// A parsed key set used to verify tokens (a platform's JWKS, or the tool's
 /// public keys on the platform side). Kids are matched exactly; rejected
 /// keys are remembered so errors can say why.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct PublicKeySet {
     keys: Vec<(String, Result<VerifyingKey, KeyRejection>)>,
 }

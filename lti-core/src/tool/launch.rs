@@ -165,6 +165,16 @@ impl ExpectedLaunch {
     }
 }
 
+/// Borrowed expectations (no clones on the hot path).
+#[derive(Clone, Copy)]
+struct Expect<'a> {
+    issuer: &'a Issuer,
+    client_id: &'a ClientId,
+    nonce: &'a Nonce,
+    deployment_id: Option<&'a DeploymentId>,
+    target_link_uri: Option<&'a TargetLinkUri>,
+}
+
 /// An LTI claim the message type requires.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -645,9 +655,16 @@ impl Tool {
                 }
             }),
         }
-        self.verify_id_token_traced(
+        let expected = Expect {
+            issuer: pending.issuer(),
+            client_id: pending.client_id(),
+            nonce: pending.nonce(),
+            deployment_id: pending.deployment_id(),
+            target_link_uri: Some(pending.target_link_uri()),
+        };
+        self.verify_inner(
             &form.id_token,
-            &ExpectedLaunch::from_pending(pending),
+            expected,
             registration,
             keys,
             replay,
@@ -702,8 +719,29 @@ impl Tool {
         now: DateTime<Utc>,
         trace: &mut Trace,
     ) -> Result<Launch, LaunchError> {
-        if registration.issuer() != &expected.issuer
-            || registration.client_id() != &expected.client_id
+        let e = Expect {
+            issuer: &expected.issuer,
+            client_id: &expected.client_id,
+            nonce: &expected.nonce,
+            deployment_id: expected.deployment_id.as_ref(),
+            target_link_uri: expected.target_link_uri.as_ref(),
+        };
+        self.verify_inner(id_token, e, registration, keys, replay, now, trace)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn verify_inner<R: ReplayStore + ?Sized>(
+        &self,
+        id_token: &str,
+        expected: Expect<'_>,
+        registration: &Registration,
+        keys: &PublicKeySet,
+        replay: &R,
+        now: DateTime<Utc>,
+        trace: &mut Trace,
+    ) -> Result<Launch, LaunchError> {
+        if registration.issuer() != expected.issuer
+            || registration.client_id() != expected.client_id
         {
             trace.fail(Step::Issuer, "launch.registration_mismatch");
             return Err(LaunchError::RegistrationMismatch);
@@ -777,7 +815,7 @@ impl Tool {
         let Some(deployment_id) = claims.deployment_id.clone() else {
             return fail(trace, Step::Deployment, LaunchError::DeploymentMissing);
         };
-        if let Some(login) = &expected.deployment_id
+        if let Some(login) = expected.deployment_id
             && login != &deployment_id
         {
             return fail(
@@ -870,7 +908,7 @@ impl Tool {
                 );
             }
             Some(uri) => {
-                if let Some(login) = &expected.target_link_uri
+                if let Some(login) = expected.target_link_uri
                     && login != uri
                 {
                     return fail(
