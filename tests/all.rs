@@ -1,2 +1,3 @@
 //! The one integration-test binary: each area adds a module here.
 //! Tests use the crates only through their public APIs.
+mod oneroster_samples;

@@ -44,6 +44,8 @@ mod package;
 mod report;
 mod schema;
 mod source;
+mod validate;
+mod values;
 mod vocab;
 
 pub use convert::{ConvertIssue, ConvertOutcome, convert};
@@ -55,6 +57,14 @@ pub use package::{Package, RowRef, Table, TableError};
 pub use report::{Code, Finding, REDACTED, Report, Severity};
 pub use schema::{Column, FieldType, FileKind, Requirement, is_secret_column};
 pub use source::{CsvErrorKind, Entry, PackageSource, ReadError, ReadLimits, TableReader};
+pub use validate::{
+    Profile, Progress, ReferenceMode, RuleSet, ValidateOptions, validate_path, validate_source,
+    validate_zip_bytes,
+};
+pub use values::{
+    format_date, format_datetime, is_case_urn, is_date, is_year, list_items, parse_bool,
+    parse_braced_pairs, parse_date, parse_datetime, parse_float, parse_integer,
+};
 pub use vocab::{
     CEDS_GRADES, ClassType, EnrollmentRole, FileMode, GuidRefType, Importance, InvalidToken,
     LearningObjectiveSource, OrgType, Role, RoleType, RoleV1p1, ScoreStatus, SessionType, Sex,

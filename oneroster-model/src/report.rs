@@ -201,6 +201,8 @@ codes! {
     RulesSdsMissingValue => "rules.sds_missing_value",
     /// Microsoft SDS readiness: a role SDS will not map.
     RulesSdsUnsupportedRole => "rules.sds_unsupported_role",
+    /// Microsoft SDS readiness: SDS ingests OneRoster CSV in bulk only.
+    RulesSdsDeltaUnsupported => "rules.sds_delta_unsupported",
 }
 
 impl fmt::Display for Code {

@@ -641,6 +641,7 @@ impl<R: Read> TableReader<R> {
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
+            .buffer_capacity(64 * 1024)
             .from_reader(CrlfToLf {
                 inner: BomSkip::new(reader),
                 pending_cr: false,
@@ -790,47 +791,54 @@ impl<R: Read> Read for CrlfToLf<R> {
                 return Ok(0);
             };
             let n = self.inner.read(dst)?;
-            if n == 0 {
-                if self.pending_cr {
-                    self.pending_cr = false;
-                    if let Some(b) = buf.first_mut() {
-                        *b = b'\r';
-                    }
-                    return Ok(1);
-                }
-                return Ok(0);
-            }
-            if self.pending_cr
-                && let Some(b) = buf.first_mut()
-            {
+            if let (true, Some(b)) = (self.pending_cr, buf.first_mut()) {
                 *b = b'\r';
             }
+            self.pending_cr = false;
+            if n == 0 {
+                return Ok(offset);
+            }
             let len = offset + n;
+            let Some(data) = buf.get_mut(..len) else {
+                return Ok(0);
+            };
+            // Compact in place: drop each CR that is followed by LF; hold back
+            // a CR at the very end (its LF may come with the next read).
             let mut w = 0;
             let mut r = 0;
-            self.pending_cr = false;
-            while r < len {
-                let b = buf.get(r).copied().unwrap_or(0);
-                if b == b'\r' {
-                    match buf.get(r + 1) {
-                        Some(b'\n') if r + 1 < len => {
-                            r += 1;
-                            self.dropped += 1;
-                            continue;
+            while let Some(p) = data
+                .get(r..)
+                .and_then(|rest| crate::values::find_byte(rest, b'\r'))
+            {
+                let cr = r + p;
+                if w != r {
+                    data.copy_within(r..cr, w);
+                }
+                w += cr - r;
+                match data.get(cr + 1) {
+                    Some(b'\n') => {
+                        self.dropped += 1;
+                        r = cr + 1; // the LF is copied with the next run
+                    }
+                    Some(_) => {
+                        if let Some(slot) = data.get_mut(w) {
+                            *slot = b'\r';
                         }
-                        _ if r + 1 == len => {
-                            self.pending_cr = true;
-                            r += 1;
-                            continue;
-                        }
-                        _ => {}
+                        w += 1;
+                        r = cr + 1;
+                    }
+                    None => {
+                        self.pending_cr = true;
+                        r = len;
+                        break;
                     }
                 }
-                if let Some(slot) = buf.get_mut(w) {
-                    *slot = b;
+            }
+            if r < len {
+                if w != r {
+                    data.copy_within(r..len, w);
                 }
-                w += 1;
-                r += 1;
+                w += len - r;
             }
             if w > 0 {
                 return Ok(w);
@@ -841,7 +849,7 @@ impl<R: Read> Read for CrlfToLf<R> {
 
 /// Skips one leading UTF-8 byte-order mark.
 pub(crate) struct BomSkip<R> {
-    inner: BufReader<R>,
+    inner: R,
     checked: bool,
     pending: Vec<u8>,
     skipped: u64,
@@ -850,7 +858,7 @@ pub(crate) struct BomSkip<R> {
 impl<R: Read> BomSkip<R> {
     fn new(inner: R) -> Self {
         Self {
-            inner: BufReader::with_capacity(64 * 1024, inner),
+            inner,
             checked: false,
             pending: Vec::new(),
             skipped: 0,

@@ -1,0 +1,277 @@
+//! Layered, streaming validation of a package.
+//!
+//! Layers, in order: archive → manifest → CSV syntax → table → schema →
+//! row/field → references → semantics (+ optional rule sets). Files are read
+//! one row at a time in dependency order ([`FileKind::ALL`]); sourcedIds are
+//! interned as 64-bit hashes so memory stays far below the package size.
+//! Nothing stops at the first finding.
+
+use std::path::Path;
+
+use crate::report::{Finding, Report, Severity};
+use crate::schema::FileKind;
+use crate::source::{PackageSource, ReadError, ReadLimits};
+use crate::vocab::{FileMode, Version};
+
+mod manifest_layer;
+mod refs;
+mod table;
+
+/// How strictly to read the spec.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Profile {
+    /// The 1.2.1 text: case-sensitive tokens, exact header order, blank
+    /// lifecycle fields in bulk files.
+    #[default]
+    Strict,
+    /// Real-world tolerance: wrong-case enums and booleans, date-only
+    /// datetimes, filled lifecycle fields in bulk, header order and
+    /// extension placement become warnings.
+    Lenient,
+}
+
+impl Profile {
+    /// `"strict"` or `"lenient"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Strict => "strict",
+            Self::Lenient => "lenient",
+        }
+    }
+}
+
+impl std::str::FromStr for Profile {
+    type Err = crate::vocab::InvalidToken;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "strict" => Ok(Self::Strict),
+            "lenient" => Ok(Self::Lenient),
+            _ => Err(crate::vocab::InvalidToken {
+                token: s.to_owned(),
+                vocabulary: "profile",
+            }),
+        }
+    }
+}
+
+/// Which rows have their references checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum ReferenceMode {
+    /// Rows of bulk files only: delta rows may point at records the receiver
+    /// already holds.
+    #[default]
+    BulkOnly,
+    /// Every row.
+    AllRows,
+}
+
+/// Optional rule sets layered on the spec checks (all warnings).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RuleSet {
+    /// Grades must be CEDS grade-level codes (`KG`, `01`…`13`, …).
+    CedsGrades,
+    /// Microsoft School Data Sync readiness: bulk files only, users with an
+    /// email, no extension roles.
+    SdsReadiness,
+}
+
+/// Validation settings. Defaults: strict profile, bulk-only references, no
+/// rule sets, default [`ReadLimits`], no cap on findings.
+///
+/// ```
+/// use oneroster_model::{Profile, RuleSet, ValidateOptions};
+/// let opts = ValidateOptions::new().profile(Profile::Lenient).rule_set(RuleSet::CedsGrades).max_findings(100);
+/// assert_eq!(opts.current_profile(), Profile::Lenient);
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct ValidateOptions {
+    profile: Profile,
+    references: ReferenceMode,
+    rule_sets: Vec<RuleSet>,
+    limits: ReadLimits,
+    max_findings: Option<usize>,
+}
+
+impl ValidateOptions {
+    /// The defaults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Set the profile.
+    #[must_use]
+    pub fn profile(mut self, profile: Profile) -> Self {
+        self.profile = profile;
+        self
+    }
+    /// Set the reference mode.
+    #[must_use]
+    pub fn references(mut self, mode: ReferenceMode) -> Self {
+        self.references = mode;
+        self
+    }
+    /// Add a rule set.
+    #[must_use]
+    pub fn rule_set(mut self, rules: RuleSet) -> Self {
+        if !self.rule_sets.contains(&rules) {
+            self.rule_sets.push(rules);
+        }
+        self
+    }
+    /// Set the read limits.
+    #[must_use]
+    pub fn limits(mut self, limits: ReadLimits) -> Self {
+        self.limits = limits;
+        self
+    }
+    /// Keep at most `n` findings in the report (all are still counted).
+    #[must_use]
+    pub fn max_findings(mut self, n: usize) -> Self {
+        self.max_findings = Some(n);
+        self
+    }
+    /// The profile in force.
+    pub fn current_profile(&self) -> Profile {
+        self.profile
+    }
+    /// The read limits in force.
+    pub fn current_limits(&self) -> ReadLimits {
+        self.limits
+    }
+    fn has(&self, r: RuleSet) -> bool {
+        self.rule_sets.contains(&r)
+    }
+}
+
+/// Progress while validating, for a progress bar.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Progress {
+    /// Uncompressed bytes processed so far.
+    pub bytes_done: u64,
+    /// Uncompressed bytes in the package (as declared).
+    pub bytes_total: u64,
+    /// The file being read.
+    pub file: FileKind,
+}
+
+/// Validate a package directory or zip file.
+///
+/// # Errors
+/// [`ReadError`] only when the input cannot be opened at all (missing path,
+/// not a zip). Everything else is a finding in the [`Report`].
+///
+/// ```
+/// use oneroster_model::{Code, FileKind, FileMode, Package, ValidateOptions, Version, validate_path};
+/// let mut pkg = Package::new(Version::V1_2);
+/// pkg.table_mut(FileKind::Orgs).push_named(&[("sourcedId", "s1"), ("name", "School"), ("type", "School")])?;
+/// pkg.manifest_mut().set_mode(FileKind::Orgs, FileMode::Bulk);
+/// let dir = tempfile::tempdir()?;
+/// pkg.write_dir(dir.path())?;
+/// let report = validate_path(dir.path(), &ValidateOptions::new())?;
+/// assert!(!report.is_valid());
+/// let f = report.with_code(Code::RowInvalidEnum).next().expect("finding");
+/// assert_eq!((f.line, f.column.as_deref(), f.actual.as_deref()), (Some(2), Some("type"), Some("School")));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn validate_path(
+    path: impl AsRef<Path>,
+    options: &ValidateOptions,
+) -> Result<Report, ReadError> {
+    let mut src = PackageSource::open(path, options.limits)?;
+    Ok(validate_source(&mut src, options, &mut |_| {}))
+}
+
+/// Validate a zip archive held in memory.
+///
+/// # Errors
+/// [`ReadError::InvalidArchive`] when the bytes are not a zip.
+pub fn validate_zip_bytes(bytes: Vec<u8>, options: &ValidateOptions) -> Result<Report, ReadError> {
+    let mut src = PackageSource::from_zip_bytes(bytes, options.limits)?;
+    Ok(validate_source(&mut src, options, &mut |_| {}))
+}
+
+/// Validate an opened source, reporting progress.
+pub fn validate_source(
+    src: &mut PackageSource,
+    options: &ValidateOptions,
+    progress: &mut dyn FnMut(Progress),
+) -> Report {
+    let mut v = Validator::new(options);
+    for f in src.findings() {
+        v.report.push(f.clone());
+    }
+    let manifest = manifest_layer::read_manifest(src, &mut v);
+    let version = manifest_layer::decide_version(src, manifest.as_ref(), &mut v);
+    v.version = version;
+    v.report.version = Some(version);
+    let plan = manifest_layer::plan_files(src, manifest.as_ref(), &mut v);
+
+    let total = src.total_size();
+    let mut done: u64 = 0;
+    for item in &plan {
+        let size = src
+            .entries()
+            .iter()
+            .find(|e| e.name == item.entry)
+            .map_or(0, |e| e.size);
+        v.refs.begin_file(item.kind);
+        table::validate_table(src, &mut v, item, &mut |bytes| {
+            progress(Progress {
+                bytes_done: done.saturating_add(bytes),
+                bytes_total: total,
+                file: item.kind,
+            });
+        });
+        v.refs.end_file(item.kind, item.mode, &mut v.report);
+        done = done.saturating_add(size);
+    }
+    v.refs.finish(&mut v.report);
+    v.report
+}
+
+/// A file to validate: which kind, which entry, which mode.
+#[derive(Debug)]
+pub(crate) struct FilePlan {
+    pub(crate) kind: FileKind,
+    pub(crate) entry: String,
+    pub(crate) mode: FileMode,
+}
+
+/// Shared state of one validation run.
+pub(crate) struct Validator<'o> {
+    pub(crate) opts: &'o ValidateOptions,
+    pub(crate) report: Report,
+    pub(crate) version: Version,
+    pub(crate) refs: refs::RefState,
+}
+
+impl<'o> Validator<'o> {
+    fn new(opts: &'o ValidateOptions) -> Self {
+        Self {
+            opts,
+            report: Report::new(opts.max_findings),
+            version: Version::V1_2,
+            refs: refs::RefState::new(opts.references),
+        }
+    }
+
+    pub(crate) fn strict(&self) -> bool {
+        self.opts.profile == Profile::Strict
+    }
+
+    /// Error in strict, warning in lenient.
+    pub(crate) fn strict_error(&self) -> Severity {
+        if self.strict() {
+            Severity::Error
+        } else {
+            Severity::Warning
+        }
+    }
+
+    pub(crate) fn push(&mut self, f: Finding) {
+        self.report.push(f);
+    }
+}

@@ -1,0 +1,436 @@
+//! The reference and semantic layers: interned id sets per file, deferred
+//! self references, and the few per-record attributes the semantic rules need.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
+
+use super::ReferenceMode;
+use crate::report::{Code, Finding, Report, Severity};
+use crate::schema::FileKind;
+use crate::values::id_hash;
+use crate::vocab::FileMode;
+
+/// The ids are already well-mixed 64-bit hashes: pass them through.
+#[derive(Default)]
+pub(crate) struct PassThrough(u64);
+
+impl Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 << 8) | u64::from(*b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+pub(crate) type IdSet = HashSet<u64, BuildHasherDefault<PassThrough>>;
+type IdMap<V> = HashMap<u64, V, BuildHasherDefault<PassThrough>>;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum TargetState {
+    /// Not seen yet.
+    Unknown,
+    /// Declared absent (or undeclared) and not in the package.
+    Absent,
+    /// Declared bulk/delta but missing from the package.
+    Missing,
+    /// Being read now.
+    Reading,
+    /// Read completely.
+    Loaded(FileMode),
+    /// Present but its ids could not be read (no sourcedId column).
+    Unusable,
+}
+
+/// An org's type, reduced to what the semantic rules ask.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum OrgClass {
+    School,
+    Extension,
+    Other(&'static str),
+}
+
+/// A session's type, reduced likewise.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SessionClass {
+    SchoolYear,
+    Other,
+}
+
+pub(crate) struct LineItemInfo {
+    pub(crate) class: Option<u64>,
+    pub(crate) min: Option<f64>,
+    pub(crate) max: Option<f64>,
+}
+
+struct Pending {
+    source: FileKind,
+    target: FileKind,
+    column: &'static str,
+    line: u64,
+    id: Box<str>,
+    hash: u64,
+    severity: Severity,
+}
+
+struct PrimaryOrgClaim {
+    pair: u64,
+    org: u64,
+    line: u64,
+}
+
+pub(crate) struct RefState {
+    mode: ReferenceMode,
+    states: [TargetState; FileKind::ALL.len()],
+    sets: Vec<IdStore>,
+    pending: Vec<Pending>,
+    missing_target: BTreeMap<(FileKind, &'static str), (FileKind, u64, u64)>,
+    pub(crate) org_class: IdMap<OrgClass>,
+    /// org sourcedIds by hash (orgs are few), for messages.
+    pub(crate) org_names: IdMap<Box<str>>,
+    pub(crate) session_class: IdMap<SessionClass>,
+    pub(crate) profile_user: IdMap<u64>,
+    pub(crate) line_items: IdMap<LineItemInfo>,
+    primary_roles: IdMap<u64>,
+    role_pairs: IdSet,
+    primary_org_claims: Vec<PrimaryOrgClaim>,
+}
+
+/// What a reference check concluded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RefOutcome {
+    /// The target exists (hash given).
+    Resolved(u64),
+    /// A self reference, checked at the end of the file.
+    Deferred,
+    /// Reported (unresolved, or target file absent) or not checkable.
+    Failed,
+}
+
+/// One key for a (user, org) pair.
+fn pair_key(user: &str, org: &str) -> u64 {
+    id_hash(user)
+        ^ id_hash(org)
+            .rotate_left(23)
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+fn slot(kind: FileKind) -> usize {
+    kind.index()
+}
+
+/// The ids of one file: a hash set for files other files reference (fast
+/// membership), a plain list for the rest (8 bytes per row; duplicates are
+/// found by sorting at the end of the file).
+enum IdStore {
+    Set(IdSet),
+    List(Vec<u64>),
+}
+
+fn is_reference_target(kind: FileKind) -> bool {
+    use crate::vocab::Version;
+    [Version::V1_1, Version::V1_2].iter().any(|v| {
+        FileKind::ALL.iter().any(|k| {
+            k.columns(*v).iter().any(|c| {
+                matches!(c.field_type(),
+            crate::schema::FieldType::Ref(t) | crate::schema::FieldType::RefList(t) if t == kind)
+            })
+        })
+    })
+}
+
+impl RefState {
+    pub(crate) fn new(mode: ReferenceMode) -> Self {
+        Self {
+            mode,
+            states: [TargetState::Unknown; FileKind::ALL.len()],
+            sets: FileKind::ALL
+                .iter()
+                .map(|k| {
+                    if is_reference_target(*k) {
+                        IdStore::Set(IdSet::default())
+                    } else {
+                        IdStore::List(Vec::new())
+                    }
+                })
+                .collect(),
+            pending: Vec::new(),
+            missing_target: BTreeMap::new(),
+            org_class: IdMap::default(),
+            org_names: IdMap::default(),
+            session_class: IdMap::default(),
+            profile_user: IdMap::default(),
+            line_items: IdMap::default(),
+            primary_roles: IdMap::default(),
+            role_pairs: IdSet::default(),
+            primary_org_claims: Vec::new(),
+        }
+    }
+
+    fn state(&self, kind: FileKind) -> TargetState {
+        self.states
+            .get(slot(kind))
+            .copied()
+            .unwrap_or(TargetState::Unknown)
+    }
+
+    fn set_state(&mut self, kind: FileKind, s: TargetState) {
+        if let Some(x) = self.states.get_mut(slot(kind)) {
+            *x = s;
+        }
+    }
+
+    pub(crate) fn mark_absent(&mut self, kind: FileKind) {
+        self.set_state(kind, TargetState::Absent);
+    }
+
+    pub(crate) fn mark_missing(&mut self, kind: FileKind) {
+        self.set_state(kind, TargetState::Missing);
+    }
+
+    pub(crate) fn mark_unusable(&mut self, kind: FileKind) {
+        self.set_state(kind, TargetState::Unusable);
+    }
+
+    pub(crate) fn begin_file(&mut self, kind: FileKind) {
+        self.set_state(kind, TargetState::Reading);
+    }
+
+    /// Should rows of a file in `mode` have their references checked?
+    pub(crate) fn checks_rows(&self, mode: FileMode) -> bool {
+        self.mode == ReferenceMode::AllRows || mode == FileMode::Bulk
+    }
+
+    /// Record a row's own id; `false` if it is known to be a duplicate
+    /// (list-stored files report duplicates via [`Self::duplicate_hashes`]).
+    pub(crate) fn add_id(&mut self, kind: FileKind, hash: u64) -> bool {
+        match self.sets.get_mut(slot(kind)) {
+            Some(IdStore::Set(set)) => set.insert(hash),
+            Some(IdStore::List(list)) => {
+                list.push(hash);
+                true
+            }
+            None => true,
+        }
+    }
+
+    /// Reserve room for about `rows` more ids.
+    pub(crate) fn reserve(&mut self, kind: FileKind, rows: usize) {
+        match self.sets.get_mut(slot(kind)) {
+            Some(IdStore::Set(set)) => set.reserve(rows),
+            Some(IdStore::List(list)) => list.reserve_exact(rows),
+            None => {}
+        }
+    }
+
+    /// For list-stored files: sort the ids and return the hashes that occur
+    /// more than once (empty for set-stored files, which report inline).
+    pub(crate) fn duplicate_hashes(&mut self, kind: FileKind) -> IdSet {
+        let mut dups = IdSet::default();
+        if let Some(IdStore::List(list)) = self.sets.get_mut(slot(kind)) {
+            list.sort_unstable();
+            for w in list.windows(2) {
+                if let [a, b] = w
+                    && a == b
+                {
+                    dups.insert(*a);
+                }
+            }
+            list.shrink_to_fit();
+        }
+        dups
+    }
+
+    /// Is `target` completely read and does it hold `hash`?
+    pub(crate) fn resolves(&self, target: FileKind, hash: u64) -> bool {
+        matches!(self.state(target), TargetState::Loaded(_)) && self.contains(target, hash)
+    }
+
+    pub(crate) fn contains(&self, kind: FileKind, hash: u64) -> bool {
+        match self.sets.get(slot(kind)) {
+            Some(IdStore::Set(set)) => set.contains(&hash),
+            Some(IdStore::List(list)) => list.binary_search(&hash).is_ok(),
+            None => false,
+        }
+    }
+
+    /// Check one reference (`hash` = `id_hash(id)`). Self references are
+    /// deferred to the end of the file.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn check(
+        &mut self,
+        report: &mut Report,
+        source: FileKind,
+        column: &'static str,
+        target: FileKind,
+        id: &str,
+        hash: u64,
+        line: u64,
+    ) -> RefOutcome {
+        match self.state(target) {
+            TargetState::Loaded(mode) => {
+                if !self.contains(target, hash) {
+                    let sev = if mode == FileMode::Delta {
+                        Severity::Warning
+                    } else {
+                        Severity::Error
+                    };
+                    report.push(unresolved(sev, source, column, target, id, line, mode));
+                    return RefOutcome::Failed;
+                }
+                RefOutcome::Resolved(hash)
+            }
+            TargetState::Reading | TargetState::Unknown => {
+                self.pending.push(Pending {
+                    source,
+                    target,
+                    column,
+                    line,
+                    id: id.into(),
+                    hash,
+                    severity: Severity::Error,
+                });
+                RefOutcome::Deferred
+            }
+            TargetState::Absent | TargetState::Missing => {
+                let e = self
+                    .missing_target
+                    .entry((source, column))
+                    .or_insert((target, line, 0));
+                e.2 += 1;
+                RefOutcome::Failed
+            }
+            TargetState::Unusable => RefOutcome::Failed,
+        }
+    }
+
+    pub(crate) fn end_file(&mut self, kind: FileKind, mode: FileMode, report: &mut Report) {
+        if self.state(kind) == TargetState::Reading {
+            self.set_state(kind, TargetState::Loaded(mode));
+        }
+        let pending = std::mem::take(&mut self.pending);
+        let mut keep = Vec::new();
+        for p in pending {
+            if p.target != kind {
+                keep.push(p);
+                continue;
+            }
+            if let TargetState::Loaded(m) = self.state(kind)
+                && !self.contains(kind, p.hash)
+            {
+                report.push(unresolved(
+                    p.severity, p.source, p.column, kind, &p.id, p.line, m,
+                ));
+            }
+        }
+        self.pending = keep;
+    }
+
+    pub(crate) fn record_role(
+        &mut self,
+        report: &mut Report,
+        user: &str,
+        org: &str,
+        primary: bool,
+        line: u64,
+    ) {
+        let key = pair_key(user, org);
+        self.role_pairs.insert(key);
+        if primary {
+            if let Some(first) = self.primary_roles.get(&key) {
+                report.push(
+                    Finding::error(
+                        Code::SemanticMultiplePrimaryRolesForUserOrg,
+                        format!(
+                            "user `{user}` already has a primary role at org `{org}` (line {first})"
+                        ),
+                    )
+                    .with_file(FileKind::Roles.file_name())
+                    .with_line(line)
+                    .with_column("roleType")
+                    .with_expected("one primary role per user and org")
+                    .with_actual("primary"),
+                );
+            } else {
+                self.primary_roles.insert(key, line);
+            }
+        }
+    }
+
+    pub(crate) fn claim_primary_org(&mut self, user: &str, org: &str, line: u64) {
+        self.primary_org_claims.push(PrimaryOrgClaim {
+            pair: pair_key(user, org),
+            org: id_hash(org),
+            line,
+        });
+    }
+
+    pub(crate) fn finish(&mut self, report: &mut Report) {
+        for ((source, column), (target, first, count)) in std::mem::take(&mut self.missing_target) {
+            let why = if self.state(target) == TargetState::Missing {
+                "missing from the package"
+            } else {
+                "absent"
+            };
+            report.push(
+                Finding::error(
+                    Code::ReferenceMissingTargetFile,
+                    format!("{count} reference(s) point into {} which is {why}, so they cannot be checked", target.file_name()),
+                )
+                .with_file(source.file_name())
+                .with_line(first)
+                .with_column(column)
+                .with_expected(format!("{} in the package", target.file_name())),
+            );
+        }
+        // primaryOrgSourcedId needs a role at that org, when roles.csv was read.
+        if matches!(self.state(FileKind::Roles), TargetState::Loaded(_)) {
+            for c in std::mem::take(&mut self.primary_org_claims) {
+                if !self.role_pairs.contains(&c.pair) {
+                    report.push(
+                        Finding::error(
+                            Code::SemanticPrimaryOrgMissingRole,
+                            "the user has no role at its primary org",
+                        )
+                        .with_file(FileKind::Users.file_name())
+                        .with_line(c.line)
+                        .with_column("primaryOrgSourcedId")
+                        .with_expected("a roles.csv row for this user and org")
+                        .with_actual(self.org_names.get(&c.org).map_or("(unknown org)", |s| &**s)),
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn unresolved(
+    sev: Severity,
+    source: FileKind,
+    column: &'static str,
+    target: FileKind,
+    id: &str,
+    line: u64,
+    mode: FileMode,
+) -> Finding {
+    let extra = if mode == FileMode::Delta {
+        " (a delta file: the receiver may already hold it)"
+    } else {
+        ""
+    };
+    Finding::new(
+        sev,
+        Code::ReferenceUnresolved,
+        format!("no row in {} has this sourcedId{extra}", target.file_name()),
+    )
+    .with_file(source.file_name())
+    .with_line(line)
+    .with_column(column)
+    .with_expected(format!("a sourcedId from {}", target.file_name()))
+    .with_actual(id)
+}
