@@ -15,17 +15,6 @@ const STATUS: &str = "status";
 const DATE_LAST_MODIFIED: &str = "dateLastModified";
 const SOURCED_ID: &str = "sourcedId";
 
-/// Format a time as the CSV binding's DateTime, `YYYY-MM-DDTHH:MM:SS.sssZ`.
-///
-/// ```
-/// use chrono::{TimeZone, Utc};
-/// let t = Utc.with_ymd_and_hms(2026, 11, 27, 9, 5, 0).single().unwrap();
-/// assert_eq!(oneroster_model::format_datetime(t), "2026-11-27T09:05:00.000Z");
-/// ```
-pub fn format_datetime(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
-}
-
 /// Which input of an operation a problem is in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -310,7 +299,7 @@ pub fn diff(
     let version = same_version(old, new)?;
     check_bulk(old, Input::Old, version)?;
     check_bulk(new, Input::New, version)?;
-    let stamp = format_datetime(modified_at);
+    let stamp = crate::values::format_datetime(&modified_at);
     let mut out = Package::new(version);
     copy_source_properties(new, &mut out);
     let mut warnings = Vec::new();
