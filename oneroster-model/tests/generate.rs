@@ -194,3 +194,59 @@ fn v1p1_option_and_conversion_agree() {
         v11.table(FileKind::Users)
     );
 }
+
+fn validate(p: &Package) -> oneroster_model::Report {
+    oneroster_model::validate_zip_bytes(
+        p.to_zip_bytes().unwrap(),
+        &oneroster_model::ValidateOptions::new(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn generated_packages_validate_cleanly_in_both_versions() {
+    for version in [Version::V1_2, Version::V1_1] {
+        let p = Generator::new(
+            GenerateOptions::new(3)
+                .seed(11)
+                .pupils_per_school(150)
+                .version(version),
+        )
+        .to_package();
+        let report = validate(&p);
+        assert!(
+            report.findings().is_empty(),
+            "{version}: {:#?}",
+            &report.findings()[..report.findings().len().min(10)]
+        );
+        assert_eq!(report.version(), Some(version));
+        assert_eq!(
+            report.counts()["enrollments.csv"],
+            p.table(FileKind::Enrollments).unwrap().len() as u64
+        );
+    }
+}
+
+#[test]
+fn converted_and_delta_packages_validate() {
+    let g = |seed| {
+        Generator::new(GenerateOptions::new(2).seed(seed).pupils_per_school(100)).to_package()
+    };
+    let (a, b) = (g(1), g(2));
+    let conv = convert(&a, Version::V1_1);
+    let r = validate(&conv.package);
+    assert!(r.is_valid(), "{:#?}", r.findings());
+    let back = convert(&conv.package, Version::V1_2);
+    let r = validate(&back.package);
+    assert!(r.is_valid(), "{:#?}", r.findings());
+
+    let at = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 1, 5, 8, 0, 0)
+        .single()
+        .unwrap();
+    let delta = oneroster_model::diff(&a, &b, at).unwrap().package;
+    let r = validate(&delta);
+    assert!(r.is_valid(), "{:#?}", r.findings());
+    let applied = oneroster_model::apply(&a, &delta).unwrap().package;
+    let r = validate(&applied);
+    assert!(r.findings().is_empty(), "{:#?}", r.findings());
+}
