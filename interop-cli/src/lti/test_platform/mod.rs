@@ -82,10 +82,21 @@ async fn serve(config_path: &Path, listen: &str) -> Result<(), String> {
     println!("listening on {base}");
     use std::io::Write as _;
     let _ = std::io::stdout().flush();
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| e.to_string())
+    // Stop accepting on SIGTERM/SIGINT, let in-flight requests finish, and
+    // give lingering keep-alive connections at most 3 s.
+    let (stopping_tx, mut stopping_rx) = tokio::sync::watch::channel(false);
+    let server = axum::serve(listener, router).with_graceful_shutdown(async move {
+        shutdown_signal().await;
+        let _ = stopping_tx.send(true);
+    });
+    let deadline = async move {
+        let _ = stopping_rx.wait_for(|stopping| *stopping).await;
+        tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    };
+    tokio::select! {
+        r = server => r.map_err(|e| e.to_string()),
+        () = deadline => Ok(()),
+    }
 }
 
 async fn shutdown_signal() {
