@@ -650,6 +650,10 @@ async fn deep_link_return(
 /// The result as a JSON island for scripts and tests
 /// (`<script type="application/json" id="deep-link-result">`).
 fn json_island(v: &serde_json::Value) -> String {
-    let s = v.to_string().replace("</", "<\\/");
+    let s = v
+        .to_string()
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026");
     format!("<script type=\"application/json\" id=\"deep-link-result\">{s}</script>")
 }
