@@ -434,19 +434,9 @@ pub fn peek_deep_link_response(jwt: &str) -> Result<(ClientId, Option<String>), 
             source: TokenError::new(TokenErrorKind::Malformed, why),
         })
     };
-    if jwt.len() > crate::jwt::MAX_TOKEN_BYTES {
-        return Err(DeepLinkError::Jwt(JwtError::Oversize {
-            len: jwt.len(),
-            max: crate::jwt::MAX_TOKEN_BYTES,
-        }));
-    }
-    let payload = jwt
-        .split('.')
-        .nth(1)
-        .ok_or_else(|| malformed("not a compact JWS"))?;
-    let bytes = crate::jose::b64_decode(payload).map_err(|_| malformed("bad base64url"))?;
-    let claims: DeepLinkingResponseClaims =
-        serde_json::from_slice(&bytes).map_err(|_| malformed("payload is not a claims set"))?;
+    let claims: DeepLinkingResponseClaims = UnverifiedJwt::parse(jwt)
+        .and_then(|t| t.insecure_peek_claims())
+        .map_err(DeepLinkError::Jwt)?;
     let iss = claims
         .iss
         .ok_or(DeepLinkError::Jwt(JwtError::MissingClaim {

@@ -184,9 +184,10 @@ impl TokenRequest {
     /// `iss`), only to choose the registration and keys that then verify it.
     pub fn claimed_client_id(&self) -> Option<ClientId> {
         let jwt = self.params.get("client_assertion")?;
-        let payload = jwt.split('.').nth(1)?;
-        let bytes = crate::jose::b64_decode(payload).ok()?;
-        let c: RegisteredClaims = serde_json::from_slice(&bytes).ok()?;
+        let c: RegisteredClaims = UnverifiedJwt::parse(jwt)
+            .ok()?
+            .insecure_peek_claims()
+            .ok()?;
         ClientId::try_from(c.iss?).ok()
     }
 }
