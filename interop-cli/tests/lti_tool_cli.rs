@@ -218,8 +218,13 @@ fn serve(status: u16, body: String, n: usize) -> String {
     std::thread::spawn(move || {
         for stream in listener.incoming().take(n) {
             let mut s = stream.unwrap();
-            let mut buf = [0u8; 2048];
-            let _ = s.read(&mut buf);
+            // Read the whole request head before answering.
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && s.read(&mut byte).map(|n| n == 1).unwrap_or(false)
+            {
+                head.push(byte[0]);
+            }
             let _ = write!(
                 s,
                 "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",

@@ -178,7 +178,10 @@ fn fetch_loopback_http(url: &url::Url) -> Result<http::Response<Vec<u8>>, String
         .map_err(|e| format!("{url}: {e}"))?;
     s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
         .map_err(|e| e.to_string())?;
-    write!(s, "GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nAccept: application/json\r\nConnection: close\r\n\r\n")
+    let head = format!(
+        "GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nAccept: application/json\r\nConnection: close\r\n\r\n"
+    );
+    s.write_all(head.as_bytes())
         .map_err(|e| format!("{url}: {e}"))?;
     let mut buf = Vec::new();
     s.take(256 * 1024)
