@@ -24,6 +24,7 @@
 //! * [`tool`]: the tool role; [`store`]: host storage traits and in-memory stores; [`form`]: auto-submitting form posts.
 //! * [`platform`]: the platform role (login initiation, auth request validation,
 //!   minimised id_tokens, deep-linking response validation, URL policy).
+//! * [`manual`]: why the defaults are what they are.
 //!
 //! ## Example: a whole launch
 //!
@@ -42,6 +43,7 @@ mod jose;
 pub mod jwt;
 pub mod keys;
 pub mod platform;
+pub mod manual;
 pub mod store;
 pub mod tool;
 pub mod trace;
