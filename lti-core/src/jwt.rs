@@ -351,17 +351,22 @@ impl<'a> UnverifiedJwt<'a> {
             part: JwtPart::Payload,
             source: e,
         })?;
-        let de = &mut serde_json::Deserializer::from_slice(&bytes);
-        let claims: T = serde_path_to_error::deserialize(de).map_err(|e| {
-            let path = e.path().to_string();
-            match json_error(JwtPart::Payload, e.inner()) {
-                JwtError::DuplicateMember { part } => JwtError::DuplicateMember { part },
-                _ => JwtError::InvalidClaim {
-                    path,
-                    reason: e.inner().to_string(),
-                },
+        // Fast path without path tracking; on failure, parse again with
+        // serde_path_to_error to say where the problem is.
+        let claims: T = match serde_json::from_slice(&bytes) {
+            Ok(c) => c,
+            Err(first) => {
+                let de = &mut serde_json::Deserializer::from_slice(&bytes);
+                let (path, reason) = match serde_path_to_error::deserialize::<_, T>(de) {
+                    Err(e) => (e.path().to_string(), e.inner().to_string()),
+                    Ok(_) => (String::from("."), first.to_string()),
+                };
+                return Err(match json_error(JwtPart::Payload, &first) {
+                    JwtError::DuplicateMember { part } => JwtError::DuplicateMember { part },
+                    _ => JwtError::InvalidClaim { path, reason },
+                });
             }
-        })?;
+        };
         trace.pass(Step::Claims);
         validation.check(&claims.registered(), now, trace, step)?;
         Ok(Verified {

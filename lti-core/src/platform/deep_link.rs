@@ -6,7 +6,6 @@ use serde::{Deserialize, Serialize};
 
 use super::core::{Platform, checked_add};
 use super::error::DeepLinkError;
-use super::replay::{Freshness, ReplayStore};
 use crate::claims::{
     ContentItem, ContentItemType, DeepLinkingResponseClaims, DeepLinkingSettings, LTI_VERSION,
     MessageType,
@@ -16,6 +15,7 @@ use crate::ids::{ClientId, ContextId, DeploymentId, EndpointUrl, Issuer, Kid, Us
 use crate::jose::b64_encode;
 use crate::jwt::{JwtValidation, RequiredClaims, UnverifiedJwt};
 use crate::keys::PublicKeySet;
+use crate::store::{Freshness, ReplayStore};
 use crate::trace::Trace;
 
 /// What the platform expects of a deep-linking response: who sends it,

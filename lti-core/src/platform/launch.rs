@@ -6,13 +6,13 @@ use chrono::{DateTime, Utc};
 use super::auth::AuthGrant;
 use super::core::{Platform, checked_add};
 use super::error::{GrantField, LaunchClaim, MintError};
-use super::form::FormPost;
 use super::registration::{ClaimsPolicy, PersonalClaim, ToolRegistration};
 use crate::claims::{
     AgsEndpoint, Audience, Context, Custom, DeepLinkingSettings, ForUser, LTI_VERSION,
     LaunchPresentation, Lis, MessageClaims, MessageType, NamesRoleService, NumericDate,
     ResourceLink, Roles, ToolPlatform,
 };
+use crate::form::FormPost;
 use crate::ids::{DeploymentId, Nonce, TargetLinkUri, UserId};
 
 /// Personal data about the user. Only what the registration's
@@ -519,7 +519,7 @@ impl Platform {
             fields.push(("state".to_owned(), s.clone()));
         }
         Ok(IdTokenPost {
-            form: FormPost::new(grant.redirect_uri.as_str(), fields),
+            form: FormPost::new(grant.post_to.clone(), fields),
             id_token,
         })
     }

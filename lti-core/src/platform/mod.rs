@@ -9,7 +9,8 @@
 //!    is sealed (HMAC-SHA256 with the host's [`PlatformSecret`]), bound to
 //!    the user, the tool, the context and the resource link, short-lived.
 //! 2. [`Platform::authorize`] validates the tool's authentication request
-//!    ([`AuthRequest`]) and consumes the hint through a [`ReplayStore`]:
+//!    ([`AuthRequest`]) and consumes the hint through a
+//!    [`crate::store::ReplayStore`]:
 //!    an [`AuthGrant`], or an [`AuthRejection`] whose response is an OIDC
 //!    error posted to a *registered* redirect_uri, or an error page.
 //! 3. [`Platform::mint`] signs the id_token for a typed [`Launch`]
@@ -48,7 +49,7 @@
 //! );
 //! let user = UserId::try_from("u-42")?;
 //! let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
-//! let replay = MemoryReplayStore::default();
+//! let replay = lti_core::store::InMemoryReplayStore::default();
 //!
 //! // 1. The user clicks the link: redirect the browser to the tool.
 //! let request = LaunchRequest::new(user.clone(), MessageType::ResourceLink,
@@ -73,7 +74,7 @@
 //!     .person(PersonalInfo::new().email("ada@example.org")) // dropped: policy allows none
 //!     .build()?;
 //! let post = platform.mint(&tool, &grant, &launch, now)?;
-//! assert_eq!(post.form.action, "https://tool.example/launch");
+//! assert_eq!(post.form.action.as_str(), "https://tool.example/launch");
 //! assert_eq!(post.form.field("state"), Some("s-456"));
 //!
 //! // The same hint cannot be used twice (S47).
@@ -86,11 +87,9 @@ mod auth;
 mod core;
 mod deep_link;
 mod error;
-mod form;
 mod launch;
 mod login;
 mod registration;
-mod replay;
 mod secret;
 mod token;
 mod url_policy;
@@ -105,13 +104,11 @@ pub use error::{
     AuthError, AuthParam, DeepLinkError, GrantField, LaunchClaim, LoginError, MintError,
     OidcErrorCode,
 };
-pub use form::FormPost;
 pub use launch::{IdTokenPost, Launch, LaunchBuilder, PersonalInfo};
 pub use login::{LaunchRequest, LoginInitiation};
 pub use registration::{
     ClaimsPolicy, PersonalClaim, SubjectPolicy, ToolKeySource, ToolRegistration,
 };
-pub use replay::{Freshness, MemoryReplayStore, ReplayStore};
 pub use secret::PlatformSecret;
 pub use token::{
     JWT_BEARER, MAX_ASSERTION_LIFETIME, OAuthErrorCode, TokenGrant, TokenRequest, TokenRequestError,

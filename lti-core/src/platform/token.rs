@@ -9,11 +9,11 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::core::{Platform, checked_add};
 use super::registration::ToolRegistration;
-use super::replay::{Freshness, ReplayStore};
 use crate::error::{JwtError, RegisteredClaim, StoreError};
 use crate::ids::ClientId;
 use crate::jwt::{JwtValidation, RegisteredClaims, RequiredClaims, UnverifiedJwt};
 use crate::keys::PublicKeySet;
+use crate::store::{Freshness, ReplayStore};
 use crate::trace::Trace;
 
 /// The only accepted `client_assertion_type`.

@@ -17,10 +17,11 @@ use lti_core::claims::{
 use lti_core::ids::{ContextId, EndpointUrl, ResourceLinkId, UserId};
 use lti_core::keys::{KeyCacheKey, KeyFetch, PlatformKeyCache, PublicKeySet};
 use lti_core::platform::{
-    AuthGrant, AuthRequest, DeepLinkError, LaunchBuilder, LaunchRequest, MemoryReplayStore,
-    Multiplicity, PersonalInfo, Platform, Sanitise, ToolKeySource, UrlPolicy,
-    peek_deep_link_response,
+    AuthGrant, AuthRequest, DeepLinkError, LaunchBuilder, LaunchRequest, Multiplicity,
+    PersonalInfo, Platform, Sanitise, ToolKeySource, UrlPolicy, peek_deep_link_response,
 };
+
+use lti_core::store::InMemoryReplayStore;
 
 use super::config::{ContextFile, Tool, UserFile};
 
@@ -35,7 +36,7 @@ pub(crate) struct App {
     contexts: Vec<ContextFile>,
     base: String,
     policy: UrlPolicy,
-    replay: MemoryReplayStore,
+    replay: InMemoryReplayStore,
     sessions: Mutex<HashMap<String, UserId>>,
     keys: Mutex<PlatformKeyCache>,
 }
@@ -56,7 +57,7 @@ impl App {
             contexts,
             base,
             policy,
-            replay: MemoryReplayStore::default(),
+            replay: InMemoryReplayStore::default(),
             sessions: Mutex::new(HashMap::new()),
             keys: Mutex::new(PlatformKeyCache::new().insecure_allow_loopback_http()),
         }
