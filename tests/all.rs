@@ -1,6 +1,7 @@
 //! The one integration-test binary: each area adds a module here.
 //! Tests use the crates only through their public APIs.
 mod lti_interop_tool;
+mod lti_platform_flow;
 mod lti_platform_security;
 mod lti_tool_flow;
 mod lti_tool_security;
