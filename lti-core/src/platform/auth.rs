@@ -47,10 +47,23 @@ impl<F: Fn(&ClientId) -> Option<ToolRegistration>> ToolRegistry for F {
 
 /// The parameters of an authentication request, from the query string
 /// (GET) or the form body (POST). Nothing is trusted yet.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+///
+/// `Debug` lists parameter names only (hints and nonces stay out of logs).
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct AuthRequest {
     params: HashMap<String, String>,
     duplicate: Option<String>,
+}
+
+impl std::fmt::Debug for AuthRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut names: Vec<&str> = self.params.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        f.debug_struct("AuthRequest")
+            .field("params", &names)
+            .field("duplicate", &self.duplicate)
+            .finish()
+    }
 }
 
 impl AuthRequest {

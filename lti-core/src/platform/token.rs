@@ -148,11 +148,22 @@ impl TokenRequestError {
     }
 }
 
-/// A parsed token request body. Nothing is trusted yet.
-#[derive(Debug, Clone, Default)]
+/// A parsed token request body. Nothing is trusted yet. `Debug` lists
+/// parameter names only (the assertion is a credential).
+#[derive(Clone, Default)]
 pub struct TokenRequest {
     params: HashMap<String, String>,
     repeated: Vec<String>,
+}
+
+impl std::fmt::Debug for TokenRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut names: Vec<&str> = self.params.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        f.debug_struct("TokenRequest")
+            .field("params", &names)
+            .finish()
+    }
 }
 
 impl TokenRequest {
