@@ -451,7 +451,8 @@ impl Platform {
     ///
     /// # Errors
     /// [`MintError::MessageTypeNotEnabled`], [`MintError::UnknownDeployment`],
-    /// [`MintError::MissingClaim`], [`MintError::Key`], [`MintError::Signing`].
+    /// [`MintError::TargetLinkUriNotAllowed`], [`MintError::MissingClaim`],
+    /// [`MintError::Key`], [`MintError::Signing`].
     pub fn mint_id_token(
         &self,
         registration: &ToolRegistration,
@@ -468,6 +469,11 @@ impl Platform {
         if !registration.has_deployment(&launch.deployment_id) {
             return Err(MintError::UnknownDeployment {
                 deployment_id: launch.deployment_id.clone(),
+            });
+        }
+        if !registration.allows_target_link_uri(&launch.target_link_uri) {
+            return Err(MintError::TargetLinkUriNotAllowed {
+                target_link_uri: launch.target_link_uri.clone(),
             });
         }
         let claims = self.id_token_claims(registration, launch, subject, nonce, now);
