@@ -208,13 +208,88 @@ fn verify_launch_usage_and_io_errors_exit_2() {
             .code(),
         Some(2)
     );
-    // No --jwks and a jwks_url: this build does not fetch, which is a usage error.
+}
+
+/// Serves `body` with `status` to each of `n` HTTP requests on 127.0.0.1.
+fn serve(status: u16, body: String, n: usize) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(n) {
+            let mut s = stream.unwrap();
+            // Read the whole request head before answering.
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && s.read(&mut byte).map(|n| n == 1).unwrap_or(false)
+            {
+                head.push(byte[0]);
+            }
+            let _ = write!(
+                s,
+                "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    format!("http://{addr}/jwks")
+}
+
+#[test]
+fn verify_launch_fetches_jwks_url_without_jwks_flag() {
+    let fx = Fx::new();
+    let good = fx.token("good.jwt", |_| {});
+    let now = NOW.to_string();
+    let reg_with = |jwks_url: &str| {
+        let mut r: Value =
+            serde_json::from_str(&std::fs::read_to_string(fx.path("registration.json")).unwrap())
+                .unwrap();
+        r["jwks_url"] = json!(jwks_url);
+        fx.s(&fx.write("reg-fetch.json", &r.to_string()))
+    };
+    let url = serve(200, Jwks::new(vec![fx.platform.public_jwk()]).to_json(), 1);
+    let reg = reg_with(&url);
+    let o = interop(&[
+        "lti",
+        "verify-launch",
+        "--registration",
+        &reg,
+        "--now",
+        &now,
+        &fx.s(&good),
+    ]);
     assert_eq!(
-        interop(&["lti", "verify-launch", "--registration", &reg, &fx.s(&good)])
-            .status
-            .code(),
-        Some(2)
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
     );
+    // A JWKS endpoint that fails is an I/O error: exit 2.
+    let url = serve(404, "{}".into(), 1);
+    let reg = reg_with(&url);
+    let o = interop(&[
+        "lti",
+        "verify-launch",
+        "--registration",
+        &reg,
+        "--now",
+        &now,
+        &fx.s(&good),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("404"));
+    // An https URL on a private address is refused before any fetch.
+    let reg = reg_with("https://10.0.0.1/jwks");
+    let o = interop(&[
+        "lti",
+        "verify-launch",
+        "--registration",
+        &reg,
+        "--now",
+        &now,
+        &fx.s(&good),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
 }
 
 #[test]

@@ -746,3 +746,28 @@ pub(crate) fn to_datetime(secs: i64) -> DateTime<Utc> {
         DateTime::<Utc>::MAX_UTC
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        /// Arbitrary input never panics the compact parser; it is either
+        /// refused with a typed error or parsed.
+        #[test]
+        fn parse_never_panics(s in "\\PC{0,400}") {
+            let _ = UnverifiedJwt::parse(&s);
+        }
+
+        /// Three base64url-looking segments never panic either, and a
+        /// header without a kid or with an unsupported alg is refused.
+        #[test]
+        fn three_segments_never_panic(h in "[A-Za-z0-9_-]{0,80}", p in "[A-Za-z0-9_-]{0,80}", s in "[A-Za-z0-9_-]{0,80}") {
+            let token = format!("{h}.{p}.{s}");
+            if let Ok(j) = UnverifiedJwt::parse(&token) {
+                proptest::prop_assert!(Algorithm::from_name(j.alg()).is_some());
+                let _ = j.insecure_peek_claims::<RegisteredClaims>();
+            }
+        }
+    }
+}

@@ -22,6 +22,7 @@
 //! * [`trace`]: a per-step validation trace that is safe to log.
 //! * [`error`]: error conventions (`code()` on every error enum).
 //! * [`tool`]: the tool role; [`store`]: host storage traits and in-memory stores; [`form`]: auto-submitting form posts.
+//! * [`manual`]: why the defaults are what they are.
 //! * [`platform`]: the platform role (login initiation, auth request validation,
 //!   minimised id_tokens, deep-linking response validation, URL policy).
 //!
@@ -41,6 +42,7 @@ pub mod ids;
 mod jose;
 pub mod jwt;
 pub mod keys;
+pub mod manual;
 pub mod platform;
 pub mod store;
 pub mod tool;

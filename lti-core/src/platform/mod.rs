@@ -26,6 +26,19 @@
 //! rotate with [`crate::keys::ToolKeySet`] and are published by
 //! [`Platform::jwks`].
 //!
+//! ## Defaults, and why
+//!
+//! | setting | default | why |
+//! |---|---|---|
+//! | personal claims | none ([`ClaimsPolicy::none`]) | a launch needs roles and context; names and email only where a feature needs them |
+//! | `sub` / `login_hint` | HMAC-SHA256 pseudonym per (issuer, client_id, user) ([`SubjectPolicy::Pseudonymous`]) | stable for one tool, unlinkable between tools; [`SubjectPolicy::PlatformUserId`] is an explicit opt-in |
+//! | id_token lifetime | 5 min (1 s ..= 1 h) | the form post happens at once; a leaked token dies quickly |
+//! | login (message hint) lifetime | 5 min, single use | the auth request follows the login within seconds |
+//! | deep-linking session (`data`) | 1 h, sealed, bound to the tool | a teacher may browse the tool for a while before returning |
+//! | leeway on tool-signed tokens | 60 s | clock skew between hosts |
+//! | client assertion lifetime | at most 5 min, jti single use | S50 |
+//! | tool URLs | https, public addresses, no redirects, 64 KiB, 5 s | S51; `insecure_allow_loopback` only for development |
+//!
 //! ## Example: a whole resource-link launch
 //!
 //! ```

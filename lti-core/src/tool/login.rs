@@ -565,3 +565,20 @@ fn resolve_registration<R: RegistrationStore + ?Sized>(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        #[test]
+        fn login_parse_never_panics(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..600)) {
+            let _ = LoginInitiation::from_urlencoded(&bytes);
+        }
+
+        #[test]
+        fn launch_form_parse_never_panics(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..600), cookie in "\\PC{0,100}") {
+            let _ = crate::tool::LaunchForm::from_parts(&bytes, Some(&cookie));
+        }
+    }
+}
