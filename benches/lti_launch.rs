@@ -153,6 +153,21 @@ fn main() {
                 .unwrap()
         })
     });
+    c.bench_function("lti_launch/finish_launch_trace_disabled", |b| {
+        b.iter(|| {
+            let mut trace = lti_core::trace::Trace::disabled();
+            tool.finish_launch_traced(
+                black_box(&form),
+                &pending,
+                &reg,
+                &keys,
+                &replay,
+                now,
+                &mut trace,
+            )
+            .unwrap()
+        })
+    });
     c.bench_function("lti_launch/form_parse_and_finish_launch", |b| {
         b.iter(|| {
             let form = LaunchForm::from_parts(black_box(body.as_bytes()), Some(&cookie)).unwrap();
@@ -221,6 +236,13 @@ fn main() {
             f / 1000.0,
             100.0 * r / f
         );
+        if let Some(u) = median_ns("lti_launch_finish_launch_trace_disabled") {
+            println!(
+                "trace disabled: {:.1} µs = {:.1} % of raw verify throughput",
+                u / 1000.0,
+                100.0 * r / u
+            );
+        }
         if let Some(g) = full_m {
             println!(
                 "with form parsing: {:.1} µs = {:.1} % of raw verify throughput",

@@ -1252,10 +1252,7 @@ fn s54_platform_storage_pages_pin_origin_and_correlate_messages() {
     let q = format!("{}&lti_storage_target=%3Cscript%3E", login_query());
     assert!(matches!(
         LoginInitiation::from_urlencoded(q.as_bytes()),
-        Err(LoginError::InvalidParameter {
-            name: "lti_storage_target",
-            ..
-        })
+        Err(LoginError::InvalidStorageTarget)
     ));
 }
 

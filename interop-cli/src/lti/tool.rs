@@ -155,13 +155,12 @@ fn load_keys(reg: &Registration, jwks: Option<&Path>) -> Result<PublicKeySet, St
 /// library's SSRF guard.
 fn fetch_jwks(url: &lti_core::ids::EndpointUrl) -> Result<Vec<u8>, String> {
     let cache = lti_core::keys::PlatformKeyCache::new().insecure_allow_loopback_http();
-    let req = cache.jwks_request(url).map_err(|e| format!("{url}: {e}"))?;
+    cache.jwks_request(url).map_err(|e| format!("{url}: {e}"))?;
     let resp = if url.url().scheme() == "http" {
         fetch_loopback_http(url.url())?
     } else {
         fetch_with_curl(url.as_str())?
     };
-    let _ = req;
     let keys = lti_core::keys::parse_jwks_response(&resp, Default::default());
     if let Err(lti_core::error::KeyError::HttpStatus { status }) = keys {
         return Err(format!("{url}: HTTP {status}"));

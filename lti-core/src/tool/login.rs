@@ -87,12 +87,7 @@ impl LoginInitiation {
                     .bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-'))
         {
-            return Err(LoginError::InvalidParameter {
-                name: "lti_storage_target",
-                source: InvalidId::ControlCharacter {
-                    kind: "lti_storage_target",
-                },
-            });
+            return Err(LoginError::InvalidStorageTarget);
         }
         let deployment_id = match get("lti_deployment_id") {
             Some(v) if !v.is_empty() => param("lti_deployment_id", Some(v))?,
@@ -284,6 +279,9 @@ pub enum LoginError {
         #[source]
         source: InvalidId,
     },
+    /// `lti_storage_target` is not a frame name (`_parent` or letters, digits, `_`, `-`).
+    #[error("lti_storage_target is not a frame name")]
+    InvalidStorageTarget,
     /// No registration for this issuer.
     #[error("no platform registered with issuer {iss}; register the platform first")]
     UnknownIssuer {
@@ -334,6 +332,7 @@ impl LoginError {
             Self::MethodNotAllowed => "login.method",
             Self::MissingParameter { .. } => "login.param_missing",
             Self::InvalidParameter { .. } => "login.param_invalid",
+            Self::InvalidStorageTarget => "login.storage_target_invalid",
             Self::UnknownIssuer { .. } => "login.unknown_issuer",
             Self::UnknownClient { .. } => "login.unknown_client",
             Self::AmbiguousRegistration { .. } => "login.ambiguous_registration",
