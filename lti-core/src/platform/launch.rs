@@ -327,14 +327,27 @@ impl LaunchBuilder {
 }
 
 /// The id_token post for the browser: an auto-submitting form to the
-/// grant's redirect_uri with `id_token` and `state`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// grant's redirect_uri with `id_token` and `state`. `Debug` shows the
+/// destination only (the token is a bearer credential).
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct IdTokenPost {
     /// The form (render with [`FormPost::to_html`]).
     pub form: FormPost,
     /// The signed id_token (also in the form).
     pub id_token: String,
+}
+
+impl std::fmt::Debug for IdTokenPost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IdTokenPost")
+            .field("action", &self.form.action.as_str())
+            .field(
+                "id_token",
+                &format_args!("<redacted, {} bytes>", self.id_token.len()),
+            )
+            .finish()
+    }
 }
 
 fn keep(policy: ClaimsPolicy, claim: PersonalClaim, v: &Option<String>) -> Option<String> {
