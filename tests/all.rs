@@ -2,6 +2,8 @@
 //! Tests use the crates only through their public APIs.
 
 mod lti_interop_tool;
+mod lti_platform_flow;
+mod lti_platform_pair;
 mod lti_platform_security;
 mod lti_tool_flow;
 mod lti_tool_security;

@@ -12,6 +12,7 @@ use lti_core::keys::{
     AlgorithmSet, KeyCacheKey, PlatformKeyCache, PublicKeySet, SigningKey, ToolKeySet,
 };
 use lti_core::platform::*;
+use lti_core::store::InMemoryReplayStore;
 use serde_json::json;
 
 const ISS: &str = "https://lms.example";
@@ -112,7 +113,7 @@ fn with(mut pairs: Vec<(String, String)>, name: &str, value: Option<&str>) -> Au
 fn authorize(
     p: &Platform,
     req: &AuthRequest,
-    replay: &MemoryReplayStore,
+    replay: &InMemoryReplayStore,
 ) -> Result<AuthGrant, AuthRejection> {
     p.authorize(req, &vec![registration()], Some(&user()), replay, now())
 }
@@ -121,7 +122,7 @@ fn authorize(
 fn s44_unregistered_redirect_uri_gets_an_error_page_and_no_post() {
     let p = platform();
     let login = start(&p, 1);
-    let replay = MemoryReplayStore::default();
+    let replay = InMemoryReplayStore::default();
     for bad in [
         "https://evil.example/launch",
         "https://tool.example/launch/",
@@ -171,7 +172,7 @@ fn s44_unregistered_redirect_uri_gets_an_error_page_and_no_post() {
 fn s45_bad_oidc_parameters_are_oidc_errors_at_the_valid_redirect_uri_with_state() {
     let p = platform();
     let login = start(&p, 2);
-    let replay = MemoryReplayStore::default();
+    let replay = InMemoryReplayStore::default();
     let cases: [(&str, Option<&str>, OidcErrorCode, &str); 6] = [
         (
             "scope",
@@ -217,7 +218,7 @@ fn s45_bad_oidc_parameters_are_oidc_errors_at_the_valid_redirect_uri_with_state(
         let AuthErrorResponse::FormPost(form) = rej.response() else {
             panic!("expected a form post")
         };
-        assert_eq!(form.action, TOOL_LAUNCH);
+        assert_eq!(form.action.as_str(), TOOL_LAUNCH);
         assert_eq!(form.field("error"), Some(oidc.as_str()));
         assert_eq!(form.field("state"), Some("state-from-tool"));
         assert!(form.field("id_token").is_none());
@@ -240,7 +241,7 @@ fn s45_bad_oidc_parameters_are_oidc_errors_at_the_valid_redirect_uri_with_state(
 fn s46_login_hint_must_be_the_signed_in_user() {
     let p = platform();
     let login = start(&p, 3);
-    let replay = MemoryReplayStore::default();
+    let replay = InMemoryReplayStore::default();
     let req = AuthRequest::from_pairs(auth_pairs(&login));
     // No session (SameSite dropped the cookie).
     let rej = p
@@ -269,7 +270,7 @@ fn s46_login_hint_must_be_the_signed_in_user() {
 fn s47_message_hint_is_single_use_sealed_and_bound() {
     let p = platform();
     let login = start(&p, 4);
-    let replay = MemoryReplayStore::default();
+    let replay = InMemoryReplayStore::default();
     let req = AuthRequest::from_pairs(auth_pairs(&login));
     let grant = authorize(&p, &req, &replay).unwrap();
     assert_eq!(
@@ -396,7 +397,7 @@ fn rl_launch(grant: &AuthGrant) -> LaunchBuilder {
 fn s48_id_token_echoes_the_auth_request_nonce_and_is_minimised() {
     let p = platform();
     let login = start(&p, 8);
-    let replay = MemoryReplayStore::default();
+    let replay = InMemoryReplayStore::default();
     let grant = authorize(&p, &AuthRequest::from_pairs(auth_pairs(&login)), &replay).unwrap();
     let launch = rl_launch(&grant).build().unwrap();
     let post = p.mint(&registration(), &grant, &launch, now()).unwrap();
@@ -505,7 +506,7 @@ fn verify_dl(
     token: &str,
     keys: &PublicKeySet,
     expect: &DeepLinkExpectation,
-    replay: &MemoryReplayStore,
+    replay: &InMemoryReplayStore,
 ) -> Result<DeepLinkResponse, DeepLinkError> {
     verify_deep_link_response(
         &Issuer::try_from(ISS).unwrap(),
@@ -529,7 +530,7 @@ fn s49_deep_linking_response_checks() {
         f(&mut c);
         sign(c)
     };
-    let fresh = MemoryReplayStore::default;
+    let fresh = InMemoryReplayStore::default;
 
     // The good response passes once; nonce replay is refused.
     let good = sign(dl_claims(Some("sent-data"), one_link()));
@@ -691,7 +692,7 @@ fn s49_sealed_data_binds_the_session_to_the_tool() {
     let (peek_client, peek_data) = peek_deep_link_response(&token).unwrap();
     assert_eq!(peek_client, client);
     assert_eq!(peek_data.as_deref(), Some(data.as_str()));
-    let replay = MemoryReplayStore::default();
+    let replay = InMemoryReplayStore::default();
     let (session, resp) = p
         .verify_deep_link_return(&client, &token, &data, &keys, &replay, now())
         .unwrap();
@@ -748,10 +749,10 @@ fn s50_token_endpoint_assertions() {
     let key = tool_key("tool-a");
     let keys = tool_keys(&key);
     let ep = "https://lms.example/token";
-    let check = |req: &TokenRequest, replay: &MemoryReplayStore| {
+    let check = |req: &TokenRequest, replay: &InMemoryReplayStore| {
         p.verify_token_request(req, &registration(), &keys, ep, replay, now())
     };
-    let replay = MemoryReplayStore::default();
+    let replay = InMemoryReplayStore::default();
     let good = token_body(&assertion(&key, |_| {}), |_| {});
     assert_eq!(good.claimed_client_id().unwrap().as_str(), "tool-1");
     assert!(check(&good, &replay).is_ok());
@@ -759,7 +760,7 @@ fn s50_token_endpoint_assertions() {
     assert!(matches!(e, TokenRequestError::JtiReplayed));
     assert_eq!(e.oauth_code(), OAuthErrorCode::InvalidGrant);
 
-    let fresh = MemoryReplayStore::default;
+    let fresh = InMemoryReplayStore::default;
     let e = check(
         &token_body(&assertion(&key, |c| c["sub"] = json!("tool-9")), |_| {}),
         &fresh(),
@@ -979,7 +980,7 @@ fn s52_tool_keys_are_per_registration_never_a_global_kid_map() {
         &forged,
         cache.get(&kb).unwrap(),
         &expect,
-        &MemoryReplayStore::default(),
+        &InMemoryReplayStore::default(),
     )
     .unwrap_err();
     assert!(
@@ -994,7 +995,7 @@ fn s52_tool_keys_are_per_registration_never_a_global_kid_map() {
         &forged,
         cache.get(&kb).unwrap(),
         &expect,
-        &MemoryReplayStore::default(),
+        &InMemoryReplayStore::default(),
     )
     .unwrap_err();
     assert!(

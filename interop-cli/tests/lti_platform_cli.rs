@@ -142,7 +142,8 @@ fn mint_launch_prints_a_verifiable_token_with_the_launch_claims() {
 fn mint_launch_refuses_a_launch_missing_what_its_type_requires() {
     let dir = tempfile::tempdir().unwrap();
     let key = write_key(dir.path(), "platform.pem");
-    let cases: Vec<(&str, Box<dyn Fn(&mut serde_json::Value)>)> = vec![
+    type Edit = Box<dyn Fn(&mut serde_json::Value)>;
+    let cases: Vec<(&str, Edit)> = vec![
         (
             "resource_link",
             Box::new(|l| {

@@ -90,8 +90,12 @@ fn start_platform(dir: &Path, tool_url: &str, claims: &[&str]) -> Server {
 
 /// Drives a browser from our `/launch` through the tool and back.
 fn browse(py: &str, platform: &Server, user: &str, message_type: &str) -> Value {
+    browse_extra(py, platform, user, message_type, "")
+}
+
+fn browse_extra(py: &str, platform: &Server, user: &str, message_type: &str, extra: &str) -> Value {
     let url = format!(
-        "{}/launch?client_id=peer-client&user={user}&context=course-1&resource_link=link-1&message_type={message_type}",
+        "{}/launch?client_id=peer-client&user={user}&context=course-1&resource_link=link-1&message_type={message_type}{extra}",
         platform.url
     );
     let out = Command::new(py)
@@ -212,6 +216,26 @@ fn pylti1p3_accepts_our_launches_and_we_accept_its_deep_linking_response() {
     // Stable per tool: the same user gets the same sub again.
     let again = browse(&py, &platform, "teacher-1", "LtiResourceLinkRequest");
     assert_eq!(posted_id_token(&again)["sub"], claims["sub"]);
+    assert_eq!(
+        claims["https://purl.imsglobal.org/spec/lti/claim/roles"],
+        json!([INSTRUCTOR])
+    );
+    // The page's role choice overrides the configured roles for the session.
+    let as_learner = browse_extra(
+        &py,
+        &platform,
+        "teacher-1",
+        "LtiResourceLinkRequest",
+        &format!(
+            "&role={}",
+            url::form_urlencoded::byte_serialize(LEARNER.as_bytes()).collect::<String>()
+        ),
+    );
+    assert_eq!(as_learner["json"]["accepted"], true, "{as_learner}");
+    assert_eq!(
+        posted_id_token(&as_learner)["https://purl.imsglobal.org/spec/lti/claim/roles"],
+        json!([LEARNER])
+    );
 
     // Deep linking: pylti1p3 accepts the request and posts its response to
     // our return URL, which validates it.

@@ -22,9 +22,9 @@
 //! * [`trace`]: a per-step validation trace that is safe to log.
 //! * [`error`]: error conventions (`code()` on every error enum).
 //! * [`tool`]: the tool role; [`store`]: host storage traits and in-memory stores; [`form`]: auto-submitting form posts.
+//! * [`manual`]: why the defaults are what they are.
 //! * [`platform`]: the platform role (login initiation, auth request validation,
 //!   minimised id_tokens, deep-linking response validation, URL policy).
-//! * [`manual`]: why the defaults are what they are.
 //!
 //! ## Example: a whole launch
 //!
@@ -42,8 +42,8 @@ pub mod ids;
 mod jose;
 pub mod jwt;
 pub mod keys;
-pub mod platform;
 pub mod manual;
+pub mod platform;
 pub mod store;
 pub mod tool;
 pub mod trace;

@@ -15,10 +15,10 @@ use lti_core::ids::{
 };
 use lti_core::keys::{AlgorithmSet, PublicKeySet, SigningKey, ToolKeySet};
 use lti_core::platform::{
-    ClaimsPolicy, DeepLinkExpectation, LaunchBuilder, MemoryReplayStore, Multiplicity,
-    PersonalInfo, Platform, PlatformSecret, ToolKeySource, ToolRegistration,
-    verify_deep_link_response,
+    ClaimsPolicy, DeepLinkExpectation, LaunchBuilder, Multiplicity, PersonalInfo, Platform,
+    PlatformSecret, ToolKeySource, ToolRegistration, verify_deep_link_response,
 };
+use lti_core::store::InMemoryReplayStore;
 use serde::Deserialize;
 
 #[path = "test_platform/mod.rs"]
@@ -415,7 +415,7 @@ fn verify_responses(a: VerifyArgs) -> ExitCode {
                 .collect(),
         );
     }
-    let replay = MemoryReplayStore::default();
+    let replay = InMemoryReplayStore::default();
     let mut any_invalid = false;
     let mut io_failure = false;
     let mut out = std::io::stdout().lock();

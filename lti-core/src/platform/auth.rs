@@ -7,14 +7,15 @@ use chrono::{DateTime, Utc};
 
 use super::core::Platform;
 use super::error::{AuthError, AuthParam, OidcErrorCode};
-use super::form::{FormPost, html_response};
 use super::login::{HINT_PURPOSE, HintPayload, hint_binding};
 use super::registration::ToolRegistration;
-use super::replay::{Freshness, ReplayStore};
 use crate::claims::MessageType;
+use crate::form::FormPost;
 use crate::ids::{
-    ClientId, ContextId, DeploymentId, Nonce, RedirectUri, ResourceLinkId, TargetLinkUri, UserId,
+    ClientId, ContextId, DeploymentId, EndpointUrl, Nonce, RedirectUri, ResourceLinkId,
+    TargetLinkUri, UserId,
 };
+use crate::store::{Freshness, ReplayStore};
 
 /// Largest value accepted for any auth request parameter.
 const MAX_PARAM_BYTES: usize = 4096;
@@ -46,10 +47,23 @@ impl<F: Fn(&ClientId) -> Option<ToolRegistration>> ToolRegistry for F {
 
 /// The parameters of an authentication request, from the query string
 /// (GET) or the form body (POST). Nothing is trusted yet.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+///
+/// `Debug` lists parameter names only (hints and nonces stay out of logs).
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct AuthRequest {
     params: HashMap<String, String>,
     duplicate: Option<String>,
+}
+
+impl std::fmt::Debug for AuthRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut names: Vec<&str> = self.params.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        f.debug_struct("AuthRequest")
+            .field("params", &names)
+            .field("duplicate", &self.duplicate)
+            .finish()
+    }
 }
 
 impl AuthRequest {
@@ -113,6 +127,8 @@ pub struct AuthGrant {
     pub context: Option<ContextId>,
     /// The resource link bound at login.
     pub resource_link: Option<ResourceLinkId>,
+    /// The redirect_uri as the form's action.
+    pub(crate) post_to: EndpointUrl,
 }
 
 /// What to send back for a refused authentication request.
@@ -135,7 +151,7 @@ impl AuthErrorResponse {
     /// As an HTTP response.
     pub fn to_response(&self) -> http::Response<String> {
         match self {
-            Self::ErrorPage { status, html } => html_response(*status, html.clone()),
+            Self::ErrorPage { status, html } => error_response(*status, html.clone()),
             Self::FormPost(f) => f.to_response(),
         }
     }
@@ -149,7 +165,7 @@ pub struct AuthRejection(Box<Rejected>);
 #[derive(Debug)]
 struct Rejected {
     error: AuthError,
-    reply_to: Option<(RedirectUri, Option<String>)>,
+    reply_to: Option<(RedirectUri, EndpointUrl, Option<String>)>,
 }
 
 impl std::fmt::Display for AuthRejection {
@@ -195,14 +211,14 @@ impl AuthRejection {
     /// The validated redirect_uri the error is posted to; `None` means an
     /// error page.
     pub fn redirect_uri(&self) -> Option<&RedirectUri> {
-        self.0.reply_to.as_ref().map(|(r, _)| r)
+        self.0.reply_to.as_ref().map(|(r, _, _)| r)
     }
 
     /// The response to send: an OIDC error form post to the validated
     /// redirect_uri, or an error page when there is none (S44).
     pub fn response(&self) -> AuthErrorResponse {
         match &self.0.reply_to {
-            Some((uri, state)) => {
+            Some((_, action, state)) => {
                 let mut fields = vec![
                     ("error".to_owned(), self.oidc_code().as_str().to_owned()),
                     ("error_description".to_owned(), self.0.error.to_string()),
@@ -210,7 +226,7 @@ impl AuthRejection {
                 if let Some(s) = state {
                     fields.push(("state".to_owned(), s.clone()));
                 }
-                AuthErrorResponse::FormPost(FormPost::new(uri.as_str(), fields))
+                AuthErrorResponse::FormPost(FormPost::new(action.clone(), fields))
             }
             None => AuthErrorResponse::ErrorPage {
                 status: http::StatusCode::BAD_REQUEST,
@@ -293,6 +309,12 @@ impl Platform {
                     redirect_uri: redirect_raw.to_owned(),
                 })
             })?;
+        // Same validation as RedirectUri, so this only fails if they diverge.
+        let post_to = EndpointUrl::try_from(redirect_uri.as_str()).map_err(|_| {
+            AuthRejection::page(AuthError::UnregisteredRedirectUri {
+                redirect_uri: redirect_raw.to_owned(),
+            })
+        })?;
 
         // From here on the redirect_uri is trusted: errors go back to it.
         let state = request
@@ -302,7 +324,7 @@ impl Platform {
         let reply = |error: AuthError| {
             AuthRejection(Box::new(Rejected {
                 error,
-                reply_to: Some((redirect_uri.clone(), state.clone())),
+                reply_to: Some((redirect_uri.clone(), post_to.clone(), state.clone())),
             }))
         };
         if request.param(AuthParam::State).is_some() && state.is_none() {
@@ -358,6 +380,7 @@ impl Platform {
             target_link_uri: payload.tlu,
             context: payload.ctx,
             resource_link: payload.rl,
+            post_to,
         })
     }
 
@@ -388,4 +411,19 @@ impl Platform {
         }
         Ok(())
     }
+}
+
+fn error_response(status: http::StatusCode, body: String) -> http::Response<String> {
+    let mut r = http::Response::new(body);
+    *r.status_mut() = status;
+    let h = r.headers_mut();
+    h.insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    h.insert(
+        http::header::CACHE_CONTROL,
+        http::HeaderValue::from_static("no-store"),
+    );
+    r
 }

@@ -6,7 +6,6 @@ use serde::{Deserialize, Serialize};
 
 use super::core::{Platform, checked_add};
 use super::error::DeepLinkError;
-use super::replay::{Freshness, ReplayStore};
 use crate::claims::{
     ContentItem, ContentItemType, DeepLinkingResponseClaims, DeepLinkingSettings, LTI_VERSION,
     MessageType,
@@ -16,6 +15,7 @@ use crate::ids::{ClientId, ContextId, DeploymentId, EndpointUrl, Issuer, Kid, Us
 use crate::jose::b64_encode;
 use crate::jwt::{JwtValidation, RequiredClaims, UnverifiedJwt};
 use crate::keys::PublicKeySet;
+use crate::store::{Freshness, ReplayStore};
 use crate::trace::Trace;
 
 /// What the platform expects of a deep-linking response: who sends it,
@@ -183,6 +183,39 @@ fn item_urls(item: &ContentItem) -> Vec<&str> {
 /// `accept_multiple`, only http(s) URLs in items; then `nonce` and `jti`
 /// are recorded as used in `replay` (scoped per client_id). HTML items are
 /// returned flagged [`Sanitise::Html`].
+///
+/// ```
+/// use chrono::{Duration, TimeZone, Utc};
+/// use lti_core::ids::{ClientId, DeploymentId, Issuer, Kid};
+/// use lti_core::keys::{PublicKeySet, SigningKey};
+/// use lti_core::platform::{verify_deep_link_response, DeepLinkError, DeepLinkExpectation};
+/// use lti_core::store::InMemoryReplayStore;
+///
+/// let tool_key = SigningKey::generate_rs256(Kid::try_from("tool-k")?)?;
+/// let mut tool_keys = PublicKeySet::new();
+/// tool_keys.push(tool_key.verifying_key()?);
+/// let jwt = tool_key.sign_jwt(&serde_json::json!({
+///     "iss": "tool-1", "aud": "https://lms.example", "iat": 1_800_000_000, "exp": 1_800_000_300,
+///     "nonce": "n-1",
+///     "https://purl.imsglobal.org/spec/lti/claim/message_type": "LtiDeepLinkingResponse",
+///     "https://purl.imsglobal.org/spec/lti/claim/version": "1.3.0",
+///     "https://purl.imsglobal.org/spec/lti/claim/deployment_id": "dep-1",
+///     "https://purl.imsglobal.org/spec/lti-dl/claim/data": "sent-data",
+///     "https://purl.imsglobal.org/spec/lti-dl/claim/content_items":
+///         [{"type": "link", "url": "https://example.org/reading"}],
+/// }))?;
+/// let expect = DeepLinkExpectation::new(ClientId::try_from("tool-1")?, DeploymentId::try_from("dep-1")?)
+///     .data(Some("sent-data".into()));
+/// let replay = InMemoryReplayStore::default();
+/// let now = Utc.timestamp_opt(1_800_000_010, 0).single().ok_or("time")?;
+/// let issuer = Issuer::try_from("https://lms.example")?;
+/// let ok = verify_deep_link_response(&issuer, &jwt, &tool_keys, &expect, &replay, Duration::seconds(60), now)?;
+/// assert_eq!(ok.items.len(), 1);
+/// // The same response again is a replay.
+/// let again = verify_deep_link_response(&issuer, &jwt, &tool_keys, &expect, &replay, Duration::seconds(60), now);
+/// assert!(matches!(again, Err(DeepLinkError::NonceReplayed)));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 ///
 /// # Errors
 /// A [`DeepLinkError`] naming the first failed check.

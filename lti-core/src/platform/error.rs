@@ -401,6 +401,12 @@ pub enum MintError {
         /// The deployment.
         deployment_id: DeploymentId,
     },
+    /// The target link URI is not one the tool registered.
+    #[error("target_link_uri {target_link_uri:?} is not registered for this tool")]
+    TargetLinkUriNotAllowed {
+        /// The URI.
+        target_link_uri: TargetLinkUri,
+    },
     /// The launch differs from what the tool was authorised for (the
     /// message hint bound it at login).
     #[error("the launch's {field} differs from the authorised one")]
@@ -424,6 +430,7 @@ impl MintError {
             Self::UnsupportedMessageType { .. } => "mint.unsupported_message_type",
             Self::MessageTypeNotEnabled { .. } => "mint.message_type_not_enabled",
             Self::UnknownDeployment { .. } => "mint.unknown_deployment",
+            Self::TargetLinkUriNotAllowed { .. } => "mint.target_link_uri_not_allowed",
             Self::GrantMismatch { .. } => "mint.grant_mismatch",
             Self::Key(_) => "mint.key",
             Self::Signing(_) => "mint.signing",

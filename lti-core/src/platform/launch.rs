@@ -6,13 +6,13 @@ use chrono::{DateTime, Utc};
 use super::auth::AuthGrant;
 use super::core::{Platform, checked_add};
 use super::error::{GrantField, LaunchClaim, MintError};
-use super::form::FormPost;
 use super::registration::{ClaimsPolicy, PersonalClaim, ToolRegistration};
 use crate::claims::{
     AgsEndpoint, Audience, Context, Custom, DeepLinkingSettings, ForUser, LTI_VERSION,
     LaunchPresentation, Lis, MessageClaims, MessageType, NamesRoleService, NumericDate,
     ResourceLink, Roles, ToolPlatform,
 };
+use crate::form::FormPost;
 use crate::ids::{DeploymentId, Nonce, TargetLinkUri, UserId};
 
 /// Personal data about the user. Only what the registration's
@@ -327,14 +327,27 @@ impl LaunchBuilder {
 }
 
 /// The id_token post for the browser: an auto-submitting form to the
-/// grant's redirect_uri with `id_token` and `state`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// grant's redirect_uri with `id_token` and `state`. `Debug` shows the
+/// destination only (the token is a bearer credential).
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct IdTokenPost {
     /// The form (render with [`FormPost::to_html`]).
     pub form: FormPost,
     /// The signed id_token (also in the form).
     pub id_token: String,
+}
+
+impl std::fmt::Debug for IdTokenPost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IdTokenPost")
+            .field("action", &self.form.action.as_str())
+            .field(
+                "id_token",
+                &format_args!("<redacted, {} bytes>", self.id_token.len()),
+            )
+            .finish()
+    }
 }
 
 fn keep(policy: ClaimsPolicy, claim: PersonalClaim, v: &Option<String>) -> Option<String> {
@@ -451,7 +464,8 @@ impl Platform {
     ///
     /// # Errors
     /// [`MintError::MessageTypeNotEnabled`], [`MintError::UnknownDeployment`],
-    /// [`MintError::MissingClaim`], [`MintError::Key`], [`MintError::Signing`].
+    /// [`MintError::TargetLinkUriNotAllowed`], [`MintError::MissingClaim`],
+    /// [`MintError::Key`], [`MintError::Signing`].
     pub fn mint_id_token(
         &self,
         registration: &ToolRegistration,
@@ -468,6 +482,11 @@ impl Platform {
         if !registration.has_deployment(&launch.deployment_id) {
             return Err(MintError::UnknownDeployment {
                 deployment_id: launch.deployment_id.clone(),
+            });
+        }
+        if !registration.allows_target_link_uri(&launch.target_link_uri) {
+            return Err(MintError::TargetLinkUriNotAllowed {
+                target_link_uri: launch.target_link_uri.clone(),
             });
         }
         let claims = self.id_token_claims(registration, launch, subject, nonce, now);
@@ -519,7 +538,7 @@ impl Platform {
             fields.push(("state".to_owned(), s.clone()));
         }
         Ok(IdTokenPost {
-            form: FormPost::new(grant.redirect_uri.as_str(), fields),
+            form: FormPost::new(grant.post_to.clone(), fields),
             id_token,
         })
     }

@@ -6,11 +6,11 @@ use serde::{Deserialize, Serialize};
 
 use super::core::{Platform, checked_add};
 use super::error::LoginError;
-use super::form::FormPost;
 use super::registration::ToolRegistration;
 use crate::claims::MessageType;
+use crate::form::FormPost;
 use crate::ids::{
-    ClientId, ContextId, DeploymentId, Issuer, LoginHint, MessageHint, ResourceLinkId,
+    ClientId, ContextId, DeploymentId, EndpointUrl, Issuer, LoginHint, MessageHint, ResourceLinkId,
     TargetLinkUri, UserId,
 };
 use crate::jose::b64_encode;
@@ -95,7 +95,7 @@ pub(crate) fn hint_binding<'a>(client_id: &'a ClientId, user: &'a UserId) -> [&'
 #[non_exhaustive]
 pub struct LoginInitiation {
     /// The tool's login initiation URL.
-    pub login_url: url::Url,
+    pub login_url: EndpointUrl,
     /// `iss`
     pub iss: Issuer,
     /// `login_hint`: the user's tool-facing id (its `sub`).
@@ -127,7 +127,7 @@ impl LoginInitiation {
 
     /// The login URL with the parameters appended to its query.
     pub fn url(&self) -> url::Url {
-        let mut u = self.login_url.clone();
+        let mut u = self.login_url.url().clone();
         {
             let mut q = u.query_pairs_mut();
             for (k, v) in self.params() {
@@ -154,7 +154,7 @@ impl LoginInitiation {
     /// The same parameters as an auto-submitting form POST.
     pub fn form_post(&self) -> FormPost {
         FormPost::new(
-            self.login_url.as_str(),
+            self.login_url.clone(),
             self.params()
                 .into_iter()
                 .map(|(k, v)| (k.to_owned(), v.to_owned()))
@@ -268,7 +268,7 @@ impl Platform {
         let login_hint =
             LoginHint::try_from(sub.into_inner()).map_err(|_| LoginError::HintTooLong)?;
         Ok(LoginInitiation {
-            login_url: registration.login_initiation_url().url().clone(),
+            login_url: registration.login_initiation_url().clone(),
             iss: self.issuer.clone(),
             login_hint,
             target_link_uri: request.target_link_uri.clone(),

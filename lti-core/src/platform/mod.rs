@@ -9,7 +9,8 @@
 //!    is sealed (HMAC-SHA256 with the host's [`PlatformSecret`]), bound to
 //!    the user, the tool, the context and the resource link, short-lived.
 //! 2. [`Platform::authorize`] validates the tool's authentication request
-//!    ([`AuthRequest`]) and consumes the hint through a [`ReplayStore`]:
+//!    ([`AuthRequest`]) and consumes the hint through a
+//!    [`crate::store::ReplayStore`]:
 //!    an [`AuthGrant`], or an [`AuthRejection`] whose response is an OIDC
 //!    error posted to a *registered* redirect_uri, or an error page.
 //! 3. [`Platform::mint`] signs the id_token for a typed [`Launch`]
@@ -24,6 +25,19 @@
 //! the host fetches (JWKS) go through the [`UrlPolicy`]. Platform keys
 //! rotate with [`crate::keys::ToolKeySet`] and are published by
 //! [`Platform::jwks`].
+//!
+//! ## Defaults, and why
+//!
+//! | setting | default | why |
+//! |---|---|---|
+//! | personal claims | none ([`ClaimsPolicy::none`]) | a launch needs roles and context; names and email only where a feature needs them |
+//! | `sub` / `login_hint` | HMAC-SHA256 pseudonym per (issuer, client_id, user) ([`SubjectPolicy::Pseudonymous`]) | stable for one tool, unlinkable between tools; [`SubjectPolicy::PlatformUserId`] is an explicit opt-in |
+//! | id_token lifetime | 5 min (1 s ..= 1 h) | the form post happens at once; a leaked token dies quickly |
+//! | login (message hint) lifetime | 5 min, single use | the auth request follows the login within seconds |
+//! | deep-linking session (`data`) | 1 h, sealed, bound to the tool | a teacher may browse the tool for a while before returning |
+//! | leeway on tool-signed tokens | 60 s | clock skew between hosts |
+//! | client assertion lifetime | at most 5 min, jti single use | S50 |
+//! | tool URLs | https, public addresses, no redirects, 64 KiB, 5 s | S51; `insecure_allow_loopback` only for development |
 //!
 //! ## Example: a whole resource-link launch
 //!
@@ -48,7 +62,7 @@
 //! );
 //! let user = UserId::try_from("u-42")?;
 //! let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
-//! let replay = MemoryReplayStore::default();
+//! let replay = lti_core::store::InMemoryReplayStore::default();
 //!
 //! // 1. The user clicks the link: redirect the browser to the tool.
 //! let request = LaunchRequest::new(user.clone(), MessageType::ResourceLink,
@@ -73,7 +87,7 @@
 //!     .person(PersonalInfo::new().email("ada@example.org")) // dropped: policy allows none
 //!     .build()?;
 //! let post = platform.mint(&tool, &grant, &launch, now)?;
-//! assert_eq!(post.form.action, "https://tool.example/launch");
+//! assert_eq!(post.form.action.as_str(), "https://tool.example/launch");
 //! assert_eq!(post.form.field("state"), Some("s-456"));
 //!
 //! // The same hint cannot be used twice (S47).
@@ -86,11 +100,9 @@ mod auth;
 mod core;
 mod deep_link;
 mod error;
-mod form;
 mod launch;
 mod login;
 mod registration;
-mod replay;
 mod secret;
 mod token;
 mod url_policy;
@@ -105,13 +117,11 @@ pub use error::{
     AuthError, AuthParam, DeepLinkError, GrantField, LaunchClaim, LoginError, MintError,
     OidcErrorCode,
 };
-pub use form::FormPost;
 pub use launch::{IdTokenPost, Launch, LaunchBuilder, PersonalInfo};
 pub use login::{LaunchRequest, LoginInitiation};
 pub use registration::{
     ClaimsPolicy, PersonalClaim, SubjectPolicy, ToolKeySource, ToolRegistration,
 };
-pub use replay::{Freshness, MemoryReplayStore, ReplayStore};
 pub use secret::PlatformSecret;
 pub use token::{
     JWT_BEARER, MAX_ASSERTION_LIFETIME, OAuthErrorCode, TokenGrant, TokenRequest, TokenRequestError,

@@ -9,11 +9,11 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::core::{Platform, checked_add};
 use super::registration::ToolRegistration;
-use super::replay::{Freshness, ReplayStore};
 use crate::error::{JwtError, RegisteredClaim, StoreError};
 use crate::ids::ClientId;
 use crate::jwt::{JwtValidation, RegisteredClaims, RequiredClaims, UnverifiedJwt};
 use crate::keys::PublicKeySet;
+use crate::store::{Freshness, ReplayStore};
 use crate::trace::Trace;
 
 /// The only accepted `client_assertion_type`.
@@ -148,11 +148,22 @@ impl TokenRequestError {
     }
 }
 
-/// A parsed token request body. Nothing is trusted yet.
-#[derive(Debug, Clone, Default)]
+/// A parsed token request body. Nothing is trusted yet. `Debug` lists
+/// parameter names only (the assertion is a credential).
+#[derive(Clone, Default)]
 pub struct TokenRequest {
     params: HashMap<String, String>,
     repeated: Vec<String>,
+}
+
+impl std::fmt::Debug for TokenRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut names: Vec<&str> = self.params.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        f.debug_struct("TokenRequest")
+            .field("params", &names)
+            .finish()
+    }
 }
 
 impl TokenRequest {

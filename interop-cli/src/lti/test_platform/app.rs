@@ -17,10 +17,11 @@ use lti_core::claims::{
 use lti_core::ids::{ContextId, EndpointUrl, ResourceLinkId, UserId};
 use lti_core::keys::{KeyCacheKey, KeyFetch, PlatformKeyCache, PublicKeySet};
 use lti_core::platform::{
-    AuthGrant, AuthRequest, DeepLinkError, LaunchBuilder, LaunchRequest, MemoryReplayStore,
-    Multiplicity, PersonalInfo, Platform, Sanitise, ToolKeySource, UrlPolicy,
-    peek_deep_link_response,
+    AuthGrant, AuthRequest, DeepLinkError, LaunchBuilder, LaunchRequest, Multiplicity,
+    PersonalInfo, Platform, Sanitise, ToolKeySource, UrlPolicy, peek_deep_link_response,
 };
+
+use lti_core::store::InMemoryReplayStore;
 
 use super::config::{ContextFile, Tool, UserFile};
 
@@ -35,8 +36,9 @@ pub(crate) struct App {
     contexts: Vec<ContextFile>,
     base: String,
     policy: UrlPolicy,
-    replay: MemoryReplayStore,
-    sessions: Mutex<HashMap<String, UserId>>,
+    replay: InMemoryReplayStore,
+    /// Session id → signed-in user and the role chosen on the page (if any).
+    sessions: Mutex<HashMap<String, Session>>,
     keys: Mutex<PlatformKeyCache>,
 }
 
@@ -56,7 +58,7 @@ impl App {
             contexts,
             base,
             policy,
-            replay: MemoryReplayStore::default(),
+            replay: InMemoryReplayStore::default(),
             sessions: Mutex::new(HashMap::new()),
             keys: Mutex::new(PlatformKeyCache::new().insecure_allow_loopback_http()),
         }
@@ -76,15 +78,49 @@ impl App {
         self.contexts.iter().find(|c| c.id == id)
     }
 
-    fn session_user(&self, headers: &HeaderMap) -> Option<UserId> {
+    fn session(&self, headers: &HeaderMap) -> Option<Session> {
         let sid = cookie(headers, SESSION_COOKIE)?;
         self.sessions.lock().ok()?.get(&sid).cloned()
+    }
+
+    fn session_user(&self, headers: &HeaderMap) -> Option<UserId> {
+        self.session(headers).map(|s| s.user)
     }
 
     fn secure_cookies(&self) -> bool {
         self.platform.issuer().url().scheme() == "https"
     }
 }
+
+#[derive(Debug, Clone)]
+struct Session {
+    user: UserId,
+    role: Option<String>,
+}
+
+/// Roles offered on the page (the user's configured roles are the default).
+const ROLE_CHOICES: [(&str, &str); 5] = [
+    (
+        "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor",
+        "Instructor",
+    ),
+    (
+        "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner",
+        "Learner",
+    ),
+    (
+        "http://purl.imsglobal.org/vocab/lis/v2/membership#Mentor",
+        "Mentor",
+    ),
+    (
+        "http://purl.imsglobal.org/vocab/lis/v2/membership#ContentDeveloper",
+        "Content developer",
+    ),
+    (
+        "http://purl.imsglobal.org/vocab/lis/v2/membership#Administrator",
+        "Administrator",
+    ),
+];
 
 pub(crate) fn router(state: Arc<App>) -> Router {
     Router::new()
@@ -179,11 +215,19 @@ async fn index(State(app): State<Arc<App>>) -> Response {
         )
     }));
     let contexts = opts(ctx_items);
+    let mut role_items = vec![(String::new(), "(the user's roles)".to_owned())];
+    role_items.extend(
+        ROLE_CHOICES
+            .iter()
+            .map(|(v, l)| ((*v).to_owned(), (*l).to_owned())),
+    );
+    let roles = opts(role_items);
     let body = format!(
         "<p>Issuer <code>{issuer}</code>, JWKS <code>{base}/jwks</code>, authorization endpoint <code>{base}/auth</code>.</p>\n\
          <form method=\"get\" action=\"/launch\">\n\
          <p><label>Tool <select name=\"client_id\">{tools}</select></label></p>\n\
          <p><label>User <select name=\"user\">{users}</select></label></p>\n\
+         <p><label>Role <select name=\"role\">{roles}</select></label></p>\n\
          <p><label>Context <select name=\"context\">{contexts}</select></label></p>\n\
          <p><label>Resource link id <input name=\"resource_link\" value=\"resource-link-1\"></label></p>\n\
          <p><label>Message <select name=\"message_type\">\
@@ -257,7 +301,13 @@ async fn launch(State(app): State<Arc<App>>, RawQuery(q): RawQuery) -> Response 
         if s.len() > 10_000 {
             s.clear();
         }
-        s.insert(sid.clone(), user_id);
+        s.insert(
+            sid.clone(),
+            Session {
+                user: user_id,
+                role: get("role").map(str::to_owned),
+            },
+        );
     }
     let attrs = if app.secure_cookies() {
         "Path=/; HttpOnly; Secure; SameSite=None"
@@ -292,7 +342,9 @@ async fn auth_post(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes)
 
 fn authorize(app: &App, headers: &HeaderMap, request: &AuthRequest) -> Response {
     let now = Utc::now();
-    let user = app.session_user(headers);
+    let session = app.session(headers);
+    let user = session.as_ref().map(|s| s.user.clone());
+    let role_override = session.and_then(|s| s.role);
     let registry =
         |c: &lti_core::ids::ClientId| app.tool(c.as_str()).map(|t| t.registration.clone());
     let grant = match app
@@ -308,7 +360,7 @@ fn authorize(app: &App, headers: &HeaderMap, request: &AuthRequest) -> Response 
     let Some(tool) = app.tool(grant.client_id.as_str()) else {
         return error_page(StatusCode::BAD_REQUEST, "unknown tool");
     };
-    match build_launch(app, tool, &grant, now) {
+    match build_launch(app, tool, &grant, role_override.as_deref(), now) {
         Ok(launch) => match app.platform.mint(&tool.registration, &grant, &launch, now) {
             Ok(post) => from_http(post.form.to_response()),
             Err(e) => error_page(StatusCode::BAD_REQUEST, &format!("{e} ({})", e.code())),
@@ -325,12 +377,16 @@ fn build_launch(
     app: &App,
     tool: &Tool,
     grant: &AuthGrant,
+    role_override: Option<&str>,
     now: chrono::DateTime<Utc>,
 ) -> Result<lti_core::platform::Launch, String> {
     let user = app
         .user(grant.user.as_str())
         .ok_or("the signed-in user is no longer configured")?;
-    let roles = Roles::new(user.roles.iter().map(|r| Role::parse(r.clone())).collect());
+    let roles = match role_override {
+        Some(r) => Roles::new(vec![Role::parse(r)]),
+        None => Roles::new(user.roles.iter().map(|r| Role::parse(r.clone())).collect()),
+    };
     let mut person = PersonalInfo::new();
     person.given_name = user.given_name.clone();
     person.family_name = user.family_name.clone();

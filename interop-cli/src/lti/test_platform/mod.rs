@@ -6,7 +6,7 @@
 //!
 //! Routes: `GET /` (a page to pick tool, user, context and message type),
 //! `GET /launch?client_id=&user=&context=&resource_link=&message_type=`
-//! (signs the user in with a cookie and redirects to the tool's login
+//! (optional `role=` overrides the user's roles for this session; signs the user in with a cookie and redirects to the tool's login
 //! initiation URL), `GET|POST /auth` (OIDC authorization endpoint: the
 //! auto-submitting id_token form), `GET /jwks`, `POST /deep-link/return`.
 
@@ -48,7 +48,14 @@ async fn serve(config_path: &Path, listen: &str) -> Result<(), String> {
     let policy = UrlPolicy::new().insecure_allow_loopback();
     let mut tools = Vec::new();
     for t in &file.tools {
-        tools.push(config::tool(t, &policy)?);
+        let tool = config::tool(t, &policy)?;
+        if tools
+            .iter()
+            .any(|o: &config::Tool| o.registration.client_id() == tool.registration.client_id())
+        {
+            return Err(format!("tool {:?} is configured twice", t.client_id));
+        }
+        tools.push(tool);
     }
     let pem = std::fs::read(&key_path)
         .map_err(|e| format!("cannot read key {}: {e}", key_path.display()))?;
