@@ -1176,3 +1176,36 @@ mod garbage {
         }
     }
 }
+
+#[test]
+fn repeated_references_report_semantics_on_every_row() {
+    // three enrollments at a district: the memo for repeated values must not hide rows 3 and 4
+    let enr = format!(
+        "{ENROLLMENTS}e3,,,k1,trust,u1,student,,,\r\ne4,,,k1,trust,u2,teacher,,,\r\ne5,,,k1,trust,u2,teacher,,,\r\n"
+    );
+    let r = run(&with(clean_files(), "enrollments.csv", &enr));
+    let lines: Vec<_> = r
+        .with_code(Code::SemanticOrgTypeMismatch)
+        .map(|f| f.line.unwrap())
+        .collect();
+    assert_eq!(lines, [4, 5, 6]);
+    // in a delta file the references (and their semantics) are not checked by default
+    let m = manifest_v12(
+        &[
+            "orgs",
+            "academicSessions",
+            "courses",
+            "classes",
+            "users",
+            "roles",
+        ],
+        &["enrollments"],
+    );
+    let delta = enr.replace(",,,k1", ",active,2026-01-01T00:00:00.000Z,k1");
+    let r = run(&with(
+        with(clean_files(), "manifest.csv", &m),
+        "enrollments.csv",
+        &delta,
+    ));
+    assert!(!r.has(Code::SemanticOrgTypeMismatch), "{:#?}", r.findings());
+}

@@ -366,7 +366,7 @@ pub(super) fn validate_table(
                     let h = id_hash(raw);
                     if memo.get(ci).copied().flatten() == Some(h) {
                         // Same value as the previous row: valid and resolved.
-                        if c.sem != Sem::None {
+                        if check_refs && c.sem != Sem::None {
                             semantic_ref(v, &row, c, raw, h);
                         }
                         continue;
