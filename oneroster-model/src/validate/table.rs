@@ -664,9 +664,6 @@ pub(super) fn validate_table(
                         Err(_) => OrgClass::Other("an invalid type"),
                     };
                     v.refs.org_class.insert(h, class);
-                    if let Some(id) = field(sid_idx.unwrap_or(usize::MAX)) {
-                        v.refs.org_names.insert(h, id.into());
-                    }
                 }
             }
             FileKind::AcademicSessions => {
@@ -736,7 +733,7 @@ pub(super) fn validate_table(
                 if let (Some(u), Some(o)) =
                     (field(sid_idx.unwrap_or(usize::MAX)), get(idx_primary_org))
                 {
-                    v.refs.claim_primary_org(u, o, line);
+                    v.refs.claim_primary_org(u, o);
                 }
                 if sds && get(idx_email).is_none() {
                     v.push(
@@ -1276,7 +1273,7 @@ fn date_shape(s: &str) -> bool {
 /// Files at least this big are parsed on a second thread.
 const PARALLEL_THRESHOLD: u64 = 4 << 20;
 /// Records per batch handed from the parsing thread.
-const BATCH: usize = 512;
+const BATCH: usize = 128;
 
 /// Where the row loop gets records (with the bytes read so far).
 trait RowSource {
@@ -1396,6 +1393,45 @@ impl RowSource for Threaded {
             self.bytes = b.bytes;
             self.bare_cr = b.bare_cr;
             self.err = b.err;
+        }
+    }
+}
+
+/// Second pass over users.csv: report each row whose primaryOrgSourcedId has
+/// no role for that user at that org.
+pub(super) fn report_primary_org_missing(
+    src: &mut PackageSource,
+    v: &mut Validator<'_>,
+    file: &str,
+    missing: &super::refs::IdSet,
+) {
+    let Ok(mut t) = src.open_table(file) else {
+        return;
+    };
+    let (Some(sid), Some(po)) = (
+        t.header().iter().position(|h| h == "sourcedId"),
+        t.header().iter().position(|h| h == "primaryOrgSourcedId"),
+    ) else {
+        return;
+    };
+    let mut rec = csv::ByteRecord::new();
+    while let Ok(true) = t.read_record(&mut rec) {
+        let text = |i: usize| rec.get(i).and_then(|b| std::str::from_utf8(b).ok());
+        let (Some(user), Some(org)) = (text(sid), text(po)) else {
+            continue;
+        };
+        if !org.is_empty() && missing.contains(&super::refs::RefState::primary_org_key(user, org)) {
+            v.push(
+                Finding::error(
+                    Code::SemanticPrimaryOrgMissingRole,
+                    "the user has no role at its primary org",
+                )
+                .with_file(file)
+                .with_line(t.record_line(&rec))
+                .with_column("primaryOrgSourcedId")
+                .with_expected("a roles.csv row for this user and org")
+                .with_actual(org),
+            );
         }
     }
 }
