@@ -15,6 +15,7 @@ use crate::vocab::{FileMode, Version};
 
 mod manifest_layer;
 mod refs;
+mod rows;
 mod table;
 
 /// How strictly to read the spec.
