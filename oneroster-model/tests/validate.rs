@@ -1100,3 +1100,112 @@ fn invalid_utf8_in_a_header() {
     // orgs are unusable, so references into them are not reported one by one
     assert!(!r.has(Code::ReferenceUnresolved), "{:#?}", r.findings());
 }
+
+// ---------------------------------------------------------------- never panic on garbage
+
+mod garbage {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn csvish() -> impl Strategy<Value = Vec<u8>> {
+        prop::collection::vec(
+            prop_oneof![
+                Just(b','),
+                Just(b'"'),
+                Just(b'\r'),
+                Just(b'\n'),
+                Just(0u8),
+                Just(0xFFu8),
+                Just(0xC3u8),
+                prop::sample::select(b"abcst01-:{}. ".to_vec()),
+            ],
+            0..300,
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        #[test]
+        fn any_bytes_in_any_file_give_a_report(
+            body in csvish(),
+            file in prop::sample::select(vec!["orgs.csv", "users.csv", "manifest.csv", "enrollments.csv", "roles.csv"]),
+            keep_header in any::<bool>(),
+        ) {
+            let mut files: Vec<(String, Vec<u8>)> =
+                clean_files().into_iter().filter(|(n, _)| n != file).map(|(n, c)| (n, c.into_bytes())).collect();
+            let mut content = Vec::new();
+            if keep_header {
+                let orig = clean_files().into_iter().find(|(n, _)| n == file).unwrap().1;
+                content.extend_from_slice(orig.lines().next().unwrap().as_bytes());
+                content.extend_from_slice(b"\r\n");
+            }
+            content.extend_from_slice(&body);
+            files.push((file.to_owned(), content));
+            let r = run_bytes(&files, &ValidateOptions::new());
+            // a report, not a panic, and every finding carries a dotted code
+            for f in r.findings() {
+                prop_assert!(f.code.as_str().contains('.'));
+            }
+        }
+
+        #[test]
+        fn any_bytes_as_a_zip_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
+            let mut z = b"PK\x03\x04".to_vec();
+            z.extend_from_slice(&bytes);
+            let _ = validate_zip_bytes(z, &ValidateOptions::new());
+            let _ = oneroster_model::Package::from_zip_bytes(bytes, ReadLimits::default());
+        }
+    }
+
+    #[test]
+    fn a_real_zip_with_flipped_bytes_never_panics() {
+        let mut zw = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for (n, c) in clean_files() {
+            zw.start_file(n, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            zw.write_all(c.as_bytes()).unwrap();
+        }
+        let good = zw.finish().unwrap().into_inner();
+        for i in (0..good.len()).step_by(7) {
+            let mut bad = good.clone();
+            bad[i] ^= 0x5A;
+            let _ = validate_zip_bytes(bad.clone(), &ValidateOptions::new());
+            let _ = oneroster_model::Package::from_zip_bytes(bad, ReadLimits::default());
+        }
+    }
+}
+
+#[test]
+fn repeated_references_report_semantics_on_every_row() {
+    // three enrollments at a district: the memo for repeated values must not hide rows 3 and 4
+    let enr = format!(
+        "{ENROLLMENTS}e3,,,k1,trust,u1,student,,,\r\ne4,,,k1,trust,u2,teacher,,,\r\ne5,,,k1,trust,u2,teacher,,,\r\n"
+    );
+    let r = run(&with(clean_files(), "enrollments.csv", &enr));
+    let lines: Vec<_> = r
+        .with_code(Code::SemanticOrgTypeMismatch)
+        .map(|f| f.line.unwrap())
+        .collect();
+    assert_eq!(lines, [4, 5, 6]);
+    // in a delta file the references (and their semantics) are not checked by default
+    let m = manifest_v12(
+        &[
+            "orgs",
+            "academicSessions",
+            "courses",
+            "classes",
+            "users",
+            "roles",
+        ],
+        &["enrollments"],
+    );
+    let delta = enr.replace(",,,k1", ",active,2026-01-01T00:00:00.000Z,k1");
+    let r = run(&with(
+        with(clean_files(), "manifest.csv", &m),
+        "enrollments.csv",
+        &delta,
+    ));
+    assert!(!r.has(Code::SemanticOrgTypeMismatch), "{:#?}", r.findings());
+}

@@ -17,11 +17,15 @@ use crate::schema::FileKind;
 use crate::values::{list_items, parse_braced_pairs, parse_date, parse_datetime, parse_float};
 use crate::vocab::{GuidRefType, StatusType, Version};
 
+#[macro_use]
+mod common;
+mod gradebook;
+mod rostering;
 mod status;
-mod types;
 
+pub use gradebook::*;
+pub use rostering::*;
 pub use status::{CodeMajor, CodeMinor, CodeMinorField, ImsxSeverity, StatusInfo};
-pub use types::*;
 
 /// A typed CSV row could not be built from a table row.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -15,6 +15,7 @@ use crate::vocab::{FileMode, Version};
 
 mod manifest_layer;
 mod refs;
+mod rows;
 mod table;
 
 /// How strictly to read the spec.
@@ -247,7 +248,12 @@ pub fn validate_source(
         v.refs.end_file(item.kind, item.mode, &mut v.report);
         done = done.saturating_add(size);
     }
-    v.refs.finish(&mut v.report);
+    let missing = v.refs.finish(&mut v.report);
+    if !missing.is_empty()
+        && let Some(users) = plan.iter().find(|p| p.kind == FileKind::Users)
+    {
+        table::report_primary_org_missing(src, &mut v, &users.entry, &missing);
+    }
     v.report
 }
 

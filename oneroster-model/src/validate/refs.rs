@@ -47,15 +47,21 @@ impl U64Set {
         if h == 0 { Self::ZERO } else { h }
     }
 
-    fn mask(&self) -> usize {
-        self.slots.len().wrapping_sub(1)
+    /// Slots needed to hold `n` keys at a load factor of at most 0.7.
+    fn slots_for(n: usize) -> usize {
+        (n.saturating_mul(10) / 7).saturating_add(1).max(16)
     }
 
     fn start(&self, k: u64) -> usize {
-        // Fibonacci hashing: robust even if a caller's keys are not mixed.
-        let bits = self.slots.len().trailing_zeros();
-        let shift = 64u32.saturating_sub(bits).min(63);
-        usize::try_from(k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> shift).unwrap_or(0) & self.mask()
+        // Mix (robust even if a caller's keys are not mixed), then map onto
+        // any table size with a multiply-shift (no power-of-two rounding).
+        let mixed = u128::from(k.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let n = u128::try_from(self.slots.len()).unwrap_or(0);
+        usize::try_from((mixed * n) >> 64).unwrap_or(0)
+    }
+
+    fn next_slot(&self, i: usize) -> usize {
+        if i + 1 >= self.slots.len() { 0 } else { i + 1 }
     }
 
     #[cfg(test)]
@@ -68,10 +74,7 @@ impl U64Set {
     }
 
     pub(crate) fn reserve(&mut self, additional: usize) {
-        let need = (self.len + additional)
-            .saturating_mul(2)
-            .next_power_of_two()
-            .max(16);
+        let need = Self::slots_for(self.len.saturating_add(additional));
         if need > self.slots.len() {
             self.grow_to(need);
         }
@@ -87,15 +90,14 @@ impl U64Set {
 
     /// Insert; `false` if it was already present.
     pub(crate) fn insert(&mut self, h: u64) -> bool {
-        if (self.len + 1) * 2 > self.slots.len() {
-            let cap = (self.slots.len() * 2).max(16);
+        if Self::slots_for(self.len + 1) > self.slots.len() {
+            let cap = Self::slots_for((self.len + 1).saturating_mul(2));
             self.grow_to(cap);
         }
         self.insert_key(Self::key(h))
     }
 
     fn insert_key(&mut self, k: u64) -> bool {
-        let mask = self.mask();
         let mut i = self.start(k);
         loop {
             match self.slots.get_mut(i) {
@@ -105,8 +107,8 @@ impl U64Set {
                     return true;
                 }
                 Some(slot) if *slot == k => return false,
-                Some(_) => i = (i + 1) & mask,
-                None => return false, // unreachable: the index is masked
+                Some(_) => i = self.next_slot(i),
+                None => return false, // unreachable: start() < len
             }
         }
     }
@@ -116,13 +118,12 @@ impl U64Set {
             return false;
         }
         let k = Self::key(*h);
-        let mask = self.mask();
         let mut i = self.start(k);
         loop {
             match self.slots.get(i) {
                 Some(0) | None => return false,
                 Some(slot) if *slot == k => return true,
-                Some(_) => i = (i + 1) & mask,
+                Some(_) => i = self.next_slot(i),
             }
         }
     }
@@ -176,12 +177,6 @@ struct Pending {
     severity: Severity,
 }
 
-struct PrimaryOrgClaim {
-    pair: u64,
-    org: u64,
-    line: u64,
-}
-
 pub(crate) struct RefState {
     mode: ReferenceMode,
     states: [TargetState; FileKind::ALL.len()],
@@ -189,13 +184,12 @@ pub(crate) struct RefState {
     pending: Vec<Pending>,
     missing_target: BTreeMap<(FileKind, &'static str), (FileKind, u64, u64)>,
     pub(crate) org_class: IdMap<OrgClass>,
-    /// org sourcedIds by hash (orgs are few), for messages.
-    pub(crate) org_names: IdMap<Box<str>>,
     pub(crate) session_class: IdMap<SessionClass>,
     pub(crate) profile_user: IdMap<u64>,
     pub(crate) line_items: IdMap<LineItemInfo>,
     role_pairs: IdSet,
-    primary_org_claims: Vec<PrimaryOrgClaim>,
+    /// (user, primary org) pair keys from users.csv, checked after roles.csv.
+    primary_org_claims: Vec<u64>,
 }
 
 /// What a reference check concluded.
@@ -262,7 +256,6 @@ impl RefState {
             pending: Vec::new(),
             missing_target: BTreeMap::new(),
             org_class: IdMap::default(),
-            org_names: IdMap::default(),
             session_class: IdMap::default(),
             profile_user: IdMap::default(),
             line_items: IdMap::default(),
@@ -458,15 +451,13 @@ impl RefState {
         }
     }
 
-    pub(crate) fn claim_primary_org(&mut self, user: &str, org: &str, line: u64) {
-        self.primary_org_claims.push(PrimaryOrgClaim {
-            pair: pair_key(user, org),
-            org: id_hash(org),
-            line,
-        });
+    pub(crate) fn claim_primary_org(&mut self, user: &str, org: &str) {
+        self.primary_org_claims.push(pair_key(user, org));
     }
 
-    pub(crate) fn finish(&mut self, report: &mut Report) {
+    /// Report what could only be decided at the end; returns the (user,
+    /// primary org) pairs that have no role, for [`crate::validate`] to locate.
+    pub(crate) fn finish(&mut self, report: &mut Report) -> IdSet {
         for ((source, column), (target, first, count)) in std::mem::take(&mut self.missing_target) {
             let why = if self.state(target) == TargetState::Missing {
                 "missing from the package"
@@ -484,24 +475,22 @@ impl RefState {
                 .with_expected(format!("{} in the package", target.file_name())),
             );
         }
-        // primaryOrgSourcedId needs a role at that org, when roles.csv was read.
+        // primaryOrgSourcedId needs a role at that org, when roles.csv was
+        // read; the failing pairs are located by a second pass over users.csv.
+        let mut missing = IdSet::default();
         if matches!(self.state(FileKind::Roles), TargetState::Loaded(_)) {
-            for c in std::mem::take(&mut self.primary_org_claims) {
-                if !self.role_pairs.contains(&c.pair) {
-                    report.push(
-                        Finding::error(
-                            Code::SemanticPrimaryOrgMissingRole,
-                            "the user has no role at its primary org",
-                        )
-                        .with_file(FileKind::Users.file_name())
-                        .with_line(c.line)
-                        .with_column("primaryOrgSourcedId")
-                        .with_expected("a roles.csv row for this user and org")
-                        .with_actual(self.org_names.get(&c.org).map_or("(unknown org)", |s| &**s)),
-                    );
+            for pair in std::mem::take(&mut self.primary_org_claims) {
+                if !self.role_pairs.contains(&pair) {
+                    missing.insert(pair);
                 }
             }
         }
+        missing
+    }
+
+    /// The key a users.csv row's (sourcedId, primaryOrgSourcedId) has.
+    pub(crate) fn primary_org_key(user: &str, org: &str) -> u64 {
+        pair_key(user, org)
     }
 }
 

@@ -4,6 +4,7 @@
 
 use super::manifest_layer::read_error_finding;
 use super::refs::{LineItemInfo, OrgClass, RefOutcome, SessionClass};
+use super::rows::{Batch, Direct, PARALLEL_THRESHOLD, RowSource, Threaded, produce};
 use super::{FilePlan, RuleSet, Validator};
 use crate::ids::SourcedId;
 use crate::report::{Code, Finding, Severity};
@@ -366,7 +367,7 @@ pub(super) fn validate_table(
                     let h = id_hash(raw);
                     if memo.get(ci).copied().flatten() == Some(h) {
                         // Same value as the previous row: valid and resolved.
-                        if c.sem != Sem::None {
+                        if check_refs && c.sem != Sem::None {
                             semantic_ref(v, &row, c, raw, h);
                         }
                         continue;
@@ -664,9 +665,6 @@ pub(super) fn validate_table(
                         Err(_) => OrgClass::Other("an invalid type"),
                     };
                     v.refs.org_class.insert(h, class);
-                    if let Some(id) = field(sid_idx.unwrap_or(usize::MAX)) {
-                        v.refs.org_names.insert(h, id.into());
-                    }
                 }
             }
             FileKind::AcademicSessions => {
@@ -736,7 +734,7 @@ pub(super) fn validate_table(
                 if let (Some(u), Some(o)) =
                     (field(sid_idx.unwrap_or(usize::MAX)), get(idx_primary_org))
                 {
-                    v.refs.claim_primary_org(u, o, line);
+                    v.refs.claim_primary_org(u, o);
                 }
                 if sds && get(idx_email).is_none() {
                     v.push(
@@ -1273,129 +1271,41 @@ fn date_shape(s: &str) -> bool {
     b.len() == 10 && b.get(4) == Some(&b'-') && b.get(7) == Some(&b'-')
 }
 
-/// Files at least this big are parsed on a second thread.
-const PARALLEL_THRESHOLD: u64 = 4 << 20;
-/// Records per batch handed from the parsing thread.
-const BATCH: usize = 512;
-
-/// Where the row loop gets records (with the bytes read so far).
-trait RowSource {
-    fn next(&mut self) -> Option<Result<(&csv::ByteRecord, u64), ReadError>>;
-    /// Lines read so far that ended with a bare CR.
-    fn bare_carriage_returns(&self) -> u64;
-}
-
-/// Same-thread reading.
-struct Direct<R> {
-    t: crate::source::TableReader<R>,
-    rec: csv::ByteRecord,
-}
-
-impl<R: std::io::Read> RowSource for Direct<R> {
-    fn next(&mut self) -> Option<Result<(&csv::ByteRecord, u64), ReadError>> {
-        match self.t.read_record(&mut self.rec) {
-            Ok(true) => Some(Ok((&self.rec, self.t.bytes_read()))),
-            Ok(false) => None,
-            Err(e) => Some(Err(e)),
-        }
-    }
-    fn bare_carriage_returns(&self) -> u64 {
-        self.t.bare_carriage_returns()
-    }
-}
-
-struct Batch {
-    recs: Vec<csv::ByteRecord>,
-    n: usize,
-    bytes: u64,
-    bare_cr: u64,
-    err: Option<ReadError>,
-}
-
-/// The parsing thread: fills recycled batches until the end or an error.
-fn produce<R: std::io::Read>(
-    mut t: crate::source::TableReader<R>,
-    tx: &std::sync::mpsc::SyncSender<Batch>,
-    ret: &std::sync::mpsc::Receiver<Vec<csv::ByteRecord>>,
+/// Second pass over users.csv: report each row whose primaryOrgSourcedId has
+/// no role for that user at that org.
+pub(super) fn report_primary_org_missing(
+    src: &mut PackageSource,
+    v: &mut Validator<'_>,
+    file: &str,
+    missing: &super::refs::IdSet,
 ) {
-    loop {
-        let mut recs = ret.try_recv().unwrap_or_default();
-        let mut n = 0;
-        let mut err = None;
-        let mut done = false;
-        while n < BATCH {
-            if recs.len() <= n {
-                recs.push(csv::ByteRecord::new());
-            }
-            let Some(r) = recs.get_mut(n) else { break };
-            match t.read_record(r) {
-                Ok(true) => n += 1,
-                Ok(false) => {
-                    done = true;
-                    break;
-                }
-                Err(e) => {
-                    err = Some(e);
-                    done = true;
-                    break;
-                }
-            }
-        }
-        // A send error means the checker stopped early: stop too.
-        if tx
-            .send(Batch {
-                recs,
-                n,
-                bytes: t.bytes_read(),
-                bare_cr: t.bare_carriage_returns(),
-                err,
-            })
-            .is_err()
-            || done
-        {
-            return;
-        }
-    }
-}
-
-/// Records from the parsing thread.
-struct Threaded {
-    rx: std::sync::mpsc::Receiver<Batch>,
-    ret_tx: std::sync::mpsc::Sender<Vec<csv::ByteRecord>>,
-    recs: Vec<csv::ByteRecord>,
-    n: usize,
-    idx: usize,
-    bytes: u64,
-    bare_cr: u64,
-    err: Option<ReadError>,
-}
-
-impl RowSource for Threaded {
-    fn bare_carriage_returns(&self) -> u64 {
-        self.bare_cr
-    }
-    fn next(&mut self) -> Option<Result<(&csv::ByteRecord, u64), ReadError>> {
-        loop {
-            if self.idx < self.n {
-                let i = self.idx;
-                self.idx += 1;
-                let bytes = self.bytes;
-                return self.recs.get(i).map(|r| Ok((r, bytes)));
-            }
-            if let Some(e) = self.err.take() {
-                return Some(Err(e));
-            }
-            if !self.recs.is_empty() {
-                // hand the buffers back for reuse (the producer may be gone: fine)
-                let _ = self.ret_tx.send(std::mem::take(&mut self.recs));
-            }
-            let b = self.rx.recv().ok()?;
-            self.recs = b.recs;
-            self.n = b.n;
-            self.idx = 0;
-            self.bytes = b.bytes;
-            self.bare_cr = b.bare_cr;
-            self.err = b.err;
+    let Ok(mut t) = src.open_table(file) else {
+        return;
+    };
+    let (Some(sid), Some(po)) = (
+        t.header().iter().position(|h| h == "sourcedId"),
+        t.header().iter().position(|h| h == "primaryOrgSourcedId"),
+    ) else {
+        return;
+    };
+    let mut rec = csv::ByteRecord::new();
+    while let Ok(true) = t.read_record(&mut rec) {
+        let text = |i: usize| rec.get(i).and_then(|b| std::str::from_utf8(b).ok());
+        let (Some(user), Some(org)) = (text(sid), text(po)) else {
+            continue;
+        };
+        if !org.is_empty() && missing.contains(&super::refs::RefState::primary_org_key(user, org)) {
+            v.push(
+                Finding::error(
+                    Code::SemanticPrimaryOrgMissingRole,
+                    "the user has no role at its primary org",
+                )
+                .with_file(file)
+                .with_line(t.record_line(&rec))
+                .with_column("primaryOrgSourcedId")
+                .with_expected("a roles.csv row for this user and org")
+                .with_actual(org),
+            );
         }
     }
 }
