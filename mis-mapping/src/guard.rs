@@ -4,7 +4,9 @@
 //! vanishing, a field going empty en masse (lost MIS permission), or the
 //! academic year changing outside the rollover window.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+
+use crate::fxhash::{FxMap, FxSet};
 
 use chrono::{Datelike, NaiveDate};
 
@@ -93,7 +95,7 @@ pub fn check_guard(
         ));
     }
     // 3. Whole schools vanishing.
-    let ids = |p: &OneRosterPackage, f: &str| -> HashSet<String> {
+    let ids = |p: &OneRosterPackage, f: &str| -> FxSet<String> {
         p.table(f)
             .map(|t| t.rows.iter().filter_map(|r| r.first().cloned()).collect())
             .unwrap_or_default()
@@ -115,7 +117,7 @@ pub fn check_guard(
     // 4. Whole classes vanishing (outside rollover, classes that had members).
     if !rollover {
         let new_classes = ids(new, "classes");
-        let mut members: HashMap<&str, usize> = HashMap::new();
+        let mut members: FxMap<&str, usize> = FxMap::default();
         if let Some(t) = prev.table("enrollments") {
             let ci = t.column("classSourcedId");
             for r in &t.rows {
@@ -152,8 +154,8 @@ pub fn check_guard(
     }
     // 5. Year groups vanishing (needs NC years released in metadata).
     if !rollover {
-        let year_groups = |p: &OneRosterPackage| -> HashMap<(String, String), usize> {
-            let mut m = HashMap::new();
+        let year_groups = |p: &OneRosterPackage| -> FxMap<(String, String), usize> {
+            let mut m = FxMap::default();
             if let Some(t) = p.table("users") {
                 let org_col = t
                     .column("orgSourcedIds")
@@ -205,7 +207,7 @@ pub fn check_guard(
         let (Some(pt), Some(nt)) = (prev.table(file), new.table(file)) else {
             continue;
         };
-        let new_rows: HashMap<&str, &Vec<String>> = nt
+        let new_rows: FxMap<&str, &Vec<String>> = nt
             .rows
             .iter()
             .map(|r| (r.first().map_or("", String::as_str), r))

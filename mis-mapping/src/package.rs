@@ -4,7 +4,9 @@
 //! Tables are kept as header + string rows in OneRoster column order, so
 //! diffing, writing and reading back a previous package are the same code.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use crate::fxhash::FxMap;
 
 use crate::contract::OneRosterVersion;
 use crate::report::Changes;
@@ -537,7 +539,7 @@ impl OneRosterPackage {
             };
             // Map old columns onto the new header by name.
             let map: Vec<Option<usize>> = header.iter().map(|h| old.column(h)).collect();
-            let old_index: HashMap<&str, &Vec<String>> =
+            let old_index: FxMap<&str, &Vec<String>> =
                 old.rows.iter().map(|r| (Table::id(r), r)).collect();
             let mut c = Changes::default();
             let mut out = Table::new(header.clone());
@@ -550,7 +552,7 @@ impl OneRosterPackage {
                 }
                 r
             };
-            let mut new_ids = std::collections::HashSet::with_capacity(new.rows.len());
+            let mut new_ids = crate::fxhash::set_with(new.rows.len());
             for r in &new.rows {
                 new_ids.insert(Table::id(r));
                 match old_index.get(Table::id(r)) {
