@@ -248,7 +248,20 @@ impl<'a> Export<'a> {
         validate(snap, &mut findings);
 
         // Identity.
-        let resolution = resolve(&snap.people, map, self.key);
+        // People this contract can never release (contacts when contacts
+        // are excluded, supply staff when excluded) are not resolved.
+        let resolvable = |p: &Person| match p.role {
+            PersonRole::Contact => c.include_contacts,
+            PersonRole::Supply => c.include_supply_staff,
+            _ => true,
+        };
+        let resolution = resolve(snap.people.iter().filter(|p| resolvable(p)), map, self.key);
+        let mut resolved = resolution.ids.iter().copied();
+        let ids_by_record: Vec<Option<CanonicalId>> = snap
+            .people
+            .iter()
+            .map(|p| if resolvable(p) { resolved.next() } else { None })
+            .collect();
 
         // Lifecycle per record.
         let lc = &c.lifecycle;
@@ -321,7 +334,7 @@ impl<'a> Export<'a> {
         }
         let released_record = |i: usize| presence.get(i).is_some_and(|l| !l.is_empty());
         for (i, p) in snap.people.iter().enumerate() {
-            let Some(cid) = resolution.ids.get(i) else {
+            let Some(Some(cid)) = ids_by_record.get(i) else {
                 continue;
             };
             let links = if p.role == PersonRole::Contact {
@@ -434,7 +447,7 @@ impl<'a> Export<'a> {
             snap,
             &humans,
             &human_of,
-            &resolution.ids,
+            &ids_by_record,
             &class_of,
             &mut pkg,
             &mut findings,
@@ -1027,7 +1040,7 @@ impl<'a> Export<'a> {
         snap: &MisSnapshot,
         humans: &[Human],
         human_of: &FxMap<&CanonicalId, usize>,
-        ids: &[CanonicalId],
+        ids: &[Option<CanonicalId>],
         class_of: &FxMap<(&LaEstab, &str), String>,
         pkg: &mut OneRosterPackage,
         findings: &mut Findings,
@@ -1066,6 +1079,7 @@ impl<'a> Export<'a> {
             };
             let Some((hi, h)) = ids
                 .get(ri)
+                .and_then(|cid| cid.as_ref())
                 .and_then(|cid| human_of.get(cid))
                 .and_then(|&hi| humans.get(hi).map(|h| (hi, h)))
             else {

@@ -391,12 +391,13 @@ fn match_steps(p: &Person, key: &PseudonymKey) -> Vec<(&'static str, Vec<MatchKe
 /// dual-registered pupil, a member of staff at two schools) resolves to the
 /// first one's id. Two records *of the same school* resolving to the same id
 /// are a duplicate: the second gets its own id and a review item.
-pub fn resolve<M: IdentityMap + ?Sized>(
-    people: &[Person],
-    map: &mut M,
-    key: &PseudonymKey,
-) -> Resolution {
-    let mut ids = Vec::with_capacity(people.len());
+pub fn resolve<'p, I, M>(people: I, map: &mut M, key: &PseudonymKey) -> Resolution
+where
+    I: IntoIterator<Item = &'p Person>,
+    M: IdentityMap + ?Sized,
+{
+    let people = people.into_iter();
+    let mut ids = Vec::with_capacity(people.size_hint().0);
     let mut review = Vec::new();
     let (mut matched, mut minted) = (0, 0);
     // (canonical id, school) pairs seen in this run, to catch duplicates.

@@ -537,6 +537,7 @@ impl OneRosterPackage {
             } else {
                 &new.header
             };
+            let same_header = new.header == old.header;
             // Map old columns onto the new header by name.
             let map: Vec<Option<usize>> = header.iter().map(|h| old.column(h)).collect();
             let old_index: FxMap<&str, &Vec<String>> =
@@ -561,15 +562,19 @@ impl OneRosterPackage {
                         out.rows.push(stamp(r.clone(), "active"));
                     }
                     Some(o) => {
-                        let same = r.iter().enumerate().skip(3).all(|(i, v)| {
-                            let ov = map
-                                .get(i)
-                                .copied()
-                                .flatten()
-                                .and_then(|j| o.get(j))
-                                .map_or("", String::as_str);
-                            v == ov
-                        });
+                        let same = if same_header {
+                            r.get(3..) == o.get(3..)
+                        } else {
+                            r.iter().enumerate().skip(3).all(|(i, v)| {
+                                let ov = map
+                                    .get(i)
+                                    .copied()
+                                    .flatten()
+                                    .and_then(|j| o.get(j))
+                                    .map_or("", String::as_str);
+                                v == ov
+                            })
+                        };
                         if !same {
                             c.updated += 1;
                             out.rows.push(stamp(r.clone(), "active"));
