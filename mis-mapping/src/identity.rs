@@ -18,7 +18,7 @@ use std::io::{Read, Write};
 use chrono::NaiveDate;
 
 use crate::contract::PseudonymKey;
-use crate::ids::{Uln, Upn};
+use crate::ids::{LaEstab, Uln, Upn};
 use crate::source::{IdentifierKind, Person, PersonRole};
 
 /// A canonical person id minted by the engine (`p000001`). Never released
@@ -401,7 +401,7 @@ where
     let mut review = Vec::new();
     let (mut matched, mut minted) = (0, 0);
     // (canonical id, school) pairs seen in this run, to catch duplicates.
-    let mut seen: FxMap<(CanonicalId, String, &'static str), String> = FxMap::default();
+    let mut seen: FxMap<(CanonicalId, &'p LaEstab, &'static str), &'p str> = FxMap::default();
     for p in people {
         let steps = match_steps(p, key);
         let mut chosen: Option<(CanonicalId, &'static str)> = None;
@@ -448,9 +448,9 @@ where
         if problem.is_none()
             && let Some((c, step)) = &chosen
         {
-            let slot = (*c, p.school.to_string(), class);
+            let slot = (*c, &p.school, class);
             if let Some(other) = seen.get(&slot)
-                && other != &p.mis_id
+                && *other != p.mis_id.as_str()
             {
                 problem = Some(ReviewReason::Duplicate {
                     with: *c,
@@ -492,8 +492,8 @@ where
         if has_upn {
             map.link(upn_marker(id), id);
         }
-        seen.entry((id, p.school.to_string(), class))
-            .or_insert_with(|| p.mis_id.clone());
+        seen.entry((id, &p.school, class))
+            .or_insert(p.mis_id.as_str());
         ids.push(id);
     }
     Resolution {

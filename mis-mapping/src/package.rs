@@ -540,8 +540,12 @@ impl OneRosterPackage {
             let same_header = new.header == old.header;
             // Map old columns onto the new header by name.
             let map: Vec<Option<usize>> = header.iter().map(|h| old.column(h)).collect();
-            let old_index: FxMap<&str, &Vec<String>> =
-                old.rows.iter().map(|r| (Table::id(r), r)).collect();
+            let mut old_index: FxMap<&str, usize> = crate::fxhash::map_with(old.rows.len());
+            for (i, r) in old.rows.iter().enumerate() {
+                old_index.insert(Table::id(r), i);
+            }
+            // Old rows matched by a new row (the rest are removals).
+            let mut matched = vec![false; old.rows.len()];
             let mut c = Changes::default();
             let mut out = Table::new(header.clone());
             let stamp = |mut r: Vec<String>, status: &str| {
@@ -553,10 +557,14 @@ impl OneRosterPackage {
                 }
                 r
             };
-            let mut new_ids = crate::fxhash::set_with(new.rows.len());
             for r in &new.rows {
-                new_ids.insert(Table::id(r));
-                match old_index.get(Table::id(r)) {
+                let found = old_index.get(Table::id(r)).and_then(|&i| {
+                    if let Some(m) = matched.get_mut(i) {
+                        *m = true;
+                    }
+                    old.rows.get(i)
+                });
+                match found {
                     None => {
                         c.added += 1;
                         out.rows.push(stamp(r.clone(), "active"));
@@ -582,8 +590,8 @@ impl OneRosterPackage {
                     }
                 }
             }
-            for o in &old.rows {
-                if !new_ids.contains(Table::id(o)) {
+            for (o, seen) in old.rows.iter().zip(&matched) {
+                if !seen {
                     c.removed += 1;
                     let row: Vec<String> = map
                         .iter()
