@@ -270,7 +270,11 @@ impl<'a> Export<'a> {
         let known_schools: FxSet<&LaEstab> = snap.schools.iter().map(|s| &s.laestab).collect();
         for p in &snap.people {
             let mut links = Vec::new();
-            if p.role == PersonRole::Supply && !c.include_supply_staff {
+            // Contacts are released through their pupils (below); supply
+            // staff only when the contract includes them.
+            if p.role == PersonRole::Contact
+                || (p.role == PersonRole::Supply && !c.include_supply_staff)
+            {
                 presence.push(links);
                 continue;
             }

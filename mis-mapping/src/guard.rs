@@ -95,11 +95,16 @@ pub fn check_guard(
         ));
     }
     // 3. Whole schools vanishing.
-    let ids = |p: &OneRosterPackage, f: &str| -> FxSet<String> {
+    fn ids<'p>(p: &'p OneRosterPackage, f: &str) -> FxSet<&'p str> {
         p.table(f)
-            .map(|t| t.rows.iter().filter_map(|r| r.first().cloned()).collect())
+            .map(|t| {
+                t.rows
+                    .iter()
+                    .filter_map(|r| r.first().map(String::as_str))
+                    .collect()
+            })
             .unwrap_or_default()
-    };
+    }
     let new_orgs = ids(new, "orgs");
     if let Some(t) = prev.table("orgs") {
         for r in &t.rows {
@@ -154,7 +159,7 @@ pub fn check_guard(
     }
     // 5. Year groups vanishing (needs NC years released in metadata).
     if !rollover {
-        let year_groups = |p: &OneRosterPackage| -> FxMap<(String, String), usize> {
+        fn year_groups(p: &OneRosterPackage) -> FxMap<(&str, &str), usize> {
             let mut m = FxMap::default();
             if let Some(t) = p.table("users") {
                 let org_col = t
@@ -164,15 +169,17 @@ pub fn check_guard(
                 if let (Some(oc), Some(nc)) = (org_col, nc) {
                     for r in &t.rows {
                         let org = r.get(oc).map_or("", |s| s.split(',').next().unwrap_or(""));
-                        let y = r.get(nc).map_or("", String::as_str);
-                        if !y.is_empty() {
-                            *m.entry((org.to_owned(), y.to_owned())).or_insert(0) += 1;
+                        match r.get(nc) {
+                            Some(y) if !y.is_empty() => {
+                                *m.entry((org, y.as_str())).or_insert(0) += 1
+                            }
+                            _ => {}
                         }
                     }
                 }
             }
             m
-        };
+        }
         let (before, after) = (year_groups(prev), year_groups(new));
         let mut gone: Vec<_> = before
             .iter()
