@@ -3,6 +3,7 @@
 //! in the same criterion run (issue 5 target: map + diff ≤ 2× validation).
 //!
 //! `MIS_BENCH_SCHOOLS` overrides the number of schools (default 50).
+#![allow(clippy::expect_used)]
 
 use std::hint::black_box;
 

@@ -1,5 +1,6 @@
 //! mis-mapping through its public API: lifecycle, identity across runs,
 //! MAT structure, the sync guard, contracts, and bad input.
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::indexing_slicing)]
 
 use chrono::NaiveDate;
 use mis_mapping::{
