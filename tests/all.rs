@@ -1,3 +1,12 @@
 //! The one integration-test binary: each area adds a module here.
 //! Tests use the crates only through their public APIs.
+
+mod lti_interop_tool;
+mod lti_platform_flow;
+mod lti_platform_pair;
+mod lti_platform_security;
+mod lti_tool_flow;
+mod lti_tool_security;
+mod lti_tool_support;
 mod mis_engine;
+mod oneroster_samples;

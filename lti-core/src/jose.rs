@@ -34,6 +34,8 @@ fn key_err(e: impl std::fmt::Display) -> TokenError {
 }
 
 /// A parsed public key ready to check signatures with one pinned algorithm.
+/// Cloning shares the OpenSSL key (reference-counted).
+#[derive(Clone)]
 pub(crate) struct BackendVerifier {
     inner: Box<dyn JwsVerifier>,
 }

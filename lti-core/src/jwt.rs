@@ -351,17 +351,22 @@ impl<'a> UnverifiedJwt<'a> {
             part: JwtPart::Payload,
             source: e,
         })?;
-        let de = &mut serde_json::Deserializer::from_slice(&bytes);
-        let claims: T = serde_path_to_error::deserialize(de).map_err(|e| {
-            let path = e.path().to_string();
-            match json_error(JwtPart::Payload, e.inner()) {
-                JwtError::DuplicateMember { part } => JwtError::DuplicateMember { part },
-                _ => JwtError::InvalidClaim {
-                    path,
-                    reason: e.inner().to_string(),
-                },
+        // Fast path without path tracking; on failure, parse again with
+        // serde_path_to_error to say where the problem is.
+        let claims: T = match serde_json::from_slice(&bytes) {
+            Ok(c) => c,
+            Err(first) => {
+                let de = &mut serde_json::Deserializer::from_slice(&bytes);
+                let (path, reason) = match serde_path_to_error::deserialize::<_, T>(de) {
+                    Err(e) => (e.path().to_string(), e.inner().to_string()),
+                    Ok(_) => (String::from("."), first.to_string()),
+                };
+                return Err(match json_error(JwtPart::Payload, &first) {
+                    JwtError::DuplicateMember { part } => JwtError::DuplicateMember { part },
+                    _ => JwtError::InvalidClaim { path, reason },
+                });
             }
-        })?;
+        };
         trace.pass(Step::Claims);
         validation.check(&claims.registered(), now, trace, step)?;
         Ok(Verified {
@@ -740,4 +745,29 @@ pub(crate) fn to_datetime(secs: i64) -> DateTime<Utc> {
     } else {
         DateTime::<Utc>::MAX_UTC
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    proptest::proptest! {
+        /// Arbitrary input never panics the compact parser; it is either
+        /// refused with a typed error or parsed.
+        #[test]
+        fn parse_never_panics(s in "\\PC{0,400}") {
+            let _ = UnverifiedJwt::parse(&s);
+        }
+
+        /// Three base64url-looking segments never panic either, and a
+        /// header without a kid or with an unsupported alg is refused.
+        #[test]
+        fn three_segments_never_panic(h in "[A-Za-z0-9_-]{0,80}", p in "[A-Za-z0-9_-]{0,80}", s in "[A-Za-z0-9_-]{0,80}") {
+            let token = format!("{h}.{p}.{s}");
+            if let Ok(j) = UnverifiedJwt::parse(&token) {
+                proptest::prop_assert!(Algorithm::from_name(j.alg()).is_some());
+                let _ = j.insecure_peek_claims::<RegisteredClaims>();
+            }
+        }
+    }
 }

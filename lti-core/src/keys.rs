@@ -221,6 +221,11 @@ pub struct Jwks {
 }
 
 impl Jwks {
+    /// A key set.
+    pub fn new(keys: Vec<Jwk>) -> Self {
+        Self { keys }
+    }
+
     /// Parses a JWKS document (at most [`MAX_JWKS_BYTES`]).
     ///
     /// # Errors
@@ -282,6 +287,8 @@ fn rsa_modulus_bits(jwk: &Jwk) -> Option<usize> {
 }
 
 /// A public key pinned to one algorithm, ready to verify signatures.
+/// Cloning is cheap (the parsed key is shared).
+#[derive(Clone)]
 pub struct VerifyingKey {
     kid: Kid,
     alg: Algorithm,
@@ -350,7 +357,7 @@ pub enum KeyMatch<'a> {
 /// A parsed key set used to verify tokens (a platform's JWKS, or the tool's
 /// public keys on the platform side). Kids are matched exactly; rejected
 /// keys are remembered so errors can say why.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct PublicKeySet {
     keys: Vec<(String, Result<VerifyingKey, KeyRejection>)>,
 }
@@ -542,7 +549,22 @@ impl SigningKey {
     pub(crate) fn sign_payload(&self, payload: &[u8]) -> Result<String, crate::error::TokenError> {
         let header =
             serde_json::json!({"alg": self.alg.as_str(), "typ": "JWT", "kid": self.kid.as_str()});
-        let mut out = b64_encode(header.to_string().as_bytes());
+        self.sign_with_header(header.to_string().as_bytes(), payload)
+    }
+
+    /// Low-level: signs exactly these header and payload bytes (nothing is
+    /// added or checked; the signature uses this key's algorithm whatever
+    /// the header says). For conformance tests and unusual peers; prefer
+    /// [`Self::sign_jwt`].
+    ///
+    /// # Errors
+    /// [`crate::error::TokenError`] if signing fails.
+    pub fn sign_with_header(
+        &self,
+        header: &[u8],
+        payload: &[u8],
+    ) -> Result<String, crate::error::TokenError> {
+        let mut out = b64_encode(header);
         out.push('.');
         out.push_str(&b64_encode(payload));
         let sig = self.backend.sign(out.as_bytes())?;

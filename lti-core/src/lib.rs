@@ -21,45 +21,31 @@
 //!   pinned alg, registered claims with leeway), reused by both roles.
 //! * [`trace`]: a per-step validation trace that is safe to log.
 //! * [`error`]: error conventions (`code()` on every error enum).
+//! * [`tool`]: the tool role; [`store`]: host storage traits and in-memory stores; [`form`]: auto-submitting form posts.
+//! * [`manual`]: why the defaults are what they are.
+//! * [`platform`]: the platform role (login initiation, auth request validation,
+//!   minimised id_tokens, deep-linking response validation, URL policy).
 //!
-//! ## Example: sign and verify a token
+//! ## Example: a whole launch
 //!
-//! ```
-//! use chrono::{TimeZone, Utc};
-//! use lti_core::ids::Kid;
-//! use lti_core::jwt::{JwtValidation, RegisteredClaims, UnverifiedJwt};
-//! use lti_core::keys::{PublicKeySet, SigningKey, ToolKeySet};
-//! use lti_core::trace::Trace;
+//! The README's worked example (login → id_token post → typed `Launch`)
+//! follows; it runs as a doctest.
 //!
-//! // The tool's key set: publish `jwks()` at the tool's JWKS URL.
-//! let keys = ToolKeySet::new(SigningKey::generate_rs256(Kid::try_from("2026-01")?)?);
-//! let jwks_json = keys.jwks().to_json();
-//!
-//! // Someone signs with the current key...
-//! let token = keys.current()?.sign_jwt(&serde_json::json!({
-//!     "iss": "client-1", "aud": "https://platform.example",
-//!     "iat": 1_700_000_000, "exp": 1_700_000_600,
-//! }))?;
-//!
-//! // ...and the other side verifies with the published JWKS.
-//! let public = PublicKeySet::from_jwks_json(jwks_json.as_bytes(), Default::default())?;
-//! let now = Utc.timestamp_opt(1_700_000_010, 0).single().ok_or("time")?;
-//! let validation = JwtValidation::new("https://platform.example").issuer("client-1");
-//! let verified = UnverifiedJwt::parse(&token)?
-//!     .verify::<RegisteredClaims>(&public, &validation, now, &mut Trace::new())?;
-//! assert_eq!(verified.claims().iss.as_deref(), Some("client-1"));
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
-
+#![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 #![cfg_attr(not(test), warn(clippy::indexing_slicing))]
 
 pub mod claims;
 pub mod error;
+pub mod form;
 pub mod ids;
 mod jose;
 pub mod jwt;
 pub mod keys;
+pub mod manual;
+pub mod platform;
+pub mod store;
+pub mod tool;
 pub mod trace;
 
 pub use chrono;

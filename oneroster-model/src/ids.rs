@@ -71,6 +71,23 @@ impl SourcedId {
         if s.len() > Self::MAX_LEN {
             return Err(InvalidId::TooLong(s.len()));
         }
+        if s.is_ascii() {
+            // fast path for the usual ASCII ids
+            if let Some(&b) = s
+                .as_bytes()
+                .iter()
+                .find(|&&b| b < 0x20 || b == 0x7f || b == b',')
+            {
+                return Err(InvalidId::ForbiddenChar(char::from(b)));
+            }
+            let b = s.as_bytes();
+            if b.first().is_some_and(u8::is_ascii_whitespace)
+                || b.last().is_some_and(u8::is_ascii_whitespace)
+            {
+                return Err(InvalidId::SurroundingWhitespace);
+            }
+            return Ok(());
+        }
         if let Some(c) = s.chars().find(|c| c.is_control() || *c == ',') {
             return Err(InvalidId::ForbiddenChar(c));
         }

@@ -87,6 +87,11 @@ impl FileKind {
         Self::UserResources,
     ];
 
+    /// The position in [`FileKind::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
     /// The file's base name without `.csv`, as used in `file.<name>` manifest keys.
     pub fn name(self) -> &'static str {
         match self {
@@ -724,6 +729,13 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    #[test]
+    fn index_matches_all() {
+        for (i, k) in FileKind::ALL.iter().enumerate() {
+            assert_eq!(k.index(), i);
         }
     }
 

@@ -517,6 +517,14 @@ impl PackageSource {
     /// # Errors
     /// [`ReadError::Io`] if the entry is missing or unreadable.
     pub fn open_entry(&mut self, name: &str) -> Result<Box<dyn Read + '_>, ReadError> {
+        Ok(self.open_entry_send(name)?)
+    }
+
+    /// As [`open_entry`](Self::open_entry), but the reader can move to another thread.
+    ///
+    /// # Errors
+    /// [`ReadError::Io`] if the entry is missing or unreadable.
+    pub fn open_entry_send(&mut self, name: &str) -> Result<Box<dyn Read + Send + '_>, ReadError> {
         let entry_limit = self.limits.max_entry_bytes;
         match &mut self.inner {
             Inner::Dir(root) => {
@@ -577,6 +585,20 @@ impl PackageSource {
     pub fn open_table(&mut self, name: &str) -> Result<TableReader<Box<dyn Read + '_>>, ReadError> {
         let max_field = self.limits.max_field_bytes;
         let r = self.open_entry(name)?;
+        TableReader::new(r, name, max_field)
+    }
+
+    /// As [`open_table`](Self::open_table), but the reader can move to another
+    /// thread (e.g. to parse on one core and check rows on another).
+    ///
+    /// # Errors
+    /// As [`open_table`](Self::open_table).
+    pub fn open_table_send(
+        &mut self,
+        name: &str,
+    ) -> Result<TableReader<Box<dyn Read + Send + '_>>, ReadError> {
+        let max_field = self.limits.max_field_bytes;
+        let r = self.open_entry_send(name)?;
         TableReader::new(r, name, max_field)
     }
 
@@ -641,10 +663,12 @@ impl<R: Read> TableReader<R> {
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
+            .buffer_capacity(64 * 1024)
             .from_reader(CrlfToLf {
                 inner: BomSkip::new(reader),
                 pending_cr: false,
                 dropped: 0,
+                bare_cr: 0,
             });
         let mut raw_header = csv::ByteRecord::new();
         let got = reader
@@ -745,6 +769,11 @@ impl<R: Read> TableReader<R> {
         record.position().map_or(0, csv::Position::line)
     }
 
+    /// How many lines so far ended with a bare CR (read as line ends).
+    pub fn bare_carriage_returns(&self) -> u64 {
+        self.reader.get_ref().bare_cr
+    }
+
     /// The largest allowed field.
     pub fn max_field_bytes(&self) -> usize {
         self.max_field
@@ -771,11 +800,13 @@ fn csv_io(name: &str, line: u64, e: csv::Error) -> ReadError {
 }
 
 /// Turns CRLF into LF so csv's line numbers are exact (csv-core counts a CRLF
-/// terminator's LF only when the next record starts). A lone CR is kept.
+/// terminator's LF only when the next record starts). A lone CR (old Mac line
+/// end) also becomes LF, and is counted so validation can report it.
 pub(crate) struct CrlfToLf<R> {
     inner: R,
     pending_cr: bool,
     dropped: u64,
+    bare_cr: u64,
 }
 
 impl<R: Read> Read for CrlfToLf<R> {
@@ -790,47 +821,59 @@ impl<R: Read> Read for CrlfToLf<R> {
                 return Ok(0);
             };
             let n = self.inner.read(dst)?;
-            if n == 0 {
-                if self.pending_cr {
-                    self.pending_cr = false;
-                    if let Some(b) = buf.first_mut() {
-                        *b = b'\r';
-                    }
-                    return Ok(1);
-                }
-                return Ok(0);
-            }
-            if self.pending_cr
-                && let Some(b) = buf.first_mut()
-            {
+            if let (true, Some(b)) = (self.pending_cr, buf.first_mut()) {
                 *b = b'\r';
             }
+            self.pending_cr = false;
+            if n == 0 {
+                if let (1, Some(b)) = (offset, buf.first_mut()) {
+                    *b = b'\n';
+                    self.bare_cr += 1;
+                }
+                return Ok(offset);
+            }
             let len = offset + n;
+            let Some(data) = buf.get_mut(..len) else {
+                return Ok(0);
+            };
+            // Compact in place: drop each CR that is followed by LF; hold back
+            // a CR at the very end (its LF may come with the next read).
             let mut w = 0;
             let mut r = 0;
-            self.pending_cr = false;
-            while r < len {
-                let b = buf.get(r).copied().unwrap_or(0);
-                if b == b'\r' {
-                    match buf.get(r + 1) {
-                        Some(b'\n') if r + 1 < len => {
-                            r += 1;
-                            self.dropped += 1;
-                            continue;
+            while let Some(p) = data
+                .get(r..)
+                .and_then(|rest| crate::values::find_byte(rest, b'\r'))
+            {
+                let cr = r + p;
+                if w != r {
+                    data.copy_within(r..cr, w);
+                }
+                w += cr - r;
+                match data.get(cr + 1) {
+                    Some(b'\n') => {
+                        self.dropped += 1;
+                        r = cr + 1; // the LF is copied with the next run
+                    }
+                    Some(_) => {
+                        if let Some(slot) = data.get_mut(w) {
+                            *slot = b'\n';
                         }
-                        _ if r + 1 == len => {
-                            self.pending_cr = true;
-                            r += 1;
-                            continue;
-                        }
-                        _ => {}
+                        self.bare_cr += 1;
+                        w += 1;
+                        r = cr + 1;
+                    }
+                    None => {
+                        self.pending_cr = true;
+                        r = len;
+                        break;
                     }
                 }
-                if let Some(slot) = buf.get_mut(w) {
-                    *slot = b;
+            }
+            if r < len {
+                if w != r {
+                    data.copy_within(r..len, w);
                 }
-                w += 1;
-                r += 1;
+                w += len - r;
             }
             if w > 0 {
                 return Ok(w);
@@ -841,7 +884,7 @@ impl<R: Read> Read for CrlfToLf<R> {
 
 /// Skips one leading UTF-8 byte-order mark.
 pub(crate) struct BomSkip<R> {
-    inner: BufReader<R>,
+    inner: R,
     checked: bool,
     pending: Vec<u8>,
     skipped: u64,
@@ -850,7 +893,7 @@ pub(crate) struct BomSkip<R> {
 impl<R: Read> BomSkip<R> {
     fn new(inner: R) -> Self {
         Self {
-            inner: BufReader::with_capacity(64 * 1024, inner),
+            inner,
             checked: false,
             pending: Vec::new(),
             skipped: 0,
@@ -928,9 +971,11 @@ mod tests {
             inner: OneByte(b"a\r\nb\rc\r"),
             pending_cr: false,
             dropped: 0,
+            bare_cr: 0,
         };
         r.read_to_end(&mut out).unwrap();
-        assert_eq!(out, b"a\nb\rc\r");
+        assert_eq!(out, b"a\nb\nc\n");
+        assert_eq!(r.bare_cr, 2);
     }
 
     #[test]

@@ -21,6 +21,30 @@ pub fn parse_date(s: &str) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(i32::try_from(y).ok()?, m, d)
 }
 
+/// Is `s` a valid `YYYY-MM-DD` date? (As [`parse_date`], without building one.)
+pub fn is_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() != 10 || b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
+        return false;
+    }
+    let (Some(y), Some(m), Some(d)) = (
+        b.get(0..4).and_then(digits),
+        b.get(5..7).and_then(digits),
+        b.get(8..10).and_then(digits),
+    ) else {
+        return false;
+    };
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&d)
+}
+
 fn digits(b: &[u8]) -> Option<u32> {
     let mut n: u32 = 0;
     for &c in b {
@@ -174,11 +198,11 @@ pub(crate) fn id_hash(s: &str) -> u64 {
     }
     let rem = chunks.remainder();
     if !rem.is_empty() {
-        let mut w = [0u8; 8];
-        if let Some(dst) = w.get_mut(..rem.len()) {
-            dst.copy_from_slice(rem);
+        let mut w: u64 = 0;
+        for (i, &b) in rem.iter().enumerate() {
+            w |= u64::from(b) << (8 * i);
         }
-        h = (h ^ u64::from_le_bytes(w)).wrapping_mul(K);
+        h = (h ^ w).wrapping_mul(K);
     }
     // murmur3 fmix64
     h ^= h >> 33;
@@ -188,9 +212,66 @@ pub(crate) fn id_hash(s: &str) -> u64 {
     h ^ (h >> 33)
 }
 
+/// The index of the first `needle` byte in `hay` (word-at-a-time scan).
+pub(crate) fn find_byte(hay: &[u8], needle: u8) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let pat = LO.wrapping_mul(u64::from(needle));
+    let mut chunks = hay.chunks_exact(8);
+    let mut base = 0;
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        let x = u64::from_le_bytes(w) ^ pat;
+        if (x.wrapping_sub(LO) & !x & HI) != 0 {
+            return c.iter().position(|&b| b == needle).map(|p| base + p);
+        }
+        base += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&b| b == needle)
+        .map(|p| base + p)
+}
+
+/// Does `s` contain a NUL, LF or CR byte?
+pub(crate) fn has_nul_or_line_break(s: &[u8]) -> bool {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    const LF: u64 = LO * 0x0a;
+    const CR: u64 = LO * 0x0d;
+    let zero = |x: u64| x.wrapping_sub(LO) & !x & HI;
+    let mut chunks = s.chunks_exact(8);
+    let mut acc = 0;
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        let x = u64::from_le_bytes(w);
+        acc |= zero(x) | zero(x ^ LF) | zero(x ^ CR);
+    }
+    acc != 0
+        || chunks
+            .remainder()
+            .iter()
+            .any(|&b| b == 0 || b == b'\n' || b == b'\r')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn is_date_agrees_with_parse_date() {
+        for y in [1900, 2000, 2023, 2024] {
+            for m in 0..=13 {
+                for d in 0..=32 {
+                    let s = format!("{y:04}-{m:02}-{d:02}");
+                    assert_eq!(is_date(&s), parse_date(&s).is_some(), "{s}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn dates() {
@@ -227,6 +308,27 @@ mod tests {
         assert!(!is_case_urn(
             "urn:uuid:123E4567-e89b-12d3-a456-426614174000"
         ));
+    }
+
+    #[test]
+    fn find_byte_matches_position() {
+        let data = b"abc\rdefghijklmnop\rqrstuvwxyz0123456789\r";
+        for start in 0..data.len() {
+            let hay = &data[start..];
+            assert_eq!(find_byte(hay, b'\r'), hay.iter().position(|&b| b == b'\r'));
+        }
+        assert_eq!(find_byte(b"", b'x'), None);
+        assert!(has_nul_or_line_break(b"ab\0"));
+        for i in 0..20 {
+            let mut v = vec![b'a'; 20];
+            for b in [0u8, b'\n', b'\r'] {
+                v[i] = b;
+                assert!(has_nul_or_line_break(&v), "{i} {b}");
+            }
+            v[i] = 0x8d; // high bytes are not matches
+            assert!(!has_nul_or_line_break(&v));
+        }
+        assert!(!has_nul_or_line_break(b"abc,def"));
     }
 
     #[test]

@@ -232,6 +232,8 @@ impl<'de> serde::Deserialize<'de> for Role {
 pub struct Roles(Vec<Role>);
 
 impl Roles {
+    /// No roles.
+    pub const EMPTY: Roles = Roles(Vec::new());
     /// From role values.
     pub fn new(roles: Vec<Role>) -> Self {
         Self(roles)

@@ -67,6 +67,18 @@ pub enum ReferenceMode {
     AllRows,
 }
 
+/// Whether big files are parsed on a second thread.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Parallelism {
+    /// Files of 4 MiB or more are parsed on a second thread (when the machine
+    /// has more than one core) while rows are checked on the calling thread.
+    #[default]
+    Auto,
+    /// Everything on the calling thread.
+    Single,
+}
+
 /// Optional rule sets layered on the spec checks (all warnings).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -79,7 +91,7 @@ pub enum RuleSet {
 }
 
 /// Validation settings. Defaults: strict profile, bulk-only references, no
-/// rule sets, default [`ReadLimits`], no cap on findings.
+/// rule sets, default [`ReadLimits`], no cap on findings, [`Parallelism::Auto`].
 ///
 /// ```
 /// use oneroster_model::{Profile, RuleSet, ValidateOptions};
@@ -93,6 +105,7 @@ pub struct ValidateOptions {
     rule_sets: Vec<RuleSet>,
     limits: ReadLimits,
     max_findings: Option<usize>,
+    pub(crate) parallelism: Parallelism,
 }
 
 impl ValidateOptions {
@@ -130,6 +143,12 @@ impl ValidateOptions {
     #[must_use]
     pub fn max_findings(mut self, n: usize) -> Self {
         self.max_findings = Some(n);
+        self
+    }
+    /// Parse big files on a second thread, or not. The report is the same either way.
+    #[must_use]
+    pub fn parallelism(mut self, p: Parallelism) -> Self {
+        self.parallelism = p;
         self
     }
     /// The profile in force.

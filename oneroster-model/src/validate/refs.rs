@@ -1,7 +1,7 @@
 //! The reference and semantic layers: interned id sets per file, deferred
 //! self references, and the few per-record attributes the semantic rules need.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 
 use super::ReferenceMode;
@@ -28,7 +28,105 @@ impl Hasher for PassThrough {
     }
 }
 
-pub(crate) type IdSet = HashSet<u64, BuildHasherDefault<PassThrough>>;
+pub(crate) type IdSet = U64Set;
+
+/// A set of well-mixed 64-bit hashes: open addressing with linear probing,
+/// keys inline (one cache line per probe, unlike a control-byte table).
+/// Load factor at most 1/2.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct U64Set {
+    slots: Vec<u64>,
+    len: usize,
+}
+
+impl U64Set {
+    /// 0 marks an empty slot, so the key 0 is stored as this instead.
+    const ZERO: u64 = 0x8000_0000_0000_0001;
+
+    fn key(h: u64) -> u64 {
+        if h == 0 { Self::ZERO } else { h }
+    }
+
+    fn mask(&self) -> usize {
+        self.slots.len().wrapping_sub(1)
+    }
+
+    fn start(&self, k: u64) -> usize {
+        // Fibonacci hashing: robust even if a caller's keys are not mixed.
+        let bits = self.slots.len().trailing_zeros();
+        let shift = 64u32.saturating_sub(bits).min(63);
+        usize::try_from(k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> shift).unwrap_or(0) & self.mask()
+    }
+
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub(crate) fn reserve(&mut self, additional: usize) {
+        let need = (self.len + additional)
+            .saturating_mul(2)
+            .next_power_of_two()
+            .max(16);
+        if need > self.slots.len() {
+            self.grow_to(need);
+        }
+    }
+
+    fn grow_to(&mut self, cap: usize) {
+        let old = std::mem::replace(&mut self.slots, vec![0; cap]);
+        self.len = 0;
+        for k in old.into_iter().filter(|k| *k != 0) {
+            self.insert_key(k);
+        }
+    }
+
+    /// Insert; `false` if it was already present.
+    pub(crate) fn insert(&mut self, h: u64) -> bool {
+        if (self.len + 1) * 2 > self.slots.len() {
+            let cap = (self.slots.len() * 2).max(16);
+            self.grow_to(cap);
+        }
+        self.insert_key(Self::key(h))
+    }
+
+    fn insert_key(&mut self, k: u64) -> bool {
+        let mask = self.mask();
+        let mut i = self.start(k);
+        loop {
+            match self.slots.get_mut(i) {
+                Some(slot) if *slot == 0 => {
+                    *slot = k;
+                    self.len += 1;
+                    return true;
+                }
+                Some(slot) if *slot == k => return false,
+                Some(_) => i = (i + 1) & mask,
+                None => return false, // unreachable: the index is masked
+            }
+        }
+    }
+
+    pub(crate) fn contains(&self, h: &u64) -> bool {
+        if self.slots.is_empty() {
+            return false;
+        }
+        let k = Self::key(*h);
+        let mask = self.mask();
+        let mut i = self.start(k);
+        loop {
+            match self.slots.get(i) {
+                Some(0) | None => return false,
+                Some(slot) if *slot == k => return true,
+                Some(_) => i = (i + 1) & mask,
+            }
+        }
+    }
+}
 type IdMap<V> = HashMap<u64, V, BuildHasherDefault<PassThrough>>;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -79,29 +177,71 @@ struct Pending {
 }
 
 struct PrimaryOrgClaim {
-    user: u64,
+    pair: u64,
     org: u64,
     line: u64,
-    org_id: Box<str>,
 }
 
 pub(crate) struct RefState {
     mode: ReferenceMode,
     states: [TargetState; FileKind::ALL.len()],
-    sets: Vec<IdSet>,
+    sets: Vec<IdStore>,
     pending: Vec<Pending>,
     missing_target: BTreeMap<(FileKind, &'static str), (FileKind, u64, u64)>,
     pub(crate) org_class: IdMap<OrgClass>,
+    /// org sourcedIds by hash (orgs are few), for messages.
+    pub(crate) org_names: IdMap<Box<str>>,
     pub(crate) session_class: IdMap<SessionClass>,
     pub(crate) profile_user: IdMap<u64>,
     pub(crate) line_items: IdMap<LineItemInfo>,
-    primary_roles: HashMap<(u64, u64), u64>,
-    role_pairs: HashSet<(u64, u64)>,
+    role_pairs: IdSet,
     primary_org_claims: Vec<PrimaryOrgClaim>,
 }
 
+/// What a reference check concluded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RefOutcome {
+    /// The target exists (hash given).
+    Resolved(u64),
+    /// A self reference, checked at the end of the file.
+    Deferred,
+    /// Reported (unresolved, or target file absent) or not checkable.
+    Failed,
+}
+
+/// Salt that turns a (user, org) key into its "has a primary role" key.
+const PRIMARY_SALT: u64 = 0x5bd1_e995_a5a5_5a5a;
+
+/// One key for a (user, org) pair.
+fn pair_key(user: &str, org: &str) -> u64 {
+    id_hash(user)
+        ^ id_hash(org)
+            .rotate_left(23)
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
 fn slot(kind: FileKind) -> usize {
-    FileKind::ALL.iter().position(|k| *k == kind).unwrap_or(0)
+    kind.index()
+}
+
+/// The ids of one file: a hash set for files other files reference (fast
+/// membership), a plain list for the rest (8 bytes per row; duplicates are
+/// found by sorting at the end of the file).
+enum IdStore {
+    Set(IdSet),
+    List(Vec<u64>),
+}
+
+fn is_reference_target(kind: FileKind) -> bool {
+    use crate::vocab::Version;
+    [Version::V1_1, Version::V1_2].iter().any(|v| {
+        FileKind::ALL.iter().any(|k| {
+            k.columns(*v).iter().any(|c| {
+                matches!(c.field_type(),
+            crate::schema::FieldType::Ref(t) | crate::schema::FieldType::RefList(t) if t == kind)
+            })
+        })
+    })
 }
 
 impl RefState {
@@ -109,15 +249,24 @@ impl RefState {
         Self {
             mode,
             states: [TargetState::Unknown; FileKind::ALL.len()],
-            sets: (0..FileKind::ALL.len()).map(|_| IdSet::default()).collect(),
+            sets: FileKind::ALL
+                .iter()
+                .map(|k| {
+                    if is_reference_target(*k) {
+                        IdStore::Set(IdSet::default())
+                    } else {
+                        IdStore::List(Vec::new())
+                    }
+                })
+                .collect(),
             pending: Vec::new(),
             missing_target: BTreeMap::new(),
             org_class: IdMap::default(),
+            org_names: IdMap::default(),
             session_class: IdMap::default(),
             profile_user: IdMap::default(),
             line_items: IdMap::default(),
-            primary_roles: HashMap::new(),
-            role_pairs: HashSet::new(),
+            role_pairs: IdSet::default(),
             primary_org_claims: Vec::new(),
         }
     }
@@ -156,19 +305,61 @@ impl RefState {
         self.mode == ReferenceMode::AllRows || mode == FileMode::Bulk
     }
 
-    /// Record a row's own id; `false` if it was already there.
+    /// Record a row's own id; `false` if it is known to be a duplicate
+    /// (list-stored files report duplicates via [`Self::duplicate_hashes`]).
     pub(crate) fn add_id(&mut self, kind: FileKind, hash: u64) -> bool {
         match self.sets.get_mut(slot(kind)) {
-            Some(set) => set.insert(hash),
+            Some(IdStore::Set(set)) => set.insert(hash),
+            Some(IdStore::List(list)) => {
+                list.push(hash);
+                true
+            }
             None => true,
         }
     }
 
-    pub(crate) fn contains(&self, kind: FileKind, hash: u64) -> bool {
-        self.sets.get(slot(kind)).is_some_and(|s| s.contains(&hash))
+    /// Reserve room for about `rows` more ids.
+    pub(crate) fn reserve(&mut self, kind: FileKind, rows: usize) {
+        match self.sets.get_mut(slot(kind)) {
+            Some(IdStore::Set(set)) => set.reserve(rows),
+            Some(IdStore::List(list)) => list.reserve_exact(rows),
+            None => {}
+        }
     }
 
-    /// Check one reference. Self references are deferred to the end of the file.
+    /// For list-stored files: sort the ids and return the hashes that occur
+    /// more than once (empty for set-stored files, which report inline).
+    pub(crate) fn duplicate_hashes(&mut self, kind: FileKind) -> IdSet {
+        let mut dups = IdSet::default();
+        if let Some(IdStore::List(list)) = self.sets.get_mut(slot(kind)) {
+            list.sort_unstable();
+            for w in list.windows(2) {
+                if let [a, b] = w
+                    && a == b
+                {
+                    dups.insert(*a);
+                }
+            }
+            list.shrink_to_fit();
+        }
+        dups
+    }
+
+    /// Is `target` completely read and does it hold `hash`?
+    pub(crate) fn resolves(&self, target: FileKind, hash: u64) -> bool {
+        matches!(self.state(target), TargetState::Loaded(_)) && self.contains(target, hash)
+    }
+
+    pub(crate) fn contains(&self, kind: FileKind, hash: u64) -> bool {
+        match self.sets.get(slot(kind)) {
+            Some(IdStore::Set(set)) => set.contains(&hash),
+            Some(IdStore::List(list)) => list.binary_search(&hash).is_ok(),
+            None => false,
+        }
+    }
+
+    /// Check one reference (`hash` = `id_hash(id)`). Self references are
+    /// deferred to the end of the file.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn check(
         &mut self,
@@ -177,9 +368,9 @@ impl RefState {
         column: &'static str,
         target: FileKind,
         id: &str,
+        hash: u64,
         line: u64,
-    ) -> Option<u64> {
-        let hash = id_hash(id);
+    ) -> RefOutcome {
         match self.state(target) {
             TargetState::Loaded(mode) => {
                 if !self.contains(target, hash) {
@@ -189,9 +380,9 @@ impl RefState {
                         Severity::Error
                     };
                     report.push(unresolved(sev, source, column, target, id, line, mode));
-                    return None;
+                    return RefOutcome::Failed;
                 }
-                Some(hash)
+                RefOutcome::Resolved(hash)
             }
             TargetState::Reading | TargetState::Unknown => {
                 self.pending.push(Pending {
@@ -203,7 +394,7 @@ impl RefState {
                     hash,
                     severity: Severity::Error,
                 });
-                Some(hash)
+                RefOutcome::Deferred
             }
             TargetState::Absent | TargetState::Missing => {
                 let e = self
@@ -211,9 +402,9 @@ impl RefState {
                     .entry((source, column))
                     .or_insert((target, line, 0));
                 e.2 += 1;
-                None
+                RefOutcome::Failed
             }
-            TargetState::Unusable => None,
+            TargetState::Unusable => RefOutcome::Failed,
         }
     }
 
@@ -247,16 +438,15 @@ impl RefState {
         primary: bool,
         line: u64,
     ) {
-        let key = (id_hash(user), id_hash(org));
+        let key = pair_key(user, org);
         self.role_pairs.insert(key);
-        if primary {
-            if let Some(first) = self.primary_roles.get(&key) {
+        // Primary roles share the set, under a salted key.
+        if primary && !self.role_pairs.insert(key ^ PRIMARY_SALT) {
+            {
                 report.push(
                     Finding::error(
                         Code::SemanticMultiplePrimaryRolesForUserOrg,
-                        format!(
-                            "user `{user}` already has a primary role at org `{org}` (line {first})"
-                        ),
+                        format!("user `{user}` already has a primary role at org `{org}`"),
                     )
                     .with_file(FileKind::Roles.file_name())
                     .with_line(line)
@@ -264,18 +454,15 @@ impl RefState {
                     .with_expected("one primary role per user and org")
                     .with_actual("primary"),
                 );
-            } else {
-                self.primary_roles.insert(key, line);
             }
         }
     }
 
     pub(crate) fn claim_primary_org(&mut self, user: &str, org: &str, line: u64) {
         self.primary_org_claims.push(PrimaryOrgClaim {
-            user: id_hash(user),
+            pair: pair_key(user, org),
             org: id_hash(org),
             line,
-            org_id: org.into(),
         });
     }
 
@@ -300,7 +487,7 @@ impl RefState {
         // primaryOrgSourcedId needs a role at that org, when roles.csv was read.
         if matches!(self.state(FileKind::Roles), TargetState::Loaded(_)) {
             for c in std::mem::take(&mut self.primary_org_claims) {
-                if !self.role_pairs.contains(&(c.user, c.org)) {
+                if !self.role_pairs.contains(&c.pair) {
                     report.push(
                         Finding::error(
                             Code::SemanticPrimaryOrgMissingRole,
@@ -310,7 +497,7 @@ impl RefState {
                         .with_line(c.line)
                         .with_column("primaryOrgSourcedId")
                         .with_expected("a roles.csv row for this user and org")
-                        .with_actual(&*c.org_id),
+                        .with_actual(self.org_names.get(&c.org).map_or("(unknown org)", |s| &**s)),
                     );
                 }
             }
@@ -342,4 +529,36 @@ fn unresolved(
     .with_column(column)
     .with_expected(format!("a sourcedId from {}", target.file_name()))
     .with_actual(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn u64set_behaves_like_a_set() {
+        let mut s = U64Set::default();
+        let mut model = std::collections::HashSet::new();
+        assert!(!s.contains(&5));
+        let mut x: u64 = 0x1234_5678;
+        for i in 0..20_000u64 {
+            // include 0 and colliding low/high bits
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let k = match i % 5 {
+                0 => 0,
+                1 => i << 20,
+                _ => x % 30_000,
+            };
+            assert_eq!(s.insert(k), model.insert(k), "{k}");
+        }
+        assert_eq!(s.len(), model.len());
+        for k in 0..40_000u64 {
+            assert_eq!(s.contains(&k), model.contains(&k), "{k}");
+        }
+        s.reserve(100_000);
+        assert!(model.iter().all(|k| s.contains(k)));
+        assert!(!s.is_empty());
+    }
 }

@@ -3,15 +3,15 @@
 //! `ByteRecord`.
 
 use super::manifest_layer::read_error_finding;
-use super::refs::{LineItemInfo, OrgClass, SessionClass};
+use super::refs::{LineItemInfo, OrgClass, RefOutcome, SessionClass};
 use super::{FilePlan, RuleSet, Validator};
 use crate::ids::SourcedId;
 use crate::report::{Code, Finding, Severity};
 use crate::schema::{Column, FieldType, FileKind, Requirement};
 use crate::source::{CsvErrorKind, PackageSource, ReadError};
 use crate::values::{
-    id_hash, is_case_urn, is_year, list_items, parse_bool, parse_braced_pairs, parse_date,
-    parse_datetime, parse_float, parse_integer,
+    has_nul_or_line_break, id_hash, is_case_urn, is_date, is_year, list_items, parse_bool,
+    parse_braced_pairs, parse_date, parse_datetime, parse_float, parse_integer,
 };
 use crate::vocab::{CEDS_GRADES, FileMode, OrgType, SessionType, TokenMatch, Vocabulary};
 
@@ -69,8 +69,13 @@ pub(super) fn validate_table(
     let kind = item.kind;
     let version = v.version;
     let max_field = src.limits().field_bytes();
+    let entry_size = src
+        .entries()
+        .iter()
+        .find(|e| e.name == file)
+        .map_or(0, |e| e.size);
     v.report.counts.insert(file.to_owned(), 0);
-    let mut t = match src.open_table(file) {
+    let t = match src.open_table_send(file) {
         Ok(t) => t,
         Err(e) => {
             let f = match &e {
@@ -130,7 +135,10 @@ pub(super) fn validate_table(
     let sds = v.opts.has(RuleSet::SdsReadiness);
     let ceds = v.opts.has(RuleSet::CedsGrades);
 
-    let mut rec = csv::ByteRecord::new();
+    // Per column: the hash of the last value that was valid and resolved, so
+    // runs of equal references (enrollments grouped by user or class) skip
+    // the hash-set probe.
+    let mut memo: Vec<Option<u64>> = vec![None; checks.len()];
     let mut rows: u64 = 0;
     let mut pending_break: Option<(u64, String)> = None;
     let width = header.len();
@@ -139,11 +147,13 @@ pub(super) fn validate_table(
             .get(i)
             .map_or_else(|| format!("#{}", i + 1), Clone::clone)
     };
-    loop {
-        match t.read_record(&mut rec) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => {
+    let mut last_bytes: u64 = 0;
+    let parallel_allowed = v.opts.parallelism == super::Parallelism::Auto;
+    let mut run = |rs: &mut dyn RowSource| loop {
+        let (rec, bytes_now) = match rs.next() {
+            None => break,
+            Some(Ok(x)) => x,
+            Some(Err(e)) => {
                 let mut f = read_error_finding(file, &e);
                 if let ReadError::Csv {
                     kind: CsvErrorKind::Io(m),
@@ -157,7 +167,8 @@ pub(super) fn validate_table(
                 v.push(f);
                 break;
             }
-        }
+        };
+        last_bytes = bytes_now;
         if let Some((l, c)) = pending_break.take() {
             v.push(
                 Finding::error(
@@ -170,9 +181,20 @@ pub(super) fn validate_table(
             );
         }
         rows += 1;
-        let line = t.record_line(&rec);
+        let line = rec.position().map_or(0, csv::Position::line);
         if rows.is_multiple_of(4096) {
-            progress(t.bytes_read());
+            progress(bytes_now);
+        }
+        if rows == 256 {
+            // Size the id store from the average row length so far.
+            let per_row = (bytes_now / 256).max(1);
+            let est = entry_size / per_row;
+            v.refs.reserve(
+                kind,
+                usize::try_from(est + est / 32)
+                    .unwrap_or(0)
+                    .saturating_sub(256),
+            );
         }
         let row = Row { file, line };
 
@@ -180,9 +202,7 @@ pub(super) fn validate_table(
         let slice = rec.as_slice();
         let whole = std::str::from_utf8(slice).ok();
         let mut bad_fields: u64 = 0; // bitset of unusable fields among the first 64
-        let scan = slice.len() > max_field
-            || whole.is_none()
-            || slice.iter().any(|&b| b == 0 || b == b'\n' || b == b'\r');
+        let scan = slice.len() > max_field || whole.is_none() || has_nul_or_line_break(slice);
         if scan {
             for (i, f) in rec.iter().enumerate() {
                 let mut bad = false;
@@ -254,7 +274,7 @@ pub(super) fn validate_table(
 
         // Row/field layer (+ references).
         let mut own: Option<u64> = None;
-        for c in &checks {
+        for (ci, c) in checks.iter().enumerate() {
             let Some(raw) = field(c.idx) else { continue };
             let name = c.col.name();
             match c.col.requirement() {
@@ -338,10 +358,29 @@ pub(super) fn validate_table(
                     if let FieldType::SourcedIdOf(target) = c.col.field_type()
                         && check_refs
                     {
-                        v.refs.check(&mut v.report, kind, name, target, raw, line);
+                        v.refs
+                            .check(&mut v.report, kind, name, target, raw, h, line);
                     }
                 }
                 FieldType::Ref(target) => {
+                    let h = id_hash(raw);
+                    if memo.get(ci).copied().flatten() == Some(h) {
+                        // Same value as the previous row: valid and resolved.
+                        if c.sem != Sem::None {
+                            semantic_ref(v, &row, c, raw, h);
+                        }
+                        continue;
+                    }
+                    // Fast path: only valid ids are ever stored, so a hit is valid too.
+                    if check_refs && v.refs.resolves(target, h) {
+                        if c.sem != Sem::None {
+                            semantic_ref(v, &row, c, raw, h);
+                        }
+                        if let Some(m) = memo.get_mut(ci) {
+                            *m = Some(h);
+                        }
+                        continue;
+                    }
                     if let Err(e) = SourcedId::check(raw) {
                         v.push(
                             row.finding(
@@ -354,16 +393,28 @@ pub(super) fn validate_table(
                         );
                         continue;
                     }
-                    if check_refs {
-                        let h = v.refs.check(&mut v.report, kind, name, target, raw, line);
-                        if let Some(h) = h
-                            && c.sem != Sem::None
-                        {
+                    let outcome = if check_refs {
+                        v.refs
+                            .check(&mut v.report, kind, name, target, raw, h, line)
+                    } else {
+                        RefOutcome::Resolved(h)
+                    };
+                    if let RefOutcome::Resolved(h) = outcome {
+                        if check_refs && c.sem != Sem::None {
                             semantic_ref(v, &row, c, raw, h);
+                        }
+                        if let Some(m) = memo.get_mut(ci) {
+                            *m = Some(h);
                         }
                     }
                 }
                 FieldType::RefList(target) => {
+                    let whole_hash = id_hash(raw);
+                    if memo.get(ci).copied().flatten() == Some(whole_hash) {
+                        continue;
+                    }
+                    let before = v.report.error_count() + v.report.warning_count();
+                    let mut all_resolved = true;
                     for item in list_items(raw) {
                         let Some(id) = list_item(v, &row, name, raw, item, true) else {
                             continue;
@@ -381,8 +432,23 @@ pub(super) fn validate_table(
                             continue;
                         }
                         if check_refs {
-                            v.refs.check(&mut v.report, kind, name, target, id, line);
+                            let o = v.refs.check(
+                                &mut v.report,
+                                kind,
+                                name,
+                                target,
+                                id,
+                                id_hash(id),
+                                line,
+                            );
+                            all_resolved &= matches!(o, RefOutcome::Resolved(_));
                         }
+                    }
+                    if all_resolved
+                        && before == v.report.error_count() + v.report.warning_count()
+                        && let Some(m) = memo.get_mut(ci)
+                    {
+                        *m = Some(whole_hash);
                     }
                 }
                 FieldType::Text => {}
@@ -414,7 +480,7 @@ pub(super) fn validate_table(
                     }
                 }
                 FieldType::Date => {
-                    if parse_date(raw).is_none() {
+                    if !is_date(raw) {
                         v.push(
                             row.finding(
                                 Severity::Error,
@@ -565,9 +631,11 @@ pub(super) fn validate_table(
             }
         }
         for &(a, b, name) in &ranges {
-            if let (Some(s), Some(e)) =
-                (field(a).and_then(parse_date), field(b).and_then(parse_date))
-                && e < s
+            // Valid YYYY-MM-DD dates order like strings; invalid ones were reported above.
+            if let (Some(s), Some(e)) = (
+                field(a).filter(|x| date_shape(x)),
+                field(b).filter(|x| date_shape(x)),
+            ) && e < s
             {
                 v.push(
                     row.finding(
@@ -596,6 +664,9 @@ pub(super) fn validate_table(
                         Err(_) => OrgClass::Other("an invalid type"),
                     };
                     v.refs.org_class.insert(h, class);
+                    if let Some(id) = field(sid_idx.unwrap_or(usize::MAX)) {
+                        v.refs.org_names.insert(h, id.into());
+                    }
                 }
             }
             FileKind::AcademicSessions => {
@@ -779,6 +850,37 @@ pub(super) fn validate_table(
             }
             _ => {}
         }
+    };
+    let mut bare_cr = 0;
+    // Big files: parse CSV on a second thread while this one checks rows.
+    let threaded = parallel_allowed
+        && entry_size >= PARALLEL_THRESHOLD
+        && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+    if threaded {
+        std::thread::scope(|scope| {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(2);
+            let (ret_tx, ret_rx) = std::sync::mpsc::channel::<Vec<csv::ByteRecord>>();
+            scope.spawn(move || produce(t, &tx, &ret_rx));
+            let mut source = Threaded {
+                rx,
+                ret_tx,
+                recs: Vec::new(),
+                n: 0,
+                idx: 0,
+                bytes: 0,
+                bare_cr: 0,
+                err: None,
+            };
+            run(&mut source);
+            bare_cr = source.bare_carriage_returns();
+        });
+    } else {
+        let mut source = Direct {
+            t,
+            rec: csv::ByteRecord::new(),
+        };
+        run(&mut source);
+        bare_cr = source.bare_carriage_returns();
     }
     if let Some((l, c)) = pending_break {
         v.push(
@@ -791,8 +893,26 @@ pub(super) fn validate_table(
             .with_column(c),
         );
     }
-    progress(t.bytes_read());
+    progress(last_bytes);
+    if bare_cr > 0 {
+        v.push(
+            Finding::new(
+                v.strict_error(),
+                Code::CsvBareCarriageReturn,
+                "lines end with a bare CR (old Mac style); use CRLF or LF",
+            )
+            .with_file(file)
+            .with_expected("CRLF or LF line ends")
+            .with_actual(format!("{bare_cr} bare CR(s)")),
+        );
+    }
     v.report.counts.insert(file.to_owned(), rows);
+    let dups = v.refs.duplicate_hashes(kind);
+    if !dups.is_empty()
+        && let Some(sid) = sid_idx
+    {
+        report_duplicates(src, v, file, sid, &dups);
+    }
     if rows == 0 {
         v.push(
             Finding::new(
@@ -1108,4 +1228,174 @@ fn edit_distance(a: &str, b: &str) -> usize {
         std::mem::swap(&mut prev, &mut cur);
     }
     prev.last().copied().unwrap_or(0)
+}
+
+/// Second pass over a file whose ids were kept as a list: report every
+/// occurrence after the first of each duplicated sourcedId.
+fn report_duplicates(
+    src: &mut PackageSource,
+    v: &mut Validator<'_>,
+    file: &str,
+    sid: usize,
+    dups: &super::refs::IdSet,
+) {
+    let Ok(mut t) = src.open_table(file) else {
+        return;
+    };
+    let mut seen = super::refs::IdSet::default();
+    let mut rec = csv::ByteRecord::new();
+    while let Ok(true) = t.read_record(&mut rec) {
+        let Some(id) = rec.get(sid).and_then(|b| std::str::from_utf8(b).ok()) else {
+            continue;
+        };
+        if SourcedId::check(id).is_err() {
+            continue;
+        }
+        let h = id_hash(id);
+        if dups.contains(&h) && !seen.insert(h) {
+            v.push(
+                Finding::error(
+                    Code::ReferenceDuplicateSourcedId,
+                    "this sourcedId already occurs earlier in the file",
+                )
+                .with_file(file)
+                .with_line(t.record_line(&rec))
+                .with_column("sourcedId")
+                .with_expected(format!("unique within {file}"))
+                .with_actual(id),
+            );
+        }
+    }
+}
+
+fn date_shape(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 10 && b.get(4) == Some(&b'-') && b.get(7) == Some(&b'-')
+}
+
+/// Files at least this big are parsed on a second thread.
+const PARALLEL_THRESHOLD: u64 = 4 << 20;
+/// Records per batch handed from the parsing thread.
+const BATCH: usize = 512;
+
+/// Where the row loop gets records (with the bytes read so far).
+trait RowSource {
+    fn next(&mut self) -> Option<Result<(&csv::ByteRecord, u64), ReadError>>;
+    /// Lines read so far that ended with a bare CR.
+    fn bare_carriage_returns(&self) -> u64;
+}
+
+/// Same-thread reading.
+struct Direct<R> {
+    t: crate::source::TableReader<R>,
+    rec: csv::ByteRecord,
+}
+
+impl<R: std::io::Read> RowSource for Direct<R> {
+    fn next(&mut self) -> Option<Result<(&csv::ByteRecord, u64), ReadError>> {
+        match self.t.read_record(&mut self.rec) {
+            Ok(true) => Some(Ok((&self.rec, self.t.bytes_read()))),
+            Ok(false) => None,
+            Err(e) => Some(Err(e)),
+        }
+    }
+    fn bare_carriage_returns(&self) -> u64 {
+        self.t.bare_carriage_returns()
+    }
+}
+
+struct Batch {
+    recs: Vec<csv::ByteRecord>,
+    n: usize,
+    bytes: u64,
+    bare_cr: u64,
+    err: Option<ReadError>,
+}
+
+/// The parsing thread: fills recycled batches until the end or an error.
+fn produce<R: std::io::Read>(
+    mut t: crate::source::TableReader<R>,
+    tx: &std::sync::mpsc::SyncSender<Batch>,
+    ret: &std::sync::mpsc::Receiver<Vec<csv::ByteRecord>>,
+) {
+    loop {
+        let mut recs = ret.try_recv().unwrap_or_default();
+        let mut n = 0;
+        let mut err = None;
+        let mut done = false;
+        while n < BATCH {
+            if recs.len() <= n {
+                recs.push(csv::ByteRecord::new());
+            }
+            let Some(r) = recs.get_mut(n) else { break };
+            match t.read_record(r) {
+                Ok(true) => n += 1,
+                Ok(false) => {
+                    done = true;
+                    break;
+                }
+                Err(e) => {
+                    err = Some(e);
+                    done = true;
+                    break;
+                }
+            }
+        }
+        // A send error means the checker stopped early: stop too.
+        if tx
+            .send(Batch {
+                recs,
+                n,
+                bytes: t.bytes_read(),
+                bare_cr: t.bare_carriage_returns(),
+                err,
+            })
+            .is_err()
+            || done
+        {
+            return;
+        }
+    }
+}
+
+/// Records from the parsing thread.
+struct Threaded {
+    rx: std::sync::mpsc::Receiver<Batch>,
+    ret_tx: std::sync::mpsc::Sender<Vec<csv::ByteRecord>>,
+    recs: Vec<csv::ByteRecord>,
+    n: usize,
+    idx: usize,
+    bytes: u64,
+    bare_cr: u64,
+    err: Option<ReadError>,
+}
+
+impl RowSource for Threaded {
+    fn bare_carriage_returns(&self) -> u64 {
+        self.bare_cr
+    }
+    fn next(&mut self) -> Option<Result<(&csv::ByteRecord, u64), ReadError>> {
+        loop {
+            if self.idx < self.n {
+                let i = self.idx;
+                self.idx += 1;
+                let bytes = self.bytes;
+                return self.recs.get(i).map(|r| Ok((r, bytes)));
+            }
+            if let Some(e) = self.err.take() {
+                return Some(Err(e));
+            }
+            if !self.recs.is_empty() {
+                // hand the buffers back for reuse (the producer may be gone: fine)
+                let _ = self.ret_tx.send(std::mem::take(&mut self.recs));
+            }
+            let b = self.rx.recv().ok()?;
+            self.recs = b.recs;
+            self.n = b.n;
+            self.idx = 0;
+            self.bytes = b.bytes;
+            self.bare_cr = b.bare_cr;
+            self.err = b.err;
+        }
+    }
 }

@@ -1,0 +1,529 @@
+//! The example LTI 1.3 tool: an axum router over `lti-core`'s sans-IO tool.
+//!
+//! Routes:
+//!
+//! | route | what it does |
+//! |---|---|
+//! | `GET\|POST /login` | third-party initiated login → `Tool::start_login` → 302 to the platform (or the platform-storage page) with the state cookie |
+//! | `POST /launch` | `LaunchForm` → take the pending login → platform keys from the cache (fetched, refetched once on an unknown kid) → `Tool::finish_launch` → resource link: the app page with a session token; deep linking: the item picker |
+//! | `POST /deep-link` | the picker's choice (session token) → signed `LtiDeepLinkingResponse` in an auto-submitting form to the platform |
+//! | `GET /app?session=…` | the post-launch page, authenticated by the session token alone (no cookie) |
+//! | `GET /jwks` | the tool's public keys |
+//! | `GET /health` | liveness |
+//!
+//! Tests include this file with `#[path]` and call [`router`] on a loopback port.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use chrono::{Duration, Utc};
+use lti_core::claims::{ContentItem, MessageType};
+use lti_core::ids::{Nonce, RedirectUri};
+use lti_core::keys::{KeyFetch, PlatformKeyCache, PublicKeySet, ToolKeySet};
+use lti_core::store::{
+    InMemoryRegistrations, InMemoryReplayStore, InMemoryStateStore, RegistrationStore, StateStore,
+};
+use lti_core::tool::{
+    DeepLinkResponse, DeploymentStatus, JwksSource, Launch, LaunchError, LaunchForm, LoginEntropy,
+    LoginInitiation, Registration, Tool,
+};
+use serde_json::json;
+
+/// Everything the handlers share.
+pub struct AppState {
+    pub base_url: String,
+    pub tool: Tool,
+    pub registrations: InMemoryRegistrations,
+    pub states: InMemoryStateStore,
+    pub replay: InMemoryReplayStore,
+    pub key_cache: Mutex<PlatformKeyCache>,
+    pub tool_keys: ToolKeySet,
+    /// Launches by session id (what a real tool keeps in its database).
+    pub sessions: Mutex<HashMap<String, Launch>>,
+}
+
+/// Switches for local tests over plain http. Both default to off.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Let the key cache fetch `http://127.0.0.1` JWKS.
+    pub insecure_loopback_jwks: bool,
+    /// State cookies without `Secure; SameSite=None` (for HTTP clients that
+    /// will not send `Secure` cookies to `http://127.0.0.1`).
+    pub insecure_http_cookies: bool,
+}
+
+/// Builds the state: `base_url` is where the server listens (`http://127.0.0.1:PORT`).
+pub fn app_state(
+    base_url: &str,
+    registrations: Vec<Registration>,
+    tool_keys: ToolKeySet,
+    options: Options,
+) -> Result<Arc<AppState>, String> {
+    let redirect =
+        RedirectUri::try_from(format!("{base_url}/launch")).map_err(|e| e.to_string())?;
+    let store = InMemoryRegistrations::new();
+    for r in registrations {
+        store.insert(r).map_err(|e| e.to_string())?;
+    }
+    let mut cache = PlatformKeyCache::new();
+    if options.insecure_loopback_jwks {
+        cache = cache.insecure_allow_loopback_http();
+    }
+    let mut tool = Tool::new(redirect);
+    if options.insecure_http_cookies {
+        tool = tool.insecure_http_cookies();
+    }
+    Ok(Arc::new(AppState {
+        base_url: base_url.to_owned(),
+        tool,
+        registrations: store,
+        states: InMemoryStateStore::new(),
+        replay: InMemoryReplayStore::default(),
+        key_cache: Mutex::new(cache),
+        tool_keys,
+        sessions: Mutex::new(HashMap::new()),
+    }))
+}
+
+/// The router.
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/login", get(login).post(login))
+        .route("/launch", post(launch))
+        .route("/deep-link", post(deep_link))
+        .route("/app", get(app_page))
+        .route("/jwks", get(jwks))
+        .route(
+            "/health",
+            get(|| async { axum::Json(json!({"ok": true, "tool": "lti-core example"})) }),
+        )
+        .with_state(state)
+}
+
+fn to_axum(r: http::Response<String>) -> Response {
+    let (parts, body) = r.into_parts();
+    Response::from_parts(parts, Body::from(body))
+}
+
+fn error_page(status: StatusCode, code: &str, message: &str) -> Response {
+    let body = format!(
+        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Launch failed</title></head><body>\
+         <h1>The launch could not be completed</h1><p id=\"error-code\">{}</p><p id=\"error-message\">{}</p></body></html>",
+        escape(code),
+        escape(message)
+    );
+    (status, [("content-type", "text/html; charset=utf-8")], body).into_response()
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn entropy<const N: usize>() -> Result<[u8; N], String> {
+    let mut b = [0u8; N];
+    getrandom::fill(&mut b).map_err(|e| e.to_string())?;
+    Ok(b)
+}
+
+async fn login(State(s): State<Arc<AppState>>, method: Method, uri: Uri, body: Bytes) -> Response {
+    let mut req = http::Request::new(body.to_vec());
+    *req.method_mut() = method;
+    *req.uri_mut() = uri;
+    let init = match LoginInitiation::from_request(&req) {
+        Ok(i) => i,
+        Err(e) => return error_page(StatusCode::BAD_REQUEST, e.code(), &e.to_string()),
+    };
+    let Ok(bytes) = entropy::<48>() else {
+        return error_page(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "entropy",
+            "no system randomness",
+        );
+    };
+    let now = Utc::now();
+    match s.tool.start_login(
+        &init,
+        &s.registrations,
+        &LoginEntropy::from_bytes(bytes),
+        now,
+    ) {
+        Ok(start) => {
+            if let Err(e) = s.states.put(start.pending, now) {
+                return error_page(StatusCode::INTERNAL_SERVER_ERROR, "store", &e.to_string());
+            }
+            to_axum(start.response)
+        }
+        Err(e) => error_page(StatusCode::BAD_REQUEST, e.code(), &e.to_string()),
+    }
+}
+
+/// Minimal HTTP/1.1 GET for the example's loopback JWKS (production hosts
+/// plug in their own client: https, no redirects, time and size limits).
+async fn fetch(req: &http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, String> {
+    let uri = req.uri().clone();
+    tokio::task::spawn_blocking(move || fetch_blocking(&uri))
+        .await
+        .map_err(|e| e.to_string())?
+}
+
+fn fetch_blocking(uri: &http::Uri) -> Result<http::Response<Vec<u8>>, String> {
+    use std::io::{Read, Write};
+    if uri.scheme_str() != Some("http") {
+        return Err(format!(
+            "the example only fetches http://127.0.0.1 URLs, not {uri}"
+        ));
+    }
+    let host = uri.host().ok_or("no host")?;
+    let port = uri.port_u16().unwrap_or(80);
+    let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    let mut stream = std::net::TcpStream::connect((host, port)).map_err(|e| e.to_string())?;
+    let timeout = Some(std::time::Duration::from_secs(5));
+    stream
+        .set_read_timeout(timeout)
+        .map_err(|e| e.to_string())?;
+    let head = format!(
+        "GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nAccept: application/json\r\nConnection: close\r\n\r\n"
+    );
+    stream
+        .write_all(head.as_bytes())
+        .map_err(|e| e.to_string())?;
+    let mut buf = Vec::new();
+    stream
+        .take(256 * 1024)
+        .read_to_end(&mut buf)
+        .map_err(|e| e.to_string())?;
+    let split = buf
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or("bad HTTP response")?;
+    let head = String::from_utf8_lossy(&buf[..split]).into_owned();
+    let mut body = buf[split + 4..].to_vec();
+    let status: u16 = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or("bad status line")?;
+    if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        body = dechunk(&body);
+    }
+    http::Response::builder()
+        .status(status)
+        .body(body)
+        .map_err(|e| e.to_string())
+}
+
+fn dechunk(mut b: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(pos) = b.windows(2).position(|w| w == b"\r\n") {
+        let size =
+            usize::from_str_radix(String::from_utf8_lossy(&b[..pos]).trim(), 16).unwrap_or(0);
+        if size == 0 || b.len() < pos + 2 + size {
+            break;
+        }
+        out.extend_from_slice(&b[pos + 2..pos + 2 + size]);
+        b = &b[(pos + 4 + size).min(b.len())..];
+    }
+    out
+}
+
+async fn launch(State(s): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {
+    let cookies: Vec<&str> = headers
+        .get_all("cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    let joined = cookies.join("; ");
+    let form = match LaunchForm::from_parts(&body, (!joined.is_empty()).then_some(joined.as_str()))
+    {
+        Ok(f) => f,
+        Err(e) => return error_page(StatusCode::BAD_REQUEST, e.code(), &e.to_string()),
+    };
+    let now = Utc::now();
+    let pending = match s.states.take(form.state(), now) {
+        Ok(Some(p)) => p,
+        Ok(None) => {
+            let e = LaunchError::UnknownState;
+            return error_page(StatusCode::BAD_REQUEST, e.code(), &e.to_string());
+        }
+        Err(e) => return error_page(StatusCode::INTERNAL_SERVER_ERROR, "store", &e.to_string()),
+    };
+    let reg = match s.registrations.get(pending.issuer(), pending.client_id()) {
+        Ok(Some(r)) => r,
+        _ => {
+            return error_page(
+                StatusCode::BAD_REQUEST,
+                "registration",
+                "the platform is no longer registered",
+            );
+        }
+    };
+    let kid = lti_core::jwt::UnverifiedJwt::parse(form.id_token())
+        .ok()
+        .and_then(|j| j.kid().map(str::to_owned));
+    let mut result = Err(LaunchError::UnknownState);
+    for attempt in 0..2 {
+        let keys = match cached_keys(&s, &reg, kid.as_deref()).await {
+            Ok(k) => k,
+            Err(e) => return error_page(StatusCode::BAD_GATEWAY, "keys", &e),
+        };
+        result = s
+            .tool
+            .finish_launch(&form, &pending, &reg, &keys, &s.replay, now);
+        match &result {
+            // Rotated platform key: the cache allows one rate-limited refetch.
+            Err(e) if e.is_unknown_kid() && attempt == 0 => continue,
+            _ => break,
+        }
+    }
+    let launch = match result {
+        Ok(l) => l,
+        Err(LaunchError::StateCookieMissing {
+            platform_storage_available: true,
+        }) => {
+            // Cookies blocked, platform storage offered: keep the login and read the binding back.
+            let page = s.tool.platform_storage_launch_page(&form, &pending);
+            let _ = s.states.put(pending, now);
+            return page.map(to_axum).unwrap_or_else(|| {
+                error_page(StatusCode::BAD_REQUEST, "storage", "no platform storage")
+            });
+        }
+        Err(e) => {
+            tracing::warn!(code = e.code(), "launch refused");
+            return error_page(StatusCode::UNAUTHORIZED, e.code(), &e.to_string());
+        }
+    };
+    tracing::info!(trace = %launch.trace(), "launch accepted");
+    if launch.deployment_status() == DeploymentStatus::New {
+        let _ = s.registrations.record_deployment(
+            launch.issuer(),
+            launch.client_id(),
+            launch.deployment_id(),
+        );
+    }
+    let Ok(sid_bytes) = entropy::<16>() else {
+        return error_page(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "entropy",
+            "no system randomness",
+        );
+    };
+    let session_id = Nonce::from_entropy(sid_bytes).into_inner();
+    let key = match s.tool_keys.current() {
+        Ok(k) => k,
+        Err(e) => return error_page(StatusCode::INTERNAL_SERVER_ERROR, e.code(), &e.to_string()),
+    };
+    let token = match s
+        .tool
+        .issue_session_token(&launch, key, &session_id, now, Duration::hours(1))
+    {
+        Ok(t) => t,
+        Err(e) => return error_page(StatusCode::INTERNAL_SERVER_ERROR, e.code(), &e.to_string()),
+    };
+    let is_deep_linking = launch.message_type() == &MessageType::DeepLinking;
+    let summary = launch_summary(&launch);
+    if let Ok(mut m) = s.sessions.lock() {
+        m.insert(session_id.clone(), launch);
+    }
+    if is_deep_linking {
+        // A real tool shows a picker here, which posts its choice to
+        // /deep-link with the session token. The example picks its default
+        // items at once and answers with the signed response (the platform
+        // receives it through the auto-submitting form).
+        return sign_deep_link_response(&s, &session_id, now);
+    }
+    let body = format!(
+        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Launched</title></head><body>\
+         <h1>Launch accepted</h1><script id=\"launch\" type=\"application/json\">{}</script>\
+         <p><a href=\"{}/app?session={}\">Continue in the tool</a> (the link carries a session token: no cookie needed in an iframe)</p>\
+         </body></html>",
+        summary.to_string().replace('<', "\\u003c"),
+        s.base_url,
+        token
+    );
+    (
+        StatusCode::OK,
+        [("content-type", "text/html; charset=utf-8")],
+        body,
+    )
+        .into_response()
+}
+
+/// The platform keys for a registration: inline, or from the cache
+/// (fetched when missing or stale, refetched when `kid` is unknown and the
+/// rate limit allows).
+async fn cached_keys(
+    s: &AppState,
+    reg: &Registration,
+    kid: Option<&str>,
+) -> Result<PublicKeySet, String> {
+    let url = match reg.jwks() {
+        JwksSource::Inline(j) => return Ok(PublicKeySet::from_jwks(j, reg.algorithms())),
+        JwksSource::Url(u) => u.clone(),
+        _ => return Err("unsupported key source".into()),
+    };
+    let ck = reg.key_cache_key().ok_or("no cache key")?;
+    let now = Utc::now();
+    let plan = {
+        let cache = s.key_cache.lock().map_err(|_| "lock")?;
+        cache
+            .plan(&ck, &url, kid.unwrap_or(""), now)
+            .map_err(|e| e.to_string())?
+    };
+    if let KeyFetch::Fetch(req) = plan {
+        let resp = fetch(&req).await?;
+        let mut cache = s.key_cache.lock().map_err(|_| "lock")?;
+        cache
+            .store_response(ck.clone(), &resp, now)
+            .map_err(|e| e.to_string())?;
+    }
+    let cache = s.key_cache.lock().map_err(|_| "lock")?;
+    // Cloning a key set shares the parsed keys (reference-counted handles).
+    cache
+        .get(&ck)
+        .cloned()
+        .ok_or_else(|| "no keys cached".to_owned())
+}
+
+fn launch_summary(l: &Launch) -> serde_json::Value {
+    json!({
+        "accepted": true,
+        "tool": "lti-core example",
+        "message_type": l.message_type().as_str(),
+        "iss": l.issuer().as_str(),
+        "client_id": l.client_id().as_str(),
+        "deployment_id": l.deployment_id().as_str(),
+        "sub": l.subject(),
+        "roles": l.roles().iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+        "context": l.context().map(|c| json!({"id": c.id.as_str(), "label": c.label, "title": c.title})),
+        "resource_link": l.resource_link().map(|r| r.id.as_str()),
+        "custom": l.custom().map(|c| c.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect::<HashMap<_, _>>()),
+        "kid": l.kid().as_str(),
+        "trace": l.trace().to_string(),
+    })
+}
+
+#[derive(serde::Deserialize)]
+struct SessionQuery {
+    session: String,
+}
+
+async fn app_page(State(s): State<Arc<AppState>>, Query(q): Query<SessionQuery>) -> Response {
+    match s
+        .tool
+        .verify_session_token(&q.session, &s.tool_keys.public_key_set(), Utc::now())
+    {
+        Ok(c) => axum::Json(
+            json!({"session": c.jti, "sub": c.sub, "context_id": c.context_id, "roles": c.roles}),
+        )
+        .into_response(),
+        Err(e) => error_page(StatusCode::UNAUTHORIZED, e.code(), &e.to_string()),
+    }
+}
+
+async fn deep_link(State(s): State<Arc<AppState>>, body: Bytes) -> Response {
+    let session = url::form_urlencoded::parse(&body)
+        .find(|(k, _)| k == "session")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    let now = Utc::now();
+    match s
+        .tool
+        .verify_session_token(&session, &s.tool_keys.public_key_set(), now)
+    {
+        Ok(c) => sign_deep_link_response(&s, &c.jti, now),
+        Err(e) => error_page(StatusCode::UNAUTHORIZED, e.code(), &e.to_string()),
+    }
+}
+
+/// Signs the deep-linking response for the launch kept under `session_id`
+/// (single use: the launch is removed) and answers with the form post.
+fn sign_deep_link_response(s: &AppState, session_id: &str, now: chrono::DateTime<Utc>) -> Response {
+    let launch = match s
+        .sessions
+        .lock()
+        .ok()
+        .and_then(|mut m| m.remove(session_id))
+    {
+        Some(l) => l,
+        None => {
+            return error_page(
+                StatusCode::BAD_REQUEST,
+                "session",
+                "no deep-linking request for this session",
+            );
+        }
+    };
+    let items = default_items(&s.base_url, &launch);
+    let Ok(n) = entropy::<16>() else {
+        return error_page(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "entropy",
+            "no system randomness",
+        );
+    };
+    let key = match s.tool_keys.current() {
+        Ok(k) => k,
+        Err(e) => return error_page(StatusCode::INTERNAL_SERVER_ERROR, e.code(), &e.to_string()),
+    };
+    match DeepLinkResponse::new()
+        .items(items)
+        .message("Added from the lti-core example tool")
+        .sign(&launch, key, &Nonce::from_entropy(n), now)
+    {
+        Ok(post) => to_axum(post.to_response()),
+        Err(e) => error_page(StatusCode::BAD_REQUEST, e.code(), &e.to_string()),
+    }
+}
+
+/// The items the example offers, filtered to what the platform accepts.
+pub fn default_items(base_url: &str, launch: &Launch) -> Vec<ContentItem> {
+    let offered: Vec<ContentItem> = [
+        json!({"type": "ltiResourceLink", "title": "lti-core example activity", "url": format!("{base_url}/launch"),
+               "custom": {"activity": "1"}, "lineItem": {"scoreMaximum": 10, "label": "Example activity"}}),
+        json!({"type": "link", "title": "lti-core on the web", "url": "https://example.com/lti-core"}),
+    ]
+    .into_iter()
+    .filter_map(|v| serde_json::from_value(v).ok())
+    .collect();
+    let Some(settings) = launch.deep_linking_settings() else {
+        return Vec::new();
+    };
+    let mut items: Vec<ContentItem> = offered
+        .into_iter()
+        .filter(|i| settings.accept_types.contains(&i.item_type()))
+        .map(|i| match i {
+            ContentItem::LtiResourceLink(mut l) if settings.accept_lineitem == Some(false) => {
+                l.line_item = None;
+                ContentItem::LtiResourceLink(l)
+            }
+            other => other,
+        })
+        .collect();
+    if settings.accept_multiple != Some(true) {
+        items.truncate(1);
+    }
+    items
+}
+
+async fn jwks(State(s): State<Arc<AppState>>) -> Response {
+    (
+        StatusCode::OK,
+        [("content-type", "application/json")],
+        s.tool_keys.jwks().to_json(),
+    )
+        .into_response()
+}

@@ -1,0 +1,146 @@
+//! platform.json: the test platform's configuration.
+
+use std::path::{Path, PathBuf};
+
+use lti_core::claims::MessageType;
+use lti_core::ids::{ClientId, DeploymentId, EndpointUrl, RedirectUri, TargetLinkUri};
+use lti_core::keys::Jwks;
+use lti_core::platform::{ClaimsPolicy, PersonalClaim, ToolKeySource, ToolRegistration, UrlPolicy};
+use serde::Deserialize;
+
+/// The file as written (paths relative to the file).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PlatformFile {
+    #[serde(default)]
+    pub(crate) issuer: Option<String>,
+    pub(crate) key: PathBuf,
+    pub(crate) kid: String,
+    #[serde(default)]
+    pub(crate) tools: Vec<ToolFile>,
+    #[serde(default)]
+    pub(crate) users: Vec<UserFile>,
+    #[serde(default)]
+    pub(crate) contexts: Vec<ContextFile>,
+}
+
+/// One tool.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ToolFile {
+    pub(crate) client_id: String,
+    pub(crate) deployment_id: String,
+    pub(crate) login_initiation_url: String,
+    pub(crate) redirect_uris: Vec<String>,
+    pub(crate) target_link_uri: String,
+    #[serde(default)]
+    pub(crate) jwks_url: Option<String>,
+    #[serde(default)]
+    pub(crate) jwks: Option<Jwks>,
+    #[serde(default)]
+    pub(crate) claims: Vec<String>,
+    #[serde(default)]
+    pub(crate) scopes: Vec<String>,
+}
+
+/// One user.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct UserFile {
+    pub(crate) id: String,
+    #[serde(default)]
+    pub(crate) given_name: Option<String>,
+    #[serde(default)]
+    pub(crate) family_name: Option<String>,
+    #[serde(default)]
+    pub(crate) email: Option<String>,
+    #[serde(default)]
+    pub(crate) roles: Vec<String>,
+}
+
+/// One context (course).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ContextFile {
+    pub(crate) id: String,
+    #[serde(default)]
+    pub(crate) label: Option<String>,
+    #[serde(default)]
+    pub(crate) title: Option<String>,
+    #[serde(default)]
+    pub(crate) members: Vec<String>,
+}
+
+/// A tool ready to launch.
+#[derive(Debug, Clone)]
+pub(crate) struct Tool {
+    pub(crate) registration: ToolRegistration,
+    pub(crate) deployment_id: DeploymentId,
+    pub(crate) target_link_uri: TargetLinkUri,
+}
+
+pub(crate) fn read(path: &Path) -> Result<(PlatformFile, PathBuf), String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let file: PlatformFile =
+        serde_json::from_slice(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let key = dir.join(&file.key);
+    Ok((file, key))
+}
+
+pub(crate) fn tool(t: &ToolFile, policy: &UrlPolicy) -> Result<Tool, String> {
+    let at = |what: &str, e: &dyn std::fmt::Display| format!("tool {:?}: {what}: {e}", t.client_id);
+    let client = ClientId::try_from(t.client_id.clone()).map_err(|e| at("client_id", &e))?;
+    let deployment =
+        DeploymentId::try_from(t.deployment_id.clone()).map_err(|e| at("deployment_id", &e))?;
+    let login = EndpointUrl::try_from(t.login_initiation_url.clone())
+        .map_err(|e| at("login_initiation_url", &e))?;
+    let target = TargetLinkUri::try_from(t.target_link_uri.clone())
+        .map_err(|e| at("target_link_uri", &e))?;
+    let mut redirects = Vec::new();
+    for r in &t.redirect_uris {
+        redirects.push(RedirectUri::try_from(r.clone()).map_err(|e| at("redirect_uris", &e))?);
+    }
+    let mut redirect_iter = redirects.into_iter();
+    let first = redirect_iter
+        .next()
+        .ok_or_else(|| at("redirect_uris", &"at least one is required"))?;
+    let keys = match (&t.jwks_url, &t.jwks) {
+        (Some(u), None) => {
+            let url = EndpointUrl::try_from(u.clone()).map_err(|e| at("jwks_url", &e))?;
+            policy
+                .check_url(url.url())
+                .map_err(|e| at("jwks_url", &e))?;
+            ToolKeySource::JwksUrl(url)
+        }
+        (None, Some(j)) => ToolKeySource::Jwks(j.clone()),
+        _ => return Err(at("keys", &"give exactly one of \"jwks_url\" and \"jwks\"")),
+    };
+    let mut claims = ClaimsPolicy::none();
+    for c in &t.claims {
+        let claim = PersonalClaim::from_name(c).ok_or_else(|| {
+            at(
+                "claims",
+                &format!("{c:?} is not one of name, given_name, family_name, email, picture, lis_person_sourcedid"),
+            )
+        })?;
+        claims = claims.allow(claim);
+    }
+    let mut reg = ToolRegistration::new(client, deployment.clone(), login, first, keys)
+        .target_link_uris(vec![target.clone()])
+        .message_types(vec![
+            MessageType::ResourceLink,
+            MessageType::DeepLinking,
+            MessageType::SubmissionReview,
+        ])
+        .scopes(t.scopes.clone())
+        .claims_policy(claims);
+    for r in redirect_iter {
+        reg = reg.redirect_uri(r);
+    }
+    Ok(Tool {
+        registration: reg,
+        deployment_id: deployment,
+        target_link_uri: target,
+    })
+}

@@ -1,0 +1,84 @@
+//! Auto-submitting HTML form posts (deep-linking responses, id_token posts).
+
+use crate::ids::EndpointUrl;
+
+/// A form POST for the host to render in the browser: the page submits
+/// itself to `action` with `fields`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FormPost {
+    /// Where the browser posts.
+    pub action: EndpointUrl,
+    /// Field names and values, in order.
+    pub fields: Vec<(String, String)>,
+}
+
+impl FormPost {
+    /// A form post to `action`.
+    pub fn new(action: EndpointUrl, fields: Vec<(String, String)>) -> Self {
+        Self { action, fields }
+    }
+
+    /// The value of a field.
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// A complete HTML page that posts the form on load (with a button for
+    /// browsers without JavaScript). All values are attribute-escaped.
+    pub fn to_html(&self) -> String {
+        let mut inputs = String::new();
+        for (n, v) in &self.fields {
+            inputs.push_str("<input type=\"hidden\" name=\"");
+            inputs.push_str(&html_escape::encode_double_quoted_attribute(n));
+            inputs.push_str("\" value=\"");
+            inputs.push_str(&html_escape::encode_double_quoted_attribute(v));
+            inputs.push_str("\">\n");
+        }
+        format!(
+            "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Continue</title></head>\n\
+             <body>\n<form id=\"lti-post\" method=\"post\" action=\"{action}\">\n{inputs}\
+             <noscript><button type=\"submit\">Continue</button></noscript>\n</form>\n\
+             <script>document.getElementById(\"lti-post\").submit();</script>\n</body></html>\n",
+            action = html_escape::encode_double_quoted_attribute(self.action.as_str()),
+        )
+    }
+
+    /// The page as an `http::Response` (200, `text/html`, no caching).
+    pub fn to_response(&self) -> http::Response<String> {
+        html_response(self.to_html())
+    }
+}
+
+pub(crate) fn html_response(body: String) -> http::Response<String> {
+    let mut r = http::Response::new(body);
+    let h = r.headers_mut();
+    h.insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    h.insert(
+        http::header::CACHE_CONTROL,
+        http::HeaderValue::from_static("no-store"),
+    );
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_escaped() {
+        let f = FormPost::new(
+            EndpointUrl::try_from("https://p.example/return?a=1&b=\"2\"").unwrap(),
+            vec![("JWT".into(), "a\"><script>x</script>".into())],
+        );
+        let html = f.to_html();
+        assert!(!html.contains("\"><script>x"));
+        assert!(html.contains("name=\"JWT\""));
+    }
+}

@@ -1,0 +1,429 @@
+//! Step 2: the tool's OIDC authentication request to the platform's auth
+//! endpoint, validated into an [`AuthGrant`] or refused with an OIDC error.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+
+use super::core::Platform;
+use super::error::{AuthError, AuthParam, OidcErrorCode};
+use super::login::{HINT_PURPOSE, HintPayload, hint_binding};
+use super::registration::ToolRegistration;
+use crate::claims::MessageType;
+use crate::form::FormPost;
+use crate::ids::{
+    ClientId, ContextId, DeploymentId, EndpointUrl, Nonce, RedirectUri, ResourceLinkId,
+    TargetLinkUri, UserId,
+};
+use crate::store::{Freshness, ReplayStore};
+
+/// Largest value accepted for any auth request parameter.
+const MAX_PARAM_BYTES: usize = 4096;
+
+/// Looks tools up by client_id. Implemented for slices and vectors of
+/// registrations and for closures.
+pub trait ToolRegistry {
+    /// The registration for `client_id`, if any.
+    fn find(&self, client_id: &ClientId) -> Option<ToolRegistration>;
+}
+
+impl ToolRegistry for [ToolRegistration] {
+    fn find(&self, client_id: &ClientId) -> Option<ToolRegistration> {
+        self.iter().find(|r| r.client_id() == client_id).cloned()
+    }
+}
+
+impl ToolRegistry for Vec<ToolRegistration> {
+    fn find(&self, client_id: &ClientId) -> Option<ToolRegistration> {
+        self.as_slice().find(client_id)
+    }
+}
+
+impl<F: Fn(&ClientId) -> Option<ToolRegistration>> ToolRegistry for F {
+    fn find(&self, client_id: &ClientId) -> Option<ToolRegistration> {
+        self(client_id)
+    }
+}
+
+/// The parameters of an authentication request, from the query string
+/// (GET) or the form body (POST). Nothing is trusted yet.
+///
+/// `Debug` lists parameter names only (hints and nonces stay out of logs).
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct AuthRequest {
+    params: HashMap<String, String>,
+    duplicate: Option<String>,
+}
+
+impl std::fmt::Debug for AuthRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut names: Vec<&str> = self.params.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        f.debug_struct("AuthRequest")
+            .field("params", &names)
+            .field("duplicate", &self.duplicate)
+            .finish()
+    }
+}
+
+impl AuthRequest {
+    /// Parses `application/x-www-form-urlencoded` pairs (a query string
+    /// without `?`, or a POST body).
+    pub fn from_urlencoded(input: &[u8]) -> Self {
+        Self::from_pairs(
+            url::form_urlencoded::parse(input).map(|(k, v)| (k.into_owned(), v.into_owned())),
+        )
+    }
+
+    /// Builds a request from name/value pairs. A repeated name is remembered
+    /// and refused by [`Platform::authorize`].
+    pub fn from_pairs<I: IntoIterator<Item = (String, String)>>(pairs: I) -> Self {
+        let mut r = Self::default();
+        for (k, v) in pairs {
+            match r.params.entry(k) {
+                std::collections::hash_map::Entry::Occupied(e) => {
+                    r.duplicate.get_or_insert_with(|| e.key().clone());
+                }
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(v);
+                }
+            }
+        }
+        r
+    }
+
+    /// A parameter's value.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.params.get(name).map(String::as_str)
+    }
+
+    fn param(&self, p: AuthParam) -> Option<&str> {
+        self.get(p.as_str())
+    }
+}
+
+/// A validated authentication request: the host mints the id_token for
+/// exactly this (see [`Platform::mint`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AuthGrant {
+    /// The tool.
+    pub client_id: ClientId,
+    /// The registered redirect_uri the id_token goes to.
+    pub redirect_uri: RedirectUri,
+    /// `state` to echo (may be absent).
+    pub state: Option<String>,
+    /// The nonce to echo in the id_token.
+    pub nonce: Nonce,
+    /// The signed-in platform user.
+    pub user: UserId,
+    /// The message type bound at login.
+    pub message_type: MessageType,
+    /// The deployment bound at login.
+    pub deployment_id: DeploymentId,
+    /// The target link URI bound at login.
+    pub target_link_uri: TargetLinkUri,
+    /// The context bound at login.
+    pub context: Option<ContextId>,
+    /// The resource link bound at login.
+    pub resource_link: Option<ResourceLinkId>,
+    /// The redirect_uri as the form's action.
+    pub(crate) post_to: EndpointUrl,
+}
+
+/// What to send back for a refused authentication request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AuthErrorResponse {
+    /// The redirect_uri cannot be trusted: show this page, post nothing.
+    ErrorPage {
+        /// HTTP status (400).
+        status: http::StatusCode,
+        /// The page.
+        html: String,
+    },
+    /// An OIDC error form-posted to the validated redirect_uri with `error`,
+    /// `error_description` and `state`.
+    FormPost(FormPost),
+}
+
+impl AuthErrorResponse {
+    /// As an HTTP response.
+    pub fn to_response(&self) -> http::Response<String> {
+        match self {
+            Self::ErrorPage { status, html } => error_response(*status, html.clone()),
+            Self::FormPost(f) => f.to_response(),
+        }
+    }
+}
+
+/// A refused authentication request: the typed [`AuthError`] plus where
+/// (if anywhere) the error may be sent.
+#[derive(Debug)]
+pub struct AuthRejection(Box<Rejected>);
+
+#[derive(Debug)]
+struct Rejected {
+    error: AuthError,
+    reply_to: Option<(RedirectUri, EndpointUrl, Option<String>)>,
+}
+
+impl std::fmt::Display for AuthRejection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&self.0.error, f)
+    }
+}
+
+impl std::error::Error for AuthRejection {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.0.error)
+    }
+}
+
+impl AuthRejection {
+    fn page(error: AuthError) -> Self {
+        Self(Box::new(Rejected {
+            error,
+            reply_to: None,
+        }))
+    }
+
+    /// Why.
+    pub fn error(&self) -> &AuthError {
+        &self.0.error
+    }
+
+    /// Takes the error.
+    pub fn into_error(self) -> AuthError {
+        self.0.error
+    }
+
+    /// Stable machine-readable code of the error.
+    pub fn code(&self) -> &'static str {
+        self.0.error.code()
+    }
+
+    /// The OIDC error code.
+    pub fn oidc_code(&self) -> OidcErrorCode {
+        self.0.error.oidc_code()
+    }
+
+    /// The validated redirect_uri the error is posted to; `None` means an
+    /// error page.
+    pub fn redirect_uri(&self) -> Option<&RedirectUri> {
+        self.0.reply_to.as_ref().map(|(r, _, _)| r)
+    }
+
+    /// The response to send: an OIDC error form post to the validated
+    /// redirect_uri, or an error page when there is none (S44).
+    pub fn response(&self) -> AuthErrorResponse {
+        match &self.0.reply_to {
+            Some((_, action, state)) => {
+                let mut fields = vec![
+                    ("error".to_owned(), self.oidc_code().as_str().to_owned()),
+                    ("error_description".to_owned(), self.0.error.to_string()),
+                ];
+                if let Some(s) = state {
+                    fields.push(("state".to_owned(), s.clone()));
+                }
+                AuthErrorResponse::FormPost(FormPost::new(action.clone(), fields))
+            }
+            None => AuthErrorResponse::ErrorPage {
+                status: http::StatusCode::BAD_REQUEST,
+                html: format!(
+                    "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Launch refused</title></head>\n\
+                     <body><h1>Launch refused</h1><p>{}</p><p>Error code: <code>{}</code></p></body></html>\n",
+                    html_escape::encode_text(&self.0.error.to_string()),
+                    self.oidc_code().as_str(),
+                ),
+            },
+        }
+    }
+}
+
+fn checked_param(req: &AuthRequest, p: AuthParam) -> Result<&str, AuthError> {
+    let v = req
+        .param(p)
+        .filter(|v| !v.is_empty())
+        .ok_or(AuthError::MissingParameter { param: p })?;
+    if v.len() > MAX_PARAM_BYTES || v.chars().any(char::is_control) {
+        return Err(AuthError::InvalidParameter { param: p });
+    }
+    Ok(v)
+}
+
+impl Platform {
+    /// Validates an authentication request (OIDC Core §3.1.2; LTI Core
+    /// §5.1.1.2).
+    ///
+    /// Checks, in order: no duplicated parameter, `client_id` registered,
+    /// `redirect_uri` exactly one of the registered ones — failures so far
+    /// get an error page — then `response_type=id_token`, `scope` contains
+    /// `openid`, `response_mode=form_post`, `prompt=none`, `nonce` present,
+    /// a signed-in user whose tool-facing id equals `login_hint`, and an
+    /// `lti_message_hint` sealed by this platform for this user and tool,
+    /// unexpired and unused (consumed through `replay` last, so a refused
+    /// request does not burn it).
+    ///
+    /// `signed_in` is the platform user of the browser session (the host
+    /// reads its own session cookie); `None` yields `login_required`.
+    ///
+    /// # Errors
+    /// An [`AuthRejection`] whose [`AuthRejection::response`] is what to send.
+    ///
+    /// # Security
+    /// The id_token is only ever posted to the redirect_uri in the grant,
+    /// which is byte-for-byte one of the registered URIs (S44).
+    pub fn authorize<R: ToolRegistry + ?Sized>(
+        &self,
+        request: &AuthRequest,
+        registry: &R,
+        signed_in: Option<&UserId>,
+        replay: &dyn ReplayStore,
+        now: DateTime<Utc>,
+    ) -> Result<AuthGrant, AuthRejection> {
+        if let Some(p) = &request.duplicate {
+            return Err(AuthRejection::page(AuthError::DuplicateParameter {
+                param: p.clone(),
+            }));
+        }
+        let client_raw =
+            checked_param(request, AuthParam::ClientId).map_err(AuthRejection::page)?;
+        let registration = ClientId::try_from(client_raw)
+            .ok()
+            .and_then(|c| registry.find(&c))
+            .ok_or_else(|| {
+                AuthRejection::page(AuthError::UnknownClient {
+                    client_id: client_raw.to_owned(),
+                })
+            })?;
+        let redirect_raw =
+            checked_param(request, AuthParam::RedirectUri).map_err(AuthRejection::page)?;
+        let redirect_uri = registration
+            .redirect_uris()
+            .iter()
+            .find(|r| r.as_str() == redirect_raw)
+            .cloned()
+            .ok_or_else(|| {
+                AuthRejection::page(AuthError::UnregisteredRedirectUri {
+                    redirect_uri: redirect_raw.to_owned(),
+                })
+            })?;
+        // Same validation as RedirectUri, so this only fails if they diverge.
+        let post_to = EndpointUrl::try_from(redirect_uri.as_str()).map_err(|_| {
+            AuthRejection::page(AuthError::UnregisteredRedirectUri {
+                redirect_uri: redirect_raw.to_owned(),
+            })
+        })?;
+
+        // From here on the redirect_uri is trusted: errors go back to it.
+        let state = request
+            .param(AuthParam::State)
+            .filter(|s| s.len() <= MAX_PARAM_BYTES)
+            .map(str::to_owned);
+        let reply = |error: AuthError| {
+            AuthRejection(Box::new(Rejected {
+                error,
+                reply_to: Some((redirect_uri.clone(), post_to.clone(), state.clone())),
+            }))
+        };
+        if request.param(AuthParam::State).is_some() && state.is_none() {
+            return Err(reply(AuthError::InvalidParameter {
+                param: AuthParam::State,
+            }));
+        }
+        self.check_oidc_params(request).map_err(reply)?;
+        let nonce = checked_param(request, AuthParam::Nonce)
+            .and_then(|n| {
+                Nonce::try_from(n).map_err(|_| AuthError::InvalidParameter {
+                    param: AuthParam::Nonce,
+                })
+            })
+            .map_err(reply)?;
+
+        let user = signed_in.ok_or(AuthError::NotSignedIn).map_err(reply)?;
+        let login_hint = checked_param(request, AuthParam::LoginHint).map_err(reply)?;
+        let expected_hint = self.subject_for(&registration, user);
+        if expected_hint.as_str() != login_hint {
+            return Err(reply(AuthError::LoginHintMismatch));
+        }
+
+        let message_hint = checked_param(request, AuthParam::LtiMessageHint).map_err(reply)?;
+        let payload = self
+            .secret
+            .open(
+                HINT_PURPOSE,
+                message_hint,
+                &hint_binding(registration.client_id(), user),
+            )
+            .and_then(|bytes| serde_json::from_slice::<HintPayload>(&bytes).ok())
+            .ok_or(AuthError::MessageHintInvalid)
+            .map_err(reply)?;
+        let expired_at = crate::jwt::to_datetime(payload.exp);
+        if now >= expired_at {
+            return Err(reply(AuthError::MessageHintExpired { expired_at, now }));
+        }
+        let scope = format!("lti_message_hint:{}", registration.client_id());
+        match replay.check_and_record(&scope, &payload.jti, expired_at, now) {
+            Ok(Freshness::First) => {}
+            Ok(Freshness::Replayed) => return Err(reply(AuthError::MessageHintReplayed)),
+            Err(e) => return Err(reply(AuthError::Store(e))),
+        }
+        Ok(AuthGrant {
+            client_id: registration.client_id().clone(),
+            redirect_uri,
+            state,
+            nonce,
+            user: user.clone(),
+            message_type: payload.mt,
+            deployment_id: payload.dep,
+            target_link_uri: payload.tlu,
+            context: payload.ctx,
+            resource_link: payload.rl,
+            post_to,
+        })
+    }
+
+    fn check_oidc_params(&self, request: &AuthRequest) -> Result<(), AuthError> {
+        let response_type = checked_param(request, AuthParam::ResponseType)?;
+        if response_type != "id_token" {
+            return Err(AuthError::UnsupportedResponseType {
+                found: response_type.to_owned(),
+            });
+        }
+        let scope = checked_param(request, AuthParam::Scope)?;
+        if !scope.split(' ').any(|s| s == "openid") {
+            return Err(AuthError::InvalidScope {
+                found: scope.to_owned(),
+            });
+        }
+        let mode = checked_param(request, AuthParam::ResponseMode)?;
+        if mode != "form_post" {
+            return Err(AuthError::UnsupportedResponseMode {
+                found: mode.to_owned(),
+            });
+        }
+        let prompt = checked_param(request, AuthParam::Prompt)?;
+        if prompt != "none" {
+            return Err(AuthError::UnsupportedPrompt {
+                found: prompt.to_owned(),
+            });
+        }
+        Ok(())
+    }
+}
+
+fn error_response(status: http::StatusCode, body: String) -> http::Response<String> {
+    let mut r = http::Response::new(body);
+    *r.status_mut() = status;
+    let h = r.headers_mut();
+    h.insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    h.insert(
+        http::header::CACHE_CONTROL,
+        http::HeaderValue::from_static("no-store"),
+    );
+    r
+}
