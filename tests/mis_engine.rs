@@ -1,5 +1,6 @@
 //! mis-mapping through its public API: lifecycle, identity across runs,
 //! MAT structure, the sync guard, contracts, and bad input.
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::indexing_slicing)]
 
 use chrono::NaiveDate;
 use mis_mapping::{
@@ -397,4 +398,40 @@ fn bad_input_becomes_findings_not_panics() {
         assert!(codes.contains(&want), "{want} missing from {codes:?}");
     }
     assert!(r.report.findings.iter().all(|f| f.location.key.is_some()));
+}
+
+#[test]
+fn rollover_promotion_links_carry_class_identity_in_metadata() {
+    let sch = school("8201234");
+    let mut snap = small("1", "B801200005001", enrol("2024-09-03", None));
+    let mut old = Group::new(
+        "OLD",
+        sch.clone(),
+        GroupKind::Teaching,
+        "7x/Ma1",
+        mis_mapping::AcademicYear::starting(2024),
+    );
+    old.promoted_to = Some("G1".into());
+    snap.groups.push(old);
+    let r = Export::new(
+        &contract(""),
+        &PseudonymKey::insecure_dev(),
+        d("2025-10-01"),
+    )
+    .run(&snap, &mut InMemoryIdentityMap::new());
+    let p = &r.package;
+    let classes = p.table("classes").unwrap();
+    assert_eq!(classes.rows.len(), 1, "only the current year's class");
+    let row = &classes.rows[0];
+    assert_eq!(
+        col(p, "classes", row, "metadata.uk.promotedFrom"),
+        "class-8201234-2024-teaching-7x_Ma1"
+    );
+    assert_eq!(col(p, "classes", row, "termSourcedIds"), "ay-8201234-2025");
+    assert!(
+        r.report
+            .findings
+            .iter()
+            .all(|f| f.code != "group.promotion_cycle")
+    );
 }

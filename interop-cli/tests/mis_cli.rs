@@ -1,4 +1,5 @@
 //! `interop mis …` as external checks call it: JSON lines, files, exit codes.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

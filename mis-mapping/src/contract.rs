@@ -529,6 +529,26 @@ impl PseudonymKey {
     }
 }
 
+impl PseudonymKey {
+    /// 128 bits of HMAC-SHA256(key, domain, length-prefixed parts): the
+    /// identity map's match keys.
+    pub(crate) fn digest128(&self, domain: &[u8], parts: &[&[u8]]) -> u128 {
+        let mut mac = self.mac.clone();
+        mac.update(domain);
+        for p in parts {
+            let len = u32::try_from(p.len()).unwrap_or(u32::MAX);
+            mac.update(&len.to_le_bytes());
+            mac.update(p);
+        }
+        let out = mac.finalize().into_bytes();
+        let mut b = [0u8; 16];
+        for (d, s) in b.iter_mut().zip(out.iter()) {
+            *d = *s;
+        }
+        u128::from_be_bytes(b)
+    }
+}
+
 fn hex_digit(n: u8) -> char {
     char::from_digit(u32::from(n), 16).unwrap_or('0')
 }

@@ -1,7 +1,9 @@
 //! The engine: a dated snapshot + a contract → a OneRoster package, the
 //! delta against the previous package, and a run report.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::fxhash::{FxMap, FxSet};
 
 use chrono::{Days, NaiveDate};
 
@@ -25,7 +27,7 @@ const FINDINGS_PER_CODE: usize = 50;
 #[derive(Default)]
 struct Findings {
     list: Vec<Finding>,
-    per_code: HashMap<&'static str, usize>,
+    per_code: FxMap<&'static str, usize>,
 }
 
 impl Findings {
@@ -184,6 +186,14 @@ fn status_rank(s: &EnrolStatus) -> u8 {
     }
 }
 
+/// A date as text, formatted once per distinct date.
+fn date_text(cache: &mut FxMap<NaiveDate, String>, d: Option<NaiveDate>) -> String {
+    match d {
+        None => String::new(),
+        Some(d) => cache.entry(d).or_insert_with(|| d.to_string()).clone(),
+    }
+}
+
 fn person_key(p: &Person) -> String {
     format!("{}/{}", p.school, p.mis_id)
 }
@@ -238,16 +248,33 @@ impl<'a> Export<'a> {
         validate(snap, &mut findings);
 
         // Identity.
-        let resolution = resolve(&snap.people, map, self.key);
+        // People this contract can never release (contacts when contacts
+        // are excluded, supply staff when excluded) are not resolved.
+        let resolvable = |p: &Person| match p.role {
+            PersonRole::Contact => c.include_contacts,
+            PersonRole::Supply => c.include_supply_staff,
+            _ => true,
+        };
+        let resolution = resolve(snap.people.iter().filter(|p| resolvable(p)), map, self.key);
+        let mut resolved = resolution.ids.iter().copied();
+        let ids_by_record: Vec<Option<CanonicalId>> = snap
+            .people
+            .iter()
+            .map(|p| if resolvable(p) { resolved.next() } else { None })
+            .collect();
 
         // Lifecycle per record.
         let lc = &c.lifecycle;
         let mut counts = LifecycleCounts::default();
         let mut presence: Vec<Vec<OrgLink>> = Vec::with_capacity(snap.people.len());
-        let known_schools: HashSet<&LaEstab> = snap.schools.iter().map(|s| &s.laestab).collect();
+        let known_schools: FxSet<&LaEstab> = snap.schools.iter().map(|s| &s.laestab).collect();
         for p in &snap.people {
             let mut links = Vec::new();
-            if p.role == PersonRole::Supply && !c.include_supply_staff {
+            // Contacts are released through their pupils (below); supply
+            // staff only when the contract includes them.
+            if p.role == PersonRole::Contact
+                || (p.role == PersonRole::Supply && !c.include_supply_staff)
+            {
                 presence.push(links);
                 continue;
             }
@@ -301,8 +328,8 @@ impl<'a> Export<'a> {
 
         // Group records into humans; contacts need a released pupil.
         let mut humans: Vec<Human> = Vec::new();
-        let mut human_of: HashMap<&CanonicalId, usize> = HashMap::new();
-        let mut by_mis: HashMap<(&LaEstab, &str, bool), usize> = HashMap::new();
+        let mut human_of: FxMap<&CanonicalId, usize> = FxMap::default();
+        let mut by_mis: FxMap<(&LaEstab, &str, bool), usize> = FxMap::default();
         for (i, p) in snap.people.iter().enumerate() {
             by_mis.insert(
                 (&p.school, p.mis_id.as_str(), p.role == PersonRole::Contact),
@@ -311,7 +338,7 @@ impl<'a> Export<'a> {
         }
         let released_record = |i: usize| presence.get(i).is_some_and(|l| !l.is_empty());
         for (i, p) in snap.people.iter().enumerate() {
-            let Some(cid) = resolution.ids.get(i) else {
+            let Some(Some(cid)) = ids_by_record.get(i) else {
                 continue;
             };
             let links = if p.role == PersonRole::Contact {
@@ -341,7 +368,7 @@ impl<'a> Export<'a> {
             };
             let h = *human_of.entry(cid).or_insert_with(|| {
                 humans.push(Human {
-                    canonical: cid.clone(),
+                    canonical: *cid,
                     records: Vec::new(),
                     orgs: Vec::new(),
                     sourced_id: String::new(),
@@ -359,12 +386,12 @@ impl<'a> Export<'a> {
         }
 
         // sourcedIds and lifecycle counts.
-        let mut used_ids: HashSet<String> = HashSet::with_capacity(humans.len());
+        let mut used_ids: FxSet<String> = crate::fxhash::set_with(humans.len());
         for h in &mut humans {
             h.orgs
                 .sort_by_key(|o| (status_rank(&o.status), o.school.clone()));
             let first = h.records.first().and_then(|&i| snap.people.get(i));
-            let pseudo = || self.key.pseudonym(&c.consumer, h.canonical.as_str());
+            let pseudo = || self.key.pseudonym(&c.consumer, &h.canonical.to_string());
             let mut id = match (c.identifiers, first) {
                 (IdentifierPolicy::Mis, Some(p)) => slug(&format!("{}.{}", p.school, p.mis_id)),
                 (IdentifierPolicy::Upn, Some(p)) if p.role == PersonRole::Pupil => p
@@ -395,24 +422,24 @@ impl<'a> Export<'a> {
         }
 
         // Tombstones, resurrection, purge.
-        let released_ids: HashSet<&CanonicalId> = humans.iter().map(|h| &h.canonical).collect();
+        let released_ids: FxSet<&CanonicalId> = humans.iter().map(|h| &h.canonical).collect();
         for id in map.ids() {
-            let mut rec = map.record(&id).unwrap_or_default();
+            let mut rec = map.record(id).unwrap_or_default();
             if released_ids.contains(&id) {
                 if rec.removed_on.take().is_some() {
                     counts.resurrected += 1;
                 }
                 rec.last_released = Some(as_of);
-                map.set_record(&id, rec);
+                map.set_record(id, rec);
             } else if let Some(removed) = rec.removed_on {
                 if add_days(removed, lc.tombstone_retention_days) < as_of {
-                    map.purge(&id);
+                    map.purge(id);
                     counts.purged += 1;
                 }
             } else if rec.last_released.is_some() {
                 rec.removed_on = Some(as_of);
                 counts.tombstoned += 1;
-                map.set_record(&id, rec);
+                map.set_record(id, rec);
             }
         }
 
@@ -424,7 +451,7 @@ impl<'a> Export<'a> {
             snap,
             &humans,
             &human_of,
-            &resolution.ids,
+            &ids_by_record,
             &class_of,
             &mut pkg,
             &mut findings,
@@ -533,7 +560,7 @@ impl<'a> Export<'a> {
                 String::new(),
             ]);
         }
-        let mut seen = HashSet::new();
+        let mut seen = FxSet::default();
         for s in &snap.schools {
             if !seen.insert(&s.laestab) {
                 continue;
@@ -556,7 +583,7 @@ impl<'a> Export<'a> {
         }
         let sessions = pkg.table_mut("academicSessions", &[]);
         let school_year = year.oneroster_school_year().to_string();
-        let mut seen = HashSet::new();
+        let mut seen = FxSet::default();
         for s in &snap.schools {
             if !seen.insert(&s.laestab) {
                 continue;
@@ -627,17 +654,17 @@ impl<'a> Export<'a> {
     }
 
     /// Classes and courses; returns (school, group id) → class sourcedId.
-    fn build_classes(
+    fn build_classes<'s>(
         &self,
-        snap: &MisSnapshot,
+        snap: &'s MisSnapshot,
         year: AcademicYear,
         pkg: &mut OneRosterPackage,
         findings: &mut Findings,
-    ) -> HashMap<(LaEstab, String), String> {
+    ) -> FxMap<(&'s LaEstab, &'s str), String> {
         let c = self.contract;
         let as_of = self.as_of;
         let profile = c.grade_profile;
-        let schools: HashSet<&LaEstab> = snap.schools.iter().map(|s| &s.laestab).collect();
+        let schools: FxSet<&LaEstab> = snap.schools.iter().map(|s| &s.laestab).collect();
         let class_id_of = |g: &Group| {
             format!(
                 "class-{}-{}-{}",
@@ -647,20 +674,20 @@ impl<'a> Export<'a> {
             )
         };
         // promoted_to reverse index: (school, to) → from group.
-        let mut promoted_from: HashMap<(&LaEstab, &str), &Group> = HashMap::new();
+        let mut promoted_from: FxMap<(&LaEstab, &str), &Group> = FxMap::default();
         for g in &snap.groups {
             if let Some(to) = &g.promoted_to {
                 promoted_from.insert((&g.school, to.as_str()), g);
             }
         }
-        let mut class_of = HashMap::new();
+        let mut class_of = FxMap::default();
         let mut courses: BTreeMap<String, CourseAcc> = BTreeMap::new();
         let meta = [
             "metadata.uk.groupKind",
             "metadata.uk.ncYear",
             "metadata.uk.promotedFrom",
         ];
-        let mut used = HashSet::new();
+        let mut used = FxSet::default();
         let mut rows = Vec::new();
         for g in &snap.groups {
             if !c.group_kinds.contains(&g.kind)
@@ -737,7 +764,7 @@ impl<'a> Export<'a> {
                 g.nc_year.map(|n| n.to_string()).unwrap_or_default(),
                 from,
             ]);
-            class_of.insert((g.school.clone(), g.id.clone()), id);
+            class_of.insert((&g.school, g.id.as_str()), id);
         }
         let ct = pkg.table_mut("courses", &[]);
         for (id, (school, title, code, grades, subject)) in courses {
@@ -789,9 +816,9 @@ impl<'a> Export<'a> {
             }
         }
         // Contacts ↔ pupils, by sourcedId.
-        let mut agents: HashMap<&str, Vec<&str>> = HashMap::new();
+        let mut agents: FxMap<&str, Vec<&str>> = FxMap::default();
         if r(UserField::AgentSourcedIds) {
-            let mut sid_of_record: HashMap<(&LaEstab, &str, bool), &str> = HashMap::new();
+            let mut sid_of_record: FxMap<(&LaEstab, &str, bool), &str> = FxMap::default();
             for h in humans {
                 for &i in &h.records {
                     if let Some(p) = snap.people.get(i) {
@@ -1016,24 +1043,30 @@ impl<'a> Export<'a> {
         &self,
         snap: &MisSnapshot,
         humans: &[Human],
-        human_of: &HashMap<&CanonicalId, usize>,
-        ids: &[CanonicalId],
-        class_of: &HashMap<(LaEstab, String), String>,
+        human_of: &FxMap<&CanonicalId, usize>,
+        ids: &[Option<CanonicalId>],
+        class_of: &FxMap<(&LaEstab, &str), String>,
         pkg: &mut OneRosterPackage,
         findings: &mut Findings,
     ) {
         let as_of = self.as_of;
-        let mut record_of: HashMap<(&LaEstab, &str), usize> =
-            HashMap::with_capacity(snap.people.len());
+        let mut record_of: FxMap<(&LaEstab, &str), usize> =
+            crate::fxhash::map_with(snap.people.len());
         for (i, p) in snap.people.iter().enumerate() {
             if p.role != PersonRole::Contact {
                 record_of.insert((&p.school, p.mis_id.as_str()), i);
             }
         }
-        let mut seen: HashSet<(&str, &str)> = HashSet::new();
-        let mut rows = Vec::new();
+        let mut seen: FxSet<(&str, usize)> = crate::fxhash::set_with(snap.memberships.len());
+        let school_ids: FxMap<&LaEstab, String> = snap
+            .schools
+            .iter()
+            .map(|s| (&s.laestab, school_id(&s.laestab)))
+            .collect();
+        let mut rows = Vec::with_capacity(snap.memberships.len());
+        let mut dates: FxMap<NaiveDate, String> = FxMap::default();
         for m in &snap.memberships {
-            let Some(class) = class_of.get(&(m.school.clone(), m.group.clone())) else {
+            let Some(class) = class_of.get(&(&m.school, m.group.as_str())) else {
                 continue;
             };
             let Some(&ri) = record_of.get(&(&m.school, m.person.as_str())) else {
@@ -1048,10 +1081,11 @@ impl<'a> Export<'a> {
                 ));
                 continue;
             };
-            let Some(h) = ids
+            let Some((hi, h)) = ids
                 .get(ri)
+                .and_then(|cid| cid.as_ref())
                 .and_then(|cid| human_of.get(cid))
-                .and_then(|&h| humans.get(h))
+                .and_then(|&hi| humans.get(hi).map(|h| (hi, h)))
             else {
                 continue;
             };
@@ -1092,7 +1126,7 @@ impl<'a> Export<'a> {
                     continue;
                 }
             };
-            if !seen.insert((class.as_str(), h.sourced_id.as_str())) {
+            if !seen.insert((class.as_str(), hi)) {
                 continue;
             }
             rows.push(vec![
@@ -1100,12 +1134,15 @@ impl<'a> Export<'a> {
                 String::new(),
                 String::new(),
                 class.clone(),
-                school_id(&m.school),
+                school_ids
+                    .get(&m.school)
+                    .cloned()
+                    .unwrap_or_else(|| school_id(&m.school)),
                 h.sourced_id.clone(),
                 role.to_owned(),
                 primary.to_owned(),
-                m.from.map(|d| d.to_string()).unwrap_or_default(),
-                m.to.map(|d| d.to_string()).unwrap_or_default(),
+                date_text(&mut dates, m.from),
+                date_text(&mut dates, m.to),
             ]);
         }
         pkg.table_mut("enrollments", &[]).rows = rows;
@@ -1115,7 +1152,7 @@ impl<'a> Export<'a> {
 /// Data checks that do not depend on the contract: identifiers, dates,
 /// promotion-link cycles, dangling references.
 fn validate(snap: &MisSnapshot, findings: &mut Findings) {
-    let mut schools = HashSet::new();
+    let mut schools = FxSet::default();
     for s in &snap.schools {
         if !schools.insert(&s.laestab) {
             findings.push(Finding::new(
@@ -1138,15 +1175,15 @@ fn validate(snap: &MisSnapshot, findings: &mut Findings) {
             }
         }
     }
-    let mut records = HashSet::new();
+    let mut records = FxSet::default();
     for p in &snap.people {
-        let key = person_key(p);
+        let key = || person_key(p);
         if !records.insert((&p.school, &p.mis_id, p.role == PersonRole::Contact)) {
             findings.push(Finding::new(
                 "person.duplicate_record",
                 Severity::Error,
                 "two records with the same MIS id in one school",
-                Location::entity("person", key.clone()),
+                Location::entity("person", key()),
             ));
         }
         for id in &p.identifiers {
@@ -1163,7 +1200,7 @@ fn validate(snap: &MisSnapshot, findings: &mut Findings) {
                     },
                     Severity::Warning,
                     format!("{} not used for matching or release: {e}", id.kind.as_str()),
-                    Location::entity("person", key.clone()),
+                    Location::entity("person", key()),
                 ));
             }
             if let (Some(a), Some(b)) = (id.from, id.to)
@@ -1173,7 +1210,7 @@ fn validate(snap: &MisSnapshot, findings: &mut Findings) {
                     "person.dates_contradict",
                     Severity::Warning,
                     format!("{} valid to {b} before valid from {a}", id.kind.as_str()),
-                    Location::entity("person", key.clone()),
+                    Location::entity("person", key()),
                 ));
             }
         }
@@ -1185,7 +1222,7 @@ fn validate(snap: &MisSnapshot, findings: &mut Findings) {
                     "person.dates_contradict",
                     Severity::Warning,
                     format!("enrolment at {} ends {b} before it starts {a}", e.school),
-                    Location::entity("person", key.clone()),
+                    Location::entity("person", key()),
                 ));
             }
             if let (Some(dob), Some(from)) = (p.dob, e.from)
@@ -1195,18 +1232,18 @@ fn validate(snap: &MisSnapshot, findings: &mut Findings) {
                     "person.dates_contradict",
                     Severity::Warning,
                     format!("enrolment starts {from} before date of birth {dob}"),
-                    Location::entity("person", key.clone()),
+                    Location::entity("person", key()),
                 ));
             }
         }
     }
     // Promotion links: dangling targets and cycles.
-    let by_id: HashMap<(&LaEstab, &str), &Group> = snap
+    let by_id: FxMap<(&LaEstab, &str), &Group> = snap
         .groups
         .iter()
         .map(|g| ((&g.school, g.id.as_str()), g))
         .collect();
-    let mut cleared: HashSet<(&LaEstab, &str)> = HashSet::new();
+    let mut cleared: FxSet<(&LaEstab, &str)> = FxSet::default();
     for g in &snap.groups {
         if let (Some(a), Some(b)) = (g.from, g.to)
             && b < a

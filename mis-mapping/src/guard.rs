@@ -4,7 +4,9 @@
 //! vanishing, a field going empty en masse (lost MIS permission), or the
 //! academic year changing outside the rollover window.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
+
+use crate::fxhash::{FxMap, FxSet};
 
 use chrono::{Datelike, NaiveDate};
 
@@ -93,11 +95,16 @@ pub fn check_guard(
         ));
     }
     // 3. Whole schools vanishing.
-    let ids = |p: &OneRosterPackage, f: &str| -> HashSet<String> {
+    fn ids<'p>(p: &'p OneRosterPackage, f: &str) -> FxSet<&'p str> {
         p.table(f)
-            .map(|t| t.rows.iter().filter_map(|r| r.first().cloned()).collect())
+            .map(|t| {
+                t.rows
+                    .iter()
+                    .filter_map(|r| r.first().map(String::as_str))
+                    .collect()
+            })
             .unwrap_or_default()
-    };
+    }
     let new_orgs = ids(new, "orgs");
     if let Some(t) = prev.table("orgs") {
         for r in &t.rows {
@@ -115,7 +122,7 @@ pub fn check_guard(
     // 4. Whole classes vanishing (outside rollover, classes that had members).
     if !rollover {
         let new_classes = ids(new, "classes");
-        let mut members: HashMap<&str, usize> = HashMap::new();
+        let mut members: FxMap<&str, usize> = FxMap::default();
         if let Some(t) = prev.table("enrollments") {
             let ci = t.column("classSourcedId");
             for r in &t.rows {
@@ -152,8 +159,8 @@ pub fn check_guard(
     }
     // 5. Year groups vanishing (needs NC years released in metadata).
     if !rollover {
-        let year_groups = |p: &OneRosterPackage| -> HashMap<(String, String), usize> {
-            let mut m = HashMap::new();
+        fn year_groups(p: &OneRosterPackage) -> FxMap<(&str, &str), usize> {
+            let mut m = FxMap::default();
             if let Some(t) = p.table("users") {
                 let org_col = t
                     .column("orgSourcedIds")
@@ -162,15 +169,17 @@ pub fn check_guard(
                 if let (Some(oc), Some(nc)) = (org_col, nc) {
                     for r in &t.rows {
                         let org = r.get(oc).map_or("", |s| s.split(',').next().unwrap_or(""));
-                        let y = r.get(nc).map_or("", String::as_str);
-                        if !y.is_empty() {
-                            *m.entry((org.to_owned(), y.to_owned())).or_insert(0) += 1;
+                        match r.get(nc) {
+                            Some(y) if !y.is_empty() => {
+                                *m.entry((org, y.as_str())).or_insert(0) += 1
+                            }
+                            _ => {}
                         }
                     }
                 }
             }
             m
-        };
+        }
         let (before, after) = (year_groups(prev), year_groups(new));
         let mut gone: Vec<_> = before
             .iter()
@@ -205,7 +214,7 @@ pub fn check_guard(
         let (Some(pt), Some(nt)) = (prev.table(file), new.table(file)) else {
             continue;
         };
-        let new_rows: HashMap<&str, &Vec<String>> = nt
+        let new_rows: FxMap<&str, &Vec<String>> = nt
             .rows
             .iter()
             .map(|r| (r.first().map_or("", String::as_str), r))

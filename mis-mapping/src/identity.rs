@@ -9,40 +9,82 @@
 //! Match keys are stored as keyed hashes (HMAC under the pseudonym key), so
 //! a persisted identity map holds no raw UPNs, names or birth dates.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use crate::fxhash::FxMap;
 use std::fmt;
 use std::io::{Read, Write};
 
 use chrono::NaiveDate;
 
 use crate::contract::PseudonymKey;
-use crate::ids::{Uln, Upn};
+use crate::ids::{LaEstab, Uln, Upn};
 use crate::source::{IdentifierKind, Person, PersonRole};
 
 /// A canonical person id minted by the engine (`p000001`). Never released
 /// to consumers directly; sourcedIds derive from it.
 #[derive(
-    Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
 )]
-#[serde(transparent)]
-pub struct CanonicalId(String);
+#[serde(try_from = "String", into = "String")]
+pub struct CanonicalId(u64);
 
 impl CanonicalId {
-    /// The id text.
-    pub fn as_str(&self) -> &str {
-        &self.0
+    /// The sequence number.
+    pub fn get(self) -> u64 {
+        self.0
     }
 }
 
 impl fmt::Display for CanonicalId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        write!(f, "p{:06}", self.0)
     }
 }
 
-impl AsRef<str> for CanonicalId {
-    fn as_ref(&self) -> &str {
-        &self.0
+impl From<CanonicalId> for String {
+    fn from(c: CanonicalId) -> String {
+        c.to_string()
+    }
+}
+
+/// Text that is not a canonical id (`p` + digits).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not a canonical id")]
+pub struct InvalidCanonicalId(pub String);
+
+impl TryFrom<String> for CanonicalId {
+    type Error = InvalidCanonicalId;
+    fn try_from(s: String) -> Result<Self, InvalidCanonicalId> {
+        s.strip_prefix('p')
+            .and_then(|d| d.parse().ok())
+            .map(Self)
+            .ok_or(InvalidCanonicalId(s))
+    }
+}
+
+impl std::str::FromStr for CanonicalId {
+    type Err = InvalidCanonicalId;
+    fn from_str(s: &str) -> Result<Self, InvalidCanonicalId> {
+        Self::try_from(s.to_owned())
+    }
+}
+
+/// A match key: 128 bits of a keyed hash of one identifying fact (a UPN, an
+/// email, DOB + names + school). Raw values never reach the identity map.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MatchKey(u128);
+
+impl MatchKey {
+    /// Derive a key from labelled parts under the pseudonym key.
+    pub fn derive(key: &PseudonymKey, parts: &[&[u8]]) -> Self {
+        Self(key.digest128(KEY_DOMAIN.as_bytes(), parts))
+    }
+}
+
+impl fmt::Display for MatchKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:032x}", self.0)
     }
 }
 
@@ -61,27 +103,66 @@ pub struct PersonRecord {
 /// / [`InMemoryIdentityMap::write_json`], a database).
 pub trait IdentityMap {
     /// The canonical id a match key is linked to.
-    fn find(&self, key: &str) -> Option<CanonicalId>;
+    fn find(&self, key: &MatchKey) -> Option<CanonicalId>;
     /// Link a match key to a canonical id (replacing any previous link).
-    fn link(&mut self, key: String, id: &CanonicalId);
+    fn link(&mut self, key: MatchKey, id: CanonicalId);
     /// Mint a fresh canonical id.
     fn mint(&mut self) -> CanonicalId;
     /// The record of a canonical id.
-    fn record(&self, id: &CanonicalId) -> Option<PersonRecord>;
+    fn record(&self, id: CanonicalId) -> Option<PersonRecord>;
     /// Store the record of a canonical id.
-    fn set_record(&mut self, id: &CanonicalId, record: PersonRecord);
+    fn set_record(&mut self, id: CanonicalId, record: PersonRecord);
     /// Every canonical id with a record.
     fn ids(&self) -> Vec<CanonicalId>;
     /// Forget a canonical id and every key linked to it (tombstone purge).
-    fn purge(&mut self, id: &CanonicalId);
+    fn purge(&mut self, id: CanonicalId);
 }
 
 /// The in-memory identity map; serialisable as JSON for file-backed use.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(into = "Persisted", try_from = "Persisted")]
 pub struct InMemoryIdentityMap {
     next: u64,
-    keys: HashMap<String, CanonicalId>,
+    keys: FxMap<MatchKey, CanonicalId>,
     records: BTreeMap<CanonicalId, PersonRecord>,
+}
+
+/// The JSON shape: keys as hex, sorted, so files diff cleanly.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Persisted {
+    next: u64,
+    keys: BTreeMap<String, CanonicalId>,
+    records: BTreeMap<CanonicalId, PersonRecord>,
+}
+
+impl From<InMemoryIdentityMap> for Persisted {
+    fn from(m: InMemoryIdentityMap) -> Self {
+        Self {
+            next: m.next,
+            keys: m
+                .keys
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
+            records: m.records,
+        }
+    }
+}
+
+impl TryFrom<Persisted> for InMemoryIdentityMap {
+    type Error = String;
+    fn try_from(p: Persisted) -> Result<Self, String> {
+        let mut keys = crate::fxhash::map_with(p.keys.len());
+        for (k, v) in p.keys {
+            let n = u128::from_str_radix(&k, 16).map_err(|_| format!("bad match key {k:?}"))?;
+            keys.insert(MatchKey(n), v);
+        }
+        Ok(Self {
+            next: p.next,
+            keys,
+            records: p.records,
+        })
+    }
 }
 
 /// Reading or writing a persisted identity map failed.
@@ -155,30 +236,30 @@ impl InMemoryIdentityMap {
 }
 
 impl IdentityMap for InMemoryIdentityMap {
-    fn find(&self, key: &str) -> Option<CanonicalId> {
-        self.keys.get(key).cloned()
+    fn find(&self, key: &MatchKey) -> Option<CanonicalId> {
+        self.keys.get(key).copied()
     }
-    fn link(&mut self, key: String, id: &CanonicalId) {
-        self.keys.insert(key, id.clone());
+    fn link(&mut self, key: MatchKey, id: CanonicalId) {
+        self.keys.insert(key, id);
     }
     fn mint(&mut self) -> CanonicalId {
         self.next = self.next.saturating_add(1);
-        let id = CanonicalId(format!("p{:06}", self.next));
-        self.records.insert(id.clone(), PersonRecord::default());
+        let id = CanonicalId(self.next);
+        self.records.insert(id, PersonRecord::default());
         id
     }
-    fn record(&self, id: &CanonicalId) -> Option<PersonRecord> {
-        self.records.get(id).cloned()
+    fn record(&self, id: CanonicalId) -> Option<PersonRecord> {
+        self.records.get(&id).cloned()
     }
-    fn set_record(&mut self, id: &CanonicalId, record: PersonRecord) {
-        self.records.insert(id.clone(), record);
+    fn set_record(&mut self, id: CanonicalId, record: PersonRecord) {
+        self.records.insert(id, record);
     }
     fn ids(&self) -> Vec<CanonicalId> {
-        self.records.keys().cloned().collect()
+        self.records.keys().copied().collect()
     }
-    fn purge(&mut self, id: &CanonicalId) {
-        self.records.remove(id);
-        self.keys.retain(|_, v| v != id);
+    fn purge(&mut self, id: CanonicalId) {
+        self.records.remove(&id);
+        self.keys.retain(|_, v| *v != id);
     }
 }
 
@@ -244,40 +325,49 @@ fn role_class(role: &PersonRole) -> &'static str {
 }
 
 /// The match keys of a record, grouped by cascade step, strongest first.
-fn match_steps(p: &Person, key: &PseudonymKey) -> Vec<(&'static str, Vec<String>)> {
-    let h = |s: String| key.pseudonym(KEY_DOMAIN, &s);
-    let class = role_class(&p.role);
+fn match_steps(p: &Person, key: &PseudonymKey) -> Vec<(&'static str, Vec<MatchKey>)> {
+    let h = |parts: &[&[u8]]| MatchKey::derive(key, parts);
+    let class = role_class(&p.role).as_bytes();
     let mut steps = Vec::with_capacity(4);
     if p.role == PersonRole::Pupil {
-        let upns: Vec<String> = p
+        let upns: Vec<MatchKey> = p
             .identifiers_of(&IdentifierKind::Upn)
             .chain(p.identifiers_of(&IdentifierKind::FormerUpn))
             .filter_map(|u| Upn::parse(u).ok())
-            .map(|u| h(format!("upn:{u}")))
+            .map(|u| h(&[b"upn", u.as_str().as_bytes()]))
             .collect();
         steps.push(("upn", upns));
         let ulns = p
             .identifiers_of(&IdentifierKind::Uln)
             .filter_map(|u| Uln::parse(u).ok())
-            .map(|u| h(format!("uln:{u}")))
+            .map(|u| h(&[b"uln", u.as_str().as_bytes()]))
             .collect();
         steps.push(("uln", ulns));
     }
     steps.push((
         "mis",
-        vec![h(format!("mis:{class}:{}:{}", p.school, p.mis_id))],
+        vec![h(&[
+            b"mis",
+            class,
+            p.school.as_str().as_bytes(),
+            p.mis_id.as_bytes(),
+        ])],
     ));
     match p.role {
         PersonRole::Pupil => {
             let mut v = Vec::new();
             if let Some(dob) = p.dob {
-                let names = format!(
-                    "{}|{}",
-                    p.names.legal_forename.trim().to_lowercase(),
-                    p.names.legal_surname.trim().to_lowercase()
-                );
+                let dob = dob.to_string();
+                let first = p.names.legal_forename.trim().to_lowercase();
+                let last = p.names.legal_surname.trim().to_lowercase();
                 for school in std::iter::once(&p.school).chain(&p.previous_schools) {
-                    v.push(h(format!("dns:{dob}|{names}|{school}")));
+                    v.push(h(&[
+                        b"dns",
+                        dob.as_bytes(),
+                        first.as_bytes(),
+                        last.as_bytes(),
+                        school.as_str().as_bytes(),
+                    ]));
                 }
             }
             steps.push(("dob_names_school", v));
@@ -287,7 +377,7 @@ fn match_steps(p: &Person, key: &PseudonymKey) -> Vec<(&'static str, Vec<String>
                 .email
                 .iter()
                 .filter(|e| !e.trim().is_empty())
-                .map(|e| h(format!("email:{class}:{}", e.trim().to_lowercase())))
+                .map(|e| h(&[b"email", class, e.trim().to_lowercase().as_bytes()]))
                 .collect();
             steps.push(("email", v));
         }
@@ -301,16 +391,17 @@ fn match_steps(p: &Person, key: &PseudonymKey) -> Vec<(&'static str, Vec<String>
 /// dual-registered pupil, a member of staff at two schools) resolves to the
 /// first one's id. Two records *of the same school* resolving to the same id
 /// are a duplicate: the second gets its own id and a review item.
-pub fn resolve<M: IdentityMap + ?Sized>(
-    people: &[Person],
-    map: &mut M,
-    key: &PseudonymKey,
-) -> Resolution {
-    let mut ids = Vec::with_capacity(people.len());
+pub fn resolve<'p, I, M>(people: I, map: &mut M, key: &PseudonymKey) -> Resolution
+where
+    I: IntoIterator<Item = &'p Person>,
+    M: IdentityMap + ?Sized,
+{
+    let people = people.into_iter();
+    let mut ids = Vec::with_capacity(people.size_hint().0);
     let mut review = Vec::new();
     let (mut matched, mut minted) = (0, 0);
     // (canonical id, school) pairs seen in this run, to catch duplicates.
-    let mut seen: HashMap<(CanonicalId, String, &'static str), String> = HashMap::new();
+    let mut seen: FxMap<(CanonicalId, &'p LaEstab, &'static str), &'p str> = FxMap::default();
     for p in people {
         let steps = match_steps(p, key);
         let mut chosen: Option<(CanonicalId, &'static str)> = None;
@@ -323,7 +414,7 @@ pub fn resolve<M: IdentityMap + ?Sized>(
             if has_upn && *step == "dob_names_school" {
                 // A pupil with a UPN never joins, by name and birth date alone,
                 // a person known under another UPN: they are different people.
-                cands.retain(|c| map.find(&upn_marker(key, c)).is_none());
+                cands.retain(|c| map.find(&upn_marker(*c)).is_none());
             }
             cands.sort();
             cands.dedup();
@@ -339,7 +430,7 @@ pub fn resolve<M: IdentityMap + ?Sized>(
                     if let Some((c, _)) = &chosen
                         && !cands.contains(c)
                     {
-                        cands.push(c.clone());
+                        cands.push(*c);
                     }
                     // Only UPN/ULN disagreements are conflicts after a match;
                     // weaker steps may legitimately point elsewhere (a twin).
@@ -357,12 +448,12 @@ pub fn resolve<M: IdentityMap + ?Sized>(
         if problem.is_none()
             && let Some((c, step)) = &chosen
         {
-            let slot = (c.clone(), p.school.to_string(), class);
+            let slot = (*c, &p.school, class);
             if let Some(other) = seen.get(&slot)
-                && other != &p.mis_id
+                && *other != p.mis_id.as_str()
             {
                 problem = Some(ReviewReason::Duplicate {
-                    with: c.clone(),
+                    with: *c,
                     step: (*step).to_owned(),
                 });
             }
@@ -375,34 +466,34 @@ pub fn resolve<M: IdentityMap + ?Sized>(
                 // without touching the disputed keys.
                 if let Some((_, mis_keys)) = steps.iter().find(|(s, _)| *s == "mis") {
                     for k in mis_keys {
-                        map.link(k.clone(), &id);
+                        map.link(*k, id);
                     }
                 }
                 review.push(ReviewItem {
                     school: p.school.to_string(),
                     mis_id: p.mis_id.clone(),
-                    assigned: id.clone(),
+                    assigned: id,
                     reason,
                 });
                 id
             }
             (None, Some((id, _))) => {
                 matched += 1;
-                link_all(map, &steps, &id);
+                link_all(map, &steps, id);
                 id
             }
             (None, None) => {
                 minted += 1;
                 let id = map.mint();
-                link_all(map, &steps, &id);
+                link_all(map, &steps, id);
                 id
             }
         };
         if has_upn {
-            map.link(upn_marker(key, &id), &id);
+            map.link(upn_marker(id), id);
         }
-        seen.entry((id.clone(), p.school.to_string(), class))
-            .or_insert_with(|| p.mis_id.clone());
+        seen.entry((id, &p.school, class))
+            .or_insert(p.mis_id.as_str());
         ids.push(id);
     }
     Resolution {
@@ -413,21 +504,22 @@ pub fn resolve<M: IdentityMap + ?Sized>(
     }
 }
 
-/// The key that records "this person is known under a UPN".
-fn upn_marker(key: &PseudonymKey, id: &CanonicalId) -> String {
-    key.pseudonym(KEY_DOMAIN, &format!("has-upn:{id}"))
+/// The key that records "this person is known under a UPN" (not secret:
+/// it names only our own canonical id).
+fn upn_marker(id: CanonicalId) -> MatchKey {
+    MatchKey(u128::from(id.0) | (1u128 << 127))
 }
 
 fn link_all<M: IdentityMap + ?Sized>(
     map: &mut M,
-    steps: &[(&'static str, Vec<String>)],
-    id: &CanonicalId,
+    steps: &[(&'static str, Vec<MatchKey>)],
+    id: CanonicalId,
 ) {
     for (_, keys) in steps {
         for k in keys {
             match map.find(k) {
-                Some(existing) if &existing != id => {} // never steal another person's key
-                _ => map.link(k.clone(), id),
+                Some(existing) if existing != id => {} // never steal another person's key
+                _ => map.link(*k, id),
             }
         }
     }

@@ -162,6 +162,12 @@ impl IdError {
 }
 
 fn normalise(s: &str) -> String {
+    // Fast path: already upper-case ASCII without spaces (the usual case).
+    if s.bytes()
+        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+    {
+        return s.to_owned();
+    }
     s.chars()
         .filter(|c| !c.is_whitespace())
         .flat_map(char::to_uppercase)

@@ -1,10 +1,11 @@
-//! `mis_mapping`: UK school MIS data → OneRoster, under data contracts.
+#![doc = include_str!("../README.md")]
 #![cfg_attr(not(test), deny(clippy::indexing_slicing))]
 
 mod adapters;
 mod calendar;
 mod contract;
 mod engine;
+mod fxhash;
 mod guard;
 mod identity;
 mod ids;

@@ -4,7 +4,9 @@
 //! Tables are kept as header + string rows in OneRoster column order, so
 //! diffing, writing and reading back a previous package are the same code.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use crate::fxhash::FxMap;
 
 use crate::contract::OneRosterVersion;
 use crate::report::Changes;
@@ -535,10 +537,15 @@ impl OneRosterPackage {
             } else {
                 &new.header
             };
+            let same_header = new.header == old.header;
             // Map old columns onto the new header by name.
             let map: Vec<Option<usize>> = header.iter().map(|h| old.column(h)).collect();
-            let old_index: HashMap<&str, &Vec<String>> =
-                old.rows.iter().map(|r| (Table::id(r), r)).collect();
+            let mut old_index: FxMap<&str, usize> = crate::fxhash::map_with(old.rows.len());
+            for (i, r) in old.rows.iter().enumerate() {
+                old_index.insert(Table::id(r), i);
+            }
+            // Old rows matched by a new row (the rest are removals).
+            let mut matched = vec![false; old.rows.len()];
             let mut c = Changes::default();
             let mut out = Table::new(header.clone());
             let stamp = |mut r: Vec<String>, status: &str| {
@@ -550,24 +557,32 @@ impl OneRosterPackage {
                 }
                 r
             };
-            let mut new_ids = std::collections::HashSet::with_capacity(new.rows.len());
             for r in &new.rows {
-                new_ids.insert(Table::id(r));
-                match old_index.get(Table::id(r)) {
+                let found = old_index.get(Table::id(r)).and_then(|&i| {
+                    if let Some(m) = matched.get_mut(i) {
+                        *m = true;
+                    }
+                    old.rows.get(i)
+                });
+                match found {
                     None => {
                         c.added += 1;
                         out.rows.push(stamp(r.clone(), "active"));
                     }
                     Some(o) => {
-                        let same = r.iter().enumerate().skip(3).all(|(i, v)| {
-                            let ov = map
-                                .get(i)
-                                .copied()
-                                .flatten()
-                                .and_then(|j| o.get(j))
-                                .map_or("", String::as_str);
-                            v == ov
-                        });
+                        let same = if same_header {
+                            r.get(3..) == o.get(3..)
+                        } else {
+                            r.iter().enumerate().skip(3).all(|(i, v)| {
+                                let ov = map
+                                    .get(i)
+                                    .copied()
+                                    .flatten()
+                                    .and_then(|j| o.get(j))
+                                    .map_or("", String::as_str);
+                                v == ov
+                            })
+                        };
                         if !same {
                             c.updated += 1;
                             out.rows.push(stamp(r.clone(), "active"));
@@ -575,8 +590,8 @@ impl OneRosterPackage {
                     }
                 }
             }
-            for o in &old.rows {
-                if !new_ids.contains(Table::id(o)) {
+            for (o, seen) in old.rows.iter().zip(&matched) {
+                if !seen {
                     c.removed += 1;
                     let row: Vec<String> = map
                         .iter()
