@@ -49,7 +49,7 @@ mod values;
 mod vocab;
 
 pub use convert::{ConvertIssue, ConvertOutcome, convert};
-pub use delta::{DeltaError, DeltaOutcome, DeltaWarning, Input, apply, diff};
+pub use delta::{DeltaError, DeltaInput, DeltaOutcome, DeltaWarning, apply, diff};
 pub use generate::{GenerateOptions, GenerateSummary, Generator, generate};
 pub use ids::{GuidRef, InvalidId, SourcedId};
 pub use manifest::Manifest;
