@@ -447,7 +447,12 @@ fn diff_table(
 pub fn apply(base: &Package, delta: &Package) -> Result<DeltaOutcome, DeltaError> {
     let version = same_version(base, delta)?;
     check_bulk(base, DeltaInput::Base, version)?;
-    let mut out = base.clone();
+    // Tables are added one by one below: never hold a full copy of the base.
+    let mut out = Package::from_parts(
+        base.manifest().clone(),
+        Vec::new(),
+        base.other_files().clone(),
+    );
     let mut warnings = Vec::new();
     let mut counts = BTreeMap::new();
     let mut deleted: HashMap<FileKind, HashSet<String>> = HashMap::new();
