@@ -487,3 +487,36 @@ fn package_reader_fails_fast_with_a_location() {
     assert_eq!(err.code(), "table.row_width_mismatch");
     assert!(err.to_string().contains("line 2"), "{err}");
 }
+
+/// libre-oneroster's 1.1 REST JSON: `enabledUser` as 1/0, an org GUIDRef typed
+/// `user`, relative hrefs. Parsed leniently, re-emitted strictly.
+#[test]
+fn libre_oneroster_json_parses_leniently() {
+    use oneroster_model::{
+        AcademicSession, Class, Course, Enrollment, GuidRefType, Org, UserV1p1, parse_collection,
+        to_collection_json,
+    };
+    let Some(dir) = samples() else { return };
+    let read = |f: &str| std::fs::read_to_string(dir.join("libre-oneroster-json").join(f)).unwrap();
+    let users: Vec<UserV1p1> = parse_collection(&read("users.json")).unwrap();
+    assert!(users.len() >= 2);
+    assert!(users[0].enabled_user && !users[1].enabled_user);
+    assert_eq!(users[0].orgs[0].kind, Some(GuidRefType::User)); // kept as sent
+    assert_eq!(users[0].orgs[0].href.as_deref(), Some("orgs/015"));
+    let out = to_collection_json(&users).unwrap();
+    assert!(out.contains(r#""enabledUser":"true""#) && out.contains(r#""enabledUser":"false""#));
+    assert_eq!(parse_collection::<UserV1p1>(&out).unwrap(), users);
+    let classes: Vec<Class> = parse_collection(&read("classes.json")).unwrap();
+    assert_eq!(classes[0].terms[0].sourced_id.as_str(), "002");
+    let _: Vec<AcademicSession> = parse_collection(&read("academicSessions.json")).unwrap();
+    let _: Vec<Org> = parse_collection(&read("orgs.json")).unwrap();
+    let _: Vec<Course> = parse_collection(&read("courses.json")).unwrap();
+    let _: Vec<Enrollment> = parse_collection(&read("enrollments.json")).unwrap();
+    // the non-spec files have no OneRoster envelope
+    assert_eq!(
+        parse_collection::<Org>(&read("periods.json"))
+            .unwrap_err()
+            .code(),
+        "json.missing_envelope"
+    );
+}

@@ -14,7 +14,12 @@
 //! - [`Package`]: manifest + [`Table`]s + other files, read from a directory or a
 //!   zip under [`ReadLimits`], written deterministically and losslessly.
 //! - [`TableReader`]: a streaming CSV reader for one file.
-//! - [`Finding`], [`Code`], [`Report`]: validation results with stable codes.
+//! - [`validate_path`] / [`validate_source`]: layered streaming validation
+//!   ([`ValidateOptions`], [`Profile`], [`RuleSet`]) into a [`Report`] of
+//!   [`Finding`]s with stable [`Code`]s.
+//! - Typed entities ([`Org`], [`UserV1p2`], [`Enrollment`], …) with a CSV
+//!   binding ([`Record`]) and the REST JSON shapes ([`parse_collection`],
+//!   [`StatusInfo`]).
 //!
 //! # Example
 //! ```
@@ -30,13 +35,27 @@
 //! let back = Package::from_zip_bytes(zip, ReadLimits::default())?;
 //! let orgs = back.table(FileKind::Orgs).expect("orgs.csv");
 //! assert_eq!(orgs.row(0).and_then(|r| r.get("name")), Some("Northern Trust"));
+//!
+//! // Validate it: a district alone is a valid package.
+//! let dir = tempfile::tempdir()?;
+//! back.write_dir(dir.path())?;
+//! let report = oneroster_model::validate_path(dir.path(), &Default::default())?;
+//! assert!(report.is_valid(), "{:?}", report.findings());
+//! assert_eq!(report.counts()["orgs.csv"], 1);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! See the README for the layers, the finding codes and the performance notes.
 
 #![warn(missing_docs)]
 
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 mod convert;
 mod delta;
+mod entities;
 mod generate;
 mod ids;
 mod manifest;
@@ -50,6 +69,14 @@ mod vocab;
 
 pub use convert::{ConvertIssue, ConvertOutcome, convert};
 pub use delta::{DeltaError, DeltaInput, DeltaOutcome, DeltaWarning, apply, diff};
+pub use entities::{
+    AcademicSession, Base, Category, Class, CodeMajor, CodeMinor, CodeMinorField, Course,
+    Demographics, Enrollment, ImsxSeverity, JsonEntity, JsonError, LearningObjectiveLink, LineItem,
+    Metadata, Org, Record, RecordError, Resource, ResourceLink, ResultRecord, RoleRecord,
+    ScoreScale, ScoreScaleLink, ScoreScaleValue, StatusInfo, UserId, UserProfile, UserResource,
+    UserRole, UserV1p1, UserV1p2, parse_collection, parse_single, to_collection_json,
+    to_single_json,
+};
 pub use generate::{GenerateOptions, GenerateSummary, Generator, generate};
 pub use ids::{GuidRef, InvalidId, SourcedId};
 pub use manifest::Manifest;
@@ -58,8 +85,8 @@ pub use report::{Code, Finding, REDACTED, Report, Severity};
 pub use schema::{Column, FieldType, FileKind, Requirement, is_secret_column};
 pub use source::{CsvErrorKind, Entry, PackageSource, ReadError, ReadLimits, TableReader};
 pub use validate::{
-    Profile, Progress, ReferenceMode, RuleSet, ValidateOptions, validate_path, validate_source,
-    validate_zip_bytes,
+    Parallelism, Profile, Progress, ReferenceMode, RuleSet, ValidateOptions, validate_path,
+    validate_source, validate_zip_bytes,
 };
 pub use values::{
     format_date, format_datetime, is_case_urn, is_date, is_year, list_items, parse_bool,

@@ -87,6 +87,8 @@ codes! {
     CsvStrayQuote => "csv.stray_quote",
     /// A NUL byte.
     CsvNulByte => "csv.nul_byte",
+    /// Lines end with a bare CR (old Mac style).
+    CsvBareCarriageReturn => "csv.bare_carriage_return",
     /// A line break inside a field (forbidden by the CSV binding).
     CsvLineBreakInField => "csv.line_break_in_field",
     /// A field is larger than the limit.

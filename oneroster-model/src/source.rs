@@ -517,6 +517,14 @@ impl PackageSource {
     /// # Errors
     /// [`ReadError::Io`] if the entry is missing or unreadable.
     pub fn open_entry(&mut self, name: &str) -> Result<Box<dyn Read + '_>, ReadError> {
+        Ok(self.open_entry_send(name)?)
+    }
+
+    /// As [`open_entry`](Self::open_entry), but the reader can move to another thread.
+    ///
+    /// # Errors
+    /// [`ReadError::Io`] if the entry is missing or unreadable.
+    pub fn open_entry_send(&mut self, name: &str) -> Result<Box<dyn Read + Send + '_>, ReadError> {
         let entry_limit = self.limits.max_entry_bytes;
         match &mut self.inner {
             Inner::Dir(root) => {
@@ -577,6 +585,20 @@ impl PackageSource {
     pub fn open_table(&mut self, name: &str) -> Result<TableReader<Box<dyn Read + '_>>, ReadError> {
         let max_field = self.limits.max_field_bytes;
         let r = self.open_entry(name)?;
+        TableReader::new(r, name, max_field)
+    }
+
+    /// As [`open_table`](Self::open_table), but the reader can move to another
+    /// thread (e.g. to parse on one core and check rows on another).
+    ///
+    /// # Errors
+    /// As [`open_table`](Self::open_table).
+    pub fn open_table_send(
+        &mut self,
+        name: &str,
+    ) -> Result<TableReader<Box<dyn Read + Send + '_>>, ReadError> {
+        let max_field = self.limits.max_field_bytes;
+        let r = self.open_entry_send(name)?;
         TableReader::new(r, name, max_field)
     }
 
@@ -646,6 +668,7 @@ impl<R: Read> TableReader<R> {
                 inner: BomSkip::new(reader),
                 pending_cr: false,
                 dropped: 0,
+                bare_cr: 0,
             });
         let mut raw_header = csv::ByteRecord::new();
         let got = reader
@@ -746,6 +769,11 @@ impl<R: Read> TableReader<R> {
         record.position().map_or(0, csv::Position::line)
     }
 
+    /// How many lines so far ended with a bare CR (read as line ends).
+    pub fn bare_carriage_returns(&self) -> u64 {
+        self.reader.get_ref().bare_cr
+    }
+
     /// The largest allowed field.
     pub fn max_field_bytes(&self) -> usize {
         self.max_field
@@ -772,11 +800,13 @@ fn csv_io(name: &str, line: u64, e: csv::Error) -> ReadError {
 }
 
 /// Turns CRLF into LF so csv's line numbers are exact (csv-core counts a CRLF
-/// terminator's LF only when the next record starts). A lone CR is kept.
+/// terminator's LF only when the next record starts). A lone CR (old Mac line
+/// end) also becomes LF, and is counted so validation can report it.
 pub(crate) struct CrlfToLf<R> {
     inner: R,
     pending_cr: bool,
     dropped: u64,
+    bare_cr: u64,
 }
 
 impl<R: Read> Read for CrlfToLf<R> {
@@ -796,6 +826,10 @@ impl<R: Read> Read for CrlfToLf<R> {
             }
             self.pending_cr = false;
             if n == 0 {
+                if let (1, Some(b)) = (offset, buf.first_mut()) {
+                    *b = b'\n';
+                    self.bare_cr += 1;
+                }
                 return Ok(offset);
             }
             let len = offset + n;
@@ -822,8 +856,9 @@ impl<R: Read> Read for CrlfToLf<R> {
                     }
                     Some(_) => {
                         if let Some(slot) = data.get_mut(w) {
-                            *slot = b'\r';
+                            *slot = b'\n';
                         }
+                        self.bare_cr += 1;
                         w += 1;
                         r = cr + 1;
                     }
@@ -936,9 +971,11 @@ mod tests {
             inner: OneByte(b"a\r\nb\rc\r"),
             pending_cr: false,
             dropped: 0,
+            bare_cr: 0,
         };
         r.read_to_end(&mut out).unwrap();
-        assert_eq!(out, b"a\nb\rc\r");
+        assert_eq!(out, b"a\nb\nc\n");
+        assert_eq!(r.bare_cr, 2);
     }
 
     #[test]

@@ -211,3 +211,47 @@ proptest! {
         prop_assert_eq!(back, p);
     }
 }
+
+proptest! {
+    /// Id newtypes accept exactly what they print.
+    #[test]
+    fn sourced_id_accepts_what_it_prints(s in "\\PC{0,40}") {
+        match oneroster_model::SourcedId::try_from(s.clone()) {
+            Ok(id) => {
+                prop_assert_eq!(id.to_string(), s.clone());
+                prop_assert_eq!(id.as_str().parse::<oneroster_model::SourcedId>().unwrap(), id.clone());
+                let json = serde_json::to_string(&id).unwrap();
+                prop_assert_eq!(serde_json::from_str::<oneroster_model::SourcedId>(&json).unwrap(), id);
+            }
+            Err(_) => {
+                prop_assert!(s.is_empty() || s.contains(',') || s.trim() != s || s.chars().any(char::is_control));
+            }
+        }
+    }
+
+    /// Typed enrollments survive record -> row -> record and the JSON binding.
+    #[test]
+    fn enrollment_round_trips(
+        id in "[a-z0-9-]{1,12}",
+        role in prop::sample::select(vec!["student", "teacher", "administrator", "proctor", "ext:aide"]),
+        primary in prop::option::of(any::<bool>()),
+        day in 1u32..28,
+    ) {
+        use oneroster_model::{Enrollment, Record};
+        let mut t = Table::new(FileKind::Enrollments, Version::V1_2);
+        let date = format!("2026-09-{day:02}");
+        let p = primary.map(|b| b.to_string()).unwrap_or_default();
+        t.push_named(&[
+            ("sourcedId", id.as_str()), ("classSourcedId", "k1"), ("schoolSourcedId", "s1"),
+            ("userSourcedId", "u1"), ("role", role), ("primary", p.as_str()), ("beginDate", date.as_str()),
+        ]).unwrap();
+        let e: Enrollment = t.records(Version::V1_2).next().unwrap().unwrap();
+        let mut back = Table::new(FileKind::Enrollments, Version::V1_2);
+        back.push_record(&e, Version::V1_2).unwrap();
+        prop_assert_eq!(&back, &t);
+        let json = oneroster_model::to_single_json(&e).unwrap();
+        let again: Enrollment = oneroster_model::parse_single(&json).unwrap();
+        prop_assert_eq!(again, e.clone());
+        prop_assert_eq!(e.base().sourced_id.as_str(), id.as_str());
+    }
+}

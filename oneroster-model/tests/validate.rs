@@ -1015,3 +1015,197 @@ fn every_code_string_is_unique_and_dotted() {
     }
     let _ = codes;
 }
+
+// ---------------------------------------------------------------- big files (threaded parsing)
+
+fn big_enrollments(rows: usize) -> String {
+    let mut s = String::from(ENROLLMENTS.lines().next().unwrap());
+    s.push_str("\r\n");
+    for i in 0..rows {
+        let (user, role) = if i % 2 == 0 {
+            ("u1", "student")
+        } else {
+            ("u2", "teacher")
+        };
+        match i {
+            1000 => s.push_str("e1000,,,k1,sch1,u9,student,,,\r\n"), // unresolved user
+            50_000 => s.push_str("e50000,,,k1,sch1,u1,Student,,,\r\n"), // wrong case
+            70_000 => s.push_str("e5,,,k1,sch1,u1,student,,,\r\n"),  // duplicate of row 6
+            _ => s.push_str(&format!(
+                "e{i},,,k1,sch1,{user},{role},,2026-09-01,2027-07-31\r\n"
+            )),
+        }
+    }
+    s
+}
+
+#[test]
+fn big_file_threaded_and_single_agree() {
+    let enr = big_enrollments(120_000); // > 4 MiB
+    assert!(enr.len() > 4 << 20);
+    let files = with(clean_files(), "enrollments.csv", &enr);
+    let auto = run(&files);
+    let single = run_with(
+        &files,
+        &ValidateOptions::new().parallelism(oneroster_model::Parallelism::Single),
+    );
+    assert_eq!(auto, single);
+    assert_eq!(auto.counts().get("enrollments.csv"), Some(&120_000));
+    assert_eq!(one(&auto, Code::ReferenceUnresolved).line, Some(1002));
+    assert_eq!(one(&auto, Code::RowInvalidEnum).line, Some(50_002));
+    assert_eq!(
+        one(&auto, Code::ReferenceDuplicateSourcedId).line,
+        Some(70_002)
+    );
+}
+
+#[test]
+fn big_file_over_the_entry_limit_stops_with_a_finding() {
+    let enr = big_enrollments(120_000);
+    let files = with(clean_files(), "enrollments.csv", &enr);
+    let opts = ValidateOptions::new().limits(ReadLimits::default().max_entry_bytes(3 << 20));
+    let r = run_with(&files, &opts);
+    assert!(r.has(Code::ArchiveEntryTooLarge));
+    let n = *r.counts().get("enrollments.csv").unwrap();
+    assert!(n > 10_000 && n < 120_000, "{n}");
+}
+
+#[test]
+fn bare_cr_line_ends_are_read_and_reported() {
+    let orgs = ORGS
+        .replace("\r\n", "\r")
+        .replace("trust,,,Trust,district", "trust,,,Trust,District");
+    let r = run(&with(clean_files(), "orgs.csv", &orgs));
+    let f = one(&r, Code::CsvBareCarriageReturn);
+    assert_eq!(f.actual.as_deref(), Some("3 bare CR(s)"));
+    // lines are still exact
+    assert_eq!(one(&r, Code::RowInvalidEnum).line, Some(2));
+    assert_eq!(r.counts().get("orgs.csv"), Some(&2));
+}
+
+#[test]
+fn invalid_utf8_in_a_header() {
+    let mut files: Vec<(String, Vec<u8>)> = clean_files()
+        .into_iter()
+        .filter(|(n, _)| n != "orgs.csv")
+        .map(|(n, c)| (n, c.into_bytes()))
+        .collect();
+    files.push((
+        "orgs.csv".into(),
+        b"sourcedId,st\xFFatus\r\nx,,\r\n".to_vec(),
+    ));
+    let r = run_bytes(&files, &ValidateOptions::new());
+    let f = one(&r, Code::CsvInvalidUtf8);
+    assert_eq!((f.file.as_deref(), f.line), (Some("orgs.csv"), Some(1)));
+    // orgs are unusable, so references into them are not reported one by one
+    assert!(!r.has(Code::ReferenceUnresolved), "{:#?}", r.findings());
+}
+
+// ---------------------------------------------------------------- never panic on garbage
+
+mod garbage {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn csvish() -> impl Strategy<Value = Vec<u8>> {
+        prop::collection::vec(
+            prop_oneof![
+                Just(b','),
+                Just(b'"'),
+                Just(b'\r'),
+                Just(b'\n'),
+                Just(0u8),
+                Just(0xFFu8),
+                Just(0xC3u8),
+                prop::sample::select(b"abcst01-:{}. ".to_vec()),
+            ],
+            0..300,
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        #[test]
+        fn any_bytes_in_any_file_give_a_report(
+            body in csvish(),
+            file in prop::sample::select(vec!["orgs.csv", "users.csv", "manifest.csv", "enrollments.csv", "roles.csv"]),
+            keep_header in any::<bool>(),
+        ) {
+            let mut files: Vec<(String, Vec<u8>)> =
+                clean_files().into_iter().filter(|(n, _)| n != file).map(|(n, c)| (n, c.into_bytes())).collect();
+            let mut content = Vec::new();
+            if keep_header {
+                let orig = clean_files().into_iter().find(|(n, _)| n == file).unwrap().1;
+                content.extend_from_slice(orig.lines().next().unwrap().as_bytes());
+                content.extend_from_slice(b"\r\n");
+            }
+            content.extend_from_slice(&body);
+            files.push((file.to_owned(), content));
+            let r = run_bytes(&files, &ValidateOptions::new());
+            // a report, not a panic, and every finding carries a dotted code
+            for f in r.findings() {
+                prop_assert!(f.code.as_str().contains('.'));
+            }
+        }
+
+        #[test]
+        fn any_bytes_as_a_zip_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
+            let mut z = b"PK\x03\x04".to_vec();
+            z.extend_from_slice(&bytes);
+            let _ = validate_zip_bytes(z, &ValidateOptions::new());
+            let _ = oneroster_model::Package::from_zip_bytes(bytes, ReadLimits::default());
+        }
+    }
+
+    #[test]
+    fn a_real_zip_with_flipped_bytes_never_panics() {
+        let mut zw = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for (n, c) in clean_files() {
+            zw.start_file(n, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            zw.write_all(c.as_bytes()).unwrap();
+        }
+        let good = zw.finish().unwrap().into_inner();
+        for i in (0..good.len()).step_by(7) {
+            let mut bad = good.clone();
+            bad[i] ^= 0x5A;
+            let _ = validate_zip_bytes(bad.clone(), &ValidateOptions::new());
+            let _ = oneroster_model::Package::from_zip_bytes(bad, ReadLimits::default());
+        }
+    }
+}
+
+#[test]
+fn repeated_references_report_semantics_on_every_row() {
+    // three enrollments at a district: the memo for repeated values must not hide rows 3 and 4
+    let enr = format!(
+        "{ENROLLMENTS}e3,,,k1,trust,u1,student,,,\r\ne4,,,k1,trust,u2,teacher,,,\r\ne5,,,k1,trust,u2,teacher,,,\r\n"
+    );
+    let r = run(&with(clean_files(), "enrollments.csv", &enr));
+    let lines: Vec<_> = r
+        .with_code(Code::SemanticOrgTypeMismatch)
+        .map(|f| f.line.unwrap())
+        .collect();
+    assert_eq!(lines, [4, 5, 6]);
+    // in a delta file the references (and their semantics) are not checked by default
+    let m = manifest_v12(
+        &[
+            "orgs",
+            "academicSessions",
+            "courses",
+            "classes",
+            "users",
+            "roles",
+        ],
+        &["enrollments"],
+    );
+    let delta = enr.replace(",,,k1", ",active,2026-01-01T00:00:00.000Z,k1");
+    let r = run(&with(
+        with(clean_files(), "manifest.csv", &m),
+        "enrollments.csv",
+        &delta,
+    ));
+    assert!(!r.has(Code::SemanticOrgTypeMismatch), "{:#?}", r.findings());
+}

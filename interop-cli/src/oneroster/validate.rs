@@ -95,6 +95,10 @@ pub(crate) fn run(cmd: ValidateCommand) -> ExitCode {
             ReferencesArg::BulkOnly => ReferenceMode::BulkOnly,
             ReferencesArg::AllRows => ReferenceMode::AllRows,
         });
+    if let Some(n) = max_findings {
+        // keep only what will be printed (all findings are still counted)
+        opts = opts.max_findings(n);
+    }
     for r in rules {
         opts = opts.rule_set(match r {
             RulesArg::Ceds => RuleSet::CedsGrades,

@@ -15,6 +15,7 @@ use crate::vocab::{FileMode, Version};
 
 mod manifest_layer;
 mod refs;
+mod rows;
 mod table;
 
 /// How strictly to read the spec.
@@ -67,6 +68,18 @@ pub enum ReferenceMode {
     AllRows,
 }
 
+/// Whether big files are parsed on a second thread.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Parallelism {
+    /// Files of 4 MiB or more are parsed on a second thread (when the machine
+    /// has more than one core) while rows are checked on the calling thread.
+    #[default]
+    Auto,
+    /// Everything on the calling thread.
+    Single,
+}
+
 /// Optional rule sets layered on the spec checks (all warnings).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -79,7 +92,7 @@ pub enum RuleSet {
 }
 
 /// Validation settings. Defaults: strict profile, bulk-only references, no
-/// rule sets, default [`ReadLimits`], no cap on findings.
+/// rule sets, default [`ReadLimits`], no cap on findings, [`Parallelism::Auto`].
 ///
 /// ```
 /// use oneroster_model::{Profile, RuleSet, ValidateOptions};
@@ -93,6 +106,7 @@ pub struct ValidateOptions {
     rule_sets: Vec<RuleSet>,
     limits: ReadLimits,
     max_findings: Option<usize>,
+    pub(crate) parallelism: Parallelism,
 }
 
 impl ValidateOptions {
@@ -130,6 +144,12 @@ impl ValidateOptions {
     #[must_use]
     pub fn max_findings(mut self, n: usize) -> Self {
         self.max_findings = Some(n);
+        self
+    }
+    /// Parse big files on a second thread, or not. The report is the same either way.
+    #[must_use]
+    pub fn parallelism(mut self, p: Parallelism) -> Self {
+        self.parallelism = p;
         self
     }
     /// The profile in force.
@@ -228,7 +248,12 @@ pub fn validate_source(
         v.refs.end_file(item.kind, item.mode, &mut v.report);
         done = done.saturating_add(size);
     }
-    v.refs.finish(&mut v.report);
+    let missing = v.refs.finish(&mut v.report);
+    if !missing.is_empty()
+        && let Some(users) = plan.iter().find(|p| p.kind == FileKind::Users)
+    {
+        table::report_primary_org_missing(src, &mut v, &users.entry, &missing);
+    }
     v.report
 }
 

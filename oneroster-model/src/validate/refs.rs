@@ -1,7 +1,7 @@
 //! The reference and semantic layers: interned id sets per file, deferred
 //! self references, and the few per-record attributes the semantic rules need.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 
 use super::ReferenceMode;
@@ -28,7 +28,106 @@ impl Hasher for PassThrough {
     }
 }
 
-pub(crate) type IdSet = HashSet<u64, BuildHasherDefault<PassThrough>>;
+pub(crate) type IdSet = U64Set;
+
+/// A set of well-mixed 64-bit hashes: open addressing with linear probing,
+/// keys inline (one cache line per probe, unlike a control-byte table).
+/// Load factor at most 1/2.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct U64Set {
+    slots: Vec<u64>,
+    len: usize,
+}
+
+impl U64Set {
+    /// 0 marks an empty slot, so the key 0 is stored as this instead.
+    const ZERO: u64 = 0x8000_0000_0000_0001;
+
+    fn key(h: u64) -> u64 {
+        if h == 0 { Self::ZERO } else { h }
+    }
+
+    /// Slots needed to hold `n` keys at a load factor of at most 0.7.
+    fn slots_for(n: usize) -> usize {
+        (n.saturating_mul(10) / 7).saturating_add(1).max(16)
+    }
+
+    fn start(&self, k: u64) -> usize {
+        // Mix (robust even if a caller's keys are not mixed), then map onto
+        // any table size with a multiply-shift (no power-of-two rounding).
+        let mixed = u128::from(k.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        let n = u128::try_from(self.slots.len()).unwrap_or(0);
+        usize::try_from((mixed * n) >> 64).unwrap_or(0)
+    }
+
+    fn next_slot(&self, i: usize) -> usize {
+        if i + 1 >= self.slots.len() { 0 } else { i + 1 }
+    }
+
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    pub(crate) fn reserve(&mut self, additional: usize) {
+        let need = Self::slots_for(self.len.saturating_add(additional));
+        if need > self.slots.len() {
+            self.grow_to(need);
+        }
+    }
+
+    fn grow_to(&mut self, cap: usize) {
+        let old = std::mem::replace(&mut self.slots, vec![0; cap]);
+        self.len = 0;
+        for k in old.into_iter().filter(|k| *k != 0) {
+            self.insert_key(k);
+        }
+    }
+
+    /// Insert; `false` if it was already present.
+    pub(crate) fn insert(&mut self, h: u64) -> bool {
+        if Self::slots_for(self.len + 1) > self.slots.len() {
+            let cap = Self::slots_for((self.len + 1).saturating_mul(2));
+            self.grow_to(cap);
+        }
+        self.insert_key(Self::key(h))
+    }
+
+    fn insert_key(&mut self, k: u64) -> bool {
+        let mut i = self.start(k);
+        loop {
+            match self.slots.get_mut(i) {
+                Some(slot) if *slot == 0 => {
+                    *slot = k;
+                    self.len += 1;
+                    return true;
+                }
+                Some(slot) if *slot == k => return false,
+                Some(_) => i = self.next_slot(i),
+                None => return false, // unreachable: start() < len
+            }
+        }
+    }
+
+    pub(crate) fn contains(&self, h: &u64) -> bool {
+        if self.slots.is_empty() {
+            return false;
+        }
+        let k = Self::key(*h);
+        let mut i = self.start(k);
+        loop {
+            match self.slots.get(i) {
+                Some(0) | None => return false,
+                Some(slot) if *slot == k => return true,
+                Some(_) => i = self.next_slot(i),
+            }
+        }
+    }
+}
 type IdMap<V> = HashMap<u64, V, BuildHasherDefault<PassThrough>>;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -78,12 +177,6 @@ struct Pending {
     severity: Severity,
 }
 
-struct PrimaryOrgClaim {
-    pair: u64,
-    org: u64,
-    line: u64,
-}
-
 pub(crate) struct RefState {
     mode: ReferenceMode,
     states: [TargetState; FileKind::ALL.len()],
@@ -91,14 +184,12 @@ pub(crate) struct RefState {
     pending: Vec<Pending>,
     missing_target: BTreeMap<(FileKind, &'static str), (FileKind, u64, u64)>,
     pub(crate) org_class: IdMap<OrgClass>,
-    /// org sourcedIds by hash (orgs are few), for messages.
-    pub(crate) org_names: IdMap<Box<str>>,
     pub(crate) session_class: IdMap<SessionClass>,
     pub(crate) profile_user: IdMap<u64>,
     pub(crate) line_items: IdMap<LineItemInfo>,
-    primary_roles: IdMap<u64>,
     role_pairs: IdSet,
-    primary_org_claims: Vec<PrimaryOrgClaim>,
+    /// (user, primary org) pair keys from users.csv, checked after roles.csv.
+    primary_org_claims: Vec<u64>,
 }
 
 /// What a reference check concluded.
@@ -111,6 +202,9 @@ pub(crate) enum RefOutcome {
     /// Reported (unresolved, or target file absent) or not checkable.
     Failed,
 }
+
+/// Salt that turns a (user, org) key into its "has a primary role" key.
+const PRIMARY_SALT: u64 = 0x5bd1_e995_a5a5_5a5a;
 
 /// One key for a (user, org) pair.
 fn pair_key(user: &str, org: &str) -> u64 {
@@ -162,11 +256,9 @@ impl RefState {
             pending: Vec::new(),
             missing_target: BTreeMap::new(),
             org_class: IdMap::default(),
-            org_names: IdMap::default(),
             session_class: IdMap::default(),
             profile_user: IdMap::default(),
             line_items: IdMap::default(),
-            primary_roles: IdMap::default(),
             role_pairs: IdSet::default(),
             primary_org_claims: Vec::new(),
         }
@@ -341,14 +433,13 @@ impl RefState {
     ) {
         let key = pair_key(user, org);
         self.role_pairs.insert(key);
-        if primary {
-            if let Some(first) = self.primary_roles.get(&key) {
+        // Primary roles share the set, under a salted key.
+        if primary && !self.role_pairs.insert(key ^ PRIMARY_SALT) {
+            {
                 report.push(
                     Finding::error(
                         Code::SemanticMultiplePrimaryRolesForUserOrg,
-                        format!(
-                            "user `{user}` already has a primary role at org `{org}` (line {first})"
-                        ),
+                        format!("user `{user}` already has a primary role at org `{org}`"),
                     )
                     .with_file(FileKind::Roles.file_name())
                     .with_line(line)
@@ -356,21 +447,17 @@ impl RefState {
                     .with_expected("one primary role per user and org")
                     .with_actual("primary"),
                 );
-            } else {
-                self.primary_roles.insert(key, line);
             }
         }
     }
 
-    pub(crate) fn claim_primary_org(&mut self, user: &str, org: &str, line: u64) {
-        self.primary_org_claims.push(PrimaryOrgClaim {
-            pair: pair_key(user, org),
-            org: id_hash(org),
-            line,
-        });
+    pub(crate) fn claim_primary_org(&mut self, user: &str, org: &str) {
+        self.primary_org_claims.push(pair_key(user, org));
     }
 
-    pub(crate) fn finish(&mut self, report: &mut Report) {
+    /// Report what could only be decided at the end; returns the (user,
+    /// primary org) pairs that have no role, for [`crate::validate`] to locate.
+    pub(crate) fn finish(&mut self, report: &mut Report) -> IdSet {
         for ((source, column), (target, first, count)) in std::mem::take(&mut self.missing_target) {
             let why = if self.state(target) == TargetState::Missing {
                 "missing from the package"
@@ -388,24 +475,22 @@ impl RefState {
                 .with_expected(format!("{} in the package", target.file_name())),
             );
         }
-        // primaryOrgSourcedId needs a role at that org, when roles.csv was read.
+        // primaryOrgSourcedId needs a role at that org, when roles.csv was
+        // read; the failing pairs are located by a second pass over users.csv.
+        let mut missing = IdSet::default();
         if matches!(self.state(FileKind::Roles), TargetState::Loaded(_)) {
-            for c in std::mem::take(&mut self.primary_org_claims) {
-                if !self.role_pairs.contains(&c.pair) {
-                    report.push(
-                        Finding::error(
-                            Code::SemanticPrimaryOrgMissingRole,
-                            "the user has no role at its primary org",
-                        )
-                        .with_file(FileKind::Users.file_name())
-                        .with_line(c.line)
-                        .with_column("primaryOrgSourcedId")
-                        .with_expected("a roles.csv row for this user and org")
-                        .with_actual(self.org_names.get(&c.org).map_or("(unknown org)", |s| &**s)),
-                    );
+            for pair in std::mem::take(&mut self.primary_org_claims) {
+                if !self.role_pairs.contains(&pair) {
+                    missing.insert(pair);
                 }
             }
         }
+        missing
+    }
+
+    /// The key a users.csv row's (sourcedId, primaryOrgSourcedId) has.
+    pub(crate) fn primary_org_key(user: &str, org: &str) -> u64 {
+        pair_key(user, org)
     }
 }
 
@@ -433,4 +518,36 @@ fn unresolved(
     .with_column(column)
     .with_expected(format!("a sourcedId from {}", target.file_name()))
     .with_actual(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn u64set_behaves_like_a_set() {
+        let mut s = U64Set::default();
+        let mut model = std::collections::HashSet::new();
+        assert!(!s.contains(&5));
+        let mut x: u64 = 0x1234_5678;
+        for i in 0..20_000u64 {
+            // include 0 and colliding low/high bits
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let k = match i % 5 {
+                0 => 0,
+                1 => i << 20,
+                _ => x % 30_000,
+            };
+            assert_eq!(s.insert(k), model.insert(k), "{k}");
+        }
+        assert_eq!(s.len(), model.len());
+        for k in 0..40_000u64 {
+            assert_eq!(s.contains(&k), model.contains(&k), "{k}");
+        }
+        s.reserve(100_000);
+        assert!(model.iter().all(|k| s.contains(k)));
+        assert!(!s.is_empty());
+    }
 }

@@ -4,6 +4,7 @@
 
 use super::manifest_layer::read_error_finding;
 use super::refs::{LineItemInfo, OrgClass, RefOutcome, SessionClass};
+use super::rows::{Batch, Direct, PARALLEL_THRESHOLD, RowSource, Threaded, produce};
 use super::{FilePlan, RuleSet, Validator};
 use crate::ids::SourcedId;
 use crate::report::{Code, Finding, Severity};
@@ -75,7 +76,7 @@ pub(super) fn validate_table(
         .find(|e| e.name == file)
         .map_or(0, |e| e.size);
     v.report.counts.insert(file.to_owned(), 0);
-    let mut t = match src.open_table(file) {
+    let t = match src.open_table_send(file) {
         Ok(t) => t,
         Err(e) => {
             let f = match &e {
@@ -135,7 +136,6 @@ pub(super) fn validate_table(
     let sds = v.opts.has(RuleSet::SdsReadiness);
     let ceds = v.opts.has(RuleSet::CedsGrades);
 
-    let mut rec = csv::ByteRecord::new();
     // Per column: the hash of the last value that was valid and resolved, so
     // runs of equal references (enrollments grouped by user or class) skip
     // the hash-set probe.
@@ -148,11 +148,13 @@ pub(super) fn validate_table(
             .get(i)
             .map_or_else(|| format!("#{}", i + 1), Clone::clone)
     };
-    loop {
-        match t.read_record(&mut rec) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => {
+    let mut last_bytes: u64 = 0;
+    let parallel_allowed = v.opts.parallelism == super::Parallelism::Auto;
+    let mut run = |rs: &mut dyn RowSource| loop {
+        let (rec, bytes_now) = match rs.next() {
+            None => break,
+            Some(Ok(x)) => x,
+            Some(Err(e)) => {
                 let mut f = read_error_finding(file, &e);
                 if let ReadError::Csv {
                     kind: CsvErrorKind::Io(m),
@@ -166,7 +168,8 @@ pub(super) fn validate_table(
                 v.push(f);
                 break;
             }
-        }
+        };
+        last_bytes = bytes_now;
         if let Some((l, c)) = pending_break.take() {
             v.push(
                 Finding::error(
@@ -179,13 +182,13 @@ pub(super) fn validate_table(
             );
         }
         rows += 1;
-        let line = t.record_line(&rec);
+        let line = rec.position().map_or(0, csv::Position::line);
         if rows.is_multiple_of(4096) {
-            progress(t.bytes_read());
+            progress(bytes_now);
         }
         if rows == 256 {
             // Size the id store from the average row length so far.
-            let per_row = (t.bytes_read() / 256).max(1);
+            let per_row = (bytes_now / 256).max(1);
             let est = entry_size / per_row;
             v.refs.reserve(
                 kind,
@@ -364,7 +367,7 @@ pub(super) fn validate_table(
                     let h = id_hash(raw);
                     if memo.get(ci).copied().flatten() == Some(h) {
                         // Same value as the previous row: valid and resolved.
-                        if c.sem != Sem::None {
+                        if check_refs && c.sem != Sem::None {
                             semantic_ref(v, &row, c, raw, h);
                         }
                         continue;
@@ -662,9 +665,6 @@ pub(super) fn validate_table(
                         Err(_) => OrgClass::Other("an invalid type"),
                     };
                     v.refs.org_class.insert(h, class);
-                    if let Some(id) = field(sid_idx.unwrap_or(usize::MAX)) {
-                        v.refs.org_names.insert(h, id.into());
-                    }
                 }
             }
             FileKind::AcademicSessions => {
@@ -734,7 +734,7 @@ pub(super) fn validate_table(
                 if let (Some(u), Some(o)) =
                     (field(sid_idx.unwrap_or(usize::MAX)), get(idx_primary_org))
                 {
-                    v.refs.claim_primary_org(u, o, line);
+                    v.refs.claim_primary_org(u, o);
                 }
                 if sds && get(idx_email).is_none() {
                     v.push(
@@ -848,6 +848,37 @@ pub(super) fn validate_table(
             }
             _ => {}
         }
+    };
+    let mut bare_cr = 0;
+    // Big files: parse CSV on a second thread while this one checks rows.
+    let threaded = parallel_allowed
+        && entry_size >= PARALLEL_THRESHOLD
+        && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+    if threaded {
+        std::thread::scope(|scope| {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(2);
+            let (ret_tx, ret_rx) = std::sync::mpsc::channel::<Vec<csv::ByteRecord>>();
+            scope.spawn(move || produce(t, &tx, &ret_rx));
+            let mut source = Threaded {
+                rx,
+                ret_tx,
+                recs: Vec::new(),
+                n: 0,
+                idx: 0,
+                bytes: 0,
+                bare_cr: 0,
+                err: None,
+            };
+            run(&mut source);
+            bare_cr = source.bare_carriage_returns();
+        });
+    } else {
+        let mut source = Direct {
+            t,
+            rec: csv::ByteRecord::new(),
+        };
+        run(&mut source);
+        bare_cr = source.bare_carriage_returns();
     }
     if let Some((l, c)) = pending_break {
         v.push(
@@ -860,8 +891,19 @@ pub(super) fn validate_table(
             .with_column(c),
         );
     }
-    progress(t.bytes_read());
-    drop(t);
+    progress(last_bytes);
+    if bare_cr > 0 {
+        v.push(
+            Finding::new(
+                v.strict_error(),
+                Code::CsvBareCarriageReturn,
+                "lines end with a bare CR (old Mac style); use CRLF or LF",
+            )
+            .with_file(file)
+            .with_expected("CRLF or LF line ends")
+            .with_actual(format!("{bare_cr} bare CR(s)")),
+        );
+    }
     v.report.counts.insert(file.to_owned(), rows);
     let dups = v.refs.duplicate_hashes(kind);
     if !dups.is_empty()
@@ -1227,4 +1269,43 @@ fn report_duplicates(
 fn date_shape(s: &str) -> bool {
     let b = s.as_bytes();
     b.len() == 10 && b.get(4) == Some(&b'-') && b.get(7) == Some(&b'-')
+}
+
+/// Second pass over users.csv: report each row whose primaryOrgSourcedId has
+/// no role for that user at that org.
+pub(super) fn report_primary_org_missing(
+    src: &mut PackageSource,
+    v: &mut Validator<'_>,
+    file: &str,
+    missing: &super::refs::IdSet,
+) {
+    let Ok(mut t) = src.open_table(file) else {
+        return;
+    };
+    let (Some(sid), Some(po)) = (
+        t.header().iter().position(|h| h == "sourcedId"),
+        t.header().iter().position(|h| h == "primaryOrgSourcedId"),
+    ) else {
+        return;
+    };
+    let mut rec = csv::ByteRecord::new();
+    while let Ok(true) = t.read_record(&mut rec) {
+        let text = |i: usize| rec.get(i).and_then(|b| std::str::from_utf8(b).ok());
+        let (Some(user), Some(org)) = (text(sid), text(po)) else {
+            continue;
+        };
+        if !org.is_empty() && missing.contains(&super::refs::RefState::primary_org_key(user, org)) {
+            v.push(
+                Finding::error(
+                    Code::SemanticPrimaryOrgMissingRole,
+                    "the user has no role at its primary org",
+                )
+                .with_file(file)
+                .with_line(t.record_line(&rec))
+                .with_column("primaryOrgSourcedId")
+                .with_expected("a roles.csv row for this user and org")
+                .with_actual(org),
+            );
+        }
+    }
 }
