@@ -7,9 +7,12 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 
 use crate::package::{Package, Table};
+
+mod stream;
 use crate::report::Severity;
 use crate::schema::{FieldType, FileKind};
 use crate::vocab::{FileMode, StatusType, Version};
+pub use stream::{DeltaSummary, DiffToDirError, diff_to_dir};
 
 const STATUS: &str = "status";
 const DATE_LAST_MODIFIED: &str = "dateLastModified";
@@ -837,6 +840,18 @@ impl ColumnMap {
             })
             .collect();
         Self { slots }
+    }
+
+    fn project_str<'r>(&self, row: &[&'r str], status: StatusType, stamp: &'r str) -> Vec<&'r str> {
+        self.slots
+            .iter()
+            .map(|s| match s {
+                Slot::From(i) => row.get(*i).copied().unwrap_or_default(),
+                Slot::Blank => "",
+                Slot::Status => status.as_str(),
+                Slot::Stamp => stamp,
+            })
+            .collect()
     }
 
     fn project(&self, row: &[String], status: StatusType, stamp: &str) -> Vec<String> {
