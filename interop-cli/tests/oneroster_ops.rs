@@ -188,8 +188,10 @@ fn apply_warns_and_diff_refuses_mismatched_versions() {
 
     let v11 = dir.path().join("v11");
     Package::new(Version::V1_1).write_dir(&v11).unwrap();
-    let o = interop(&["oneroster", "diff", s(&b), s(&v11), "--out", s(&out)]);
+    let fresh = dir.path().join("fresh");
+    let o = interop(&["oneroster", "diff", s(&b), s(&v11), "--out", s(&fresh)]);
     assert_eq!(code(&o), 1);
+    assert!(!fresh.exists(), "a failed diff writes nothing");
     assert!(String::from_utf8_lossy(&o.stderr).contains("delta.version_mismatch"));
 }
 

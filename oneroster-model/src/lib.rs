@@ -68,7 +68,10 @@ mod values;
 mod vocab;
 
 pub use convert::{ConvertIssue, ConvertOutcome, convert};
-pub use delta::{DeltaError, DeltaOutcome, DeltaWarning, Input, apply, diff};
+pub use delta::{
+    DeltaError, DeltaInput, DeltaOutcome, DeltaSummary, DeltaWarning, DiffToDirError, apply, diff,
+    diff_to_dir,
+};
 pub use entities::{
     AcademicSession, Base, Category, Class, CodeMajor, CodeMinor, CodeMinorField, Course,
     Demographics, Enrollment, ImsxSeverity, JsonEntity, JsonError, LearningObjectiveLink, LineItem,

@@ -398,3 +398,82 @@ fn same_version_is_a_copy_and_unmappable_v1p1_users_are_errors() {
     assert_eq!(out.package.mode(FileKind::Roles), FileMode::Delta);
     assert_eq!(out.package.table(FileKind::Roles).unwrap().len(), 2);
 }
+
+mod property {
+    use oneroster_model::{ConvertIssue, FileKind, FileMode, Package, Table, Version, convert};
+    use proptest::prelude::*;
+
+    const ROLES: &[&str] = &[
+        "administrator",
+        "aide",
+        "guardian",
+        "parent",
+        "proctor",
+        "relative",
+        "student",
+        "teacher",
+    ];
+    const ORGS: &[&str] = &["trust", "s1", "s2", "s3"];
+
+    fn user() -> impl Strategy<Value = (Vec<usize>, usize, Option<String>)> {
+        (
+            Just((0..ORGS.len()).collect::<Vec<_>>()).prop_shuffle(),
+            1..=ORGS.len(),
+            0..ROLES.len(),
+            proptest::option::of("[a-z0-9 ]{1,6}"),
+        )
+            .prop_map(|(orgs, n, role, meta)| (orgs[..n].to_vec(), role, meta))
+    }
+
+    fn package(users: &[(Vec<usize>, usize, Option<String>)]) -> Package {
+        let mut p = Package::new(Version::V1_1);
+        for (i, id) in ORGS.iter().enumerate() {
+            let ty = if i == 0 { "district" } else { "school" };
+            p.table_mut(FileKind::Orgs)
+                .push_named(&[("sourcedId", id), ("name", id), ("type", ty)])
+                .unwrap();
+        }
+        let mut t = Table::new(FileKind::Users, Version::V1_1);
+        t.add_column("metadata.note").unwrap();
+        for (i, (orgs, role, meta)) in users.iter().enumerate() {
+            let id = format!("u{i}");
+            let orgs: Vec<&str> = orgs.iter().map(|&o| ORGS[o]).collect();
+            let orgs = orgs.join(",");
+            t.push_named(&[
+                ("sourcedId", &id),
+                ("enabledUser", "true"),
+                ("orgSourcedIds", &orgs),
+                ("role", ROLES[*role]),
+                ("username", &id),
+                ("givenName", "G"),
+                ("familyName", "F"),
+                ("metadata.note", meta.as_deref().unwrap_or("")),
+            ])
+            .unwrap();
+        }
+        p.insert_table(t);
+        p.manifest_mut().set_mode(FileKind::Orgs, FileMode::Bulk);
+        p.manifest_mut().set_mode(FileKind::Users, FileMode::Bulk);
+        p
+    }
+
+    proptest! {
+        /// 1.1 → 1.2 → 1.1 is the identity for users with any org list and
+        /// role; the only report is administrators generalised on the way back.
+        #[test]
+        fn v1p1_round_trip(users in proptest::collection::vec(user(), 1..8)) {
+            let p = package(&users);
+            let up = convert(&p, Version::V1_2);
+            prop_assert!(up.issues.is_empty(), "{}", up);
+            let roles = up.package.table(FileKind::Roles).unwrap();
+            let n_orgs: usize = users.iter().map(|u| u.0.len()).sum();
+            prop_assert_eq!(roles.len(), n_orgs);
+            prop_assert_eq!(roles.rows().filter(|r| r.get("roleType") == Some("primary")).count(), users.len());
+            let down = convert(&up.package, Version::V1_1);
+            prop_assert_eq!(&down.package, &p);
+            for i in &down.issues {
+                prop_assert!(matches!(i, ConvertIssue::RoleGeneralised { .. }), "{}", i);
+            }
+        }
+    }
+}

@@ -450,3 +450,73 @@ fn v1p1_user_moving_school_is_one_update() {
     assert_eq!(row.get("orgSourcedIds"), Some("s2"));
     assert_eq!(apply(&old, &d.package).unwrap().package, new);
 }
+
+fn dir_files(dir: &std::path::Path) -> BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// The streaming diff writes exactly what the in-memory diff writes.
+    #[test]
+    fn diff_to_dir_matches_diff((version, exts, base, next) in case()) {
+        let base = build(version, &base, &exts);
+        let next = build(version, &next, &exts);
+        let tmp = tempfile::tempdir().unwrap();
+        let (b, n, s, m) = (tmp.path().join("b"), tmp.path().join("n"), tmp.path().join("s"), tmp.path().join("m"));
+        base.write_dir(&b).unwrap();
+        // the new snapshot as a zip, to cover both kinds of input
+        let nz = tmp.path().join("n.zip");
+        std::fs::write(&nz, next.to_zip_bytes().unwrap()).unwrap();
+        next.write_dir(&n).unwrap();
+        let mem = diff(&base, &next, at()).unwrap();
+        mem.package.write_dir(&m).unwrap();
+        let summary = oneroster_model::diff_to_dir(&b, &nz, at(), &s, ReadLimits::default()).unwrap();
+        prop_assert_eq!(dir_files(&s), dir_files(&m));
+        prop_assert_eq!(&summary.counts, &mem.counts);
+        prop_assert_eq!(&summary.warnings, &mem.warnings);
+    }
+}
+
+#[test]
+fn diff_to_dir_reports_input_problems() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b, out) = (
+        tmp.path().join("a"),
+        tmp.path().join("b"),
+        tmp.path().join("o"),
+    );
+    orgs(&[("s1", "A")]).write_dir(&a).unwrap();
+    orgs(&[("s1", "A"), ("s1", "B")]).write_dir(&b).unwrap();
+    let e = oneroster_model::diff_to_dir(&a, &b, at(), &out, ReadLimits::default()).unwrap_err();
+    assert_eq!(e.code(), "delta.duplicate_sourced_id");
+    let e = oneroster_model::diff_to_dir(
+        &a,
+        tmp.path().join("missing"),
+        at(),
+        &out,
+        ReadLimits::default(),
+    )
+    .unwrap_err();
+    assert!(matches!(
+        e,
+        oneroster_model::DiffToDirError::Read {
+            input: oneroster_model::DeltaInput::New,
+            ..
+        }
+    ));
+    Package::new(Version::V1_1).write_dir(&b).unwrap();
+    std::fs::remove_file(b.join("orgs.csv")).unwrap();
+    let e = oneroster_model::diff_to_dir(&a, &b, at(), &out, ReadLimits::default()).unwrap_err();
+    assert_eq!(e.code(), "delta.version_mismatch");
+}

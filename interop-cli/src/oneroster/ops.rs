@@ -6,13 +6,16 @@
 //! operation found problems that prevent a correct result (nothing written
 //! for diff/apply; convert still writes its best effort), 2 the command could
 //! not run (usage, unreadable input, unwritable output).
+//!
+//! `diff` streams (memory bounded by the old snapshot's ids); `apply` and
+//! `convert` hold the packages in memory.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use oneroster_model::{
-    DeltaOutcome, DeltaWarning, FileKind, GenerateOptions, Generator, Package, ReadLimits,
-    Severity, Version,
+    DeltaOutcome, DeltaWarning, DiffToDirError, FileKind, GenerateOptions, Generator, Package,
+    ReadLimits, Severity, Version,
 };
 
 /// Package operation subcommands.
@@ -110,24 +113,45 @@ fn remove_stale(out: &Path, keep: impl Fn(FileKind) -> bool) -> std::io::Result<
     Ok(())
 }
 
+/// A fresh staging directory next to `out` (same file system, so files can
+/// be renamed into place).
+fn staging_dir(out: &Path) -> Result<PathBuf, Fail> {
+    let name = out
+        .file_name()
+        .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
+    let staging = out.with_file_name(format!(".{name}.partial-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&staging);
+    std::fs::create_dir_all(&staging)
+        .map_err(|e| Fail(format!("cannot write {}: {e}", staging.display())))?;
+    Ok(staging)
+}
+
+/// Move the files of `staging` into `out`, first removing catalogue files
+/// the new package does not contain.
+fn publish(staging: &Path, out: &Path, keep: impl Fn(FileKind) -> bool) -> std::io::Result<()> {
+    std::fs::create_dir_all(out)?;
+    remove_stale(out, keep)?;
+    for entry in std::fs::read_dir(staging)? {
+        let entry = entry?;
+        std::fs::rename(entry.path(), out.join(entry.file_name()))?;
+    }
+    Ok(())
+}
+
 fn print_warnings(warnings: &[DeltaWarning]) {
     for w in warnings {
         eprintln!("warning {}: {w}", w.code());
     }
 }
 
-fn summary(verb: &str, out: &Path, outcome: &DeltaOutcome, apply: bool) {
+fn summary(verb: &str, out: &Path, outcome: &DeltaOutcome) {
     println!(
         "{verb} OneRoster {} package written to {}",
         outcome.package.version(),
         out.display()
     );
-    for (kind, (a, b)) in &outcome.counts {
-        if apply {
-            println!("  {:<32} {a} rows", kind.file_name());
-        } else {
-            println!("  {:<32} {a} active, {b} tobedeleted", kind.file_name());
-        }
+    for (kind, (a, _)) in &outcome.counts {
+        println!("  {:<32} {a} rows", kind.file_name());
     }
     if !outcome.warnings.is_empty() {
         println!("  {} warning(s) on stderr", outcome.warnings.len());
@@ -137,19 +161,46 @@ fn summary(verb: &str, out: &Path, outcome: &DeltaOutcome, apply: bool) {
 fn run_inner(cmd: OpsCommand) -> Result<ExitCode, Fail> {
     match cmd {
         OpsCommand::Diff { old, new, out } => {
-            let (old, new) = (read(&old)?, read(&new)?);
-            match oneroster_model::diff(&old, &new, chrono::Utc::now()) {
-                Ok(outcome) => {
-                    print_warnings(&outcome.warnings);
-                    write(&outcome.package, &out)?;
-                    summary("delta", &out, &outcome, false);
-                    Ok(ExitCode::SUCCESS)
-                }
+            // Streaming: memory is bounded by the old snapshot's ids. Written
+            // to a sibling staging directory first, so a failed diff leaves
+            // `--out` untouched.
+            let staging = staging_dir(&out)?;
+            let result = oneroster_model::diff_to_dir(
+                &old,
+                &new,
+                chrono::Utc::now(),
+                &staging,
+                ReadLimits::default(),
+            );
+            let summary = match result {
+                Ok(s) => s,
                 Err(e) => {
-                    eprintln!("error {}: {e}", e.code());
-                    Ok(ExitCode::from(1))
+                    let _ = std::fs::remove_dir_all(&staging);
+                    return match e {
+                        DiffToDirError::Delta(e) => {
+                            eprintln!("error {}: {e}", e.code());
+                            Ok(ExitCode::from(1))
+                        }
+                        other => Err(Fail(format!("{other} [{}]", other.code()))),
+                    };
                 }
+            };
+            print_warnings(&summary.warnings);
+            let moved = publish(&staging, &out, |k| summary.counts.contains_key(&k));
+            let _ = std::fs::remove_dir_all(&staging);
+            moved.map_err(|e| Fail(format!("cannot write {}: {e}", out.display())))?;
+            println!(
+                "delta OneRoster {} package written to {}",
+                summary.version.map_or("?", |v| v.as_str()),
+                out.display()
+            );
+            for (kind, (a, b)) in &summary.counts {
+                println!("  {:<32} {a} active, {b} tobedeleted", kind.file_name());
             }
+            if !summary.warnings.is_empty() {
+                println!("  {} warning(s) on stderr", summary.warnings.len());
+            }
+            Ok(ExitCode::SUCCESS)
         }
         OpsCommand::Apply { base, delta, out } => {
             let (base, delta) = (read(&base)?, read(&delta)?);
@@ -157,7 +208,7 @@ fn run_inner(cmd: OpsCommand) -> Result<ExitCode, Fail> {
                 Ok(outcome) => {
                     print_warnings(&outcome.warnings);
                     write(&outcome.package, &out)?;
-                    summary("bulk", &out, &outcome, true);
+                    summary("bulk", &out, &outcome);
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(e) => {

@@ -7,9 +7,12 @@ use std::fmt;
 use chrono::{DateTime, Utc};
 
 use crate::package::{Package, Table};
+
+mod stream;
 use crate::report::Severity;
 use crate::schema::{FieldType, FileKind};
 use crate::vocab::{FileMode, StatusType, Version};
+pub use stream::{DeltaSummary, DiffToDirError, diff_to_dir};
 
 const STATUS: &str = "status";
 const DATE_LAST_MODIFIED: &str = "dateLastModified";
@@ -18,7 +21,7 @@ const SOURCED_ID: &str = "sourcedId";
 /// Which input of an operation a problem is in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum Input {
+pub enum DeltaInput {
     /// The older snapshot given to [`diff`].
     Old,
     /// The newer snapshot given to [`diff`].
@@ -29,7 +32,7 @@ pub enum Input {
     Delta,
 }
 
-impl fmt::Display for Input {
+impl fmt::Display for DeltaInput {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Self::Old => "old snapshot",
@@ -56,7 +59,7 @@ pub enum DeltaError {
     #[error("{input}: {file} is declared {mode}, but a bulk snapshot is required")]
     NotBulk {
         /// Which input.
-        input: Input,
+        input: DeltaInput,
         /// The file.
         file: FileKind,
         /// Its declared mode.
@@ -66,7 +69,7 @@ pub enum DeltaError {
     #[error("{input}: {file} has no sourcedId column")]
     NoSourcedIdColumn {
         /// Which input.
-        input: Input,
+        input: DeltaInput,
         /// The file.
         file: FileKind,
     },
@@ -74,7 +77,7 @@ pub enum DeltaError {
     #[error("{input}: {file} line {line} has a blank sourcedId")]
     BlankSourcedId {
         /// Which input.
-        input: Input,
+        input: DeltaInput,
         /// The file.
         file: FileKind,
         /// The 1-based line (header = 1, one line per record).
@@ -84,7 +87,7 @@ pub enum DeltaError {
     #[error("{input}: {file} line {line} repeats sourcedId `{sourced_id}`")]
     DuplicateSourcedId {
         /// Which input.
-        input: Input,
+        input: DeltaInput,
         /// The file.
         file: FileKind,
         /// The repeated id.
@@ -297,8 +300,8 @@ pub fn diff(
     modified_at: DateTime<Utc>,
 ) -> Result<DeltaOutcome, DeltaError> {
     let version = same_version(old, new)?;
-    check_bulk(old, Input::Old, version)?;
-    check_bulk(new, Input::New, version)?;
+    check_bulk(old, DeltaInput::Old, version)?;
+    check_bulk(new, DeltaInput::New, version)?;
     let stamp = crate::values::format_datetime(&modified_at);
     let mut out = Package::new(version);
     copy_source_properties(new, &mut out);
@@ -309,9 +312,11 @@ pub fn diff(
         let new_t = new.table(kind);
         let (header, rows, changed, deleted) = match (old_t, new_t) {
             (None, None) => continue,
-            (old_t, Some(new_t)) => diff_table(old_t, new_t, &stamp, Input::Old, Input::New)?,
+            (old_t, Some(new_t)) => {
+                diff_table(old_t, new_t, &stamp, DeltaInput::Old, DeltaInput::New)?
+            }
             (Some(old_t), None) => {
-                let keyed = keyed(old_t, Input::Old)?;
+                let keyed = keyed(old_t, DeltaInput::Old)?;
                 if !keyed.is_empty() {
                     warnings.push(DeltaWarning::FileDropped {
                         file: kind,
@@ -354,8 +359,8 @@ fn diff_table(
     old_t: Option<&Table>,
     new_t: &Table,
     stamp: &str,
-    old_input: Input,
-    new_input: Input,
+    old_input: DeltaInput,
+    new_input: DeltaInput,
 ) -> Result<DiffRows, DeltaError> {
     let new_keys = keyed(new_t, new_input)?;
     let old_keys = match old_t {
@@ -444,8 +449,13 @@ fn diff_table(
 /// ```
 pub fn apply(base: &Package, delta: &Package) -> Result<DeltaOutcome, DeltaError> {
     let version = same_version(base, delta)?;
-    check_bulk(base, Input::Base, version)?;
-    let mut out = base.clone();
+    check_bulk(base, DeltaInput::Base, version)?;
+    // Tables are added one by one below: never hold a full copy of the base.
+    let mut out = Package::from_parts(
+        base.manifest().clone(),
+        Vec::new(),
+        base.other_files().clone(),
+    );
     let mut warnings = Vec::new();
     let mut counts = BTreeMap::new();
     let mut deleted: HashMap<FileKind, HashSet<String>> = HashMap::new();
@@ -463,9 +473,9 @@ pub fn apply(base: &Package, delta: &Package) -> Result<DeltaOutcome, DeltaError
                 base.table(kind).map(blank_lifecycle)
             }
             (FileMode::Bulk, Some(d)) => {
-                let keys = keyed(d, Input::Delta)?;
+                let keys = keyed(d, DeltaInput::Delta)?;
                 if let Some(b) = base.table(kind) {
-                    let bk = keyed(b, Input::Base)?;
+                    let bk = keyed(b, DeltaInput::Base)?;
                     let gone = deleted.entry(kind).or_default();
                     for id in bk.ids.keys() {
                         if !keys.contains_key(id) {
@@ -511,11 +521,11 @@ fn apply_table(
     warnings: &mut Vec<DeltaWarning>,
     deleted: &mut HashSet<String>,
 ) -> Result<Table, DeltaError> {
-    let dk = keyed_allow_repeats(delta, Input::Delta)?;
+    let dk = keyed_allow_repeats(delta, DeltaInput::Delta)?;
     let (mut header, mut rows): (Vec<String>, Vec<Option<Vec<String>>>) = match base {
         Some(b) => {
             // Validate the base's keys (blank or repeated ids are errors).
-            keyed(b, Input::Base)?;
+            keyed(b, DeltaInput::Base)?;
             (
                 b.header().to_vec(),
                 b.raw_rows().iter().cloned().map(Some).collect(),
@@ -539,7 +549,7 @@ fn apply_table(
             .iter()
             .position(|h| h == SOURCED_ID)
             .ok_or(DeltaError::NoSourcedIdColumn {
-                input: Input::Base,
+                input: DeltaInput::Base,
                 file: kind,
             })?;
     let mut index: HashMap<String, usize> = rows
@@ -695,7 +705,7 @@ fn same_version(a: &Package, b: &Package) -> Result<Version, DeltaError> {
     }
 }
 
-fn check_bulk(p: &Package, input: Input, version: Version) -> Result<(), DeltaError> {
+fn check_bulk(p: &Package, input: DeltaInput, version: Version) -> Result<(), DeltaError> {
     for kind in FileKind::all_in(version) {
         if p.mode(kind) == FileMode::Delta {
             return Err(DeltaError::NotBulk {
@@ -741,7 +751,7 @@ impl<'a> Keyed<'a> {
     }
 }
 
-fn keyed(t: &Table, input: Input) -> Result<Keyed<'_>, DeltaError> {
+fn keyed(t: &Table, input: DeltaInput) -> Result<Keyed<'_>, DeltaError> {
     let id_col = t
         .column_index(SOURCED_ID)
         .ok_or(DeltaError::NoSourcedIdColumn {
@@ -772,7 +782,7 @@ fn keyed(t: &Table, input: Input) -> Result<Keyed<'_>, DeltaError> {
 
 /// The sourcedId column of a delta table, checking ids are not blank (repeats
 /// are allowed and reported as warnings by the caller).
-fn keyed_allow_repeats(t: &Table, input: Input) -> Result<usize, DeltaError> {
+fn keyed_allow_repeats(t: &Table, input: DeltaInput) -> Result<usize, DeltaError> {
     let id_col = t
         .column_index(SOURCED_ID)
         .ok_or(DeltaError::NoSourcedIdColumn {
@@ -830,6 +840,18 @@ impl ColumnMap {
             })
             .collect();
         Self { slots }
+    }
+
+    fn project_str<'r>(&self, row: &[&'r str], status: StatusType, stamp: &'r str) -> Vec<&'r str> {
+        self.slots
+            .iter()
+            .map(|s| match s {
+                Slot::From(i) => row.get(*i).copied().unwrap_or_default(),
+                Slot::Blank => "",
+                Slot::Status => status.as_str(),
+                Slot::Stamp => stamp,
+            })
+            .collect()
     }
 
     fn project(&self, row: &[String], status: StatusType, stamp: &str) -> Vec<String> {

@@ -1,0 +1,41 @@
+//! Bench helper: validate one package with every layer and print its size on
+//! disk, so peak memory can be read from `/usr/bin/time -v`:
+//!
+//! ```text
+//! cargo build --release --example oneroster_validate_mem
+//! target/release/interop oneroster generate --schools 50 --seed 2026 --out /tmp/trust50
+//! /usr/bin/time -v target/release/examples/oneroster_validate_mem /tmp/trust50
+//! ```
+//!
+//! Pass `--single` to validate on the calling thread only.
+
+use oneroster_model::{Parallelism, ValidateOptions, validate_path};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some(dir) = args.iter().find(|a| !a.starts_with("--")) else {
+        return Err("usage: oneroster_validate_mem <package dir or zip> [--single]".into());
+    };
+    let mut options = ValidateOptions::new();
+    if args.iter().any(|a| a == "--single") {
+        options = options.parallelism(Parallelism::Single);
+    }
+    let path = std::path::Path::new(dir);
+    let bytes: u64 = if path.is_dir() {
+        std::fs::read_dir(path)?
+            .filter_map(Result::ok)
+            .filter_map(|e| e.metadata().ok())
+            .map(|m| m.len())
+            .sum()
+    } else {
+        std::fs::metadata(path)?.len()
+    };
+    let report = validate_path(path, &options)?;
+    let rows: u64 = report.counts().values().sum();
+    println!(
+        "{dir}: {bytes} bytes, {rows} rows, {} errors, {} warnings",
+        report.error_count(),
+        report.warning_count()
+    );
+    Ok(())
+}
