@@ -139,6 +139,17 @@ fn malformed(part: JwtPart, e: impl std::fmt::Display) -> JwtError {
     }
 }
 
+/// `serde_json::from_slice`, with the same result and error for every
+/// input, but faster on valid UTF-8: one validation pass over the whole
+/// document instead of one per JSON string (a launch has ~40 of them).
+/// Invalid UTF-8 goes through `from_slice` itself, so its error is unchanged.
+fn json_from_bytes<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> serde_json::Result<T> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => serde_json::from_str(text),
+        Err(_) => serde_json::from_slice(bytes),
+    }
+}
+
 /// Maps a serde_json error on `part` to our error, telling duplicates apart.
 pub(crate) fn json_error(part: JwtPart, e: &serde_json::Error) -> JwtError {
     let msg = e.to_string();
@@ -231,7 +242,7 @@ impl<'a> UnverifiedJwt<'a> {
             source: e,
         })?;
         let header: RawHeader =
-            serde_json::from_slice(&header_bytes).map_err(|e| json_error(JwtPart::Header, &e))?;
+            json_from_bytes(&header_bytes).map_err(|e| json_error(JwtPart::Header, &e))?;
         if header.enc.is_some() {
             return Err(JwtError::Encrypted);
         }
@@ -408,7 +419,7 @@ impl<'a> UnverifiedJwt<'a> {
         })?;
         // Fast path without path tracking; on failure, parse again with
         // serde_path_to_error to say where the problem is.
-        let claims: T = match serde_json::from_slice(&bytes) {
+        let claims: T = match json_from_bytes(&bytes) {
             Ok(c) => c,
             Err(first) => {
                 let de = &mut serde_json::Deserializer::from_slice(&bytes);
