@@ -810,7 +810,7 @@ impl Tool {
                 },
             );
         }
-        trace.pass_with(Step::MessageType, || message_type.to_string());
+        trace.pass_with(Step::MessageType, || message_type.as_str().to_owned());
 
         let Some(deployment_id) = claims.deployment_id.clone() else {
             return fail(trace, Step::Deployment, LaunchError::DeploymentMissing);
