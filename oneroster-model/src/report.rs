@@ -84,6 +84,7 @@ codes! {
     /// A quoted field is never closed.
     CsvUnbalancedQuote => "csv.unbalanced_quote",
     /// A quote inside an unquoted field, or text after a closing quote.
+    /// Reserved: the `csv` crate reads these leniently, so it is not emitted yet.
     CsvStrayQuote => "csv.stray_quote",
     /// A NUL byte.
     CsvNulByte => "csv.nul_byte",
@@ -149,7 +150,8 @@ codes! {
     RowInvalidYear => "row.invalid_year",
     /// Not a finite number.
     RowInvalidFloat => "row.invalid_float",
-    /// Not an integer.
+    /// Not an integer. (No column of 1.1/1.2 is typed Integer in our schema
+    /// tables — `categories.weight` is read as a number — so it is reserved.)
     RowInvalidInteger => "row.invalid_integer",
     /// Not `true`/`false`.
     RowInvalidBoolean => "row.invalid_boolean",

@@ -55,7 +55,8 @@ impl U64Set {
     fn start(&self, k: u64) -> usize {
         // Mix (robust even if a caller's keys are not mixed), then map onto
         // any table size with a multiply-shift (no power-of-two rounding).
-        let mixed = u128::from(k.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        // bit 0 is ignored so flagged keys (see insert_flagged) keep their slot
+        let mixed = u128::from((k & !1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
         let n = u128::try_from(self.slots.len()).unwrap_or(0);
         usize::try_from((mixed * n) >> 64).unwrap_or(0)
     }
@@ -109,6 +110,55 @@ impl U64Set {
                 Some(slot) if *slot == k => return false,
                 Some(_) => i = self.next_slot(i),
                 None => return false, // unreachable: start() < len
+            }
+        }
+    }
+
+    /// For sets whose keys carry a flag in bit 0: insert `h` (bit 0
+    /// ignored) and, if `flag`, set its flag. Returns whether the flag was
+    /// already set.
+    pub(crate) fn insert_flagged(&mut self, h: u64, flag: bool) -> bool {
+        if Self::slots_for(self.len + 1) > self.slots.len() {
+            let cap = Self::slots_for((self.len + 1).saturating_mul(2));
+            self.grow_to(cap);
+        }
+        let base = Self::key(h & !1) & !1;
+        let base = if base == 0 { Self::ZERO & !1 } else { base };
+        let mut i = self.start(base);
+        loop {
+            let next = self.next_slot(i);
+            match self.slots.get_mut(i) {
+                Some(slot) if *slot == 0 => {
+                    *slot = base | u64::from(flag);
+                    self.len += 1;
+                    return false;
+                }
+                Some(slot) if *slot & !1 == base => {
+                    let was = *slot & 1 == 1;
+                    if flag {
+                        *slot |= 1;
+                    }
+                    return was;
+                }
+                Some(_) => i = next,
+                None => return false,
+            }
+        }
+    }
+
+    /// [`Self::contains`] for a flagged set (bit 0 ignored).
+    pub(crate) fn contains_flagged(&self, h: u64) -> bool {
+        if self.slots.is_empty() {
+            return false;
+        }
+        let base = Self::key(h & !1) & !1;
+        let base = if base == 0 { Self::ZERO & !1 } else { base };
+        let mut i = self.start(base);
+        loop {
+            match self.slots.get(i) {
+                Some(0) | None => return false,
+                Some(slot) if *slot & !1 == base => return true,
+                Some(_) => i = self.next_slot(i),
             }
         }
     }
@@ -187,6 +237,7 @@ pub(crate) struct RefState {
     pub(crate) session_class: IdMap<SessionClass>,
     pub(crate) profile_user: IdMap<u64>,
     pub(crate) line_items: IdMap<LineItemInfo>,
+    /// (user, org) pairs with a role; bit 0 of a stored key = has a primary role.
     role_pairs: IdSet,
     /// (user, primary org) pair keys from users.csv, checked after roles.csv.
     primary_org_claims: Vec<u64>,
@@ -202,9 +253,6 @@ pub(crate) enum RefOutcome {
     /// Reported (unresolved, or target file absent) or not checkable.
     Failed,
 }
-
-/// Salt that turns a (user, org) key into its "has a primary role" key.
-const PRIMARY_SALT: u64 = 0x5bd1_e995_a5a5_5a5a;
 
 /// One key for a (user, org) pair.
 fn pair_key(user: &str, org: &str) -> u64 {
@@ -432,9 +480,9 @@ impl RefState {
         line: u64,
     ) {
         let key = pair_key(user, org);
-        self.role_pairs.insert(key);
+        let had_primary = self.role_pairs.insert_flagged(key, primary);
         // Primary roles share the set, under a salted key.
-        if primary && !self.role_pairs.insert(key ^ PRIMARY_SALT) {
+        if primary && had_primary {
             {
                 report.push(
                     Finding::error(
@@ -480,7 +528,7 @@ impl RefState {
         let mut missing = IdSet::default();
         if matches!(self.state(FileKind::Roles), TargetState::Loaded(_)) {
             for pair in std::mem::take(&mut self.primary_org_claims) {
-                if !self.role_pairs.contains(&pair) {
+                if !self.role_pairs.contains_flagged(pair) {
                     missing.insert(pair);
                 }
             }
@@ -546,6 +594,16 @@ mod tests {
         for k in 0..40_000u64 {
             assert_eq!(s.contains(&k), model.contains(&k), "{k}");
         }
+        let mut f = U64Set::default();
+        for k in 0..5_000u64 {
+            assert!(!f.insert_flagged(k * 2, k % 3 == 0));
+        }
+        for k in 0..5_000u64 {
+            assert!(f.contains_flagged(k * 2) && f.contains_flagged(k * 2 + 1));
+            assert_eq!(f.insert_flagged(k * 2 + 1, true), k % 3 == 0, "{k}");
+            assert!(f.insert_flagged(k * 2, false));
+        }
+        assert!(!f.contains_flagged(20_000));
         s.reserve(100_000);
         assert!(model.iter().all(|k| s.contains(k)));
         assert!(!s.is_empty());

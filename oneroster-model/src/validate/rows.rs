@@ -6,7 +6,7 @@ use crate::source::ReadError;
 /// Files at least this big are parsed on a second thread.
 pub(super) const PARALLEL_THRESHOLD: u64 = 4 << 20;
 /// Records per batch handed from the parsing thread.
-const BATCH: usize = 128;
+const BATCH: usize = 512;
 
 /// Where the row loop gets records (with the bytes read so far).
 pub(super) trait RowSource {

@@ -856,7 +856,7 @@ pub(super) fn validate_table(
         && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
     if threaded {
         std::thread::scope(|scope| {
-            let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(2);
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(1);
             let (ret_tx, ret_rx) = std::sync::mpsc::channel::<Vec<csv::ByteRecord>>();
             scope.spawn(move || produce(t, &tx, &ret_rx));
             let mut source = Threaded {
