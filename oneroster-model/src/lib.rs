@@ -20,6 +20,13 @@
 //! - Typed entities ([`Org`], [`UserV1p2`], [`Enrollment`], …) with a CSV
 //!   binding ([`Record`]) and the REST JSON shapes ([`parse_collection`],
 //!   [`StatusInfo`]).
+//! - [`diff`] / [`diff_to_dir`]: two bulk snapshots → a delta package
+//!   (`tobedeleted` for removals); [`apply`]: a delta onto a bulk snapshot.
+//!   `apply(base, diff(base, next)) == next` is a property test.
+//! - [`convert`]: 1.1 ↔ 1.2 (users.role/orgSourcedIds ↔ roles.csv, line item
+//!   sessions), with a [`ConvertIssue`] for everything that cannot be carried.
+//! - [`generate`] / [`Generator`]: a synthetic, valid multi-academy-trust bulk
+//!   package, deterministic per seed, streamed to disk.
 //!
 //! # Example
 //! ```
