@@ -14,6 +14,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod demo;
+mod http_fetch;
 mod lti;
 mod mis;
 mod oneroster;

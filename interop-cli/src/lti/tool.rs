@@ -150,120 +150,22 @@ fn load_keys(reg: &Registration, jwks: Option<&Path>) -> Result<PublicKeySet, St
     }
 }
 
-/// Fetches a platform JWKS: `http://` only on loopback hosts (plain TCP),
-/// `https://` through `curl` (no redirects, 10 s, 64 KiB), after the
-/// library's SSRF guard.
+/// Fetches a platform JWKS after the library's SSRF guard: `http://` only
+/// on loopback hosts, otherwise `https://` to public addresses, pinned to
+/// the vetted address, no redirects, 10 s, 64 KiB.
 fn fetch_jwks(url: &lti_core::ids::EndpointUrl) -> Result<Vec<u8>, String> {
     let cache = lti_core::keys::PlatformKeyCache::new().insecure_allow_loopback_http();
-    cache.jwks_request(url).map_err(|e| format!("{url}: {e}"))?;
-    let resp = if url.url().scheme() == "http" {
-        fetch_loopback_http(url.url())?
-    } else {
-        fetch_with_curl(url.as_str())?
-    };
+    let request = cache.jwks_request(url).map_err(|e| format!("{url}: {e}"))?;
+    let policy = lti_core::platform::UrlPolicy::new()
+        .insecure_allow_loopback()
+        .max_bytes(lti_core::keys::MAX_JWKS_BYTES)
+        .timeout(std::time::Duration::from_secs(10));
+    let resp = crate::http_fetch::fetch_blocking(&policy, request)?;
     let keys = lti_core::keys::parse_jwks_response(&resp, Default::default());
     if let Err(lti_core::error::KeyError::HttpStatus { status }) = keys {
         return Err(format!("{url}: HTTP {status}"));
     }
     Ok(resp.into_body())
-}
-
-fn fetch_loopback_http(url: &url::Url) -> Result<http::Response<Vec<u8>>, String> {
-    use std::io::{Read, Write};
-    let host = url.host_str().ok_or("no host")?;
-    let port = url.port_or_known_default().unwrap_or(80);
-    let path = &url[url::Position::BeforePath..];
-    let mut s = std::net::TcpStream::connect((host.trim_matches(['[', ']']), port))
-        .map_err(|e| format!("{url}: {e}"))?;
-    s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
-        .map_err(|e| e.to_string())?;
-    let head = format!(
-        "GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nAccept: application/json\r\nConnection: close\r\n\r\n"
-    );
-    s.write_all(head.as_bytes())
-        .map_err(|e| format!("{url}: {e}"))?;
-    let mut buf = Vec::new();
-    s.take(256 * 1024)
-        .read_to_end(&mut buf)
-        .map_err(|e| format!("{url}: {e}"))?;
-    let split = buf
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .ok_or("bad HTTP response")?;
-    let head = String::from_utf8_lossy(buf.get(..split).unwrap_or_default()).into_owned();
-    let mut body = buf.get(split + 4..).unwrap_or_default().to_vec();
-    let status: u16 = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or("bad status line")?;
-    if head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
-        body = dechunk(&body);
-    }
-    http::Response::builder()
-        .status(status)
-        .body(body)
-        .map_err(|e| e.to_string())
-}
-
-fn dechunk(mut b: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    while let Some(pos) = b.windows(2).position(|w| w == b"\r\n") {
-        let size_line = String::from_utf8_lossy(b.get(..pos).unwrap_or_default()).into_owned();
-        let size = usize::from_str_radix(size_line.trim(), 16).unwrap_or(0);
-        let Some(chunk) = b.get(pos + 2..pos + 2 + size) else {
-            break;
-        };
-        if size == 0 {
-            break;
-        }
-        out.extend_from_slice(chunk);
-        b = b.get(pos + 4 + size..).unwrap_or_default();
-    }
-    out
-}
-
-fn fetch_with_curl(url: &str) -> Result<http::Response<Vec<u8>>, String> {
-    let out = std::process::Command::new("curl")
-        .args([
-            "-sS",
-            "--proto",
-            "=https",
-            "--max-time",
-            "10",
-            "--max-filesize",
-            "65536",
-            "-w",
-            "\n%{http_code}",
-            url,
-        ])
-        .output()
-        .map_err(|e| {
-            format!("cannot run curl to fetch {url} ({e}); pass the key set with --jwks")
-        })?;
-    if !out.status.success() {
-        return Err(format!(
-            "fetching {url} failed: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        ));
-    }
-    let text = out.stdout;
-    let nl = text
-        .iter()
-        .rposition(|b| *b == b'\n')
-        .ok_or("bad curl output")?;
-    let status: u16 = String::from_utf8_lossy(text.get(nl + 1..).unwrap_or_default())
-        .trim()
-        .parse()
-        .map_err(|_| "bad curl status")?;
-    let body = text.get(..nl).unwrap_or_default().to_vec();
-    http::Response::builder()
-        .status(status)
-        .body(body)
-        .map_err(|e| e.to_string())
 }
 
 /// The tool identity used for target_link_uri checks: the registration's

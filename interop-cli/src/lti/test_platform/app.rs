@@ -537,15 +537,10 @@ async fn tool_keys(app: &Arc<App>, tool: &Tool, kid: Option<&str>) -> Result<Key
         .map_err(|_| "key cache poisoned".to_owned())?
         .plan(&cache_key, &url, kid.unwrap_or(""), now)
         .map_err(|e| e.to_string())?;
-    if let KeyFetch::Fetch(_) = plan {
-        let policy = app.policy.clone();
-        let target = url.url().clone();
-        let (status, body) =
-            tokio::task::spawn_blocking(move || super::fetch::get(&policy, &target))
-                .await
-                .map_err(|e| e.to_string())??;
-        let mut response = http::Response::new(body);
-        *response.status_mut() = http::StatusCode::from_u16(status).map_err(|e| e.to_string())?;
+    if let KeyFetch::Fetch(request) = plan {
+        let response = crate::http_fetch::fetch(&app.policy, *request)
+            .await
+            .map_err(|e| e.to_string())?;
         app.keys
             .lock()
             .map_err(|_| "key cache poisoned".to_owned())?

@@ -20,7 +20,6 @@ use lti_core::platform::{Platform, PlatformSecret, UrlPolicy};
 
 mod app;
 mod config;
-mod fetch;
 
 pub(crate) fn run(config_path: &Path, listen: &str) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
