@@ -1,3 +1,5 @@
+//! Unit tests of the parent module (declared there under #[cfg(test)]).
+
 use super::*;
 
 fn kid(s: &str) -> Kid {

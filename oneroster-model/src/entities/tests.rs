@@ -1,3 +1,5 @@
+//! Unit tests of the parent module (declared there under #[cfg(test)]).
+
 use super::*;
 use crate::package::Table;
 use crate::vocab::{EnrollmentRole, OrgType, RoleType, RoleV1p1};
