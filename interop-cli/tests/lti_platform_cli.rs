@@ -216,6 +216,38 @@ fn mint_launch_refuses_a_launch_missing_what_its_type_requires() {
     assert_eq!(out.status.code(), Some(2));
 }
 
+#[test]
+fn mint_launch_errors_name_the_launch_file_as_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = write_key(dir.path(), "platform.pem");
+    let mut l = base_launch();
+    l.as_object_mut().unwrap().remove("resource_link");
+    let path = dir.path().join("m_norl.json");
+    std::fs::write(&path, l.to_string()).unwrap();
+    let out = Command::new(interop())
+        .args([
+            "lti",
+            "mint-launch",
+            "--issuer",
+            "https://lms.example",
+            "--kid",
+            "plat-1",
+        ])
+        .arg("--key")
+        .arg(&key)
+        .arg("--launch")
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("{}: ", path.display())),
+        "the error names the file given: {err}"
+    );
+    assert!(!err.contains("launch.json"), "{err}");
+}
+
 fn dl_response(key: &SigningKey, f: impl Fn(&mut serde_json::Value)) -> String {
     let mut c = json!({
         "iss": "c1", "aud": "https://lms.example", "iat": NOW, "exp": NOW + 600, "nonce": "dn-1",

@@ -193,18 +193,18 @@ struct LaunchFile {
 fn required<'a>(v: &'a Option<String>, what: &str, mt: &str) -> Result<&'a str, String> {
     v.as_deref()
         .filter(|s| !s.is_empty())
-        .ok_or_else(|| format!("launch.json: a {mt} launch requires \"{what}\""))
+        .ok_or_else(|| format!("a {mt} launch requires \"{what}\""))
 }
 
 fn typed<T: serde::de::DeserializeOwned>(v: &serde_json::Value, what: &str) -> Result<T, String> {
-    T::deserialize(v).map_err(|e| format!("launch.json: \"{what}\" is not valid: {e}"))
+    T::deserialize(v).map_err(|e| format!("\"{what}\" is not valid: {e}"))
 }
 
 fn id<T: TryFrom<String, Error = lti_core::error::InvalidId>>(
     s: &str,
     what: &str,
 ) -> Result<T, String> {
-    T::try_from(s.to_owned()).map_err(|e| format!("launch.json: \"{what}\": {e}"))
+    T::try_from(s.to_owned()).map_err(|e| format!("\"{what}\": {e}"))
 }
 
 /// Turns launch.json into (registration, launch, sub, nonce).
@@ -214,14 +214,14 @@ fn parse_launch(
     let mt_raw = file
         .message_type
         .as_deref()
-        .ok_or("launch.json: \"message_type\" is required")?;
+        .ok_or("\"message_type\" is required")?;
     let mt = MessageType::parse(mt_raw);
     if !matches!(
         mt,
         MessageType::ResourceLink | MessageType::DeepLinking | MessageType::SubmissionReview
     ) {
         return Err(format!(
-            "launch.json: message_type {mt_raw:?} is not LtiResourceLinkRequest, LtiDeepLinkingRequest or LtiSubmissionReviewRequest"
+            "message_type {mt_raw:?} is not LtiResourceLinkRequest, LtiDeepLinkingRequest or LtiSubmissionReviewRequest"
         ));
     }
     let client_id: ClientId = id(required(&file.client_id, "client_id", mt_raw)?, "client_id")?;
@@ -276,14 +276,14 @@ fn parse_launch(
     let launch = b
         .person(person)
         .build()
-        .map_err(|e| format!("launch.json: {e} ({})", e.code()))?;
+        .map_err(|e| format!("{e} ({})", e.code()))?;
 
     // The launch file is the whole truth: a registration that allows what
     // it asks for (the personal claims it lists are sent as given).
     let redirect = RedirectUri::try_from(target_raw.to_owned())
-        .map_err(|e| format!("launch.json: \"target_link_uri\": {e}"))?;
+        .map_err(|e| format!("\"target_link_uri\": {e}"))?;
     let login = EndpointUrl::try_from(target_raw.to_owned())
-        .map_err(|e| format!("launch.json: \"target_link_uri\": {e}"))?;
+        .map_err(|e| format!("\"target_link_uri\": {e}"))?;
     let reg = ToolRegistration::new(
         client_id,
         deployment,
@@ -344,7 +344,7 @@ fn mint_launch(
     };
     let (reg, launch, sub, nonce) = match parse_launch(&file) {
         Ok(x) => x,
-        Err(e) => return invalid(e),
+        Err(e) => return invalid(format!("{}: {e}", launch.display())),
     };
     let secret = match random_32() {
         Ok(b) => PlatformSecret::from_bytes(b),

@@ -41,7 +41,8 @@ pub enum DeepLinkError {
     NotDeepLinking,
     /// An item's type is not in `accept_types`.
     #[error(
-        "item {index} has type {item_type}, which the platform does not accept (accepts {accepted:?})"
+        "item {index} has type {item_type}, which the platform does not accept (accepts {})",
+        crate::display::list(accepted)
     )]
     TypeNotAccepted {
         /// Item position.
