@@ -409,6 +409,61 @@ fn verify_deep_link_response_prints_one_line_per_token_and_exit_codes() {
     let line: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(line["error"]["code"], "deep_link_response.data_mismatch");
 
+    // Items carry a sanitise flag: "html" for markup the host must
+    // sanitise before rendering, null otherwise.
+    let html = write(
+        "html.jwt",
+        dl_response(&tool, |c| {
+            c["nonce"] = json!("dn-html");
+            c["https://purl.imsglobal.org/spec/lti-dl/claim/content_items"] = json!([
+                {"type": "html", "html": "<p>hi</p>"},
+                {"type": "link", "url": "https://a.example"}
+            ]);
+        }),
+    );
+    let out = run(&[&html], &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let line: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(line["items"][0]["type"], "html");
+    assert_eq!(line["items"][0]["html"], "<p>hi</p>");
+    assert_eq!(line["items"][0]["sanitise"], "html");
+    assert_eq!(line["items"][1]["url"], "https://a.example");
+    assert_eq!(line["items"][1]["sanitise"], serde_json::Value::Null);
+    assert!(
+        line["items"][1]
+            .as_object()
+            .unwrap()
+            .contains_key("sanitise")
+    );
+
+    // A file that is not UTF-8 is a malformed token (invalid, exit 1), as
+    // in verify-launch; the next file is still checked.
+    let binary = dir.path().join("binary.jwt");
+    std::fs::write(&binary, [0xff_u8, 0xfe, 0x00, 0x80, b'.', b'x']).unwrap();
+    let out = run(&[&binary, &good], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["valid"], false);
+    assert_eq!(lines[0]["error"]["code"], "deep_link_response.jwt");
+    assert!(
+        lines[0]["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("malformed"),
+        "{}",
+        lines[0]
+    );
+
     // A missing file is an IO error: exit 2.
     let out = run(&[std::path::Path::new("/nonexistent.jwt")], &[]);
     assert_eq!(out.status.code(), Some(2));

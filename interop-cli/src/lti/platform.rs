@@ -16,7 +16,7 @@ use lti_core::ids::{
 use lti_core::keys::{AlgorithmSet, PublicKeySet, SigningKey, ToolKeySet};
 use lti_core::platform::{
     ClaimsPolicy, DeepLinkExpectation, LaunchBuilder, Multiplicity, PersonalInfo, Platform,
-    PlatformSecret, ToolKeySource, ToolRegistration, verify_deep_link_response,
+    PlatformSecret, Sanitise, ToolKeySource, ToolRegistration, verify_deep_link_response,
 };
 use lti_core::store::InMemoryReplayStore;
 use serde::Deserialize;
@@ -421,15 +421,18 @@ fn verify_responses(a: VerifyArgs) -> ExitCode {
     let mut out = std::io::stdout().lock();
     for path in &a.responses {
         let file = path.display().to_string();
-        let line = match std::fs::read_to_string(path) {
+        // Bytes, decoded lossily like verify-launch: a file that is not
+        // UTF-8 is a malformed token (a per-file invalid result, exit 1),
+        // while a file that cannot be read at all is an I/O error (exit 2).
+        let line = match std::fs::read(path) {
             Err(e) => {
                 io_failure = true;
                 serde_json::json!({"file": file, "valid": false, "items": [],
                     "error": {"code": "io.read", "message": e.to_string()}})
             }
-            Ok(text) => match verify_deep_link_response(
+            Ok(bytes) => match verify_deep_link_response(
                 &issuer,
-                text.trim(),
+                String::from_utf8_lossy(&bytes).trim(),
                 &keys,
                 &expect,
                 &replay,
@@ -440,7 +443,15 @@ fn verify_responses(a: VerifyArgs) -> ExitCode {
                     let items: Vec<serde_json::Value> = r
                         .items
                         .iter()
-                        .filter_map(|i| serde_json::to_value(&i.item).ok())
+                        .filter_map(|i| {
+                            let mut v = serde_json::to_value(&i.item).ok()?;
+                            // Flag what the host must sanitise before
+                            // rendering: "html" or null.
+                            if let Some(o) = v.as_object_mut() {
+                                o.insert("sanitise".to_owned(), sanitise_flag(i.sanitise));
+                            }
+                            Some(v)
+                        })
                         .collect();
                     serde_json::json!({"file": file, "valid": true, "items": items, "error": null})
                 }
@@ -461,5 +472,13 @@ fn verify_responses(a: VerifyArgs) -> ExitCode {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// The per-item `sanitise` flag of `verify-deep-link-response`.
+fn sanitise_flag(s: Sanitise) -> serde_json::Value {
+    match s {
+        Sanitise::Html => serde_json::Value::from("html"),
+        _ => serde_json::Value::Null,
     }
 }
