@@ -570,3 +570,58 @@ fn platform_serves_jwks_page_refuses_bad_redirect_and_stops_on_sigterm() {
     let status = server.terminate();
     assert!(status.success(), "exit status after SIGTERM: {status:?}");
 }
+
+/// Logs written to a file or pipe carry no ANSI colour codes.
+#[test]
+fn logs_have_no_colour_codes_when_stderr_is_not_a_terminal() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    write_key(dir.path(), "platform.pem");
+    let config = dir.path().join("platform.json");
+    std::fs::write(&config, json!({
+        "key": "platform.pem", "kid": "plat-1",
+        "tools": [{"client_id": "c1", "deployment_id": "d1", "login_initiation_url": "http://127.0.0.1:9/login",
+                   "redirect_uris": ["http://127.0.0.1:9/launch"], "target_link_uri": "http://127.0.0.1:9/launch",
+                   "jwks": {"keys": []}}],
+        "users": [{"id": "u1", "roles": ["Learner"]}],
+        "contexts": [{"id": "course-1", "members": ["u1"]}]
+    }).to_string()).unwrap();
+    let log = dir.path().join("stderr.log");
+    let mut child = Command::new(interop())
+        .args(["lti", "platform", "--listen", "127.0.0.1:0"])
+        .arg("--config")
+        .arg(&config)
+        .env("RUST_LOG", "info")
+        .env_remove("NO_COLOR")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line.trim_end().strip_prefix("listening on ").unwrap();
+    // An unregistered redirect_uri is refused and logged at warn level.
+    let bad = http(
+        "GET",
+        &format!(
+            "{url}/auth?client_id=c1&redirect_uri=https%3A%2F%2Fevil.example%2F&response_type=id_token&scope=openid&response_mode=form_post&prompt=none&nonce=n&state=s&login_hint=x&lti_message_hint=y"
+        ),
+        None,
+        "",
+    );
+    assert_eq!(bad.status, 400);
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    child.wait().unwrap();
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.contains("auth request refused"), "{text}");
+    assert!(!text.contains('\u{1b}'), "ANSI escape in {text:?}");
+}
