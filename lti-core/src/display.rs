@@ -98,5 +98,14 @@ mod tests {
             e.to_string().ends_with("(accepts ltiResourceLink, link)"),
             "{e}"
         );
+        let e = crate::platform::TokenRequestError::ClientMismatch {
+            iss: Some("c1".to_owned()),
+            sub: None,
+            client_id: "c2".to_owned(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "assertion iss c1 and sub none must both be the client_id c2"
+        );
     }
 }
