@@ -246,3 +246,46 @@ fn our_platform_accepts_our_tools_deep_linking_response() {
     assert_eq!(r.items[1].sanitise, Sanitise::Html);
     assert_eq!(r.msg.as_deref(), Some("2 items"));
 }
+
+#[test]
+fn our_tools_deep_linking_response_carries_a_single_use_jti() {
+    let p = pair();
+    let l = launch(&p, MessageType::DeepLinking, 5);
+    let response = DeepLinkResponse::new().message("nothing chosen");
+    let (n1, n2) = (Nonce::from_entropy([6; 16]), Nonce::from_entropy([7; 16]));
+    let c1 = response.claims(&l, &n1, now()).unwrap();
+    let c2 = response.claims(&l, &n2, now()).unwrap();
+    let jti = c1.jti.clone().expect("the response carries a jti");
+    assert!(jti.len() >= 22, "{jti}");
+    assert_ne!(Some(jti.as_str()), c1.nonce.as_deref());
+    assert_eq!(c2.jti.as_deref().map(|j| j == jti), Some(false));
+    // Derived from the nonce only: the same inputs give the same jti.
+    assert_eq!(response.claims(&l, &n1, now()).unwrap().jti, Some(jti));
+
+    let ToolKeySource::Jwks(jwks) = p.on_platform.keys() else {
+        panic!("inline keys")
+    };
+    let keys = PublicKeySet::from_jwks(jwks, Default::default());
+    let verify = |jwt: &str| {
+        let (client, data) = lti_core::platform::peek_deep_link_response(jwt).unwrap();
+        p.platform.verify_deep_link_return(
+            &client,
+            jwt,
+            data.as_deref().unwrap(),
+            &keys,
+            &p.platform_replay,
+            now(),
+        )
+    };
+    let post = response.sign(&l, &p.tool_key, &n1, now()).unwrap();
+    verify(post.field("JWT").unwrap()).unwrap();
+    // The same jti under a fresh nonce is a replay.
+    let mut replayed = c1.clone();
+    replayed.nonce = Some("a-different-nonce".to_owned());
+    let jwt = p.tool_key.sign_jwt(&replayed).unwrap();
+    let e = verify(&jwt).unwrap_err();
+    assert_eq!(e.code(), "deep_link_response.jti_replayed", "{e}");
+    // A fresh nonce gives a fresh jti: accepted.
+    let post = response.sign(&l, &p.tool_key, &n2, now()).unwrap();
+    verify(post.field("JWT").unwrap()).unwrap();
+}

@@ -333,11 +333,22 @@ fn guard_quarantines_a_vanishing_school_and_mass_nulls() {
         .previous(&base.package)
         .approval(Approval::Granted)
         .run(&trust, &mut ids.clone());
+    let f = r
+        .report
+        .guard
+        .iter()
+        .find(|f| f.code == "guard.year_changed_outside_window")
+        .unwrap();
+    // Read by support staff: plain lists, no Rust Debug brackets or quotes.
     assert!(
-        r.report
-            .guard
-            .iter()
-            .any(|f| f.code == "guard.year_changed_outside_window")
+        f.message.contains("outside rollover months 7, 8, 9"),
+        "{}",
+        f.message
+    );
+    assert!(
+        !f.message.contains('[') && !f.message.contains('"'),
+        "{}",
+        f.message
     );
 }
 

@@ -216,6 +216,38 @@ fn mint_launch_refuses_a_launch_missing_what_its_type_requires() {
     assert_eq!(out.status.code(), Some(2));
 }
 
+#[test]
+fn mint_launch_errors_name_the_launch_file_as_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = write_key(dir.path(), "platform.pem");
+    let mut l = base_launch();
+    l.as_object_mut().unwrap().remove("resource_link");
+    let path = dir.path().join("m_norl.json");
+    std::fs::write(&path, l.to_string()).unwrap();
+    let out = Command::new(interop())
+        .args([
+            "lti",
+            "mint-launch",
+            "--issuer",
+            "https://lms.example",
+            "--kid",
+            "plat-1",
+        ])
+        .arg("--key")
+        .arg(&key)
+        .arg("--launch")
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("{}: ", path.display())),
+        "the error names the file given: {err}"
+    );
+    assert!(!err.contains("launch.json"), "{err}");
+}
+
 fn dl_response(key: &SigningKey, f: impl Fn(&mut serde_json::Value)) -> String {
     let mut c = json!({
         "iss": "c1", "aud": "https://lms.example", "iat": NOW, "exp": NOW + 600, "nonce": "dn-1",
@@ -377,6 +409,61 @@ fn verify_deep_link_response_prints_one_line_per_token_and_exit_codes() {
     let line: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(line["error"]["code"], "deep_link_response.data_mismatch");
 
+    // Items carry a sanitise flag: "html" for markup the host must
+    // sanitise before rendering, null otherwise.
+    let html = write(
+        "html.jwt",
+        dl_response(&tool, |c| {
+            c["nonce"] = json!("dn-html");
+            c["https://purl.imsglobal.org/spec/lti-dl/claim/content_items"] = json!([
+                {"type": "html", "html": "<p>hi</p>"},
+                {"type": "link", "url": "https://a.example"}
+            ]);
+        }),
+    );
+    let out = run(&[&html], &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let line: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(line["items"][0]["type"], "html");
+    assert_eq!(line["items"][0]["html"], "<p>hi</p>");
+    assert_eq!(line["items"][0]["sanitise"], "html");
+    assert_eq!(line["items"][1]["url"], "https://a.example");
+    assert_eq!(line["items"][1]["sanitise"], serde_json::Value::Null);
+    assert!(
+        line["items"][1]
+            .as_object()
+            .unwrap()
+            .contains_key("sanitise")
+    );
+
+    // A file that is not UTF-8 is a malformed token (invalid, exit 1), as
+    // in verify-launch; the next file is still checked.
+    let binary = dir.path().join("binary.jwt");
+    std::fs::write(&binary, [0xff_u8, 0xfe, 0x00, 0x80, b'.', b'x']).unwrap();
+    let out = run(&[&binary, &good], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["valid"], false);
+    assert_eq!(lines[0]["error"]["code"], "deep_link_response.jwt");
+    assert!(
+        lines[0]["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("malformed"),
+        "{}",
+        lines[0]
+    );
+
     // A missing file is an IO error: exit 2.
     let out = run(&[std::path::Path::new("/nonexistent.jwt")], &[]);
     assert_eq!(out.status.code(), Some(2));
@@ -482,4 +569,59 @@ fn platform_serves_jwks_page_refuses_bad_redirect_and_stops_on_sigterm() {
 
     let status = server.terminate();
     assert!(status.success(), "exit status after SIGTERM: {status:?}");
+}
+
+/// Logs written to a file or pipe carry no ANSI colour codes.
+#[test]
+fn logs_have_no_colour_codes_when_stderr_is_not_a_terminal() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    write_key(dir.path(), "platform.pem");
+    let config = dir.path().join("platform.json");
+    std::fs::write(&config, json!({
+        "key": "platform.pem", "kid": "plat-1",
+        "tools": [{"client_id": "c1", "deployment_id": "d1", "login_initiation_url": "http://127.0.0.1:9/login",
+                   "redirect_uris": ["http://127.0.0.1:9/launch"], "target_link_uri": "http://127.0.0.1:9/launch",
+                   "jwks": {"keys": []}}],
+        "users": [{"id": "u1", "roles": ["Learner"]}],
+        "contexts": [{"id": "course-1", "members": ["u1"]}]
+    }).to_string()).unwrap();
+    let log = dir.path().join("stderr.log");
+    let mut child = Command::new(interop())
+        .args(["lti", "platform", "--listen", "127.0.0.1:0"])
+        .arg("--config")
+        .arg(&config)
+        .env("RUST_LOG", "info")
+        .env_remove("NO_COLOR")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line.trim_end().strip_prefix("listening on ").unwrap();
+    // An unregistered redirect_uri is refused and logged at warn level.
+    let bad = http(
+        "GET",
+        &format!(
+            "{url}/auth?client_id=c1&redirect_uri=https%3A%2F%2Fevil.example%2F&response_type=id_token&scope=openid&response_mode=form_post&prompt=none&nonce=n&state=s&login_hint=x&lti_message_hint=y"
+        ),
+        None,
+        "",
+    );
+    assert_eq!(bad.status, 400);
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    child.wait().unwrap();
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.contains("auth request refused"), "{text}");
+    assert!(!text.contains('\u{1b}'), "ANSI escape in {text:?}");
 }

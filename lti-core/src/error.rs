@@ -138,9 +138,9 @@ impl fmt::Display for JwtPart {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Self::Compact => "token",
-            Self::Header => "header",
-            Self::Payload => "payload",
-            Self::Signature => "signature",
+            Self::Header => "token header",
+            Self::Payload => "token payload",
+            Self::Signature => "token signature",
         })
     }
 }
@@ -250,7 +250,7 @@ pub enum KeyError {
     #[error("private key: {0}")]
     PrivateKey(#[source] TokenError),
     /// A key was rejected.
-    #[error("key {kid:?} rejected: {reason}")]
+    #[error("key rejected (kid {}): {reason}", crate::display::opt(kid))]
     Rejected {
         /// Its kid, if any.
         kid: Option<String>,
@@ -270,10 +270,10 @@ pub enum KeyError {
         reason: UnsafeUrlReason,
     },
     /// No key with this kid exists in the tool's key set.
-    #[error("no key with kid {0:?} in the key set")]
+    #[error("no key with kid {0} in the key set")]
     UnknownKid(String),
     /// A key with this kid already exists.
-    #[error("a key with kid {0:?} already exists in the key set")]
+    #[error("a key with kid {0} already exists in the key set")]
     DuplicateKid(String),
     /// The key set has no current signing key.
     #[error("the key set has no current signing key")]
@@ -339,7 +339,7 @@ pub enum JwtError {
     #[error("token is an encrypted JWE; LTI messages are signed JWS only")]
     Encrypted,
     /// Not a 3-segment compact JWS, bad base64url, bad JSON.
-    #[error("token {part} is malformed: {source}")]
+    #[error("{part} is malformed: {source}")]
     Malformed {
         /// Which part.
         part: JwtPart,
@@ -348,7 +348,7 @@ pub enum JwtError {
         source: TokenError,
     },
     /// A JSON member appears twice (parser-differential attack).
-    #[error("token {part} contains a duplicated member")]
+    #[error("{part} contains a duplicated member")]
     DuplicateMember {
         /// Which part.
         part: JwtPart,
@@ -366,7 +366,10 @@ pub enum JwtError {
     #[error("header has no kid; the platform must name its signing key")]
     MissingKid,
     /// The header lists a `crit` extension we do not understand.
-    #[error("header marks unsupported extensions as critical: {names:?}")]
+    #[error(
+        "header marks unsupported extensions as critical: {}",
+        crate::display::list(names)
+    )]
     UnsupportedCritical {
         /// The names in `crit`.
         names: Vec<String>,
@@ -375,7 +378,10 @@ pub enum JwtError {
     #[error("unencoded payload (b64=false) is not allowed")]
     UnencodedPayload,
     /// The `kid` is not in the key set (after any allowed refetch).
-    #[error("no key with kid {kid:?}; the key set has {kids_seen:?}")]
+    #[error(
+        "no key with kid {kid}; the key set has {}",
+        crate::display::list(kids_seen)
+    )]
     UnknownKid {
         /// The header's kid.
         kid: Kid,
@@ -383,7 +389,7 @@ pub enum JwtError {
         kids_seen: Vec<Kid>,
     },
     /// The key named by `kid` exists but was rejected (weak, for encryption...).
-    #[error("key {kid:?} is not usable: {reason}")]
+    #[error("key {kid} is not usable: {reason}")]
     KeyRejected {
         /// The kid.
         kid: Kid,
@@ -391,7 +397,7 @@ pub enum JwtError {
         reason: KeyRejection,
     },
     /// The header `alg` differs from the algorithm pinned by the key.
-    #[error("header alg {header_alg:?} does not match key {kid:?} (alg {key_alg:?})")]
+    #[error("header alg {header_alg} does not match key {kid} (alg {key_alg})")]
     AlgorithmKeyMismatch {
         /// The kid.
         kid: Kid,
@@ -401,7 +407,7 @@ pub enum JwtError {
         key_alg: String,
     },
     /// The signature does not verify with the named key.
-    #[error("signature does not verify with key {kid:?}")]
+    #[error("signature does not verify with key {kid}")]
     BadSignature {
         /// The kid used.
         kid: Kid,
@@ -422,8 +428,10 @@ pub enum JwtError {
     },
     /// `exp` has passed (beyond the leeway).
     #[error(
-        "token expired at {exp} (now {now}, {skew_seconds} s late, leeway {leeway_seconds} s); \
-         check the platform's and the tool's clocks"
+        "token expired at {} (now {}, {skew_seconds} s late, leeway {leeway_seconds} s); \
+         check the platform's and the tool's clocks",
+        crate::display::time(exp),
+        crate::display::time(now)
     )]
     Expired {
         /// The token's exp.
@@ -437,8 +445,10 @@ pub enum JwtError {
     },
     /// `iat` is in the future (beyond the leeway).
     #[error(
-        "token issued in the future at {iat} (now {now}, platform clock {skew_seconds} s ahead, \
-         leeway {leeway_seconds} s)"
+        "token issued in the future at {} (now {}, platform clock {skew_seconds} s ahead, \
+         leeway {leeway_seconds} s)",
+        crate::display::time(iat),
+        crate::display::time(now)
     )]
     IssuedInFuture {
         /// The token's iat.
@@ -451,7 +461,10 @@ pub enum JwtError {
         leeway_seconds: i64,
     },
     /// `iat` is older than the maximum token age.
-    #[error("token issued at {iat} is {age_seconds} s old, the limit is {max_age_seconds} s")]
+    #[error(
+        "token issued at {} is {age_seconds} s old, the limit is {max_age_seconds} s",
+        crate::display::time(iat)
+    )]
     TooOld {
         /// The token's iat.
         iat: DateTime<Utc>,
@@ -461,7 +474,11 @@ pub enum JwtError {
         max_age_seconds: i64,
     },
     /// `nbf` is in the future (beyond the leeway).
-    #[error("token not valid before {nbf} (now {now}, {skew_seconds} s early)")]
+    #[error(
+        "token not valid before {} (now {}, {skew_seconds} s early)",
+        crate::display::time(nbf),
+        crate::display::time(now)
+    )]
     NotYetValid {
         /// The token's nbf.
         nbf: DateTime<Utc>,
@@ -479,7 +496,10 @@ pub enum JwtError {
         found: String,
     },
     /// `aud` does not contain the expected audience.
-    #[error("audience {found:?} does not contain {expected:?}")]
+    #[error(
+        "audience {} does not contain {expected:?}",
+        crate::display::list(found)
+    )]
     AudienceMismatch {
         /// Expected audience (our client_id or issuer).
         expected: String,

@@ -36,6 +36,7 @@
 #![cfg_attr(not(test), warn(clippy::indexing_slicing))]
 
 pub mod claims;
+mod display;
 pub mod error;
 pub mod form;
 pub mod ids;

@@ -205,7 +205,10 @@ impl fmt::Display for UserField {
 #[non_exhaustive]
 pub enum ContractError {
     /// Not TOML, or a key we do not know / a value of the wrong type.
-    #[error("contract is not valid (line {line:?}): {message}")]
+    #[error(
+        "contract is not valid{}: {message}",
+        line.map(|l| format!(" (line {l})")).unwrap_or_default()
+    )]
     Syntax {
         /// 1-based line, when known.
         line: Option<usize>,
@@ -566,6 +569,20 @@ fn dev_mac() -> Hmac<Sha256> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn syntax_error_message_shows_the_line_plainly() {
+        let e = ContractError::Syntax {
+            line: Some(5),
+            message: "unknown key".to_owned(),
+        };
+        assert_eq!(e.to_string(), "contract is not valid (line 5): unknown key");
+        let e = ContractError::Syntax {
+            line: None,
+            message: "unknown key".to_owned(),
+        };
+        assert_eq!(e.to_string(), "contract is not valid: unknown key");
+    }
 
     const SAMPLE: &str = r#"
 consumer = "maths-app"

@@ -22,6 +22,18 @@ fn col<'t>(t: &'t Table, row: &'t [String], name: &str) -> &'t str {
         .map_or("", String::as_str)
 }
 
+/// The items joined with `, ` (or `none`), for a message people read.
+fn list<T: std::fmt::Display>(items: &[T]) -> String {
+    if items.is_empty() {
+        return "none".to_owned();
+    }
+    items
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn school_years(p: &OneRosterPackage) -> Vec<String> {
     let mut v: Vec<String> = p
         .table("academicSessions")
@@ -87,8 +99,10 @@ pub fn check_guard(
         out.push(guard(
             "guard.year_changed_outside_window",
             format!(
-                "schoolYear changes from {py:?} to {ny:?} on {as_of}, outside rollover months {:?}",
-                cfg.rollover_months
+                "schoolYear changes from {} to {} on {as_of}, outside rollover months {}",
+                list(&py),
+                list(&ny),
+                list(&cfg.rollover_months)
             ),
             "academicSessions.csv",
             "schoolYear",

@@ -16,7 +16,7 @@ use lti_core::ids::{
 use lti_core::keys::{AlgorithmSet, PublicKeySet, SigningKey, ToolKeySet};
 use lti_core::platform::{
     ClaimsPolicy, DeepLinkExpectation, LaunchBuilder, Multiplicity, PersonalInfo, Platform,
-    PlatformSecret, ToolKeySource, ToolRegistration, verify_deep_link_response,
+    PlatformSecret, Sanitise, ToolKeySource, ToolRegistration, verify_deep_link_response,
 };
 use lti_core::store::InMemoryReplayStore;
 use serde::Deserialize;
@@ -193,18 +193,18 @@ struct LaunchFile {
 fn required<'a>(v: &'a Option<String>, what: &str, mt: &str) -> Result<&'a str, String> {
     v.as_deref()
         .filter(|s| !s.is_empty())
-        .ok_or_else(|| format!("launch.json: a {mt} launch requires \"{what}\""))
+        .ok_or_else(|| format!("a {mt} launch requires \"{what}\""))
 }
 
 fn typed<T: serde::de::DeserializeOwned>(v: &serde_json::Value, what: &str) -> Result<T, String> {
-    T::deserialize(v).map_err(|e| format!("launch.json: \"{what}\" is not valid: {e}"))
+    T::deserialize(v).map_err(|e| format!("\"{what}\" is not valid: {e}"))
 }
 
 fn id<T: TryFrom<String, Error = lti_core::error::InvalidId>>(
     s: &str,
     what: &str,
 ) -> Result<T, String> {
-    T::try_from(s.to_owned()).map_err(|e| format!("launch.json: \"{what}\": {e}"))
+    T::try_from(s.to_owned()).map_err(|e| format!("\"{what}\": {e}"))
 }
 
 /// Turns launch.json into (registration, launch, sub, nonce).
@@ -214,14 +214,14 @@ fn parse_launch(
     let mt_raw = file
         .message_type
         .as_deref()
-        .ok_or("launch.json: \"message_type\" is required")?;
+        .ok_or("\"message_type\" is required")?;
     let mt = MessageType::parse(mt_raw);
     if !matches!(
         mt,
         MessageType::ResourceLink | MessageType::DeepLinking | MessageType::SubmissionReview
     ) {
         return Err(format!(
-            "launch.json: message_type {mt_raw:?} is not LtiResourceLinkRequest, LtiDeepLinkingRequest or LtiSubmissionReviewRequest"
+            "message_type {mt_raw:?} is not LtiResourceLinkRequest, LtiDeepLinkingRequest or LtiSubmissionReviewRequest"
         ));
     }
     let client_id: ClientId = id(required(&file.client_id, "client_id", mt_raw)?, "client_id")?;
@@ -276,14 +276,14 @@ fn parse_launch(
     let launch = b
         .person(person)
         .build()
-        .map_err(|e| format!("launch.json: {e} ({})", e.code()))?;
+        .map_err(|e| format!("{e} ({})", e.code()))?;
 
     // The launch file is the whole truth: a registration that allows what
     // it asks for (the personal claims it lists are sent as given).
     let redirect = RedirectUri::try_from(target_raw.to_owned())
-        .map_err(|e| format!("launch.json: \"target_link_uri\": {e}"))?;
+        .map_err(|e| format!("\"target_link_uri\": {e}"))?;
     let login = EndpointUrl::try_from(target_raw.to_owned())
-        .map_err(|e| format!("launch.json: \"target_link_uri\": {e}"))?;
+        .map_err(|e| format!("\"target_link_uri\": {e}"))?;
     let reg = ToolRegistration::new(
         client_id,
         deployment,
@@ -344,7 +344,7 @@ fn mint_launch(
     };
     let (reg, launch, sub, nonce) = match parse_launch(&file) {
         Ok(x) => x,
-        Err(e) => return invalid(e),
+        Err(e) => return invalid(format!("{}: {e}", launch.display())),
     };
     let secret = match random_32() {
         Ok(b) => PlatformSecret::from_bytes(b),
@@ -421,15 +421,18 @@ fn verify_responses(a: VerifyArgs) -> ExitCode {
     let mut out = std::io::stdout().lock();
     for path in &a.responses {
         let file = path.display().to_string();
-        let line = match std::fs::read_to_string(path) {
+        // Bytes, decoded lossily like verify-launch: a file that is not
+        // UTF-8 is a malformed token (a per-file invalid result, exit 1),
+        // while a file that cannot be read at all is an I/O error (exit 2).
+        let line = match std::fs::read(path) {
             Err(e) => {
                 io_failure = true;
                 serde_json::json!({"file": file, "valid": false, "items": [],
                     "error": {"code": "io.read", "message": e.to_string()}})
             }
-            Ok(text) => match verify_deep_link_response(
+            Ok(bytes) => match verify_deep_link_response(
                 &issuer,
-                text.trim(),
+                String::from_utf8_lossy(&bytes).trim(),
                 &keys,
                 &expect,
                 &replay,
@@ -440,7 +443,15 @@ fn verify_responses(a: VerifyArgs) -> ExitCode {
                     let items: Vec<serde_json::Value> = r
                         .items
                         .iter()
-                        .filter_map(|i| serde_json::to_value(&i.item).ok())
+                        .filter_map(|i| {
+                            let mut v = serde_json::to_value(&i.item).ok()?;
+                            // Flag what the host must sanitise before
+                            // rendering: "html" or null.
+                            if let Some(o) = v.as_object_mut() {
+                                o.insert("sanitise".to_owned(), sanitise_flag(i.sanitise));
+                            }
+                            Some(v)
+                        })
                         .collect();
                     serde_json::json!({"file": file, "valid": true, "items": items, "error": null})
                 }
@@ -461,5 +472,13 @@ fn verify_responses(a: VerifyArgs) -> ExitCode {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// The per-item `sanitise` flag of `verify-deep-link-response`.
+fn sanitise_flag(s: Sanitise) -> serde_json::Value {
+    match s {
+        Sanitise::Html => serde_json::Value::from("html"),
+        _ => serde_json::Value::Null,
     }
 }

@@ -184,6 +184,12 @@ fn item_urls(item: &ContentItem) -> Vec<&str> {
 /// are recorded as used in `replay` (scoped per client_id). HTML items are
 /// returned flagged [`Sanitise::Html`].
 ///
+/// `jti` is optional: the LTI Deep Linking 2.0 response does not require it
+/// and common tool libraries (pylti1p3, ltijs) do not send it, so a response
+/// without one is accepted on its single-use nonce alone. When present, a
+/// `jti` seen before is refused ([`DeepLinkError::JtiReplayed`]) even with
+/// a fresh nonce.
+///
 /// ```
 /// use chrono::{Duration, TimeZone, Utc};
 /// use lti_core::ids::{ClientId, DeploymentId, Issuer, Kid};

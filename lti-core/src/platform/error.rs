@@ -26,13 +26,13 @@ pub enum LoginError {
         message_type: MessageType,
     },
     /// The deployment is not one of the tool's.
-    #[error("deployment {deployment_id:?} is not registered for this tool")]
+    #[error("deployment {deployment_id} is not registered for this tool")]
     UnknownDeployment {
         /// The deployment.
         deployment_id: DeploymentId,
     },
     /// The target link URI is not one the tool registered.
-    #[error("target_link_uri {target_link_uri:?} is not registered for this tool")]
+    #[error("target_link_uri {target_link_uri} is not registered for this tool")]
     TargetLinkUriNotAllowed {
         /// The URI.
         target_link_uri: TargetLinkUri,
@@ -229,7 +229,11 @@ pub enum AuthError {
     #[error("lti_message_hint is not valid for this user and tool")]
     MessageHintInvalid,
     /// The message hint has expired.
-    #[error("lti_message_hint expired at {expired_at} (now {now})")]
+    #[error(
+        "lti_message_hint expired at {} (now {})",
+        crate::display::time(expired_at),
+        crate::display::time(now)
+    )]
     MessageHintExpired {
         /// Its expiry.
         expired_at: DateTime<Utc>,
@@ -396,13 +400,13 @@ pub enum MintError {
         message_type: MessageType,
     },
     /// The deployment is not the tool's.
-    #[error("deployment {deployment_id:?} is not registered for this tool")]
+    #[error("deployment {deployment_id} is not registered for this tool")]
     UnknownDeployment {
         /// The deployment.
         deployment_id: DeploymentId,
     },
     /// The target link URI is not one the tool registered.
-    #[error("target_link_uri {target_link_uri:?} is not registered for this tool")]
+    #[error("target_link_uri {target_link_uri} is not registered for this tool")]
     TargetLinkUriNotAllowed {
         /// The URI.
         target_link_uri: TargetLinkUri,
@@ -459,19 +463,22 @@ pub enum DeepLinkError {
     #[error("jti was already used")]
     JtiReplayed,
     /// The message type is not `LtiDeepLinkingResponse`.
-    #[error("message_type {found:?} is not LtiDeepLinkingResponse")]
+    #[error(
+        "message_type {} is not LtiDeepLinkingResponse",
+        crate::display::opt(found)
+    )]
     WrongMessageType {
         /// What was sent (`None` when absent).
         found: Option<String>,
     },
     /// The version is not 1.3.0.
-    #[error("version {found:?} is not 1.3.0")]
+    #[error("version {} is not 1.3.0", crate::display::opt(found))]
     WrongVersion {
         /// What was sent.
         found: Option<String>,
     },
     /// The deployment differs from the one of the request.
-    #[error("deployment_id {found:?} is not {expected:?}")]
+    #[error("deployment_id {} is not {expected}", crate::display::opt(found))]
     DeploymentMismatch {
         /// The request's deployment.
         expected: String,
@@ -485,7 +492,10 @@ pub enum DeepLinkError {
     #[error("data is not a deep-linking session this platform opened")]
     DataInvalid,
     /// The deep-linking session has expired.
-    #[error("the deep-linking session expired at {expired_at}")]
+    #[error(
+        "the deep-linking session expired at {}",
+        crate::display::time(expired_at)
+    )]
     SessionExpired {
         /// When.
         expired_at: DateTime<Utc>,
@@ -505,7 +515,7 @@ pub enum DeepLinkError {
         count: usize,
     },
     /// An item URL uses a scheme other than http(s) (`javascript:`, `data:`...).
-    #[error("item {index} has a {scheme:?} URL; only http and https are accepted")]
+    #[error("item {index} has a {scheme} URL; only http and https are accepted")]
     UnsafeItemUrl {
         /// Item index.
         index: usize,

@@ -74,7 +74,11 @@ pub enum TokenRequestError {
         found: String,
     },
     /// `sub` differs from `iss`, or they are not the registration's client_id.
-    #[error("assertion iss {iss:?} and sub {sub:?} must both be the client_id {client_id:?}")]
+    #[error(
+        "assertion iss {} and sub {} must both be the client_id {client_id}",
+        crate::display::opt(iss),
+        crate::display::opt(sub)
+    )]
     ClientMismatch {
         /// `iss`.
         iss: Option<String>,

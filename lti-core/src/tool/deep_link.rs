@@ -41,7 +41,8 @@ pub enum DeepLinkError {
     NotDeepLinking,
     /// An item's type is not in `accept_types`.
     #[error(
-        "item {index} has type {item_type}, which the platform does not accept (accepts {accepted:?})"
+        "item {index} has type {item_type}, which the platform does not accept (accepts {})",
+        crate::display::list(accepted)
     )]
     TypeNotAccepted {
         /// Item position.
@@ -104,6 +105,19 @@ impl DeepLinkError {
     }
 }
 
+/// The response `jti`: the first 128 bits of SHA-256 over a purpose
+/// label, the client_id and the nonce, base64url-encoded.
+fn response_jti(launch: &Launch, nonce: &Nonce) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(b"lti-core deep-linking response jti\0");
+    h.update(launch.client_id().as_str().as_bytes());
+    h.update(b"\0");
+    h.update(nonce.as_str().as_bytes());
+    let digest = h.finalize();
+    crate::jose::b64_encode(digest.get(..16).unwrap_or_default())
+}
+
 impl DeepLinkResponse {
     /// An empty response (valid: the user chose nothing).
     pub fn new() -> Self {
@@ -147,7 +161,13 @@ impl DeepLinkResponse {
 
     /// Checks the items against the request's settings and builds the claims:
     /// `iss` = client_id, `aud` = platform issuer, `nonce`, `deployment_id`,
-    /// `data` echoed exactly.
+    /// `data` echoed exactly, and a `jti` derived from the nonce (see below).
+    ///
+    /// The `jti` lets the platform treat the response as single-use by id as
+    /// well as by nonce. The library draws no randomness, so the `jti` is a
+    /// SHA-256 digest (128 bits, base64url) of the client_id and the
+    /// caller-supplied `nonce`: as unique as the nonce is, and it does not
+    /// repeat the nonce's text. Use a fresh nonce for every response.
     ///
     /// # Errors
     /// [`DeepLinkError`] for items the platform does not accept.
@@ -218,7 +238,7 @@ impl DeepLinkResponse {
             iat: Some(NumericDate::from_datetime(now)),
             nonce: Some(nonce.as_str().to_owned()),
             azp: None,
-            jti: None,
+            jti: Some(response_jti(launch, nonce)),
             message_type: Some(MessageType::DeepLinkingResponse),
             version: Some(LTI_VERSION.to_owned()),
             deployment_id: Some(launch.deployment_id().clone()),

@@ -241,7 +241,11 @@ pub enum LaunchError {
     #[error("state does not match the pending login")]
     StateMismatch,
     /// The pending login expired.
-    #[error("the login expired at {expired_at} (now {now}); start the launch again")]
+    #[error(
+        "the login expired at {} (now {}); start the launch again",
+        crate::display::time(expired_at),
+        crate::display::time(now)
+    )]
     StateExpired {
         /// Expiry.
         expired_at: DateTime<Utc>,
