@@ -73,7 +73,9 @@ codes! {
     ArchiveInvalidEntryName => "archive.invalid_entry_name",
     /// The files sit inside a folder in the zip.
     ArchiveNestedFolder => "archive.nested_folder",
-    /// A file that is not part of the catalogue.
+    /// A file that is not part of the catalogue: an error (strict profile)
+    /// for an unknown `.csv` name, a warning for any other file (e.g. a
+    /// `report.json` or README beside the CSVs) or a sub-directory.
     PackageUnknownFile => "package.unknown_file",
     /// A catalogue file named in the wrong case (`userprofiles.csv`).
     PackageFileNameCase => "package.file_name_case",
