@@ -67,6 +67,8 @@ codes! {
     ArchiveEntryTooLarge => "archive.entry_too_large",
     /// The package is larger than allowed.
     ArchiveTotalTooLarge => "archive.total_too_large",
+    /// A zip entry inflates far more than any real CSV does (a zip bomb).
+    ArchiveCompressionRatioTooHigh => "archive.compression_ratio_too_high",
     /// Two entries share a name.
     ArchiveDuplicateEntry => "archive.duplicate_entry",
     /// An entry name is unreadable, absolute or escapes the root.

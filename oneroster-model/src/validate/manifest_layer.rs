@@ -141,7 +141,7 @@ pub(super) fn read_error_finding(file: &str, e: &ReadError) -> Finding {
                 CsvErrorKind::MissingHeader => Code::TableMissingHeader,
                 CsvErrorKind::FieldTooLarge { .. } => Code::CsvFieldTooLarge,
                 CsvErrorKind::RaggedRow { .. } => Code::TableRowWidthMismatch,
-                CsvErrorKind::Io(m) if m.contains("limit") => Code::ArchiveEntryTooLarge,
+                CsvErrorKind::Limit { kind, .. } => crate::source::limit_code(*kind),
                 _ => Code::CsvReadError,
             };
             Finding::error(code, kind.to_string())

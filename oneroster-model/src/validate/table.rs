@@ -155,17 +155,7 @@ pub(super) fn validate_table(
             None => break,
             Some(Ok(x)) => x,
             Some(Err(e)) => {
-                let mut f = read_error_finding(file, &e);
-                if let ReadError::Csv {
-                    kind: CsvErrorKind::Io(m),
-                    ..
-                } = &e
-                    && m.contains("limit")
-                {
-                    f.code = Code::ArchiveEntryTooLarge;
-                    f.message = "reading stopped: the entry exceeds the size limit".to_owned();
-                }
-                v.push(f);
+                v.push(read_error_finding(file, &e));
                 break;
             }
         };
