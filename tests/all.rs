@@ -9,4 +9,5 @@ mod lti_tool_flow;
 mod lti_tool_security;
 mod lti_tool_support;
 mod mis_engine;
+mod oneroster_hostile;
 mod oneroster_samples;

@@ -148,6 +148,22 @@ fn generate_export_then_delta_and_guard() {
     assert_eq!(r["verdict"], "written");
     assert_eq!(r["oneroster_validation"]["valid"], true);
     assert_eq!(r["released"]["dev_pseudonym_key"], true);
+    // The export folder (with its report.json) validates as a package: the
+    // extra non-CSV file is only a warning.
+    let v = interop(&[
+        "oneroster",
+        "validate",
+        "--format",
+        "json",
+        out1.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        v.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&v.stdout)
+    );
+    assert!(String::from_utf8_lossy(&v.stdout).contains("package.unknown_file"));
     assert!(
         r["released"]["withheld"]
             .as_array()

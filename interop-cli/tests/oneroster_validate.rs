@@ -198,6 +198,46 @@ fn max_findings_limits_the_list() {
     assert!(s.contains("25 finding(s) not shown"), "{s}");
 }
 
+/// A file whose findings were all cut by --max-findings is not `ok`.
+#[test]
+fn text_max_findings_never_calls_a_file_with_suppressed_findings_ok() {
+    let mut orgs =
+        String::from("sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\n");
+    for i in 0..30 {
+        orgs.push_str(&format!("o{i},,,Org,School,,\n"));
+    }
+    let dir = package(&orgs);
+    let out = interop(&[
+        "oneroster",
+        "validate",
+        path(dir.path()),
+        "--max-findings",
+        "0",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let s = String::from_utf8(out.stdout).unwrap();
+    assert!(!s.contains("orgs.csv (30 rows)  ok"), "{s}");
+    assert!(
+        s.contains("\norgs.csv (30 rows)\n  … 30 more finding(s) not shown"),
+        "{s}"
+    );
+
+    let Some(samples) = samples() else { return };
+    let out = interop(&[
+        "oneroster",
+        "validate",
+        "--max-findings",
+        "3",
+        path(&samples.join("catalyst-moodle-enrol_oneroster/v1p2-dirty")),
+    ]);
+    let s = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        !s.contains("  ok\n"),
+        "no file of this dirty sample is clean: {s}"
+    );
+    assert!(s.contains("\nuserprofiles.csv (7 rows)\n  … "), "{s}");
+}
+
 #[test]
 fn text_output_is_grouped_by_file_with_a_summary() {
     let Some(s) = samples() else { return };

@@ -91,9 +91,11 @@ pub use generate::{GenerateOptions, GenerateSummary, Generator, generate};
 pub use ids::{GuidRef, InvalidId, SourcedId};
 pub use manifest::Manifest;
 pub use package::{Package, RowRef, Table, TableError};
-pub use report::{Code, Finding, REDACTED, Report, Severity};
+pub use report::{Code, Finding, FindingTally, REDACTED, Report, Severity};
 pub use schema::{Column, FieldType, FileKind, Requirement, is_secret_column};
-pub use source::{CsvErrorKind, Entry, PackageSource, ReadError, ReadLimits, TableReader};
+pub use source::{
+    CsvErrorKind, Entry, LimitKind, PackageSource, ReadError, ReadLimits, TableReader,
+};
 pub use validate::{
     Parallelism, Profile, Progress, ReferenceMode, RuleSet, ValidateOptions, validate_path,
     validate_source, validate_zip_bytes,

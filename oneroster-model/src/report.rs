@@ -67,13 +67,17 @@ codes! {
     ArchiveEntryTooLarge => "archive.entry_too_large",
     /// The package is larger than allowed.
     ArchiveTotalTooLarge => "archive.total_too_large",
+    /// A zip entry inflates far more than any real CSV does (a zip bomb).
+    ArchiveCompressionRatioTooHigh => "archive.compression_ratio_too_high",
     /// Two entries share a name.
     ArchiveDuplicateEntry => "archive.duplicate_entry",
     /// An entry name is unreadable, absolute or escapes the root.
     ArchiveInvalidEntryName => "archive.invalid_entry_name",
     /// The files sit inside a folder in the zip.
     ArchiveNestedFolder => "archive.nested_folder",
-    /// A file that is not part of the catalogue.
+    /// A file that is not part of the catalogue: an error (strict profile)
+    /// for an unknown `.csv` name, a warning for any other file (e.g. a
+    /// `report.json` or README beside the CSVs) or a sub-directory.
     PackageUnknownFile => "package.unknown_file",
     /// A catalogue file named in the wrong case (`userprofiles.csv`).
     PackageFileNameCase => "package.file_name_case",
@@ -351,6 +355,23 @@ impl fmt::Display for Finding {
     }
 }
 
+/// How many findings one file got (kept or beyond the cap).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FindingTally {
+    /// Errors.
+    pub errors: u64,
+    /// Warnings.
+    pub warnings: u64,
+}
+
+impl FindingTally {
+    /// Errors plus warnings.
+    pub fn total(&self) -> u64 {
+        self.errors + self.warnings
+    }
+}
+
 /// The result of validating a package: every finding (up to a cap), the
 /// detected version and the number of data rows read per file.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -362,6 +383,8 @@ pub struct Report {
     pub(crate) errors: u64,
     pub(crate) warnings: u64,
     pub(crate) max_findings: Option<usize>,
+    /// Per file (`""` for package-level findings), counted before the cap.
+    pub(crate) per_file: BTreeMap<String, FindingTally>,
 }
 
 impl Report {
@@ -375,9 +398,19 @@ impl Report {
 
     /// Record a finding (kept if under the cap; always counted).
     pub fn push(&mut self, finding: Finding) {
+        let tally = self
+            .per_file
+            .entry(finding.file.clone().unwrap_or_default())
+            .or_default();
         match finding.severity {
-            Severity::Error => self.errors += 1,
-            Severity::Warning => self.warnings += 1,
+            Severity::Error => {
+                self.errors += 1;
+                tally.errors += 1;
+            }
+            Severity::Warning => {
+                self.warnings += 1;
+                tally.warnings += 1;
+            }
         }
         if self.max_findings.is_none_or(|m| self.findings.len() < m) {
             self.findings.push(finding);
@@ -412,6 +445,20 @@ impl Report {
     /// How many warnings were found (including ones beyond the cap).
     pub fn warning_count(&self) -> u64 {
         self.warnings
+    }
+
+    /// Findings per file name (`""` for package-level ones), counting those
+    /// beyond the cap too: a file is clean only if it has no entry here.
+    ///
+    /// ```
+    /// use oneroster_model::{Code, Finding, Report};
+    /// let mut r = Report::new(Some(0));
+    /// r.push(Finding::error(Code::CsvNulByte, "NUL").with_file("users.csv"));
+    /// assert!(r.findings().is_empty());
+    /// assert_eq!(r.findings_per_file().get("users.csv").map(|t| t.errors), Some(1));
+    /// ```
+    pub fn findings_per_file(&self) -> &BTreeMap<String, FindingTally> {
+        &self.per_file
     }
 
     /// How many findings were dropped because of the cap.

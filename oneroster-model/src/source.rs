@@ -12,7 +12,14 @@ use crate::schema::FileKind;
 
 /// Limits applied while reading a package, against zip bombs and runaway input.
 ///
-/// Defaults: 1,000 entries, 2 GiB per entry, 8 GiB in total, 1 MiB per CSV field.
+/// Defaults: 1,000 entries; 2 GiB per entry and 4 GiB in total (both counted
+/// on the bytes actually decompressed, whatever the archive declares); a zip
+/// entry may not inflate more than 100× its compressed size once past 8 MiB
+/// (real CSV packages compress 5–20×, deflate bombs 600–1000×); 1 MiB per CSV
+/// field. Reading never holds more than one record in memory: a field longer
+/// than twice the field limit (plus 1 KiB), or a record longer than eight
+/// times it (plus 64 KiB), stops the entry with a finding instead of growing
+/// a buffer.
 ///
 /// ```
 /// use oneroster_model::ReadLimits;
@@ -25,15 +32,20 @@ pub struct ReadLimits {
     max_entry_bytes: u64,
     max_total_bytes: u64,
     max_field_bytes: usize,
+    max_ratio: u64,
 }
+
+/// Bytes a zip entry may inflate to before the compression-ratio cap applies.
+const RATIO_GRACE: u64 = 8 << 20;
 
 impl Default for ReadLimits {
     fn default() -> Self {
         Self {
             max_entries: 1_000,
             max_entry_bytes: 2 << 30,
-            max_total_bytes: 8 << 30,
+            max_total_bytes: 4 << 30,
             max_field_bytes: 1 << 20,
+            max_ratio: 100,
         }
     }
 }
@@ -57,6 +69,13 @@ impl ReadLimits {
         self.max_total_bytes = n;
         self
     }
+    /// A zip entry may inflate to at most `ratio` × its compressed size
+    /// (checked once past 8 MiB). `0` turns the check off.
+    #[must_use]
+    pub fn max_compression_ratio(mut self, ratio: u64) -> Self {
+        self.max_ratio = ratio;
+        self
+    }
     /// At most this many bytes in one CSV field.
     #[must_use]
     pub fn max_field_bytes(mut self, n: usize) -> Self {
@@ -78,6 +97,59 @@ impl ReadLimits {
     /// The per-field byte limit.
     pub fn field_bytes(&self) -> usize {
         self.max_field_bytes
+    }
+    /// The compression-ratio cap (`0`: off).
+    pub fn compression_ratio(&self) -> u64 {
+        self.max_ratio
+    }
+}
+
+/// Which read limit stopped an entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LimitKind {
+    /// [`ReadLimits::entry_bytes`], on the bytes actually decompressed.
+    EntrySize,
+    /// [`ReadLimits::total_bytes`], on the bytes actually decompressed.
+    TotalSize,
+    /// [`ReadLimits::compression_ratio`].
+    CompressionRatio,
+    /// One CSV field grew past the hard cap (twice the field limit + 1 KiB).
+    FieldSize,
+    /// One CSV record grew past the hard cap (8 × the field limit + 64 KiB).
+    RecordSize,
+}
+
+impl LimitKind {
+    /// What the limit is about, for messages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::EntrySize => "entry size",
+            Self::TotalSize => "total package size",
+            Self::CompressionRatio => "compression ratio",
+            Self::FieldSize => "field size",
+            Self::RecordSize => "record size",
+        }
+    }
+}
+
+/// The payload of the I/O error a limited reader fails with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("read limit exceeded: {} (limit {limit})", kind.describe())]
+pub(crate) struct LimitHit {
+    pub(crate) kind: LimitKind,
+    pub(crate) limit: u64,
+}
+
+impl LimitHit {
+    fn io(kind: LimitKind, limit: u64) -> io::Error {
+        io::Error::new(io::ErrorKind::FileTooLarge, Self { kind, limit })
+    }
+    /// The limit behind an I/O error, if it is one of ours.
+    pub(crate) fn from_io(e: &io::Error) -> Option<Self> {
+        e.get_ref()
+            .and_then(|inner| inner.downcast_ref::<Self>())
+            .copied()
     }
 }
 
@@ -175,7 +247,15 @@ pub enum CsvErrorKind {
         /// Its length.
         len: usize,
     },
-    /// An I/O error (including a read limit) while parsing.
+    /// A read limit stopped the entry (zip-bomb guard, runaway field or record).
+    #[error("{} limit of {limit} exceeded; reading stopped", kind.describe())]
+    Limit {
+        /// Which limit.
+        kind: LimitKind,
+        /// Its value (bytes, or the ratio).
+        limit: u64,
+    },
+    /// An I/O error while parsing.
     #[error("read error: {0}")]
     Io(String),
 }
@@ -188,8 +268,19 @@ impl CsvErrorKind {
             Self::RaggedRow { .. } => Code::TableRowWidthMismatch.as_str(),
             Self::MissingHeader => Code::TableMissingHeader.as_str(),
             Self::FieldTooLarge { .. } => Code::CsvFieldTooLarge.as_str(),
+            Self::Limit { kind, .. } => limit_code(*kind).as_str(),
             Self::Io(_) => "read.io",
         }
+    }
+}
+
+/// The finding code for a read limit.
+pub(crate) fn limit_code(kind: LimitKind) -> Code {
+    match kind {
+        LimitKind::EntrySize => Code::ArchiveEntryTooLarge,
+        LimitKind::TotalSize => Code::ArchiveTotalTooLarge,
+        LimitKind::CompressionRatio => Code::ArchiveCompressionRatioTooHigh,
+        LimitKind::FieldSize | LimitKind::RecordSize => Code::CsvFieldTooLarge,
     }
 }
 
@@ -526,6 +617,8 @@ impl PackageSource {
     /// [`ReadError::Io`] if the entry is missing or unreadable.
     pub fn open_entry_send(&mut self, name: &str) -> Result<Box<dyn Read + Send + '_>, ReadError> {
         let entry_limit = self.limits.max_entry_bytes;
+        let total_limit = self.limits.max_total_bytes;
+        let ratio = self.limits.max_ratio;
         match &mut self.inner {
             Inner::Dir(root) => {
                 if !self.entries.iter().any(|e| e.name == name) {
@@ -537,8 +630,11 @@ impl PackageSource {
                 let file = File::open(root.join(name)).map_err(|e| ReadError::io(name, e))?;
                 Ok(Box::new(Limited {
                     inner: file,
-                    entry_left: entry_limit,
+                    entry_limit,
+                    entry_read: 0,
+                    total_limit,
                     total_left: &mut self.budget,
+                    ratio_cap: None,
                 }))
             }
             Inner::Zip { archive, index } => {
@@ -551,10 +647,23 @@ impl PackageSource {
                 let file = archive
                     .by_index(i)
                     .map_err(|e| ReadError::io(name, io::Error::other(e.to_string())))?;
+                // The compressed size bounds what the zip reader consumes, so
+                // a cap derived from it holds even if the archive lies.
+                let ratio_cap = (ratio > 0).then(|| {
+                    (
+                        ratio,
+                        file.compressed_size()
+                            .saturating_mul(ratio)
+                            .max(RATIO_GRACE),
+                    )
+                });
                 Ok(Box::new(Limited {
                     inner: file,
-                    entry_left: entry_limit,
+                    entry_limit,
+                    entry_read: 0,
+                    total_limit,
                     total_left: &mut self.budget,
+                    ratio_cap,
                 }))
             }
         }
@@ -571,7 +680,7 @@ impl PackageSource {
             Ok(_) => Ok(buf),
             Err(e) if e.kind() == io::ErrorKind::FileTooLarge => Err(ReadError::LimitExceeded {
                 file: name.to_owned(),
-                what: "entry or total size",
+                what: LimitHit::from_io(&e).map_or("entry or total size", |h| h.kind.describe()),
             }),
             Err(e) => Err(ReadError::io(name, e)),
         }
@@ -608,23 +717,35 @@ impl PackageSource {
     }
 }
 
+/// Counts the bytes actually produced (decompressed) and fails once the
+/// entry, total or compression-ratio limit is passed.
 struct Limited<'a, R> {
     inner: R,
-    entry_left: u64,
+    entry_limit: u64,
+    entry_read: u64,
+    total_limit: u64,
     total_left: &'a mut u64,
+    /// (ratio, the byte cap it implies for this entry)
+    ratio_cap: Option<(u64, u64)>,
 }
 
 impl<R: Read> Read for Limited<'_, R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         let n64 = n as u64;
-        if n64 > self.entry_left || n64 > *self.total_left {
-            return Err(io::Error::new(
-                io::ErrorKind::FileTooLarge,
-                "read limit exceeded",
-            ));
+        let read = self.entry_read.saturating_add(n64);
+        if read > self.entry_limit {
+            return Err(LimitHit::io(LimitKind::EntrySize, self.entry_limit));
         }
-        self.entry_left -= n64;
+        if n64 > *self.total_left {
+            return Err(LimitHit::io(LimitKind::TotalSize, self.total_limit));
+        }
+        if let Some((ratio, cap)) = self.ratio_cap
+            && read > cap
+        {
+            return Err(LimitHit::io(LimitKind::CompressionRatio, ratio));
+        }
+        self.entry_read = read;
         *self.total_left -= n64;
         Ok(n)
     }
@@ -647,7 +768,7 @@ impl<R: Read> Read for Limited<'_, R> {
 /// # Ok::<(), oneroster_model::ReadError>(())
 /// ```
 pub struct TableReader<R> {
-    reader: csv::Reader<CrlfToLf<BomSkip<R>>>,
+    reader: csv::Reader<FieldGuard<CrlfToLf<BomSkip<R>>>>,
     header: Vec<String>,
     raw_header: csv::ByteRecord,
     name: String,
@@ -664,12 +785,15 @@ impl<R: Read> TableReader<R> {
             .has_headers(false)
             .flexible(true)
             .buffer_capacity(64 * 1024)
-            .from_reader(CrlfToLf {
-                inner: BomSkip::new(reader),
-                pending_cr: false,
-                dropped: 0,
-                bare_cr: 0,
-            });
+            .from_reader(FieldGuard::new(
+                CrlfToLf {
+                    inner: BomSkip::new(reader),
+                    pending_cr: false,
+                    dropped: 0,
+                    bare_cr: 0,
+                },
+                max_field_bytes,
+            ));
         let mut raw_header = csv::ByteRecord::new();
         let got = reader
             .read_byte_record(&mut raw_header)
@@ -771,7 +895,7 @@ impl<R: Read> TableReader<R> {
 
     /// How many lines so far ended with a bare CR (read as line ends).
     pub fn bare_carriage_returns(&self) -> u64 {
-        self.reader.get_ref().bare_cr
+        self.reader.get_ref().inner.bare_cr
     }
 
     /// The largest allowed field.
@@ -781,21 +905,137 @@ impl<R: Read> TableReader<R> {
 
     /// Bytes consumed so far (including a skipped BOM).
     pub fn bytes_read(&self) -> u64 {
-        self.reader.position().byte()
-            + self.reader.get_ref().inner.skipped
-            + self.reader.get_ref().dropped
+        let crlf = &self.reader.get_ref().inner;
+        self.reader.position().byte() + crlf.inner.skipped + crlf.dropped
     }
 }
 
 fn csv_io(name: &str, line: u64, e: csv::Error) -> ReadError {
-    let msg = match e.into_kind() {
-        csv::ErrorKind::Io(io) => io.to_string(),
-        other => format!("{other:?}"),
+    let kind = match e.into_kind() {
+        csv::ErrorKind::Io(io) => match LimitHit::from_io(&io) {
+            Some(hit) => CsvErrorKind::Limit {
+                kind: hit.kind,
+                limit: hit.limit,
+            },
+            None => CsvErrorKind::Io(io.to_string()),
+        },
+        other => CsvErrorKind::Io(format!("{other:?}")),
     };
     ReadError::Csv {
         file: name.to_owned(),
         line,
-        kind: CsvErrorKind::Io(msg),
+        kind,
+    }
+}
+
+/// Where [`FieldGuard`] is in the CSV grammar (as the `csv` crate reads it:
+/// a quote opens a quoted field only at the start of a field).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum GuardState {
+    StartField,
+    InField,
+    InQuoted,
+    QuoteInQuoted,
+}
+
+/// Bounds the memory the `csv` reader can be made to use: it tracks field
+/// and record lengths in the byte stream (after CRLF normalisation) and fails
+/// with a [`LimitHit`] once one field or one record passes its hard cap, so a
+/// hostile entry (hundreds of MB without a delimiter) never becomes a
+/// hundreds-of-MB record buffer. Fields between the configured limit and the
+/// hard cap are still read and reported per field by validation.
+pub(crate) struct FieldGuard<R> {
+    inner: R,
+    state: GuardState,
+    field_len: u64,
+    record_len: u64,
+    fields: u64,
+    field_cap: u64,
+    record_cap: u64,
+}
+
+/// At most this many fields in one record.
+const MAX_FIELDS: u64 = 1 << 16;
+
+impl<R> FieldGuard<R> {
+    fn new(inner: R, max_field_bytes: usize) -> Self {
+        let max = max_field_bytes as u64;
+        Self {
+            inner,
+            state: GuardState::StartField,
+            field_len: 0,
+            record_len: 0,
+            fields: 1,
+            field_cap: max.saturating_mul(2).saturating_add(1 << 10),
+            record_cap: max.saturating_mul(8).saturating_add(64 << 10),
+        }
+    }
+
+    fn scan(&mut self, data: &[u8]) -> io::Result<()> {
+        let mut rest = data;
+        while !rest.is_empty() {
+            // Skip a run of ordinary bytes at once.
+            let stop = match self.state {
+                GuardState::InQuoted => crate::values::find_byte(rest, b'"'),
+                GuardState::InField => rest.iter().position(|&b| b == b',' || b == b'\n'),
+                GuardState::StartField | GuardState::QuoteInQuoted => Some(0),
+            }
+            .unwrap_or(rest.len());
+            let run = stop as u64;
+            self.field_len += run;
+            self.record_len += run;
+            let Some((&b, tail)) = rest.get(stop..).and_then(<[u8]>::split_first) else {
+                break;
+            };
+            rest = tail;
+            self.record_len += 1;
+            self.state = match (self.state, b) {
+                (GuardState::InQuoted, _) => GuardState::QuoteInQuoted, // b is '"'
+                (GuardState::QuoteInQuoted, b'"') => {
+                    self.field_len += 1;
+                    GuardState::InQuoted
+                }
+                (GuardState::StartField, b'"') => GuardState::InQuoted,
+                (_, b',') => {
+                    self.fields += 1;
+                    self.field_len = 0;
+                    GuardState::StartField
+                }
+                (_, b'\n') => {
+                    self.fields = 1;
+                    self.field_len = 0;
+                    self.record_len = 0;
+                    GuardState::StartField
+                }
+                _ => {
+                    self.field_len += 1;
+                    GuardState::InField
+                }
+            };
+            if self.field_len > self.field_cap {
+                return Err(LimitHit::io(LimitKind::FieldSize, self.field_cap));
+            }
+            if self.record_len > self.record_cap || self.fields > MAX_FIELDS {
+                return Err(LimitHit::io(LimitKind::RecordSize, self.record_cap));
+            }
+        }
+        if self.field_len > self.field_cap {
+            return Err(LimitHit::io(LimitKind::FieldSize, self.field_cap));
+        }
+        if self.record_len > self.record_cap {
+            return Err(LimitHit::io(LimitKind::RecordSize, self.record_cap));
+        }
+        Ok(())
+    }
+}
+
+impl<R: Read> Read for FieldGuard<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Some(data) = buf.get(..n) {
+            self.scan(data)?;
+        }
+        Ok(n)
     }
 }
 

@@ -359,9 +359,12 @@ fn unknown_and_wrong_case_files() {
         .clone();
     let files = with(without(files, "users.csv"), "Users.csv", &users);
     let r = run(&files);
+    let f = one(&r, Code::PackageUnknownFile);
+    assert_eq!(f.file.as_deref(), Some("notes.txt"));
     assert_eq!(
-        one(&r, Code::PackageUnknownFile).file.as_deref(),
-        Some("notes.txt")
+        f.severity,
+        Severity::Warning,
+        "a non-CSV extra file is ignored"
     );
     let f = one(&r, Code::PackageFileNameCase);
     assert_eq!(f.expected.as_deref(), Some("users.csv"));
@@ -1208,4 +1211,23 @@ fn repeated_references_report_semantics_on_every_row() {
         &delta,
     ));
     assert!(!r.has(Code::SemanticOrgTypeMismatch), "{:#?}", r.findings());
+}
+
+/// `interop mis export` writes `report.json` beside the CSVs: that folder must
+/// still validate. An unknown `.csv` stays an error.
+#[test]
+fn extra_non_csv_files_are_warnings_unknown_csv_errors() {
+    let files = with(clean_files(), "report.json", "{}");
+    let r = run(&files);
+    let f = one(&r, Code::PackageUnknownFile);
+    assert_eq!(f.severity, Severity::Warning);
+    assert!(r.is_valid(), "{:#?}", r.findings());
+
+    let r = run(&with(clean_files(), "extra.CSV", "a,b\n1,2\n"));
+    let f = one(&r, Code::PackageUnknownFile);
+    assert_eq!(
+        (f.severity, f.file.as_deref()),
+        (Severity::Error, Some("extra.CSV"))
+    );
+    assert!(!r.is_valid());
 }

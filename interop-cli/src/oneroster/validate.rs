@@ -203,6 +203,12 @@ fn render_text(
     let mut groups: BTreeMap<usize, (String, Vec<&Finding>)> = BTreeMap::new();
     let mut order: Vec<String> = vec![String::new(), "manifest.csv".to_owned()];
     order.extend(report.counts().keys().cloned());
+    // Files whose findings were all beyond --max-findings still get a section.
+    for name in report.findings_per_file().keys() {
+        if !order.contains(name) {
+            order.push(name.clone());
+        }
+    }
     for f in findings {
         let key = f.file.clone().unwrap_or_default();
         let pos = match order.iter().position(|k| *k == key) {
@@ -221,8 +227,14 @@ fn render_text(
     for (pos, name) in order.iter().enumerate() {
         let mut list: Vec<&Finding> = groups.get(&pos).map(|(_, l)| l.clone()).unwrap_or_default();
         list.sort_by_key(|f| f.line.unwrap_or(0));
+        // Counted before the cap: a file is `ok` only when it truly had no finding.
+        let total = report
+            .findings_per_file()
+            .get(name)
+            .map_or(0, oneroster_model::FindingTally::total);
+        let not_shown = total.saturating_sub(list.len() as u64);
         if name.is_empty() || (name == "manifest.csv" && !report.counts().contains_key(name)) {
-            if list.is_empty() {
+            if total == 0 {
                 continue;
             }
             let _ = writeln!(
@@ -239,7 +251,7 @@ fn render_text(
                 .counts()
                 .get(name)
                 .map_or(String::new(), |n| format!(" ({n} rows)"));
-            let status = if list.is_empty() { "  ok" } else { "" };
+            let status = if total == 0 { "  ok" } else { "" };
             let _ = writeln!(out, "\n{name}{rows}{status}");
         }
         for f in &list {
@@ -271,6 +283,12 @@ fn render_text(
                 } else {
                     format!(" ({})", detail.trim_start())
                 }
+            );
+        }
+        if not_shown > 0 {
+            let _ = writeln!(
+                out,
+                "  … {not_shown} more finding(s) not shown (--max-findings)"
             );
         }
     }

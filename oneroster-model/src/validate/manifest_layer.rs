@@ -2,6 +2,7 @@
 //! are declared, which version).
 
 use std::collections::HashMap;
+use std::path::Path;
 
 use super::{FilePlan, RuleSet, Validator};
 use crate::manifest::Manifest;
@@ -140,7 +141,7 @@ pub(super) fn read_error_finding(file: &str, e: &ReadError) -> Finding {
                 CsvErrorKind::MissingHeader => Code::TableMissingHeader,
                 CsvErrorKind::FieldTooLarge { .. } => Code::CsvFieldTooLarge,
                 CsvErrorKind::RaggedRow { .. } => Code::TableRowWidthMismatch,
-                CsvErrorKind::Io(m) if m.contains("limit") => Code::ArchiveEntryTooLarge,
+                CsvErrorKind::Limit { kind, .. } => crate::source::limit_code(*kind),
                 _ => Code::CsvReadError,
             };
             Finding::error(code, kind.to_string())
@@ -246,14 +247,25 @@ pub(super) fn plan_files(
         if name.eq_ignore_ascii_case(MF) {
             continue; // reported as manifest.missing
         }
-        v.push(
-            Finding::new(
+        // An unknown CSV is most likely a misnamed catalogue file (or one a
+        // receiver will choke on): an error in strict. Anything else (e.g. the
+        // `report.json` that `interop mis export` writes beside the CSVs, a
+        // README) is ignored by receivers: a warning.
+        let is_csv = Path::new(&name)
+            .extension()
+            .is_some_and(|x| x.eq_ignore_ascii_case("csv"));
+        let (severity, message) = if is_csv {
+            (
                 v.strict_error(),
-                Code::PackageUnknownFile,
-                "the file is not part of the OneRoster CSV catalogue",
+                "the CSV file is not part of the OneRoster CSV catalogue",
             )
-            .with_file(name),
-        );
+        } else {
+            (
+                Severity::Warning,
+                "the file is not part of the OneRoster CSV catalogue and is ignored",
+            )
+        };
+        v.push(Finding::new(severity, Code::PackageUnknownFile, message).with_file(name));
     }
 
     let mut plan = Vec::new();

@@ -155,17 +155,7 @@ pub(super) fn validate_table(
             None => break,
             Some(Ok(x)) => x,
             Some(Err(e)) => {
-                let mut f = read_error_finding(file, &e);
-                if let ReadError::Csv {
-                    kind: CsvErrorKind::Io(m),
-                    ..
-                } = &e
-                    && m.contains("limit")
-                {
-                    f.code = Code::ArchiveEntryTooLarge;
-                    f.message = "reading stopped: the entry exceeds the size limit".to_owned();
-                }
-                v.push(f);
+                v.push(read_error_finding(file, &e));
                 break;
             }
         };
@@ -1181,7 +1171,7 @@ fn check_header(
                 .collect::<Vec<_>>()
                 .join(","),
         )
-        .with_actual(header.join(","))));
+        .with_actual(clip(&header.join(",")))));
     }
     let last_defined = positions.iter().copied().max().unwrap_or(0);
     for (i, h) in header.iter().enumerate() {
@@ -1194,21 +1184,46 @@ fn check_header(
                 Code::SchemaExtensionBeforeDefined,
                 "extension columns must come after all defined columns",
             )
-            .with_column(h.clone())));
+            .with_column(clip(h))));
         }
         if !h.starts_with("metadata.") {
             v.push(at(Finding::warning(
                 Code::SchemaUnknownColumn,
                 "not a column of this file; extension columns should be named metadata.<name>",
             )
-            .with_column(h.clone())));
+            .with_column(clip(h))));
         }
     }
     checks
 }
 
+/// At most this many bytes of a header cell are echoed into a finding.
+const ECHO_MAX: usize = 256;
+
+/// A header-derived string cut to [`ECHO_MAX`] bytes (on a char boundary),
+/// with the original length, so findings stay small for hostile headers.
+fn clip(s: &str) -> String {
+    if s.len() <= ECHO_MAX {
+        return s.to_owned();
+    }
+    let mut end = ECHO_MAX;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… ({} bytes)", s.get(..end).unwrap_or(""), s.len())
+}
+
+/// Levenshtein distance, for misspelling hints. The distance is at least the
+/// difference in length, so a much longer (or shorter) name is answered from
+/// the lengths alone: a hostile header cell of megabytes costs one linear
+/// count, not a megabytes × column-name table per defined column.
 fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
+    // Count at most b.len() + 3 chars of `a`: enough to know the gap exceeds 2.
+    let la = a.chars().take(b.len() + 3).count();
+    if la.abs_diff(b.len()) > 2 {
+        return la.abs_diff(b.len());
+    }
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     let mut cur = vec![0; b.len() + 1];
     for (i, ca) in a.chars().enumerate() {
@@ -1307,5 +1322,30 @@ pub(super) fn report_primary_org_missing(
                 .with_actual(org),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{clip, edit_distance};
+
+    #[test]
+    fn edit_distance_small_and_huge() {
+        assert_eq!(edit_distance("sourcedid", "sourcedId"), 1);
+        assert_eq!(edit_distance("emial", "email"), 2);
+        assert_eq!(edit_distance("", "sms"), 3);
+        let huge = "\0".repeat(1 << 20);
+        // Answered from the lengths: more than 2 away, whatever the exact value.
+        assert!(edit_distance(&huge, "sourcedId") > 2);
+        assert!(edit_distance("a", "primaryOrgSourcedId") > 2);
+    }
+
+    #[test]
+    fn clip_keeps_short_and_cuts_long_on_char_boundary() {
+        assert_eq!(clip("metadata.x"), "metadata.x");
+        let long = "é".repeat(1000);
+        let c = clip(&long);
+        assert!(c.len() < 300, "{}", c.len());
+        assert!(c.ends_with("(2000 bytes)"));
     }
 }
