@@ -35,15 +35,16 @@ pub(crate) enum MisCommand {
     },
     /// Write the CSV export set of a synthetic trust.
     Generate {
-        /// Number of schools.
-        #[arg(long)]
-        schools: usize,
+        /// Number of schools (1 to 1,000: the whole trust is built in memory, ~1,100 people per school).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1_000))]
+        schools: u32,
         /// Seed (same seed, same trust).
         #[arg(long, default_value_t = 1)]
         seed: u64,
         /// Pupils per school (about).
-        #[arg(long, default_value_t = 1000, hide = true)]
-        pupils_per_school: usize,
+        #[arg(long, default_value_t = 1000, hide = true,
+              value_parser = clap::value_parser!(u32).range(1..=5_000))]
+        pupils_per_school: u32,
         /// Output folder.
         #[arg(long)]
         out: PathBuf,
@@ -171,11 +172,11 @@ fn write_files(dir: &Path, files: &[(String, Vec<u8>)]) -> std::io::Result<()> {
     Ok(())
 }
 
-fn generate_cmd(schools: usize, seed: u64, pupils: usize, out: &Path) -> ExitCode {
-    if schools == 0 {
-        eprintln!("error: --schools must be at least 1");
+fn generate_cmd(schools: u32, seed: u64, pupils: u32, out: &Path) -> ExitCode {
+    let (Ok(schools), Ok(pupils)) = (usize::try_from(schools), usize::try_from(pupils)) else {
+        eprintln!("error: --schools is too large for this platform");
         return ExitCode::from(2);
-    }
+    };
     let snap = generate(&GeneratorConfig::new(schools, seed).pupils_per_school(pupils));
     if let Err(e) = write_files(out, &write_csv_set(&snap)) {
         eprintln!("error: cannot write {}: {e}", out.display());

@@ -310,6 +310,25 @@ fn keygen_and_jwks() {
     assert!(k.get("d").is_none());
 }
 
+#[cfg(unix)]
+#[test]
+fn keygen_narrows_the_permissions_of_an_existing_file() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let fx = Fx::new();
+    let key = fx.path("tool.pem");
+    std::fs::write(&key, "old").unwrap();
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let o = interop(&["lti", "keygen", "--out", &fx.s(&key)]);
+    assert_eq!(o.status.code(), Some(0));
+    let meta = std::fs::metadata(&key).unwrap();
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+    assert!(
+        std::fs::read_to_string(&key)
+            .unwrap()
+            .contains("PRIVATE KEY")
+    );
+}
+
 #[test]
 fn deep_link_response_signs_and_refuses_unaccepted_items() {
     let fx = Fx::new();

@@ -83,6 +83,24 @@ fn check_id_json_lines_and_exit_codes() {
 }
 
 #[test]
+fn generate_refuses_sizes_outside_its_bounds() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("g");
+    for n in ["0", "1001", "-1", "many"] {
+        let o = interop(&[
+            "mis",
+            "generate",
+            "--schools",
+            n,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(2), "--schools {n}");
+    }
+    assert!(!out.exists(), "nothing is written on a usage error");
+}
+
+#[test]
 fn generate_export_then_delta_and_guard() {
     let tmp = tempfile::tempdir().unwrap();
     let src = tmp.path().join("src");

@@ -294,6 +294,11 @@ fn write_private(out: &Path, bytes: &[u8]) -> Result<(), String> {
         .mode(0o600)
         .open(out)
         .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    // `mode` only applies when the file is created: an existing file keeps
+    // its old (perhaps world-readable) permissions unless narrowed here,
+    // before the key is written into it.
+    f.set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o600))
+        .map_err(|e| format!("cannot restrict {} to its owner: {e}", out.display()))?;
     f.write_all(bytes)
         .map_err(|e| format!("cannot write {}: {e}", out.display()))
 }
