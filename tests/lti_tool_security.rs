@@ -1,6 +1,6 @@
 //! The security catalogue (lti.md §2.4) for the tool role: one test per
 //! case S01–S43 and S51–S54 that applies, each asserting the typed error.
-//! S44–S50 are platform-side; S53 (Dynamic Registration) is not built here.
+//! S44–S50 are platform-side.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -1196,6 +1196,75 @@ fn s52_key_sets_are_per_registration() {
     );
     assert_jwt_err!(r, JwtError::UnknownKid { .. });
     assert!(cache.get(&a).unwrap().usable_len() == 1);
+}
+
+/// S53: a Dynamic Registration whose configuration names an issuer that the
+/// configuration URL does not belong to is refused, and an accepted one stays
+/// a `PendingRegistration` (no `Registration` to launch against) until an
+/// administrator approves it.
+#[test]
+fn s53_dynamic_registration_issuer_must_match_and_starts_inactive() {
+    use lti_core::tool::dynamic_registration::{
+        DynamicRegistration, DynamicRegistrationError, ToolConfiguration,
+    };
+    let dr = DynamicRegistration::new();
+    let query = "openid_configuration=https%3A%2F%2Fplatform.example%2F.well-known%2Fopenid-configuration&registration_token=once";
+    let config = |issuer: &str| {
+        json!({"issuer": issuer,
+            "authorization_endpoint": "https://platform.example/auth",
+            "token_endpoint": "https://platform.example/token",
+            "jwks_uri": "https://platform.example/jwks",
+            "registration_endpoint": "https://platform.example/register",
+            "response_types_supported": ["id_token"],
+            "token_endpoint_auth_methods_supported": ["private_key_jwt"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "https://purl.imsglobal.org/spec/lti-platform-configuration": {"product_family_code": "test"}})
+        .to_string()
+        .into_bytes()
+    };
+    for forged in [
+        "https://victim-lms.example",
+        "https://platform.example.attacker.example",
+        "https://platform.example:8443",
+    ] {
+        let init = dr.start_from_query(query).unwrap();
+        let e = dr
+            .read_configuration(init, &http::Response::new(config(forged)))
+            .unwrap_err();
+        assert!(
+            matches!(e, DynamicRegistrationError::IssuerMismatch { .. }),
+            "{forged}: {e:?}"
+        );
+        assert_eq!(e.code(), "dynamic_registration.issuer_mismatch");
+    }
+    let init = dr.start_from_query(query).unwrap();
+    let platform = dr
+        .read_configuration(init, &http::Response::new(config(ISS)))
+        .unwrap();
+    let tool = ToolConfiguration::builder(
+        "Tool",
+        EndpointUrl::try_from("https://tool.example/login").unwrap(),
+        lti_core::ids::RedirectUri::try_from("https://tool.example/launch").unwrap(),
+        EndpointUrl::try_from("https://tool.example/jwks").unwrap(),
+        lti_core::ids::TargetLinkUri::try_from("https://tool.example/launch").unwrap(),
+    )
+    .build()
+    .unwrap();
+    let post = dr.registration_request(&platform, &tool).unwrap();
+    assert_eq!(post.headers()["authorization"], "Bearer once");
+    let answer = json!({"client_id": CLIENT, "https://purl.imsglobal.org/spec/lti-tool-configuration": {"deployment_id": "dep-1"}});
+    // `platform` (and with it the registration token) is consumed here.
+    let pending = dr
+        .read_registration(
+            platform,
+            &tool,
+            &http::Response::new(answer.to_string().into_bytes()),
+        )
+        .unwrap();
+    let registration = pending.approve();
+    assert_eq!(registration.issuer().as_str(), ISS);
+    assert_eq!(registration.client_id().as_str(), CLIENT);
+    assert!(registration.knows_deployment(&DeploymentId::try_from("dep-1").unwrap()));
 }
 
 #[test]

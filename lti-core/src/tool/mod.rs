@@ -17,6 +17,7 @@
 //! 4. Keep the session in an iframe without cookies: [`Tool::issue_session_token`].
 
 mod deep_link;
+pub mod dynamic_registration;
 mod launch;
 mod login;
 pub mod presets;
