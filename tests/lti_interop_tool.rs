@@ -10,8 +10,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "../examples/lti_tool_server/app.rs"]
-mod app;
+use crate::example_tool_app as app;
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;

@@ -9,6 +9,7 @@
 //! | `POST /deep-link` | the picker's choice (session token) → signed `LtiDeepLinkingResponse` in an auto-submitting form to the platform |
 //! | `GET /app?session=…` | the post-launch page, authenticated by the session token alone (no cookie) |
 //! | `GET /jwks` | the tool's public keys |
+//! | `GET /register?openid_configuration=…&registration_token=…` | LTI Dynamic Registration: fetch and check the platform configuration, post the tool configuration, keep the result as a pending registration (an administrator approves it; this example only lists them in [`AppState::pending_registrations`]), answer with the close-the-dialog page |
 //! | `GET /health` | liveness |
 //!
 //! Tests include this file with `#[path]` and call [`router`] on a loopback port.
@@ -31,6 +32,10 @@ use lti_core::keys::{KeyFetch, PlatformKeyCache, PublicKeySet, ToolKeySet};
 use lti_core::store::{
     InMemoryRegistrations, InMemoryReplayStore, InMemoryStateStore, RegistrationStore, StateStore,
 };
+use lti_core::tool::dynamic_registration::{
+    DynamicRegistration, MAX_DOCUMENT_BYTES, PendingRegistration, ToolConfiguration, ToolMessage,
+    registration_complete_page,
+};
 use lti_core::tool::{
     DeepLinkResponse, DeploymentStatus, JwksSource, Launch, LaunchError, LaunchForm, LoginEntropy,
     LoginInitiation, Registration, Tool,
@@ -48,12 +53,17 @@ pub struct AppState {
     pub tool_keys: ToolKeySet,
     /// Launches by session id (what a real tool keeps in its database).
     pub sessions: Mutex<HashMap<String, Launch>>,
+    /// The Dynamic Registration rules.
+    pub dynamic_registration: DynamicRegistration,
+    /// Registrations made through `/register`, waiting for an administrator.
+    pub pending_registrations: Mutex<Vec<PendingRegistration>>,
 }
 
 /// Switches for local tests over plain http. Both default to off.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Options {
-    /// Let the key cache fetch `http://127.0.0.1` JWKS.
+    /// Let the key cache fetch `http://127.0.0.1` JWKS (and Dynamic
+    /// Registration talk to a platform there).
     pub insecure_loopback_jwks: bool,
     /// State cookies without `Secure; SameSite=None` (for HTTP clients that
     /// will not send `Secure` cookies to `http://127.0.0.1`).
@@ -74,8 +84,10 @@ pub fn app_state(
         store.insert(r).map_err(|e| e.to_string())?;
     }
     let mut cache = PlatformKeyCache::new();
+    let mut dynamic_registration = DynamicRegistration::new();
     if options.insecure_loopback_jwks {
         cache = cache.insecure_allow_loopback_http();
+        dynamic_registration = dynamic_registration.insecure_allow_loopback_http();
     }
     let mut tool = Tool::new(redirect);
     if options.insecure_http_cookies {
@@ -90,6 +102,8 @@ pub fn app_state(
         key_cache: Mutex::new(cache),
         tool_keys,
         sessions: Mutex::new(HashMap::new()),
+        dynamic_registration,
+        pending_registrations: Mutex::new(Vec::new()),
     }))
 }
 
@@ -101,6 +115,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/deep-link", post(deep_link))
         .route("/app", get(app_page))
         .route("/jwks", get(jwks))
+        .route("/register", get(register))
         .route(
             "/health",
             get(|| async { axum::Json(json!({"ok": true, "tool": "lti-core example"})) }),
@@ -168,10 +183,18 @@ async fn login(State(s): State<Arc<AppState>>, method: Method, uri: Uri, body: B
     }
 }
 
-/// Sends the library-built JWKS request with reqwest: no redirects, 5 s,
-/// 64 KiB. (A production host also pins the connection to an address its
-/// SSRF policy vetted, as `interop`'s fetch helper does.)
+/// Sends a library-built JWKS request: no redirects, 5 s, 64 KiB.
 async fn fetch(req: &http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, String> {
+    send(req, lti_core::keys::MAX_JWKS_BYTES).await
+}
+
+/// Sends a library-built request with reqwest: no redirects, 5 s, at most
+/// `max_bytes` of body. (A production host also pins the connection to an
+/// address its SSRF policy vetted, as `interop`'s fetch helper does.)
+async fn send(
+    req: &http::Request<Vec<u8>>,
+    max_bytes: usize,
+) -> Result<http::Response<Vec<u8>>, String> {
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(std::time::Duration::from_secs(5))
@@ -182,8 +205,8 @@ async fn fetch(req: &http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, 
     let mut body = Vec::new();
     while let Some(chunk) = resp.chunk().await.map_err(|e| e.to_string())? {
         body.extend_from_slice(&chunk);
-        if body.len() > lti_core::keys::MAX_JWKS_BYTES {
-            return Err(format!("the JWKS at {} is too large", req.uri()));
+        if body.len() > max_bytes {
+            return Err(format!("the answer from {} is too large", req.uri()));
         }
     }
     http::Response::builder()
@@ -478,4 +501,69 @@ async fn jwks(State(s): State<Arc<AppState>>) -> Response {
         s.tool_keys.jwks().to_json(),
     )
         .into_response()
+}
+
+/// What this tool registers as.
+fn tool_configuration(base: &str) -> Result<ToolConfiguration, String> {
+    let e = |e: lti_core::error::InvalidId| e.to_string();
+    ToolConfiguration::builder(
+        "lti-core example tool",
+        lti_core::ids::EndpointUrl::try_from(format!("{base}/login")).map_err(e)?,
+        RedirectUri::try_from(format!("{base}/launch")).map_err(e)?,
+        lti_core::ids::EndpointUrl::try_from(format!("{base}/jwks")).map_err(e)?,
+        lti_core::ids::TargetLinkUri::try_from(format!("{base}/launch")).map_err(e)?,
+    )
+    .message(ToolMessage::new(MessageType::DeepLinking).label("Pick an activity"))
+    .build()
+    .map_err(|e| e.to_string())
+}
+
+async fn register(State(s): State<Arc<AppState>>, uri: Uri) -> Response {
+    let dr = &s.dynamic_registration;
+    let fail = |e: lti_core::tool::dynamic_registration::DynamicRegistrationError| {
+        error_page(StatusCode::BAD_REQUEST, e.code(), &e.to_string())
+    };
+    let unreachable = |e: String| error_page(StatusCode::BAD_GATEWAY, "platform_unreachable", &e);
+    let init = match dr.start_from_query(uri.query().unwrap_or_default()) {
+        Ok(i) => i,
+        Err(e) => return fail(e),
+    };
+    let get = match dr.configuration_request(&init) {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    let answer = match send(&get, MAX_DOCUMENT_BYTES).await {
+        Ok(a) => a,
+        Err(e) => return unreachable(e),
+    };
+    let platform = match dr.read_configuration(init, &answer) {
+        Ok(p) => p,
+        Err(e) => return fail(e),
+    };
+    let tool = match tool_configuration(&s.base_url) {
+        Ok(t) => t,
+        Err(e) => return error_page(StatusCode::INTERNAL_SERVER_ERROR, "tool_configuration", &e),
+    };
+    let post = match dr.registration_request(&platform, &tool) {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    let answer = match send(&post, MAX_DOCUMENT_BYTES).await {
+        Ok(a) => a,
+        Err(e) => return unreachable(e),
+    };
+    match dr.read_registration(platform, &tool, &answer) {
+        Ok(pending) => {
+            tracing::info!(
+                issuer = %pending.issuer(),
+                client_id = %pending.client_id(),
+                "dynamic registration pending approval"
+            );
+            if let Ok(mut p) = s.pending_registrations.lock() {
+                p.push(pending);
+            }
+            to_axum(registration_complete_page())
+        }
+        Err(e) => fail(e),
+    }
 }
