@@ -550,13 +550,7 @@ impl DynamicRegistration {
             response,
             &[http::StatusCode::OK, http::StatusCode::CREATED],
         )?;
-        let de = &mut serde_json::Deserializer::from_slice(body);
-        let answer: RegistrationAnswer =
-            serde_path_to_error::deserialize(de).map_err(|e| DynamicRegistrationError::Json {
-                document: "registration response",
-                path: e.path().to_string(),
-                reason: e.inner().to_string(),
-            })?;
+        let answer: RegistrationAnswer = parse_json("registration response", body)?;
         Ok(self.pending(platform.configuration, tool, answer))
     }
 
@@ -644,6 +638,19 @@ struct RegistrationAnswer {
 struct AnsweredToolConfiguration {
     #[serde(default)]
     deployment_id: Option<DeploymentId>,
+}
+
+/// Deserialises a document, naming the JSON path of the first problem.
+fn parse_json<'de, T: serde::Deserialize<'de>>(
+    document: &'static str,
+    bytes: &'de [u8],
+) -> Result<T, DynamicRegistrationError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|e| DynamicRegistrationError::Json {
+        document,
+        path: e.path().to_string(),
+        reason: e.inner().to_string(),
+    })
 }
 
 fn checked_body<'a>(

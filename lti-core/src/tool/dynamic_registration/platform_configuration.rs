@@ -156,13 +156,7 @@ impl PlatformConfiguration {
         fetched_from: &EndpointUrl,
         rule: IssuerMatch,
     ) -> Result<Self, DynamicRegistrationError> {
-        let de = &mut serde_json::Deserializer::from_slice(bytes);
-        let config: Self =
-            serde_path_to_error::deserialize(de).map_err(|e| DynamicRegistrationError::Json {
-                document: "openid-configuration",
-                path: e.path().to_string(),
-                reason: e.inner().to_string(),
-            })?;
+        let config: Self = super::parse_json("openid-configuration", bytes)?;
         config.check(fetched_from, rule)?;
         Ok(config)
     }
