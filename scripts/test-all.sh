@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 need_apt=()
 command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
 dpkg -s libssl-dev >/dev/null 2>&1 || need_apt+=(libssl-dev)
+# A real browser for the platform-storage (postMessage) launch test.
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "== installing Debian packages: ${need_apt[*]}"
   if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
@@ -33,6 +35,9 @@ if [ -n "${INTEROP_PYTHON:-}" ] && [ -d tests/interop/node_modules ]; then
   echo "== interop peers against each other"
   INTEROP_REQUIRE_LTIJS=1 bash tests/interop/selftest.sh
 fi
+
+# The browser test must run, not skip, here.
+export INTEROP_REQUIRE_BROWSER=1
 
 echo "== tests"
 cargo test --workspace --all-targets --locked

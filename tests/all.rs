@@ -4,6 +4,7 @@
 /// The example tool server's router, shared by the tests that serve it.
 #[path = "../examples/lti_tool_server/app.rs"]
 mod example_tool_app;
+mod lti_browser_storage;
 mod lti_dynamic_registration;
 mod lti_interop_tool;
 mod lti_platform_flow;
