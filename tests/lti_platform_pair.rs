@@ -80,10 +80,11 @@ fn pair() -> Pair {
 /// typed launch.
 fn launch(p: &Pair, mt: MessageType, seed: u8) -> lti_core::tool::Launch {
     let user = UserId::try_from("staff-1").unwrap();
+    let deployment = p.on_platform.deployment_ids()[0].clone();
     let mut request = LaunchRequest::new(
         user.clone(),
         mt.clone(),
-        DeploymentId::try_from("dep-1").unwrap(),
+        deployment,
         TargetLinkUri::try_from(LAUNCH).unwrap(),
     )
     .context(ContextId::try_from("course-9").unwrap());
@@ -172,16 +173,109 @@ fn launch(p: &Pair, mt: MessageType, seed: u8) -> lti_core::tool::Launch {
     let form = LaunchForm::from_parts(body.as_bytes(), Some(&cookie)).unwrap();
     let reg = p
         .on_tool
-        .get(
-            &Issuer::try_from(ISS).unwrap(),
-            &ClientId::try_from(CLIENT).unwrap(),
-        )
+        .get(&Issuer::try_from(ISS).unwrap(), p.on_platform.client_id())
         .unwrap()
         .unwrap();
     let keys = PublicKeySet::from_jwks(&p.platform.jwks(), Default::default());
     p.tool
         .finish_launch(&form, &start.pending, &reg, &keys, &p.tool_replay, now())
         .unwrap()
+}
+
+/// The same pair, but registered through LTI Dynamic Registration: our
+/// tool's registration flow against our platform's registration endpoint,
+/// each side approving what it got.
+fn pair_by_dynamic_registration() -> Pair {
+    use lti_core::platform::{PlatformEndpoints, RegistrationPolicy};
+    use lti_core::tool::dynamic_registration::{DynamicRegistration, ToolConfiguration};
+    let platform = Platform::new(
+        Issuer::try_from(ISS).unwrap(),
+        ToolKeySet::new(SigningKey::generate_rs256(Kid::try_from("lms-1").unwrap()).unwrap()),
+        PlatformSecret::from_bytes([12; 32]),
+    );
+    let url = |p: &str| EndpointUrl::try_from(format!("{ISS}{p}")).unwrap();
+    let endpoints =
+        PlatformEndpoints::new(url("/auth"), url("/token"), url("/jwks"), url("/register"));
+    let policy = RegistrationPolicy::new("edtech-interop")
+        .claims(ClaimsPolicy::none().allow(PersonalClaim::Email));
+    let token = platform.registration_token(&policy, [5; 16], now());
+
+    let dr = DynamicRegistration::new();
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair(
+            "openid_configuration",
+            &format!("{ISS}/.well-known/openid-configuration"),
+        )
+        .append_pair("registration_token", &token.token)
+        .finish();
+    let init = dr.start_from_query(&query).unwrap();
+    let config = platform
+        .openid_configuration(&endpoints, &policy)
+        .to_string();
+    let configured = dr
+        .read_configuration(init, &http::Response::new(config.into_bytes()))
+        .unwrap();
+    let tool_config = ToolConfiguration::builder(
+        "Pair tool",
+        EndpointUrl::try_from("https://tool.example/login").unwrap(),
+        RedirectUri::try_from(LAUNCH).unwrap(),
+        EndpointUrl::try_from("https://tool.example/jwks").unwrap(),
+        TargetLinkUri::try_from(LAUNCH).unwrap(),
+    )
+    .claim("email")
+    .message(lti_core::tool::dynamic_registration::ToolMessage::new(
+        MessageType::DeepLinking,
+    ))
+    .build()
+    .unwrap();
+    let request = dr.registration_request(&configured, &tool_config).unwrap();
+    let registered = platform
+        .register_tool(
+            &request,
+            &policy,
+            &InMemoryReplayStore::default(),
+            [6; 32],
+            now(),
+        )
+        .unwrap();
+    let (parts, body) = registered.response.into_parts();
+    let answer = http::Response::from_parts(parts, body.into_bytes());
+    let on_tool_reg = dr
+        .read_registration(configured, &tool_config, &answer)
+        .unwrap();
+    let on_tool = InMemoryRegistrations::new();
+    on_tool.insert(on_tool_reg.approve()).unwrap();
+    Pair {
+        platform,
+        on_platform: registered.pending.approve(),
+        tool: Tool::new(RedirectUri::try_from(LAUNCH).unwrap()),
+        on_tool,
+        tool_key: SigningKey::generate_rs256(Kid::try_from("tool-1").unwrap()).unwrap(),
+        platform_replay: InMemoryReplayStore::default(),
+        tool_replay: InMemoryReplayStore::default(),
+    }
+}
+
+#[test]
+fn a_dynamically_registered_tool_launches_with_what_was_granted() {
+    let p = pair_by_dynamic_registration();
+    let launch = launch(&p, MessageType::ResourceLink, 3);
+    assert_eq!(launch.client_id(), p.on_platform.client_id());
+    assert_eq!(launch.deployment_id(), &p.on_platform.deployment_ids()[0]);
+    // Email was asked for and allowed; names were not asked for.
+    assert_eq!(
+        launch.claims().email.as_deref(),
+        Some("grace@school.example")
+    );
+    assert_eq!(launch.claims().given_name, None);
+    let dl = lti_core_launch_type(&p);
+    assert_eq!(dl, MessageType::DeepLinking);
+}
+
+fn lti_core_launch_type(p: &Pair) -> MessageType {
+    launch(p, MessageType::DeepLinking, 4)
+        .message_type()
+        .clone()
 }
 
 #[test]

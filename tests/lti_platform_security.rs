@@ -1,4 +1,4 @@
-//! Platform-role security cases S44–S52 of shared/specs/lti.md §2.4, each
+//! Platform-role security cases S44–S53 of shared/specs/lti.md §2.4, each
 //! asserting the typed error. Fixed time and entropy; keys generated once.
 
 use std::net::IpAddr;
@@ -1002,4 +1002,60 @@ fn s52_tool_keys_are_per_registration_never_a_global_kid_map() {
         matches!(err, DeepLinkError::Jwt(JwtError::BadSignature { .. })),
         "{err:?}"
     );
+}
+
+/// S53, platform side: a Dynamic Registration token is sealed by this
+/// platform, expires, and registers one tool only; what registers is
+/// pending until approved, and gets no personal claims or scopes the
+/// policy does not allow.
+#[test]
+fn s53_registration_tokens_are_sealed_expiring_and_single_use() {
+    let p = platform();
+    let policy = RegistrationPolicy::new("test-lms").token_lifetime(Duration::minutes(10));
+    let token = p.registration_token(&policy, [3; 16], now());
+    let body = json!({
+        "application_type": "web", "response_types": ["id_token"],
+        "grant_types": ["implicit", "client_credentials"],
+        "initiate_login_uri": TOOL_LOGIN, "redirect_uris": [TOOL_LAUNCH],
+        "client_name": "T", "jwks_uri": "https://tool.example/jwks",
+        "token_endpoint_auth_method": "private_key_jwt",
+        "scope": "https://purl.imsglobal.org/spec/lti-ags/scope/score",
+        "https://purl.imsglobal.org/spec/lti-tool-configuration": {
+            "domain": "tool.example", "target_link_uri": TOOL_LAUNCH, "claims": ["iss", "sub", "email"]
+        }
+    })
+    .to_string();
+    let request = |t: &str| {
+        http::Request::post("https://lms.example/register")
+            .header("authorization", format!("Bearer {t}"))
+            .body(body.clone().into_bytes())
+            .unwrap()
+    };
+    let replay = InMemoryReplayStore::default();
+    let late = now() + Duration::minutes(11);
+    assert!(matches!(
+        p.register_tool(&request(&token.token), &policy, &replay, [1; 32], late),
+        Err(ToolRegistrationError::TokenExpired { .. })
+    ));
+    let tampered = token.token.replacen('.', "x.", 1);
+    assert!(matches!(
+        p.register_tool(&request(&tampered), &policy, &replay, [1; 32], now()),
+        Err(ToolRegistrationError::TokenInvalid)
+    ));
+    let registered = p
+        .register_tool(&request(&token.token), &policy, &replay, [1; 32], now())
+        .unwrap();
+    assert_eq!(registered.pending.claims_not_granted(), ["email"]);
+    assert_eq!(
+        registered.pending.scopes_not_granted(),
+        ["https://purl.imsglobal.org/spec/lti-ags/scope/score"]
+    );
+    let tool = registered.pending.approve();
+    assert!(!tool.policy().allows(PersonalClaim::Email));
+    assert!(tool.granted_scopes().is_empty());
+    let reused = p
+        .register_tool(&request(&token.token), &policy, &replay, [2; 32], now())
+        .unwrap_err();
+    assert!(matches!(reused, ToolRegistrationError::TokenReused));
+    assert_eq!(reused.response().status(), http::StatusCode::UNAUTHORIZED);
 }

@@ -22,7 +22,10 @@
 //! Deep linking: [`Platform::deep_linking_settings`] seals the session in
 //! `data`; [`Platform::verify_deep_link_return`] (or the lower-level
 //! [`verify_deep_link_response`]) validates the tool's response. Tool URLs
-//! the host fetches (JWKS) go through the [`UrlPolicy`]. Platform keys
+//! the host fetches (JWKS) go through the [`UrlPolicy`]. Tools can register
+//! themselves through LTI Dynamic Registration
+//! ([`Platform::openid_configuration`], [`Platform::registration_token`],
+//! [`Platform::register_tool`]); they start as a [`PendingToolRegistration`]. Platform keys
 //! rotate with [`crate::keys::ToolKeySet`] and are published by
 //! [`Platform::jwks`].
 //!
@@ -99,6 +102,7 @@
 mod auth;
 mod core;
 mod deep_link;
+mod dynamic_registration;
 mod error;
 mod launch;
 mod login;
@@ -112,6 +116,10 @@ pub use core::Platform;
 pub use deep_link::{
     DeepLinkExpectation, DeepLinkResponse, DeepLinkSession, Multiplicity, ReceivedItem, Sanitise,
     peek_deep_link_response, verify_deep_link_response,
+};
+pub use dynamic_registration::{
+    IssuedRegistrationToken, MAX_REGISTRATION_REQUEST_BYTES, PendingToolRegistration,
+    PlatformEndpoints, RegistrationPolicy, ToolRegistered, ToolRegistrationError,
 };
 pub use error::{
     AuthError, AuthParam, DeepLinkError, GrantField, LaunchClaim, LoginError, MintError,

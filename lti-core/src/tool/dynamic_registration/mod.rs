@@ -82,6 +82,7 @@ pub use platform_configuration::{
     IssuerMatch, LTI_PLATFORM_CONFIGURATION, LtiPlatformConfiguration, PlatformConfiguration,
     SupportedMessage,
 };
+pub(crate) use tool_configuration::url_domain;
 pub use tool_configuration::{
     LTI_TOOL_CONFIGURATION, ToolConfiguration, ToolConfigurationBuilder, ToolMessage,
 };

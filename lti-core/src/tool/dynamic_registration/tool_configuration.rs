@@ -130,7 +130,7 @@ pub struct ToolConfiguration {
 pub struct ToolConfigurationBuilder(ToolConfiguration);
 
 /// `host` or `host:port` (non-default port), the form of the `domain` member.
-fn domain_of(url: &url::Url) -> String {
+pub(crate) fn url_domain(url: &url::Url) -> String {
     let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
     match url.port() {
         Some(p) => format!("{host}:{p}"),
@@ -148,7 +148,7 @@ impl ToolConfiguration {
         jwks_uri: EndpointUrl,
         target_link_uri: TargetLinkUri,
     ) -> ToolConfigurationBuilder {
-        let domain = domain_of(target_link_uri.url());
+        let domain = url_domain(target_link_uri.url());
         ToolConfigurationBuilder(ToolConfiguration {
             client_name: client_name.into(),
             initiate_login_uri,
@@ -332,7 +332,7 @@ impl ToolConfigurationBuilder {
             .chain(t.secondary_domains.iter().map(String::as_str))
             .collect();
         let in_domains = |field: &'static str, u: &url::Url| {
-            let d = domain_of(u);
+            let d = url_domain(u);
             if domains.contains(&d.as_str()) {
                 Ok(())
             } else {
