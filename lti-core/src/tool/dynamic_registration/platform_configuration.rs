@@ -86,7 +86,7 @@ pub struct LtiPlatformConfiguration {
 /// authentication, an id_token algorithm this crate verifies).
 ///
 /// Build it with [`PlatformConfiguration::from_json`]; the registration flow
-/// ([`super::RegistrationInitiation::read_configuration`]) does.
+/// ([`super::DynamicRegistration::read_configuration`]) does.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct PlatformConfiguration {
