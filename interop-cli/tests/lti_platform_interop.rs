@@ -336,3 +336,128 @@ fn ltijs_accepts_our_launches() {
     let status = platform.terminate();
     assert!(status.success(), "{status:?}");
 }
+
+/// LTI Dynamic Registration with a peer: ltijs's own registration service
+/// registers with OUR platform (openid-configuration, bearer registration
+/// token, RFC 7591 POST), and OUR platform then launches it with the
+/// client id it assigned. The token cannot register a second time.
+#[test]
+fn ltijs_registers_dynamically_with_our_platform_and_is_launched() {
+    let Some(py) = python() else { return };
+    let Some(modules) = node_modules() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let tool_config = dir.path().join("tool.json");
+    std::fs::write(
+        &tool_config,
+        json!({"dynamic_registration": true}).to_string(),
+    )
+    .unwrap();
+    let mut cmd = Command::new("node");
+    cmd.arg(interop_dir().join("ltijs_tool.js"))
+        .arg("--config")
+        .arg(&tool_config)
+        .env("INTEROP_NODE_MODULES", &modules);
+    let tool = spawn(cmd, Duration::from_secs(60));
+
+    write_key(dir.path(), "platform.pem");
+    let config = dir.path().join("platform.json");
+    std::fs::write(
+        &config,
+        json!({
+            "key": "platform.pem", "kid": "interop-platform-dr",
+            "users": [{"id": "pupil-1", "given_name": "Alan", "family_name": "Turing", "roles": [LEARNER]}],
+            "contexts": [{"id": "course-1", "label": "MATHS-7", "title": "Year 7 maths", "members": ["pupil-1"]}],
+            "dynamic_registration": {"product_family_code": "edtech-interop", "auto_approve": true,
+                                     "scopes": ["https://purl.imsglobal.org/spec/lti-ags/scope/score"]}
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let mut cmd = Command::new(interop());
+    cmd.args(["lti", "platform", "--listen", "127.0.0.1:0"])
+        .arg("--config")
+        .arg(&config);
+    let platform = spawn(cmd, Duration::from_secs(30));
+
+    // The administrator's "register a tool" button: a redirect to the tool.
+    let start = http(
+        "GET",
+        &format!(
+            "{}/dynamic-registration?tool_url={}",
+            platform.url,
+            url::form_urlencoded::byte_serialize(format!("{}/register", tool.url).as_bytes())
+                .collect::<String>()
+        ),
+        None,
+        "",
+    );
+    assert_eq!(start.status, 302, "{}", start.body);
+    let location = start
+        .headers
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("location: ")
+                .or_else(|| l.strip_prefix("Location: "))
+        })
+        .unwrap()
+        .trim()
+        .to_owned();
+    assert!(location.contains("registration_token="), "{location}");
+    // ltijs fetches our configuration and posts its registration.
+    let done = http("GET", &location, None, "");
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert!(
+        done.body.contains("org.imsglobal.lti.close"),
+        "{}",
+        done.body
+    );
+
+    let tools: Value = serde_json::from_str(
+        &http(
+            "GET",
+            &format!("{}/dynamic-registration/tools", platform.url),
+            None,
+            "",
+        )
+        .body,
+    )
+    .unwrap();
+    let registered = tools.as_array().unwrap();
+    assert_eq!(registered.len(), 1, "{tools}");
+    assert_eq!(registered[0]["status"], "active");
+    let client_id = registered[0]["client_id"].as_str().unwrap().to_owned();
+
+    // The registration token was used up: ltijs cannot register again with it.
+    let again = http("GET", &location, None, "");
+    assert_ne!(
+        again.status, 200,
+        "a second registration with the same token: {}",
+        again.body
+    );
+
+    let url = format!(
+        "{}/launch?client_id={client_id}&user=pupil-1&context=course-1&resource_link=link-1&message_type=LtiResourceLinkRequest",
+        platform.url
+    );
+    let out = Command::new(&py)
+        .arg(interop_dir().join("browse.py"))
+        .args(["--url", &url])
+        .output()
+        .unwrap();
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["ok"], true, "{r}");
+    assert_eq!(r["json"]["accepted"], true, "{r}");
+    assert_eq!(r["json"]["tool"], "ltijs");
+    assert_eq!(r["json"]["client_id"], json!(client_id));
+    assert_eq!(r["json"]["iss"], json!(platform.url));
+    let claims = posted_id_token(&r);
+    assert!(
+        claims.get("given_name").is_none(),
+        "no personal claims were granted"
+    );
+
+    let status = platform.terminate();
+    assert!(status.success(), "{status:?}");
+}

@@ -59,7 +59,11 @@ async function main () {
     logging: false
   })
 
-  lti.setup(crypto.randomBytes(32).toString('hex'), { plugin: db }, {
+  // ltijs's Dynamic Registration needs the tool's own URL at setup time, so with
+  // `"dynamic_registration": true` the port is chosen first.
+  let port = args.port
+  if (config.dynamic_registration && !port) port = await freePort()
+  const options = {
     appRoute: '/launch',
     loginRoute: '/login',
     keysetRoute: '/jwks',
@@ -67,7 +71,18 @@ async function main () {
     cookies: { secure: false, sameSite: '' },
     devMode: false, // keep ltijs's state-cookie check on
     tokenMaxAge: 60
-  })
+  }
+  if (config.dynamic_registration) {
+    // ltijs's own DR service answers GET /register?openid_configuration=...&registration_token=...
+    options.dynRegRoute = '/register'
+    options.dynReg = {
+      url: `http://127.0.0.1:${port}`,
+      name: 'ltijs peer',
+      description: 'ltijs interop peer',
+      autoActivate: true
+    }
+  }
+  lti.setup(crypto.randomBytes(32).toString('hex'), { plugin: db }, options)
 
   const record = (entry) => { launches.push(entry); return entry }
 
@@ -163,7 +178,7 @@ async function main () {
   await lti.deploy({ serverless: true, silent: true })
   for (const reg of config.registrations || []) await register(reg)
 
-  const server = lti.app.listen(args.port, '127.0.0.1', () => {
+  const server = lti.app.listen(port, '127.0.0.1', () => {
     baseUrl = `http://127.0.0.1:${server.address().port}`
     process.stdout.write(`listening on ${baseUrl}\n`)
   })
@@ -175,6 +190,17 @@ async function main () {
   }
   process.on('SIGTERM', stop)
   process.on('SIGINT', stop)
+}
+
+function freePort () {
+  return new Promise((resolve, reject) => {
+    const probe = require('net').createServer()
+    probe.once('error', reject)
+    probe.listen(0, '127.0.0.1', () => {
+      const p = probe.address().port
+      probe.close(() => resolve(p))
+    })
+  })
 }
 
 main().catch((e) => {

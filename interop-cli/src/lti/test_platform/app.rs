@@ -1,7 +1,7 @@
 //! The axum handlers of the test platform.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 
 use axum::Router;
 use axum::body::Bytes;
@@ -30,13 +30,18 @@ const NRPS_SCOPE: &str =
     "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly";
 
 pub(crate) struct App {
-    platform: Platform,
-    tools: Vec<Tool>,
+    pub(super) platform: Platform,
+    /// Configured tools, and dynamically registered ones once approved.
+    pub(super) tools: RwLock<Vec<Tool>>,
+    /// Dynamic Registration, when the configuration enables it.
+    pub(super) dynamic_registration: Option<super::dynreg::DynRegSettings>,
+    /// Dynamically registered tools waiting for approval.
+    pub(super) pending: Mutex<Vec<lti_core::platform::PendingToolRegistration>>,
     users: Vec<UserFile>,
     contexts: Vec<ContextFile>,
-    base: String,
+    pub(super) base: String,
     policy: UrlPolicy,
-    replay: InMemoryReplayStore,
+    pub(super) replay: InMemoryReplayStore,
     /// Session id → signed-in user and the role chosen on the page (if any).
     sessions: Mutex<HashMap<String, Session>>,
     keys: Mutex<PlatformKeyCache>,
@@ -50,10 +55,13 @@ impl App {
         contexts: Vec<ContextFile>,
         base: String,
         policy: UrlPolicy,
+        dynamic_registration: Option<super::dynreg::DynRegSettings>,
     ) -> Self {
         Self {
             platform,
-            tools,
+            tools: RwLock::new(tools),
+            dynamic_registration,
+            pending: Mutex::new(Vec::new()),
             users,
             contexts,
             base,
@@ -64,10 +72,17 @@ impl App {
         }
     }
 
-    fn tool(&self, client_id: &str) -> Option<&Tool> {
+    fn tool(&self, client_id: &str) -> Option<Tool> {
         self.tools
+            .read()
+            .ok()?
             .iter()
             .find(|t| t.registration.client_id().as_str() == client_id)
+            .cloned()
+    }
+
+    fn tool_list(&self) -> Vec<Tool> {
+        self.tools.read().map(|t| t.clone()).unwrap_or_default()
     }
 
     fn user(&self, id: &str) -> Option<&UserFile> {
@@ -129,6 +144,7 @@ pub(crate) fn router(state: Arc<App>) -> Router {
         .route("/auth", get(auth_get).post(auth_post))
         .route("/jwks", get(jwks))
         .route("/deep-link/return", axum::routing::post(deep_link_return))
+        .merge(super::dynreg::routes())
         .with_state(state)
 }
 
@@ -169,7 +185,7 @@ fn page(status: StatusCode, title: &str, body: &str) -> Response {
         .into_response()
 }
 
-fn error_page(status: StatusCode, message: &str) -> Response {
+pub(super) fn error_page(status: StatusCode, message: &str) -> Response {
     page(
         status,
         "Test platform: error",
@@ -177,7 +193,7 @@ fn error_page(status: StatusCode, message: &str) -> Response {
     )
 }
 
-fn from_http(r: http::Response<String>) -> Response {
+pub(super) fn from_http(r: http::Response<String>) -> Response {
     r.map(axum::body::Body::from)
 }
 
@@ -189,7 +205,7 @@ async fn index(State(app): State<Arc<App>>) -> Response {
             .collect()
     };
     let tools = opts(
-        app.tools
+        app.tool_list()
             .iter()
             .map(|t| {
                 let id = t.registration.client_id().as_str().to_owned();
@@ -360,7 +376,7 @@ fn authorize(app: &App, headers: &HeaderMap, request: &AuthRequest) -> Response 
     let Some(tool) = app.tool(grant.client_id.as_str()) else {
         return error_page(StatusCode::BAD_REQUEST, "unknown tool");
     };
-    match build_launch(app, tool, &grant, role_override.as_deref(), now) {
+    match build_launch(app, &tool, &grant, role_override.as_deref(), now) {
         Ok(launch) => match app.platform.mint(&tool.registration, &grant, &launch, now) {
             Ok(post) => from_http(post.form.to_response()),
             Err(e) => error_page(StatusCode::BAD_REQUEST, &format!("{e} ({})", e.code())),
@@ -582,7 +598,7 @@ async fn deep_link_return(
             "deep_link_response.data_mismatch".to_owned(),
             "the response carries no data".to_owned(),
         ))?;
-        let keys = tool_keys(&app, tool, header_kid(jwt).as_deref())
+        let keys = tool_keys(&app, &tool, header_kid(jwt).as_deref())
             .await
             .map_err(|e| ("deep_link_response.tool_keys".to_owned(), e))?;
         let verified = match &keys {

@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 use lti_core::claims::MessageType;
 use lti_core::ids::{ClientId, DeploymentId, EndpointUrl, RedirectUri, TargetLinkUri};
 use lti_core::keys::Jwks;
-use lti_core::platform::{ClaimsPolicy, PersonalClaim, ToolKeySource, ToolRegistration, UrlPolicy};
+use lti_core::platform::{
+    ClaimsPolicy, PersonalClaim, RegistrationPolicy, ToolKeySource, ToolRegistration, UrlPolicy,
+};
 use serde::Deserialize;
 
 /// The file as written (paths relative to the file).
@@ -22,6 +24,27 @@ pub(crate) struct PlatformFile {
     pub(crate) users: Vec<UserFile>,
     #[serde(default)]
     pub(crate) contexts: Vec<ContextFile>,
+    /// Enables LTI Dynamic Registration.
+    #[serde(default)]
+    pub(crate) dynamic_registration: Option<DynRegFile>,
+}
+
+/// The `dynamic_registration` member.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DynRegFile {
+    /// The `product_family_code` announced (default `edtech-interop`).
+    #[serde(default)]
+    pub(crate) product_family_code: Option<String>,
+    /// Service scopes a tool may be granted (default none).
+    #[serde(default)]
+    pub(crate) scopes: Vec<String>,
+    /// Personal claims a tool may be granted (default none).
+    #[serde(default)]
+    pub(crate) claims: Vec<String>,
+    /// Make registered tools launchable at once (default: they wait).
+    #[serde(default)]
+    pub(crate) auto_approve: bool,
 }
 
 /// One tool.
@@ -88,6 +111,46 @@ pub(crate) fn read(path: &Path) -> Result<(PlatformFile, PathBuf), String> {
     Ok((file, key))
 }
 
+fn claims_policy(
+    names: &[String],
+    at: impl Fn(&str, &dyn std::fmt::Display) -> String,
+) -> Result<ClaimsPolicy, String> {
+    let mut claims = ClaimsPolicy::none();
+    for c in names {
+        let claim = PersonalClaim::from_name(c).ok_or_else(|| {
+            at(
+                "claims",
+                &format!("{c:?} is not one of name, given_name, family_name, email, picture, lis_person_sourcedid"),
+            )
+        })?;
+        claims = claims.allow(claim);
+    }
+    Ok(claims)
+}
+
+pub(crate) fn dynamic_registration(
+    d: &DynRegFile,
+    policy: &UrlPolicy,
+) -> Result<super::dynreg::DynRegSettings, String> {
+    let claims = claims_policy(&d.claims, |what, e| {
+        format!("dynamic_registration: {what}: {e}")
+    })?;
+    let mut p = RegistrationPolicy::new(
+        d.product_family_code
+            .clone()
+            .unwrap_or_else(|| "edtech-interop".to_owned()),
+    )
+    .claims(claims)
+    .url_policy(policy.clone());
+    for s in &d.scopes {
+        p = p.scope(s.clone());
+    }
+    Ok(super::dynreg::DynRegSettings {
+        policy: p,
+        auto_approve: d.auto_approve,
+    })
+}
+
 pub(crate) fn tool(t: &ToolFile, policy: &UrlPolicy) -> Result<Tool, String> {
     let at = |what: &str, e: &dyn std::fmt::Display| format!("tool {:?}: {what}: {e}", t.client_id);
     let client = ClientId::try_from(t.client_id.clone()).map_err(|e| at("client_id", &e))?;
@@ -116,16 +179,7 @@ pub(crate) fn tool(t: &ToolFile, policy: &UrlPolicy) -> Result<Tool, String> {
         (None, Some(j)) => ToolKeySource::Jwks(j.clone()),
         _ => return Err(at("keys", &"give exactly one of \"jwks_url\" and \"jwks\"")),
     };
-    let mut claims = ClaimsPolicy::none();
-    for c in &t.claims {
-        let claim = PersonalClaim::from_name(c).ok_or_else(|| {
-            at(
-                "claims",
-                &format!("{c:?} is not one of name, given_name, family_name, email, picture, lis_person_sourcedid"),
-            )
-        })?;
-        claims = claims.allow(claim);
-    }
+    let claims = claims_policy(&t.claims, at)?;
     let mut reg = ToolRegistration::new(client, deployment.clone(), login, first, keys)
         .target_link_uris(vec![target.clone()])
         .message_types(vec![

@@ -20,6 +20,7 @@ use lti_core::platform::{Platform, PlatformSecret, UrlPolicy};
 
 mod app;
 mod config;
+mod dynreg;
 
 pub(crate) fn run(config_path: &Path, listen: &str) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -56,6 +57,11 @@ async fn serve(config_path: &Path, listen: &str) -> Result<(), String> {
         }
         tools.push(tool);
     }
+    let dynamic_registration = file
+        .dynamic_registration
+        .as_ref()
+        .map(|d| config::dynamic_registration(d, &policy))
+        .transpose()?;
     let pem = std::fs::read(&key_path)
         .map_err(|e| format!("cannot read key {}: {e}", key_path.display()))?;
     let kid = Kid::try_from(file.kid.clone()).map_err(|e| format!("kid: {e}"))?;
@@ -82,6 +88,7 @@ async fn serve(config_path: &Path, listen: &str) -> Result<(), String> {
         file.contexts,
         base.clone(),
         policy,
+        dynamic_registration,
     ));
     let router = app::router(state);
 
