@@ -404,16 +404,23 @@ impl<'a> UnverifiedJwt<'a> {
             });
         }
         let ignored = &self.ignored_headers;
-        trace.pass_with(Step::Header, || {
+        trace.pass_with(Step::Header, || -> Cow<'static, str> {
             if ignored.is_empty() {
-                ["alg=", header_alg.as_str()].concat()
+                Cow::Borrowed(match header_alg {
+                    Algorithm::Rs256 => "alg=RS256",
+                    Algorithm::Rs384 => "alg=RS384",
+                    Algorithm::Rs512 => "alg=RS512",
+                    Algorithm::Es256 => "alg=ES256",
+                    Algorithm::Es384 => "alg=ES384",
+                    Algorithm::Es512 => "alg=ES512",
+                })
             } else {
-                format!("alg={} ignored={}", header_alg, ignored.join(","))
+                Cow::Owned(format!("alg={} ignored={}", header_alg, ignored.join(",")))
             }
         });
         *step = Step::Key;
-        let kid_str = self.kid.as_deref().ok_or(JwtError::MissingKid)?;
-        let kid = Kid::try_from(kid_str).map_err(|e| malformed(JwtPart::Header, e))?;
+        let kid_string = self.kid.ok_or(JwtError::MissingKid)?;
+        let kid = Kid::try_from(kid_string).map_err(|e| malformed(JwtPart::Header, e))?;
         let key = match keys.find(kid.as_str()) {
             KeyMatch::Found(k) => k,
             KeyMatch::Rejected(reason) => {
@@ -444,9 +451,13 @@ impl<'a> UnverifiedJwt<'a> {
         trace.pass(Step::Signature);
 
         *step = Step::Claims;
-        let bytes = b64_decode(self.payload_b64).map_err(|e| JwtError::Malformed {
-            part: JwtPart::Payload,
-            source: e,
+        // Typical launch payloads fit on the stack; larger ones go to the heap.
+        let mut payload_buf = [0u8; 4096];
+        let bytes = b64_decode_buf(self.payload_b64, &mut payload_buf).map_err(|e| {
+            JwtError::Malformed {
+                part: JwtPart::Payload,
+                source: e,
+            }
         })?;
         // Fast path without path tracking; on failure, parse again with
         // serde_path_to_error to say where the problem is.
@@ -601,6 +612,10 @@ impl<T> Verified<T> {
     /// Takes the claims.
     pub fn into_claims(self) -> T {
         self.claims
+    }
+    /// The verified claims and the kid of the key that verified them.
+    pub fn into_claims_and_kid(self) -> (T, Kid) {
+        (self.claims, self.kid)
     }
     /// The kid of the key that verified the signature.
     pub fn kid(&self) -> &Kid {

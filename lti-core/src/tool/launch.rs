@@ -653,9 +653,9 @@ impl Tool {
             }
             Some(_) => trace.pass_with(Step::BrowserBinding, || {
                 if form.storage_binding.is_some() {
-                    "platform_storage".into()
+                    "platform_storage"
                 } else {
-                    "cookie".into()
+                    "cookie"
                 }
             }),
         }
@@ -758,8 +758,7 @@ impl Tool {
         let verified = UnverifiedJwt::parse_traced(id_token, trace)
             .and_then(|jwt| jwt.verify::<MessageClaims>(keys, &validation, now, trace))
             .map_err(LaunchError::Jwt)?;
-        let kid = verified.kid().clone();
-        let claims = verified.into_claims();
+        let (claims, kid) = verified.into_claims_and_kid();
         let fail = |trace: &mut Trace, step: Step, e: LaunchError| {
             trace.fail(step, e.code());
             Err(e)
