@@ -44,13 +44,14 @@ pub(crate) fn b64_is_valid(s: &str) -> bool {
 
 /// Decodes like [`b64_decode`] into `buf` when it is large enough (no heap
 /// allocation), else into a new vector.
+/// The buffer need not be initialised (no per-call zeroing of stack space).
 pub(crate) fn b64_decode_buf<'b>(
     s: &str,
-    buf: &'b mut [u8],
+    buf: &'b mut [std::mem::MaybeUninit<u8>],
 ) -> Result<std::borrow::Cow<'b, [u8]>, TokenError> {
     if s.len() / 4 * 3 + 3 <= buf.len() {
         base64_simd::URL_SAFE_NO_PAD
-            .decode(s.as_bytes(), base64_simd::Out::from_slice(buf))
+            .decode(s.as_bytes(), base64_simd::Out::from_uninit_slice(buf))
             .map(|d| std::borrow::Cow::Borrowed(&*d))
             .map_err(|_| b64_error(s))
     } else {
@@ -161,10 +162,19 @@ impl RsaPkcs1Verifier {
         if signature.len() != k {
             return false;
         }
-        let mut em = vec![0u8; k];
+        // Up to RSA-4096 on the stack; larger moduli use the heap.
+        let mut stack = [0u8; 512];
+        let mut heap = Vec::new();
+        let em = match stack.get_mut(..k) {
+            Some(em) => em,
+            None => {
+                heap.resize(k, 0);
+                &mut heap[..]
+            }
+        };
         match self
             .key
-            .public_decrypt(signature, &mut em, openssl::rsa::Padding::PKCS1)
+            .public_decrypt(signature, em, openssl::rsa::Padding::PKCS1)
         {
             Ok(len) => em.get(..len).is_some_and(|t| self.hash.matches(message, t)),
             Err(_) => false,
@@ -428,8 +438,8 @@ mod tests {
             let ours = b64_decode(s).ok();
             assert_eq!(ours, reference, "{s:?}");
             assert_eq!(b64_is_valid(s), reference.is_some(), "{s:?}");
-            let mut small = [0u8; 8];
-            let mut big = [0u8; 4096];
+            let mut small = [std::mem::MaybeUninit::uninit(); 8];
+            let mut big = [std::mem::MaybeUninit::uninit(); 4096];
             for buf in [&mut small[..], &mut big[..]] {
                 let d = b64_decode_buf(s, buf).ok().map(|c| c.into_owned());
                 assert_eq!(d, reference, "{s:?}");
@@ -481,6 +491,23 @@ mod tests {
                 Ok(())
             })
             .unwrap();
+    }
+
+    /// RSA-4096 fills the stack buffer exactly; a larger modulus takes the
+    /// heap path. Both must agree with josekit.
+    #[test]
+    fn rsa_fast_path_large_moduli() {
+        for bits in [4096, 4104] {
+            let signer = BackendSigner::generate_rsa(bits, Algorithm::Rs256).unwrap();
+            let v = BackendVerifier::from_jwk(&signer.public_jwk(), Algorithm::Rs256).unwrap();
+            let sig = signer.sign(b"a.b").unwrap();
+            assert!(v.verify(b"a.b", &sig), "{bits}");
+            assert!(v.verify_generic(b"a.b", &sig), "{bits}");
+            assert!(!v.verify(b"a.c", &sig), "{bits}");
+            let mut bad = sig.clone();
+            bad[3] ^= 1;
+            assert!(!v.verify(b"a.b", &bad), "{bits}");
+        }
     }
 
     #[test]

@@ -264,7 +264,7 @@ impl<'a> UnverifiedJwt<'a> {
         trace.pass(Step::Size);
         let (h, p, s) = split_compact(token)?;
         // Headers are small: decode on the stack, parse borrowing from it.
-        let mut header_buf = [0u8; 512];
+        let mut header_buf = [std::mem::MaybeUninit::uninit(); 512];
         let header_bytes = b64_decode_buf(h, &mut header_buf).map_err(|e| JwtError::Malformed {
             part: JwtPart::Header,
             source: e,
@@ -452,7 +452,7 @@ impl<'a> UnverifiedJwt<'a> {
 
         *step = Step::Claims;
         // Typical launch payloads fit on the stack; larger ones go to the heap.
-        let mut payload_buf = [0u8; 4096];
+        let mut payload_buf = [std::mem::MaybeUninit::uninit(); 4096];
         let bytes = b64_decode_buf(self.payload_b64, &mut payload_buf).map_err(|e| {
             JwtError::Malformed {
                 part: JwtPart::Payload,
