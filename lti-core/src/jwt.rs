@@ -202,6 +202,21 @@ fn split_compact(token: &str) -> Result<(&str, &str, &str), JwtError> {
     }
 }
 
+/// The error for a payload that did not deserialise into `T`: parsed again
+/// with serde_path_to_error (failure path only) to say where the problem is.
+#[cold]
+fn claims_error<T: JwtClaims>(bytes: &[u8], first: &serde_json::Error) -> JwtError {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    let (path, reason) = match serde_path_to_error::deserialize::<_, T>(de) {
+        Err(e) => (e.path().to_string(), e.inner().to_string()),
+        Ok(_) => (String::from("."), first.to_string()),
+    };
+    match json_error(JwtPart::Payload, first) {
+        JwtError::DuplicateMember { part } => JwtError::DuplicateMember { part },
+        _ => JwtError::InvalidClaim { path, reason },
+    }
+}
+
 /// A compact JWS whose header has been read but not trusted.
 pub struct UnverifiedJwt<'a> {
     signing_input: &'a str,
@@ -461,19 +476,9 @@ impl<'a> UnverifiedJwt<'a> {
         })?;
         // Fast path without path tracking; on failure, parse again with
         // serde_path_to_error to say where the problem is.
-        let claims: T = match json_from_bytes(&bytes) {
-            Ok(c) => c,
-            Err(first) => {
-                let de = &mut serde_json::Deserializer::from_slice(&bytes);
-                let (path, reason) = match serde_path_to_error::deserialize::<_, T>(de) {
-                    Err(e) => (e.path().to_string(), e.inner().to_string()),
-                    Ok(_) => (String::from("."), first.to_string()),
-                };
-                return Err(match json_error(JwtPart::Payload, &first) {
-                    JwtError::DuplicateMember { part } => JwtError::DuplicateMember { part },
-                    _ => JwtError::InvalidClaim { path, reason },
-                });
-            }
+        let claims: Box<T> = match json_from_bytes(&bytes) {
+            Ok(c) => Box::new(c),
+            Err(first) => return Err(claims_error::<T>(&bytes, &first)),
         };
         trace.pass(Step::Claims);
         validation.check(&claims.registered(), now, trace, step)?;
@@ -599,7 +604,8 @@ impl JwtClaims for RegisteredClaims {
 /// A verified token: its claims and the key that signed it.
 #[derive(Debug)]
 pub struct Verified<T> {
-    claims: T,
+    /// Boxed so that moving the result does not copy large claims sets.
+    claims: Box<T>,
     kid: Kid,
     alg: Algorithm,
 }
@@ -611,10 +617,11 @@ impl<T> Verified<T> {
     }
     /// Takes the claims.
     pub fn into_claims(self) -> T {
-        self.claims
+        *self.claims
     }
-    /// The verified claims and the kid of the key that verified them.
-    pub fn into_claims_and_kid(self) -> (T, Kid) {
+    /// The verified claims, still boxed, and the kid of the key that
+    /// verified them.
+    pub fn into_boxed_claims_and_kid(self) -> (Box<T>, Kid) {
         (self.claims, self.kid)
     }
     /// The kid of the key that verified the signature.
