@@ -9,7 +9,8 @@
 //! would flatter the ratio; it is reported separately for reference.
 //!
 //! `LTI_LAUNCH_PROFILE=<n>` runs each of raw verify and `finish_launch` `n`
-//! times and exits (no criterion), for instruction counts, e.g.
+//! times, prints the sequential means and exits (no criterion), e.g. for
+//! instruction counts:
 //! `valgrind --tool=callgrind --toggle-collect='*finish_launch*' <bench binary>`.
 //!
 //! `cargo bench --bench lti_launch` prints both medians and the ratio
@@ -162,14 +163,24 @@ fn main() {
         .ok()
         .and_then(|v| v.parse::<u32>().ok())
     {
+        let t = Instant::now();
         for _ in 0..n {
             black_box(raw_verify(&raw, signing_input.as_bytes(), &signature));
         }
+        let r = t.elapsed().as_nanos() as f64 / f64::from(n.max(1));
+        let t = Instant::now();
         for _ in 0..n {
             black_box(profile_finish_launch(
                 &tool, &form, &pending, &reg, &keys, &replay, now,
             ));
         }
+        let f = t.elapsed().as_nanos() as f64 / f64::from(n.max(1));
+        println!(
+            "sequential means over {n} calls: raw verify {:.2} µs, finish_launch {:.2} µs, ratio {:.1} %",
+            r / 1000.0,
+            f / 1000.0,
+            100.0 * r / f
+        );
         return;
     }
 
