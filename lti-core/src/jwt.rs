@@ -31,6 +31,8 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 use serde::de::IgnoredAny;
@@ -38,7 +40,7 @@ use serde::de::IgnoredAny;
 use crate::claims::{Audience, NumericDate};
 use crate::error::{JwtError, JwtPart, RegisteredClaim, TokenError, TokenErrorKind};
 use crate::ids::Kid;
-use crate::jose::b64_decode;
+use crate::jose::{b64_decode, b64_decode_buf, b64_is_valid};
 use crate::keys::{Algorithm, AlgorithmSet, KeyMatch, PublicKeySet};
 use crate::trace::{Step, Trace};
 
@@ -47,12 +49,16 @@ pub const MAX_TOKEN_BYTES: usize = 64 * 1024;
 
 /// Header members we understand. Unknown members are ignored; duplicated
 /// known members are refused (serde reports a duplicate field).
+///
+/// Strings borrow from the decoded header when they hold no escapes.
 #[derive(Deserialize)]
-struct RawHeader {
-    alg: Option<String>,
-    kid: Option<IgnoredOrString>,
-    #[serde(default)]
-    crit: Option<Vec<String>>,
+struct RawHeader<'h> {
+    #[serde(borrow)]
+    alg: Option<Cow<'h, str>>,
+    #[serde(borrow)]
+    kid: Option<IgnoredOrString<'h>>,
+    #[serde(default, borrow)]
+    crit: Option<Vec<Cow<'h, str>>>,
     #[serde(default)]
     b64: Option<bool>,
     #[serde(default)]
@@ -70,26 +76,32 @@ struct RawHeader {
 }
 
 /// `kid` must be a string; anything else is treated as missing.
-enum IgnoredOrString {
-    Str(String),
+enum IgnoredOrString<'h> {
+    Str(Cow<'h, str>),
     Other,
 }
 
-impl<'de> Deserialize<'de> for IgnoredOrString {
+impl<'de: 'h, 'h> Deserialize<'de> for IgnoredOrString<'h> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         // Same outcome as an untagged `String | IgnoredAny`, without
         // buffering the value first.
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = IgnoredOrString;
+        struct V<'h>(std::marker::PhantomData<&'h ()>);
+        impl<'de: 'h, 'h> serde::de::Visitor<'de> for V<'h> {
+            type Value = IgnoredOrString<'h>;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("any JSON value")
             }
+            fn visit_borrowed_str<E: serde::de::Error>(
+                self,
+                v: &'de str,
+            ) -> Result<Self::Value, E> {
+                Ok(IgnoredOrString::Str(Cow::Borrowed(v)))
+            }
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(IgnoredOrString::Str(v.to_owned()))
+                Ok(IgnoredOrString::Str(Cow::Owned(v.to_owned())))
             }
             fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Self::Value, E> {
-                Ok(IgnoredOrString::Str(v))
+                Ok(IgnoredOrString::Str(Cow::Owned(v)))
             }
             fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Self::Value, E> {
                 Ok(IgnoredOrString::Other)
@@ -113,7 +125,7 @@ impl<'de> Deserialize<'de> for IgnoredOrString {
                 self,
                 d: D2,
             ) -> Result<Self::Value, D2::Error> {
-                d.deserialize_any(V)
+                d.deserialize_any(V(std::marker::PhantomData))
             }
             fn visit_seq<A: serde::de::SeqAccess<'de>>(
                 self,
@@ -128,7 +140,7 @@ impl<'de> Deserialize<'de> for IgnoredOrString {
                 IgnoredAny.visit_map(a).map(|_| IgnoredOrString::Other)
             }
         }
-        d.deserialize_any(V)
+        d.deserialize_any(V(std::marker::PhantomData))
     }
 }
 
@@ -143,7 +155,7 @@ fn malformed(part: JwtPart, e: impl std::fmt::Display) -> JwtError {
 /// input, but faster on valid UTF-8: one validation pass over the whole
 /// document instead of one per JSON string (a launch has ~40 of them).
 /// Invalid UTF-8 goes through `from_slice` itself, so its error is unchanged.
-fn json_from_bytes<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> serde_json::Result<T> {
+fn json_from_bytes<'b, T: Deserialize<'b>>(bytes: &'b [u8]) -> serde_json::Result<T> {
     match std::str::from_utf8(bytes) {
         Ok(text) => serde_json::from_str(text),
         Err(_) => serde_json::from_slice(bytes),
@@ -160,12 +172,57 @@ pub(crate) fn json_error(part: JwtPart, e: &serde_json::Error) -> JwtError {
     }
 }
 
+/// Splits a compact JWS into its three segments.
+///
+/// Fast path: the first and last dots bound the payload, and a payload that
+/// is valid base64url holds no further dot. Otherwise the segments are
+/// counted, so a 5-segment JWE and every other shape get the same errors as
+/// a plain split.
+fn split_compact(token: &str) -> Result<(&str, &str, &str), JwtError> {
+    if let Some((h, rest)) = token.split_once('.')
+        && let Some((p, s)) = rest.rsplit_once('.')
+        && b64_is_valid(p)
+    {
+        return Ok((h, p, s));
+    }
+    let mut parts = token.split('.');
+    let (Some(h), Some(p), Some(s)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(malformed(
+            JwtPart::Compact,
+            "a compact JWS has exactly 3 segments",
+        ));
+    };
+    match parts.count() {
+        0 => Ok((h, p, s)),
+        2 => Err(JwtError::Encrypted),
+        _ => Err(malformed(
+            JwtPart::Compact,
+            "a compact JWS has exactly 3 segments",
+        )),
+    }
+}
+
+/// The error for a payload that did not deserialise into `T`: parsed again
+/// with serde_path_to_error (failure path only) to say where the problem is.
+#[cold]
+fn claims_error<T: JwtClaims>(bytes: &[u8], first: &serde_json::Error) -> JwtError {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    let (path, reason) = match serde_path_to_error::deserialize::<_, T>(de) {
+        Err(e) => (e.path().to_string(), e.inner().to_string()),
+        Ok(_) => (String::from("."), first.to_string()),
+    };
+    match json_error(JwtPart::Payload, first) {
+        JwtError::DuplicateMember { part } => JwtError::DuplicateMember { part },
+        _ => JwtError::InvalidClaim { path, reason },
+    }
+}
+
 /// A compact JWS whose header has been read but not trusted.
 pub struct UnverifiedJwt<'a> {
     signing_input: &'a str,
     payload_b64: &'a str,
     signature: Vec<u8>,
-    alg: String,
+    alg: Algorithm,
     kid: Option<String>,
     ignored_headers: Vec<&'static str>,
 }
@@ -173,7 +230,7 @@ pub struct UnverifiedJwt<'a> {
 impl std::fmt::Debug for UnverifiedJwt<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UnverifiedJwt")
-            .field("alg", &self.alg)
+            .field("alg", &self.alg.as_str())
             .field("kid", &self.kid)
             .finish_non_exhaustive()
     }
@@ -220,28 +277,14 @@ impl<'a> UnverifiedJwt<'a> {
             });
         }
         trace.pass(Step::Size);
-        let mut parts = token.split('.');
-        let (Some(h), Some(p), Some(s)) = (parts.next(), parts.next(), parts.next()) else {
-            return Err(malformed(
-                JwtPart::Compact,
-                "a compact JWS has exactly 3 segments",
-            ));
-        };
-        let extra = parts.count();
-        if extra == 2 {
-            return Err(JwtError::Encrypted);
-        }
-        if extra != 0 {
-            return Err(malformed(
-                JwtPart::Compact,
-                "a compact JWS has exactly 3 segments",
-            ));
-        }
-        let header_bytes = b64_decode(h).map_err(|e| JwtError::Malformed {
+        let (h, p, s) = split_compact(token)?;
+        // Headers are small: decode on the stack, parse borrowing from it.
+        let mut header_buf = [std::mem::MaybeUninit::uninit(); 512];
+        let header_bytes = b64_decode_buf(h, &mut header_buf).map_err(|e| JwtError::Malformed {
             part: JwtPart::Header,
             source: e,
         })?;
-        let header: RawHeader =
+        let header: RawHeader<'_> =
             json_from_bytes(&header_bytes).map_err(|e| json_error(JwtPart::Header, &e))?;
         if header.enc.is_some() {
             return Err(JwtError::Encrypted);
@@ -251,23 +294,27 @@ impl<'a> UnverifiedJwt<'a> {
             source: e,
         })?;
         trace.pass(Step::Structure);
-        let alg = header.alg.unwrap_or_default();
-        if alg.eq_ignore_ascii_case("none") || signature.is_empty() {
+        let alg_name = header.alg.as_deref().unwrap_or_default();
+        if alg_name.eq_ignore_ascii_case("none") || signature.is_empty() {
             return Err(JwtError::Unsecured);
         }
-        if Algorithm::from_name(&alg).is_none() {
-            return Err(JwtError::AlgorithmNotAllowed { alg });
-        }
+        let Some(alg) = Algorithm::from_name(alg_name) else {
+            return Err(JwtError::AlgorithmNotAllowed {
+                alg: alg_name.to_owned(),
+            });
+        };
         if header.b64 == Some(false) {
             return Err(JwtError::UnencodedPayload);
         }
         if let Some(names) = header.crit {
             // We implement no JWS extension, so any critical name is unknown.
             // An empty list is itself invalid per RFC 7515 §4.1.11.
-            return Err(JwtError::UnsupportedCritical { names });
+            return Err(JwtError::UnsupportedCritical {
+                names: names.into_iter().map(Cow::into_owned).collect(),
+            });
         }
         let kid = match header.kid {
-            Some(IgnoredOrString::Str(k)) => Some(k),
+            Some(IgnoredOrString::Str(k)) => Some(k.into_owned()),
             Some(IgnoredOrString::Other) | None => None,
         };
         let mut ignored_headers = Vec::new();
@@ -294,7 +341,7 @@ impl<'a> UnverifiedJwt<'a> {
 
     /// The header `alg` (already known to be one we support).
     pub fn alg(&self) -> &str {
-        &self.alg
+        self.alg.as_str()
     }
 
     /// The header `kid`, if present (not yet resolved to any key).
@@ -365,24 +412,30 @@ impl<'a> UnverifiedJwt<'a> {
         step: &mut Step,
     ) -> Result<Verified<T>, JwtError> {
         *step = Step::Header;
-        let header_alg =
-            Algorithm::from_name(&self.alg).ok_or_else(|| JwtError::AlgorithmNotAllowed {
-                alg: self.alg.clone(),
-            })?;
+        let header_alg = self.alg;
         if !validation.algorithms.contains(header_alg) {
-            return Err(JwtError::AlgorithmNotAllowed { alg: self.alg });
+            return Err(JwtError::AlgorithmNotAllowed {
+                alg: header_alg.as_str().to_owned(),
+            });
         }
         let ignored = &self.ignored_headers;
-        trace.pass_with(Step::Header, || {
+        trace.pass_with(Step::Header, || -> Cow<'static, str> {
             if ignored.is_empty() {
-                ["alg=", header_alg.as_str()].concat()
+                Cow::Borrowed(match header_alg {
+                    Algorithm::Rs256 => "alg=RS256",
+                    Algorithm::Rs384 => "alg=RS384",
+                    Algorithm::Rs512 => "alg=RS512",
+                    Algorithm::Es256 => "alg=ES256",
+                    Algorithm::Es384 => "alg=ES384",
+                    Algorithm::Es512 => "alg=ES512",
+                })
             } else {
-                format!("alg={} ignored={}", header_alg, ignored.join(","))
+                Cow::Owned(format!("alg={} ignored={}", header_alg, ignored.join(",")))
             }
         });
         *step = Step::Key;
-        let kid_str = self.kid.as_deref().ok_or(JwtError::MissingKid)?;
-        let kid = Kid::try_from(kid_str).map_err(|e| malformed(JwtPart::Header, e))?;
+        let kid_string = self.kid.ok_or(JwtError::MissingKid)?;
+        let kid = Kid::try_from(kid_string).map_err(|e| malformed(JwtPart::Header, e))?;
         let key = match keys.find(kid.as_str()) {
             KeyMatch::Found(k) => k,
             KeyMatch::Rejected(reason) => {
@@ -401,7 +454,7 @@ impl<'a> UnverifiedJwt<'a> {
         if key.algorithm() != header_alg || !validation.algorithms.contains(key.algorithm()) {
             return Err(JwtError::AlgorithmKeyMismatch {
                 kid,
-                header_alg: self.alg,
+                header_alg: header_alg.as_str().to_owned(),
                 key_alg: key.algorithm().as_str().to_owned(),
             });
         }
@@ -413,25 +466,19 @@ impl<'a> UnverifiedJwt<'a> {
         trace.pass(Step::Signature);
 
         *step = Step::Claims;
-        let bytes = b64_decode(self.payload_b64).map_err(|e| JwtError::Malformed {
-            part: JwtPart::Payload,
-            source: e,
+        // Typical launch payloads fit on the stack; larger ones go to the heap.
+        let mut payload_buf = [std::mem::MaybeUninit::uninit(); 4096];
+        let bytes = b64_decode_buf(self.payload_b64, &mut payload_buf).map_err(|e| {
+            JwtError::Malformed {
+                part: JwtPart::Payload,
+                source: e,
+            }
         })?;
         // Fast path without path tracking; on failure, parse again with
         // serde_path_to_error to say where the problem is.
-        let claims: T = match json_from_bytes(&bytes) {
-            Ok(c) => c,
-            Err(first) => {
-                let de = &mut serde_json::Deserializer::from_slice(&bytes);
-                let (path, reason) = match serde_path_to_error::deserialize::<_, T>(de) {
-                    Err(e) => (e.path().to_string(), e.inner().to_string()),
-                    Ok(_) => (String::from("."), first.to_string()),
-                };
-                return Err(match json_error(JwtPart::Payload, &first) {
-                    JwtError::DuplicateMember { part } => JwtError::DuplicateMember { part },
-                    _ => JwtError::InvalidClaim { path, reason },
-                });
-            }
+        let claims: Box<T> = match json_from_bytes(&bytes) {
+            Ok(c) => Box::new(c),
+            Err(first) => return Err(claims_error::<T>(&bytes, &first)),
         };
         trace.pass(Step::Claims);
         validation.check(&claims.registered(), now, trace, step)?;
@@ -557,7 +604,8 @@ impl JwtClaims for RegisteredClaims {
 /// A verified token: its claims and the key that signed it.
 #[derive(Debug)]
 pub struct Verified<T> {
-    claims: T,
+    /// Boxed so that moving the result does not copy large claims sets.
+    claims: Box<T>,
     kid: Kid,
     alg: Algorithm,
 }
@@ -569,7 +617,12 @@ impl<T> Verified<T> {
     }
     /// Takes the claims.
     pub fn into_claims(self) -> T {
-        self.claims
+        *self.claims
+    }
+    /// The verified claims, still boxed, and the kid of the key that
+    /// verified them.
+    pub fn into_boxed_claims_and_kid(self) -> (Box<T>, Kid) {
+        (self.claims, self.kid)
     }
     /// The kid of the key that verified the signature.
     pub fn kid(&self) -> &Kid {

@@ -10,6 +10,7 @@
 //! Time is always passed in; the stores never read a clock.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::sync::{Mutex, PoisonError, RwLock};
 
 use chrono::{DateTime, Utc};
@@ -152,18 +153,29 @@ impl ReplayStore for InMemoryReplayStore {
         key.push('\u{0}');
         key.push_str(value);
         let mut m = self.seen.lock().map_err(poisoned)?;
-        if let Some(exp) = m.get(&key)
-            && *exp > now
-        {
-            return Ok(Freshness::Replayed);
-        }
         if m.len() >= self.capacity {
+            if let Some(exp) = m.get(&key)
+                && *exp > now
+            {
+                return Ok(Freshness::Replayed);
+            }
             m.retain(|_, exp| *exp > now);
             if m.len() >= self.capacity {
                 return Err(StoreError::new(Full(self.capacity)));
             }
         }
-        m.insert(key, expires_at);
+        // One hash and one probe for the common case.
+        match m.entry(key) {
+            Entry::Occupied(mut seen) => {
+                if *seen.get() > now {
+                    return Ok(Freshness::Replayed);
+                }
+                seen.insert(expires_at);
+            }
+            Entry::Vacant(slot) => {
+                slot.insert(expires_at);
+            }
+        }
         Ok(Freshness::First)
     }
 }

@@ -7,6 +7,7 @@
 //! signatures never appear in a trace, so `Display` output can go to logs
 //! and support tickets as is.
 
+use std::borrow::Cow;
 use std::fmt;
 
 /// A validation step, in pipeline order.
@@ -105,8 +106,9 @@ pub struct TraceEntry {
     pub step: Step,
     /// How it ended.
     pub outcome: Outcome,
-    /// Non-secret detail (kid, alg, skew in seconds...).
-    pub detail: Option<String>,
+    /// Non-secret detail (kid, alg, skew in seconds...). Fixed texts are
+    /// borrowed, so recording them does not allocate.
+    pub detail: Option<Cow<'static, str>>,
 }
 
 /// The ordered record of a validation run. Safe to log.
@@ -148,12 +150,16 @@ impl Trace {
             });
         }
     }
-    pub(crate) fn pass_with(&mut self, step: Step, detail: impl FnOnce() -> String) {
+    pub(crate) fn pass_with<D: Into<Cow<'static, str>>>(
+        &mut self,
+        step: Step,
+        detail: impl FnOnce() -> D,
+    ) {
         if self.enabled {
             self.entries.push(TraceEntry {
                 step,
                 outcome: Outcome::Passed,
-                detail: Some(detail()),
+                detail: Some(detail().into()),
             });
         }
     }
@@ -171,7 +177,7 @@ impl Trace {
             self.entries.push(TraceEntry {
                 step,
                 outcome: Outcome::Failed,
-                detail: Some(code.to_owned()),
+                detail: Some(Cow::Borrowed(code)),
             });
         }
     }

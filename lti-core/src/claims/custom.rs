@@ -39,7 +39,39 @@ impl<'de> serde::Deserialize<'de> for Custom {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         #[derive(serde::Deserialize)]
         struct Value(#[serde(deserialize_with = "super::util::stringish")] String);
-        let m: BTreeMap<String, Value> = BTreeMap::deserialize(d)?;
-        Ok(Self(m.into_iter().map(|(k, Value(v))| (k, v)).collect()))
+        // Straight into the final map (a later duplicate key replaces an
+        // earlier one, as `BTreeMap`'s own deserialiser does).
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Custom;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a map of custom parameters")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<Custom, A::Error> {
+                let mut m = BTreeMap::new();
+                while let Some((k, Value(v))) = a.next_entry::<String, Value>()? {
+                    m.insert(k, v);
+                }
+                Ok(Custom(m))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Custom;
+
+    #[test]
+    fn values_are_stringified_and_later_duplicates_win() {
+        let c: Custom = serde_json::from_str(r#"{"b": 2, "a": "x", "t": true, "a": "y"}"#).unwrap();
+        assert_eq!(
+            c.iter().collect::<Vec<_>>(),
+            vec![("a", "y"), ("b", "2"), ("t", "true")]
+        );
+        assert!(serde_json::from_str::<Custom>(r#"["a"]"#).is_err());
+        assert!(serde_json::from_str::<Custom>(r#"{"a": {"nested": 1}}"#).is_err());
+        assert!(serde_json::from_str::<Custom>("{}").unwrap().is_empty());
     }
 }

@@ -423,7 +423,9 @@ pub enum Lti1p1Status {
 /// A validated launch.
 #[derive(Debug, Clone)]
 pub struct Launch {
-    claims: MessageClaims,
+    /// Boxed: the claims are ~2 KB and the launch is moved several times on
+    /// its way out.
+    claims: Box<MessageClaims>,
     issuer: Issuer,
     client_id: ClientId,
     deployment_id: DeploymentId,
@@ -653,9 +655,9 @@ impl Tool {
             }
             Some(_) => trace.pass_with(Step::BrowserBinding, || {
                 if form.storage_binding.is_some() {
-                    "platform_storage".into()
+                    "platform_storage"
                 } else {
-                    "cookie".into()
+                    "cookie"
                 }
             }),
         }
@@ -758,8 +760,7 @@ impl Tool {
         let verified = UnverifiedJwt::parse_traced(id_token, trace)
             .and_then(|jwt| jwt.verify::<MessageClaims>(keys, &validation, now, trace))
             .map_err(LaunchError::Jwt)?;
-        let kid = verified.kid().clone();
-        let claims = verified.into_claims();
+        let (claims, kid) = verified.into_boxed_claims_and_kid();
         let fail = |trace: &mut Trace, step: Step, e: LaunchError| {
             trace.fail(step, e.code());
             Err(e)
@@ -1017,7 +1018,7 @@ mod tests {
         claims.nonce = Some("n-1".into());
         claims.lti1p1 = l;
         Launch {
-            claims,
+            claims: Box::new(claims),
             issuer: Issuer::try_from("https://platform.example").unwrap(),
             client_id: ClientId::try_from("c1").unwrap(),
             deployment_id: DeploymentId::try_from("d1").unwrap(),
