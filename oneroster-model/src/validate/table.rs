@@ -1265,7 +1265,9 @@ fn report_duplicates(
             continue;
         }
         let h = id_hash(id);
-        if dups.contains(&h) && !seen.insert(h) {
+        // `dups` holds fingerprints; `seen` full hashes, so ids that merely
+        // share a fingerprint are not reported.
+        if dups.contains(&super::refs::FingerprintList::fingerprint(h)) && !seen.insert(h) {
             v.push(
                 Finding::error(
                     Code::ReferenceDuplicateSourcedId,
