@@ -6,7 +6,10 @@ use crate::source::ReadError;
 /// Files at least this big are parsed on a second thread.
 pub(super) const PARALLEL_THRESHOLD: u64 = 4 << 20;
 /// Records per batch handed from the parsing thread.
-const BATCH: usize = 512;
+const BATCH: usize = 256;
+/// Batches in existence per file (one being filled, one queued, one being
+/// checked): bounds the memory the pipeline holds.
+const POOL: usize = 3;
 
 /// Where the row loop gets records (with the bytes read so far).
 pub(super) trait RowSource {
@@ -48,8 +51,20 @@ pub(super) fn produce<R: std::io::Read>(
     tx: &std::sync::mpsc::SyncSender<Batch>,
     ret: &std::sync::mpsc::Receiver<Vec<csv::ByteRecord>>,
 ) {
+    let mut allocated = 0;
     loop {
-        let mut recs = ret.try_recv().unwrap_or_default();
+        let mut recs = match ret.try_recv() {
+            Ok(r) => r,
+            Err(_) if allocated < POOL => {
+                allocated += 1;
+                Vec::with_capacity(BATCH)
+            }
+            // Wait for the checker to hand one back (it stopped if it cannot).
+            Err(_) => match ret.recv() {
+                Ok(r) => r,
+                Err(_) => return,
+            },
+        };
         let mut n = 0;
         let mut err = None;
         let mut done = false;
