@@ -340,11 +340,27 @@ impl FingerprintList {
         }
     }
 
-    /// Fingerprints that occur more than once.
-    fn duplicates(&mut self) -> IdSet {
+    /// Fingerprints that occur more than once. With `two_threads`, half of
+    /// the buckets are sorted on a second thread.
+    fn duplicates(&mut self, two_threads: bool) -> IdSet {
+        let sort = |bs: &mut [Vec<[u8; 5]>]| {
+            for b in bs {
+                b.sort_unstable_by_key(|low| Self::join(0, *low));
+            }
+        };
+        let half = self.buckets.len() / 2;
+        let (lo, hi) = self.buckets.split_at_mut(half);
+        if two_threads && !hi.is_empty() {
+            std::thread::scope(|scope| {
+                scope.spawn(|| sort(hi));
+                sort(lo);
+            });
+        } else {
+            sort(lo);
+            sort(hi);
+        }
         let mut dups = IdSet::default();
-        for (i, b) in self.buckets.iter_mut().enumerate() {
-            b.sort_unstable_by_key(|low| Self::join(0, *low));
+        for (i, b) in self.buckets.iter().enumerate() {
             for w in b.windows(2) {
                 if let [x, y] = w
                     && x == y
@@ -352,7 +368,6 @@ impl FingerprintList {
                     dups.insert(Self::join(i, *x));
                 }
             }
-            b.shrink_to_fit();
         }
         dups
     }
@@ -470,9 +485,9 @@ impl RefState {
     /// For list-stored files: sort the ids and return the fingerprints
     /// ([`FingerprintList::fingerprint`]) that occur more than once (empty
     /// for set-stored files, which report inline).
-    pub(crate) fn duplicate_hashes(&mut self, kind: FileKind) -> IdSet {
+    pub(crate) fn duplicate_hashes(&mut self, kind: FileKind, two_threads: bool) -> IdSet {
         match self.sets.get_mut(slot(kind)) {
-            Some(IdStore::List(list)) => list.duplicates(),
+            Some(IdStore::List(list)) => list.duplicates(two_threads),
             _ => IdSet::default(),
         }
     }
@@ -700,7 +715,7 @@ mod tests {
         let (a, b) = (hashes[17], hashes[4_000]);
         l.push(a);
         l.push(b ^ 1);
-        let d = l.duplicates();
+        let d = l.duplicates(true);
         assert_eq!(d.len(), 2);
         assert!(d.contains(&FingerprintList::fingerprint(a)));
         assert!(d.contains(&FingerprintList::fingerprint(b)));

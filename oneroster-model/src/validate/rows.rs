@@ -4,7 +4,7 @@
 use crate::source::ReadError;
 
 /// Files at least this big are parsed on a second thread.
-pub(super) const PARALLEL_THRESHOLD: u64 = 4 << 20;
+pub(super) const PARALLEL_THRESHOLD: u64 = 1 << 20;
 /// Records per batch handed from the parsing thread.
 const BATCH: usize = 256;
 /// Batches in existence per file (one being filled, one queued, one being

@@ -895,7 +895,7 @@ pub(super) fn validate_table(
         );
     }
     v.report.counts.insert(file.to_owned(), rows);
-    let dups = v.refs.duplicate_hashes(kind);
+    let dups = v.refs.duplicate_hashes(kind, threaded);
     if !dups.is_empty()
         && let Some(sid) = sid_idx
     {
