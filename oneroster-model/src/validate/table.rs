@@ -16,6 +16,9 @@ use crate::values::{
 };
 use crate::vocab::{CEDS_GRADES, FileMode, OrgType, SessionType, TokenMatch, Vocabulary};
 
+/// Entries in each reference column's table of recently passed ids.
+const HOT_SLOTS: usize = 1024;
+
 /// Extra checks tied to a column.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Sem {
@@ -140,6 +143,17 @@ pub(super) fn validate_table(
     // runs of equal references (enrollments grouped by user or class) skip
     // the hash-set probe.
     let mut memo: Vec<Option<u64>> = vec![None; checks.len()];
+    // Per reference column: a small direct-mapped table of ids that passed
+    // every check of that column (valid, resolved, semantics), so repeated
+    // references (a pupil's ten enrollments, a year group's classes) skip
+    // the id-set probe that usually misses the cache.
+    let mut hot: Vec<Vec<u64>> = checks
+        .iter()
+        .map(|c| match c.col.field_type() {
+            FieldType::Ref(_) => vec![0; HOT_SLOTS],
+            _ => Vec::new(),
+        })
+        .collect();
     let mut rows: u64 = 0;
     let mut pending_break: Option<(u64, String)> = None;
     let width = header.len();
@@ -355,24 +369,17 @@ pub(super) fn validate_table(
                 }
                 FieldType::Ref(target) => {
                     let h = id_hash(raw);
-                    if memo.get(ci).copied().flatten() == Some(h) {
-                        // Same value as the previous row: valid and resolved.
-                        if check_refs && c.sem != Sem::None {
-                            semantic_ref(v, &row, c, raw, h);
-                        }
+                    let slot = usize::try_from(h & (HOT_SLOTS as u64 - 1)).unwrap_or(0);
+                    if h != 0 && hot.get(ci).and_then(|t| t.get(slot)) == Some(&h) {
+                        // This id passed every check of this column recently
+                        // (valid, resolved, semantics): it passes again.
                         continue;
                     }
+                    let mut passed = false;
                     // Fast path: only valid ids are ever stored, so a hit is valid too.
                     if check_refs && v.refs.resolves(target, h) {
-                        if c.sem != Sem::None {
-                            semantic_ref(v, &row, c, raw, h);
-                        }
-                        if let Some(m) = memo.get_mut(ci) {
-                            *m = Some(h);
-                        }
-                        continue;
-                    }
-                    if let Err(e) = SourcedId::check(raw) {
+                        passed = c.sem == Sem::None || semantic_ref(v, &row, c, raw, h);
+                    } else if let Err(e) = SourcedId::check(raw) {
                         v.push(
                             row.finding(
                                 Severity::Error,
@@ -382,21 +389,24 @@ pub(super) fn validate_table(
                             )
                             .with_actual(raw),
                         );
-                        continue;
-                    }
-                    let outcome = if check_refs {
-                        v.refs
-                            .check(&mut v.report, kind, name, target, raw, h, line)
                     } else {
-                        RefOutcome::Resolved(h)
-                    };
-                    if let RefOutcome::Resolved(h) = outcome {
-                        if check_refs && c.sem != Sem::None {
-                            semantic_ref(v, &row, c, raw, h);
+                        let outcome = if check_refs {
+                            v.refs
+                                .check(&mut v.report, kind, name, target, raw, h, line)
+                        } else {
+                            RefOutcome::Resolved(h)
+                        };
+                        if let RefOutcome::Resolved(h) = outcome {
+                            passed = !check_refs
+                                || c.sem == Sem::None
+                                || semantic_ref(v, &row, c, raw, h);
                         }
-                        if let Some(m) = memo.get_mut(ci) {
-                            *m = Some(h);
-                        }
+                    }
+                    if passed
+                        && h != 0
+                        && let Some(s) = hot.get_mut(ci).and_then(|t| t.get_mut(slot))
+                    {
+                        *s = h;
                     }
                 }
                 FieldType::RefList(target) => {
@@ -922,7 +932,9 @@ fn static_token(voc: Vocabulary, tok: &str) -> &'static str {
         .unwrap_or("another type")
 }
 
-fn semantic_ref(v: &mut Validator<'_>, row: &Row<'_>, c: &ColCheck, raw: &str, h: u64) {
+/// Per-column semantic checks of a resolved reference; `false` if one
+/// failed (and was reported).
+fn semantic_ref(v: &mut Validator<'_>, row: &Row<'_>, c: &ColCheck, raw: &str, h: u64) -> bool {
     let name = c.col.name();
     match c.sem {
         Sem::SchoolRef => {
@@ -937,6 +949,7 @@ fn semantic_ref(v: &mut Validator<'_>, row: &Row<'_>, c: &ColCheck, raw: &str, h
                     .with_expected("an org of type school")
                     .with_actual(t),
                 );
+                return false;
             }
         }
         Sem::SchoolYearRef => {
@@ -951,6 +964,7 @@ fn semantic_ref(v: &mut Validator<'_>, row: &Row<'_>, c: &ColCheck, raw: &str, h
                     .with_expected("a session of type schoolYear")
                     .with_actual(raw),
                 );
+                return false;
             }
         }
         Sem::NotSchoolYearRef => {
@@ -965,10 +979,12 @@ fn semantic_ref(v: &mut Validator<'_>, row: &Row<'_>, c: &ColCheck, raw: &str, h
                     .with_expected("a session that is not a schoolYear")
                     .with_actual(raw),
                 );
+                return false;
             }
         }
         Sem::None => {}
     }
+    true
 }
 
 fn article(t: &str) -> String {
