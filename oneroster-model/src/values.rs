@@ -186,8 +186,12 @@ pub fn is_case_urn(s: &str) -> bool {
 /// A fast, well-mixed 64-bit hash of an id, used to intern sourcedIds in the
 /// validator (collisions between distinct ids are ~2⁻⁶⁴ per pair).
 pub(crate) fn id_hash(s: &str) -> u64 {
+    id_hash_bytes(s.as_bytes())
+}
+
+/// [`id_hash`] of raw bytes (the same value for a string's bytes).
+pub(crate) fn id_hash_bytes(b: &[u8]) -> u64 {
     const K: u64 = 0x9E37_79B9_7F4A_7C15;
-    let b = s.as_bytes();
     let mut h: u64 = (b.len() as u64).wrapping_mul(K) ^ 0x5851_F42D_4C95_7F2D;
     let mut chunks = b.chunks_exact(8);
     for c in &mut chunks {

@@ -4,7 +4,7 @@
 
 use super::manifest_layer::read_error_finding;
 use super::refs::{LineItemInfo, OrgClass, RefOutcome, SessionClass};
-use super::rows::{Batch, Direct, PARALLEL_THRESHOLD, RowSource, Threaded, produce};
+use super::rows::{Batch, Buffers, Direct, PARALLEL_THRESHOLD, RowSource, Threaded, produce};
 use super::{FilePlan, RuleSet, Validator};
 use crate::ids::SourcedId;
 use crate::report::{Code, Finding, Severity};
@@ -162,10 +162,23 @@ pub(super) fn validate_table(
             .get(i)
             .map_or_else(|| format!("#{}", i + 1), Clone::clone)
     };
+    // The id columns whose hashes come with each record, and for each check
+    // the position of its column among them.
+    let mut hash_cols: Vec<usize> = Vec::new();
+    let hash_pos: Vec<Option<usize>> = checks
+        .iter()
+        .map(|c| match c.col.field_type() {
+            FieldType::SourcedId | FieldType::SourcedIdOf(_) | FieldType::Ref(_) => {
+                hash_cols.push(c.idx);
+                Some(hash_cols.len() - 1)
+            }
+            _ => None,
+        })
+        .collect();
     let mut last_bytes: u64 = 0;
     let parallel_allowed = v.opts.parallelism == super::Parallelism::Auto;
     let mut run = |rs: &mut dyn RowSource| loop {
-        let (rec, bytes_now) = match rs.next() {
+        let (rec, bytes_now, hashes) = match rs.next() {
             None => break,
             Some(Ok(x)) => x,
             Some(Err(e)) => {
@@ -346,7 +359,7 @@ pub(super) fn validate_table(
                         );
                         continue;
                     }
-                    let h = id_hash(raw);
+                    let h = pre_hash(hashes, &hash_pos, ci).unwrap_or_else(|| id_hash(raw));
                     own = Some(h);
                     if !v.refs.add_id(kind, h) {
                         v.push(
@@ -368,7 +381,7 @@ pub(super) fn validate_table(
                     }
                 }
                 FieldType::Ref(target) => {
-                    let h = id_hash(raw);
+                    let h = pre_hash(hashes, &hash_pos, ci).unwrap_or_else(|| id_hash(raw));
                     let slot = usize::try_from(h & (HOT_SLOTS as u64 - 1)).unwrap_or(0);
                     if h != 0 && hot.get(ci).and_then(|t| t.get(slot)) == Some(&h) {
                         // This id passed every check of this column recently
@@ -857,18 +870,11 @@ pub(super) fn validate_table(
     if threaded {
         std::thread::scope(|scope| {
             let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(1);
-            let (ret_tx, ret_rx) = std::sync::mpsc::channel::<Vec<csv::ByteRecord>>();
-            scope.spawn(move || produce(t, &tx, &ret_rx));
-            let mut source = Threaded {
-                rx,
-                ret_tx,
-                recs: Vec::new(),
-                n: 0,
-                idx: 0,
-                bytes: 0,
-                bare_cr: 0,
-                err: None,
-            };
+            let (ret_tx, ret_rx) = std::sync::mpsc::channel::<Buffers>();
+            let width = hash_cols.len();
+            let cols = hash_cols.clone();
+            scope.spawn(move || produce(t, &cols, &tx, &ret_rx));
+            let mut source = Threaded::new(rx, ret_tx, width);
             run(&mut source);
             bare_cr = source.bare_carriage_returns();
         });
@@ -876,6 +882,8 @@ pub(super) fn validate_table(
         let mut source = Direct {
             t,
             rec: csv::ByteRecord::new(),
+            cols: hash_cols.clone(),
+            hashes: Vec::new(),
         };
         run(&mut source);
         bare_cr = source.bare_carriage_returns();
@@ -922,6 +930,12 @@ pub(super) fn validate_table(
             .with_line(1),
         );
     }
+}
+
+/// The precomputed hash of check `ci`'s field, if it has one.
+fn pre_hash(hashes: &[u64], hash_pos: &[Option<usize>], ci: usize) -> Option<u64> {
+    let p = hash_pos.get(ci).copied().flatten()?;
+    hashes.get(p).copied()
 }
 
 fn static_token(voc: Vocabulary, tok: &str) -> &'static str {
