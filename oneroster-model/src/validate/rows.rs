@@ -15,7 +15,8 @@ const BATCH: usize = 256;
 const POOL: usize = 3;
 
 /// A record, the bytes read so far, and the hashes of the id columns (one per
-/// entry of the column list the source was made with; 0 for a missing field).
+/// entry of the column list the source was made with; 0 for a missing or
+/// empty field; none at all when the list is empty).
 pub(super) type Row<'a> = (&'a csv::ByteRecord, u64, &'a [u64]);
 
 /// Where the row loop gets records.
@@ -27,7 +28,11 @@ pub(super) trait RowSource {
 
 /// Hash the id columns `cols` of `rec` into `out`.
 fn hash_ids(rec: &csv::ByteRecord, cols: &[usize], out: &mut Vec<u64>) {
-    out.extend(cols.iter().map(|&i| rec.get(i).map_or(0, id_hash_bytes)));
+    out.extend(cols.iter().map(|&i| {
+        rec.get(i)
+            .filter(|f| !f.is_empty())
+            .map_or(0, id_hash_bytes)
+    }));
 }
 
 /// Same-thread reading.
