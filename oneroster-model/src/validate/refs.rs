@@ -369,11 +369,14 @@ impl FingerprintList {
                 }
             }
         }
+        // Nothing references this file, so nothing asks for these ids again:
+        // free them before the next (possibly bigger) file.
+        self.buckets = Vec::new();
         dups
     }
 
-    /// Might `hash` be in the list? (Fingerprint match; only after
-    /// [`Self::duplicates`] sorted the buckets.)
+    /// Might `hash` be in the list? (Fingerprint match, while the file is
+    /// read; `false` once [`Self::duplicates`] freed the list.)
     fn may_contain(&self, hash: u64) -> bool {
         let (bucket, low) = Self::split(hash);
         self.buckets.get(bucket).is_some_and(|b| {
@@ -715,10 +718,16 @@ mod tests {
         let (a, b) = (hashes[17], hashes[4_000]);
         l.push(a);
         l.push(b ^ 1);
+        let mut sorted = l.buckets.clone();
+        for b in &mut sorted {
+            b.sort_unstable();
+        }
         let d = l.duplicates(true);
         assert_eq!(d.len(), 2);
         assert!(d.contains(&FingerprintList::fingerprint(a)));
         assert!(d.contains(&FingerprintList::fingerprint(b)));
+        assert!(l.buckets.is_empty(), "freed after the duplicate search");
+        l.buckets = sorted;
         assert!(l.may_contain(hashes[123]));
         assert!(!l.may_contain(hashes[123] ^ (1 << 40)));
         for (i, x) in hashes.iter().enumerate().take(200) {
