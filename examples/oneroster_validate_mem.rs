@@ -7,7 +7,10 @@
 //! /usr/bin/time -v target/release/examples/oneroster_validate_mem /tmp/trust50
 //! ```
 //!
-//! Pass `--single` to validate on the calling thread only.
+//! Pass `--single` to validate on the calling thread only, or `--raw` to
+//! only parse every CSV file of a package directory with a reused
+//! `csv::ByteRecord` (the benchmark's baseline), for `perf stat` comparisons
+//! on a busy machine.
 
 use oneroster_model::{Parallelism, ValidateOptions, validate_path};
 
@@ -30,6 +33,27 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     } else {
         std::fs::metadata(path)?.len()
     };
+    if args.iter().any(|a| a == "--raw") {
+        let mut files: Vec<_> = std::fs::read_dir(path)?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "csv"))
+            .collect();
+        files.sort();
+        let mut rec = csv::ByteRecord::new();
+        let mut rows = 0u64;
+        for f in files {
+            let file = std::fs::File::open(f)?;
+            let mut rdr = csv::ReaderBuilder::new()
+                .has_headers(true)
+                .from_reader(std::io::BufReader::with_capacity(64 * 1024, file));
+            while rdr.read_byte_record(&mut rec)? {
+                rows += 1;
+            }
+        }
+        println!("{dir}: {bytes} bytes, {rows} rows parsed");
+        return Ok(());
+    }
     let report = validate_path(path, &options)?;
     let rows: u64 = report.counts().values().sum();
     println!(

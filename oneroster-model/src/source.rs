@@ -973,24 +973,29 @@ impl<R> FieldGuard<R> {
 
     fn scan(&mut self, data: &[u8]) -> io::Result<()> {
         let mut rest = data;
+        // After the fast path fails, walk up to the next line end before
+        // trying it again (keeps hostile input linear).
+        let mut try_fast = true;
         while !rest.is_empty() {
             // Fast path, taken for almost every record of real data: outside
-            // quotes, a complete line with no quote in it that is shorter than
-            // both caps cannot break any of them (a field or a field count is
-            // at most the line's length), so skip it whole with two byte
-            // searches instead of walking its fields.
-            if matches!(self.state, GuardState::StartField | GuardState::InField)
-                && let Some(nl) = crate::values::find_byte(rest, b'\n')
-                && let Some(line) = rest.get(..nl)
-                && self.record_len + (nl as u64) < self.field_cap.min(MAX_FIELDS)
-                && crate::values::find_byte(line, b'"').is_none()
-            {
-                self.state = GuardState::StartField;
-                self.fields = 1;
-                self.field_len = 0;
-                self.record_len = 0;
-                rest = rest.get(nl + 1..).unwrap_or_default();
-                continue;
+            // quotes, complete lines with no quote in them that are shorter
+            // than both caps cannot break any of them (a field or a field
+            // count is at most the line's length), so skip every whole line
+            // before the next quote with two vectorised byte searches instead
+            // of walking their fields.
+            if try_fast && matches!(self.state, GuardState::StartField | GuardState::InField) {
+                let quote = memchr::memchr(b'"', rest).unwrap_or(rest.len());
+                if let Some(nl) = rest.get(..quote).and_then(|r| memchr::memrchr(b'\n', r))
+                    && self.record_len + (nl as u64) < self.field_cap.min(MAX_FIELDS)
+                {
+                    self.state = GuardState::StartField;
+                    self.fields = 1;
+                    self.field_len = 0;
+                    self.record_len = 0;
+                    rest = rest.get(nl + 1..).unwrap_or_default();
+                    continue;
+                }
+                try_fast = false;
             }
             // Skip a run of ordinary bytes at once.
             let stop = match self.state {
@@ -1020,6 +1025,7 @@ impl<R> FieldGuard<R> {
                     GuardState::StartField
                 }
                 (_, b'\n') => {
+                    try_fast = true;
                     self.fields = 1;
                     self.field_len = 0;
                     self.record_len = 0;

@@ -186,8 +186,12 @@ pub fn is_case_urn(s: &str) -> bool {
 /// A fast, well-mixed 64-bit hash of an id, used to intern sourcedIds in the
 /// validator (collisions between distinct ids are ~2⁻⁶⁴ per pair).
 pub(crate) fn id_hash(s: &str) -> u64 {
+    id_hash_bytes(s.as_bytes())
+}
+
+/// [`id_hash`] of raw bytes (the same value for a string's bytes).
+pub(crate) fn id_hash_bytes(b: &[u8]) -> u64 {
     const K: u64 = 0x9E37_79B9_7F4A_7C15;
-    let b = s.as_bytes();
     let mut h: u64 = (b.len() as u64).wrapping_mul(K) ^ 0x5851_F42D_4C95_7F2D;
     let mut chunks = b.chunks_exact(8);
     for c in &mut chunks {
@@ -212,27 +216,9 @@ pub(crate) fn id_hash(s: &str) -> u64 {
     h ^ (h >> 33)
 }
 
-/// The index of the first `needle` byte in `hay` (word-at-a-time scan).
+/// The index of the first `needle` byte in `hay` (vectorised search).
 pub(crate) fn find_byte(hay: &[u8], needle: u8) -> Option<usize> {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    let pat = LO.wrapping_mul(u64::from(needle));
-    let mut chunks = hay.chunks_exact(8);
-    let mut base = 0;
-    for c in &mut chunks {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(c);
-        let x = u64::from_le_bytes(w) ^ pat;
-        if (x.wrapping_sub(LO) & !x & HI) != 0 {
-            return c.iter().position(|&b| b == needle).map(|p| base + p);
-        }
-        base += 8;
-    }
-    chunks
-        .remainder()
-        .iter()
-        .position(|&b| b == needle)
-        .map(|p| base + p)
+    memchr::memchr(needle, hay)
 }
 
 /// Does `s` contain a NUL, LF or CR byte?

@@ -1181,6 +1181,21 @@ mod garbage {
 }
 
 #[test]
+fn interleaved_references_report_semantics_on_every_row() {
+    // an org that fails, one that passes, the failing one again: the table of
+    // recently passed ids must not hide rows 4 and 6
+    let enr = format!(
+        "{ENROLLMENTS}e3,,,k1,trust,u1,student,,,\r\ne4,,,k1,sch1,u2,teacher,,,\r\ne5,,,k1,trust,u2,teacher,,,\r\ne6,,,k1,sch1,u1,student,,,\r\n"
+    );
+    let r = run(&with(clean_files(), "enrollments.csv", &enr));
+    let lines: Vec<_> = r
+        .with_code(Code::SemanticOrgTypeMismatch)
+        .map(|f| f.line.unwrap())
+        .collect();
+    assert_eq!(lines, [4, 6]);
+}
+
+#[test]
 fn repeated_references_report_semantics_on_every_row() {
     // three enrollments at a district: the memo for repeated values must not hide rows 3 and 4
     let enr = format!(

@@ -72,7 +72,7 @@ pub enum ReferenceMode {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum Parallelism {
-    /// Files of 4 MiB or more are parsed on a second thread (when the machine
+    /// Files of 1 MiB or more are parsed on a second thread (when the machine
     /// has more than one core) while rows are checked on the calling thread.
     #[default]
     Auto,

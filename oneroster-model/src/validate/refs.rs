@@ -241,6 +241,10 @@ pub(crate) struct RefState {
     role_pairs: IdSet,
     /// (user, primary org) pair keys from users.csv, checked after roles.csv.
     primary_org_claims: Vec<u64>,
+    /// The claims without a role, decided as soon as both users.csv and
+    /// roles.csv are read (so `role_pairs` and the claims can be freed
+    /// before the big files that follow).
+    early_missing: Option<IdSet>,
 }
 
 /// What a reference check concluded.
@@ -267,11 +271,118 @@ fn slot(kind: FileKind) -> usize {
 }
 
 /// The ids of one file: a hash set for files other files reference (fast
-/// membership), a plain list for the rest (8 bytes per row; duplicates are
-/// found by sorting at the end of the file).
+/// membership), a [`FingerprintList`] for the rest (4 bytes per row;
+/// duplicates are found by sorting at the end of the file).
 enum IdStore {
     Set(IdSet),
-    List(Vec<u64>),
+    List(FingerprintList),
+}
+
+/// The ids of a file nobody references, kept only to find duplicates: each
+/// id's hash is cut to a 44-bit fingerprint, filed under its top 12 bits
+/// (one of 4,096 buckets) with the other 32 bits stored in 4 bytes. At the
+/// end of the file each bucket is sorted and equal neighbours are candidate
+/// duplicates; the second pass over the file
+/// ([`RefState::duplicate_hashes`]'s caller) compares full 64-bit hashes, so
+/// a fingerprint collision between different ids reports nothing. It only
+/// costs that second pass: for 500,000 rows the chance is about 1 in 140,
+/// for 5 million rows about even.
+#[derive(Default)]
+pub(crate) struct FingerprintList {
+    buckets: Vec<Vec<u32>>,
+}
+
+impl FingerprintList {
+    const BUCKET_BITS: u32 = 12;
+    const BUCKETS: usize = 1 << Self::BUCKET_BITS;
+
+    /// The fingerprint of a hash (its top 44 bits).
+    pub(crate) fn fingerprint(hash: u64) -> u64 {
+        hash >> 20
+    }
+
+    fn split(hash: u64) -> (usize, u32) {
+        let fp = Self::fingerprint(hash);
+        let bucket = usize::try_from(fp >> 32).unwrap_or(0);
+        (bucket, u32::try_from(fp & 0xFFFF_FFFF).unwrap_or(0))
+    }
+
+    fn join(bucket: usize, low: u32) -> u64 {
+        (u64::try_from(bucket).unwrap_or(0) << 32) | u64::from(low)
+    }
+
+    fn ensure_buckets(&mut self) {
+        if self.buckets.is_empty() {
+            self.buckets = (0..Self::BUCKETS).map(|_| Vec::new()).collect();
+        }
+    }
+
+    fn push(&mut self, hash: u64) {
+        self.ensure_buckets();
+        let (bucket, low) = Self::split(hash);
+        if let Some(b) = self.buckets.get_mut(bucket) {
+            if b.len() == b.capacity() {
+                // grow by a quarter, not double: the buckets fill evenly
+                b.reserve_exact((b.len() / 4).max(8));
+            }
+            b.push(low);
+        }
+    }
+
+    fn reserve(&mut self, rows: usize) {
+        self.ensure_buckets();
+        let per = rows / Self::BUCKETS;
+        // a little above the mean bucket size (about 1.6 standard deviations
+        // for 500 ids a bucket); the few buckets that overflow grow by a quarter
+        let want = per + per / 16 + 4;
+        for b in &mut self.buckets {
+            b.reserve_exact(want.saturating_sub(b.len()));
+        }
+    }
+
+    /// Fingerprints that occur more than once. With `two_threads`, half of
+    /// the buckets are sorted on a second thread.
+    fn duplicates(&mut self, two_threads: bool) -> IdSet {
+        let sort = |bs: &mut [Vec<u32>]| {
+            for b in bs {
+                b.sort_unstable();
+            }
+        };
+        let half = self.buckets.len() / 2;
+        let (lo, hi) = self.buckets.split_at_mut(half);
+        if two_threads && !hi.is_empty() {
+            std::thread::scope(|scope| {
+                scope.spawn(|| sort(hi));
+                sort(lo);
+            });
+        } else {
+            sort(lo);
+            sort(hi);
+        }
+        let mut dups = IdSet::default();
+        for (i, b) in self.buckets.iter().enumerate() {
+            for w in b.windows(2) {
+                if let [x, y] = w
+                    && x == y
+                {
+                    dups.insert(Self::join(i, *x));
+                }
+            }
+        }
+        // Nothing references this file, so nothing asks for these ids again:
+        // free them before the next (possibly bigger) file.
+        self.buckets = Vec::new();
+        dups
+    }
+
+    /// Might `hash` be in the list? (Fingerprint match, while the file is
+    /// read; `false` once [`Self::duplicates`] freed the list.)
+    fn may_contain(&self, hash: u64) -> bool {
+        let (bucket, low) = Self::split(hash);
+        self.buckets
+            .get(bucket)
+            .is_some_and(|b| b.binary_search(&low).is_ok())
+    }
 }
 
 fn is_reference_target(kind: FileKind) -> bool {
@@ -297,7 +408,7 @@ impl RefState {
                     if is_reference_target(*k) {
                         IdStore::Set(IdSet::default())
                     } else {
-                        IdStore::List(Vec::new())
+                        IdStore::List(FingerprintList::default())
                     }
                 })
                 .collect(),
@@ -309,6 +420,7 @@ impl RefState {
             line_items: IdMap::default(),
             role_pairs: IdSet::default(),
             primary_org_claims: Vec::new(),
+            early_missing: None,
         }
     }
 
@@ -363,27 +475,23 @@ impl RefState {
     pub(crate) fn reserve(&mut self, kind: FileKind, rows: usize) {
         match self.sets.get_mut(slot(kind)) {
             Some(IdStore::Set(set)) => set.reserve(rows),
-            Some(IdStore::List(list)) => list.reserve_exact(rows),
+            Some(IdStore::List(list)) => list.reserve(rows),
             None => {}
+        }
+        if kind == FileKind::Users {
+            // one primary-org claim per user row, at most
+            self.primary_org_claims.reserve_exact(rows);
         }
     }
 
-    /// For list-stored files: sort the ids and return the hashes that occur
-    /// more than once (empty for set-stored files, which report inline).
-    pub(crate) fn duplicate_hashes(&mut self, kind: FileKind) -> IdSet {
-        let mut dups = IdSet::default();
-        if let Some(IdStore::List(list)) = self.sets.get_mut(slot(kind)) {
-            list.sort_unstable();
-            for w in list.windows(2) {
-                if let [a, b] = w
-                    && a == b
-                {
-                    dups.insert(*a);
-                }
-            }
-            list.shrink_to_fit();
+    /// For list-stored files: sort the ids and return the fingerprints
+    /// ([`FingerprintList::fingerprint`]) that occur more than once (empty
+    /// for set-stored files, which report inline).
+    pub(crate) fn duplicate_hashes(&mut self, kind: FileKind, two_threads: bool) -> IdSet {
+        match self.sets.get_mut(slot(kind)) {
+            Some(IdStore::List(list)) => list.duplicates(two_threads),
+            _ => IdSet::default(),
         }
-        dups
     }
 
     /// Is `target` completely read and does it hold `hash`?
@@ -394,7 +502,9 @@ impl RefState {
     pub(crate) fn contains(&self, kind: FileKind, hash: u64) -> bool {
         match self.sets.get(slot(kind)) {
             Some(IdStore::Set(set)) => set.contains(&hash),
-            Some(IdStore::List(list)) => list.binary_search(&hash).is_ok(),
+            // Lists hold files no other file references, so this is not reached
+            // by reference checks; a fingerprint match is the best a list can say.
+            Some(IdStore::List(list)) => list.may_contain(hash),
             None => false,
         }
     }
@@ -469,6 +579,29 @@ impl RefState {
             }
         }
         self.pending = keep;
+        if kind == FileKind::Roles
+            && matches!(self.state(FileKind::Roles), TargetState::Loaded(_))
+            && !matches!(
+                self.state(FileKind::Users),
+                TargetState::Unknown | TargetState::Reading
+            )
+        {
+            // Every claim is in (users.csv is done) and every role pair too:
+            // decide now and free both sets.
+            self.early_missing = Some(self.missing_primary_orgs());
+            self.role_pairs = IdSet::default();
+        }
+    }
+
+    /// The (user, primary org) claims that no role backs.
+    fn missing_primary_orgs(&mut self) -> IdSet {
+        let mut missing = IdSet::default();
+        for pair in std::mem::take(&mut self.primary_org_claims) {
+            if !self.role_pairs.contains_flagged(pair) {
+                missing.insert(pair);
+            }
+        }
+        missing
     }
 
     pub(crate) fn record_role(
@@ -525,15 +658,13 @@ impl RefState {
         }
         // primaryOrgSourcedId needs a role at that org, when roles.csv was
         // read; the failing pairs are located by a second pass over users.csv.
-        let mut missing = IdSet::default();
-        if matches!(self.state(FileKind::Roles), TargetState::Loaded(_)) {
-            for pair in std::mem::take(&mut self.primary_org_claims) {
-                if !self.role_pairs.contains_flagged(pair) {
-                    missing.insert(pair);
-                }
-            }
+        if let Some(missing) = self.early_missing.take() {
+            return missing;
         }
-        missing
+        if matches!(self.state(FileKind::Roles), TargetState::Loaded(_)) {
+            return self.missing_primary_orgs();
+        }
+        IdSet::default()
     }
 
     /// The key a users.csv row's (sourcedId, primaryOrgSourcedId) has.
@@ -571,6 +702,42 @@ fn unresolved(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fingerprint_list_finds_repeats_and_only_repeats() {
+        let mut l = FingerprintList::default();
+        let hashes: Vec<u64> = (0..20_000u64)
+            .map(|i| i.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (i << 7))
+            .collect();
+        l.reserve(hashes.len());
+        for &h in &hashes {
+            l.push(h);
+        }
+        // an exact repeat, and a hash that shares only its fingerprint
+        let (a, b) = (hashes[17], hashes[4_000]);
+        l.push(a);
+        l.push(b ^ 1);
+        let mut sorted = l.buckets.clone();
+        for b in &mut sorted {
+            b.sort_unstable();
+        }
+        let d = l.duplicates(true);
+        assert_eq!(d.len(), 2);
+        assert!(d.contains(&FingerprintList::fingerprint(a)));
+        assert!(d.contains(&FingerprintList::fingerprint(b)));
+        assert!(l.buckets.is_empty(), "freed after the duplicate search");
+        l.buckets = sorted;
+        assert!(l.may_contain(hashes[123]));
+        assert!(!l.may_contain(hashes[123] ^ (1 << 40)));
+        for (i, x) in hashes.iter().enumerate().take(200) {
+            let (bucket, low) = FingerprintList::split(*x);
+            assert_eq!(
+                FingerprintList::join(bucket, low),
+                FingerprintList::fingerprint(*x),
+                "{i}"
+            );
+        }
+    }
 
     #[test]
     fn u64set_behaves_like_a_set() {

@@ -1,30 +1,58 @@
 //! Where the row loop gets its records: the same thread, or a parsing
-//! thread that hands over recycled batches.
+//! thread that hands over recycled batches. Either way each record comes with
+//! the id hashes of the columns the checks will look up (computed on the
+//! parsing thread when there is one, so the checking thread does less).
 
 use crate::source::ReadError;
+use crate::values::id_hash_bytes;
 
 /// Files at least this big are parsed on a second thread.
-pub(super) const PARALLEL_THRESHOLD: u64 = 4 << 20;
+pub(super) const PARALLEL_THRESHOLD: u64 = 1 << 20;
 /// Records per batch handed from the parsing thread.
-const BATCH: usize = 512;
+const BATCH: usize = 256;
+/// Batches in existence per file: one being filled, one being checked and
+/// two queued or on their way back, so neither thread stalls on the other's
+/// scheduling hiccups (two were measurably slower on a shared machine), while
+/// the memory the pipeline holds stays bounded (about 400 KB).
+const POOL: usize = 4;
 
-/// Where the row loop gets records (with the bytes read so far).
+/// A record, the bytes read so far, and the hashes of the id columns (one per
+/// entry of the column list the source was made with; 0 for a missing or
+/// empty field; none at all when the list is empty).
+pub(super) type Row<'a> = (&'a csv::ByteRecord, u64, &'a [u64]);
+
+/// Where the row loop gets records.
 pub(super) trait RowSource {
-    fn next(&mut self) -> Option<Result<(&csv::ByteRecord, u64), ReadError>>;
+    fn next(&mut self) -> Option<Result<Row<'_>, ReadError>>;
     /// Lines read so far that ended with a bare CR.
     fn bare_carriage_returns(&self) -> u64;
+}
+
+/// Hash the id columns `cols` of `rec` into `out`.
+fn hash_ids(rec: &csv::ByteRecord, cols: &[usize], out: &mut Vec<u64>) {
+    out.extend(cols.iter().map(|&i| {
+        rec.get(i)
+            .filter(|f| !f.is_empty())
+            .map_or(0, id_hash_bytes)
+    }));
 }
 
 /// Same-thread reading.
 pub(super) struct Direct<R> {
     pub(super) t: crate::source::TableReader<R>,
     pub(super) rec: csv::ByteRecord,
+    pub(super) cols: Vec<usize>,
+    pub(super) hashes: Vec<u64>,
 }
 
 impl<R: std::io::Read> RowSource for Direct<R> {
-    fn next(&mut self) -> Option<Result<(&csv::ByteRecord, u64), ReadError>> {
+    fn next(&mut self) -> Option<Result<Row<'_>, ReadError>> {
         match self.t.read_record(&mut self.rec) {
-            Ok(true) => Some(Ok((&self.rec, self.t.bytes_read()))),
+            Ok(true) => {
+                self.hashes.clear();
+                hash_ids(&self.rec, &self.cols, &mut self.hashes);
+                Some(Ok((&self.rec, self.t.bytes_read(), &self.hashes)))
+            }
             Ok(false) => None,
             Err(e) => Some(Err(e)),
         }
@@ -34,8 +62,15 @@ impl<R: std::io::Read> RowSource for Direct<R> {
     }
 }
 
+/// Recycled buffers of one batch.
+#[derive(Default)]
+pub(super) struct Buffers {
+    recs: Vec<csv::ByteRecord>,
+    hashes: Vec<u64>,
+}
+
 pub(super) struct Batch {
-    pub(super) recs: Vec<csv::ByteRecord>,
+    pub(super) bufs: Buffers,
     pub(super) n: usize,
     pub(super) bytes: u64,
     pub(super) bare_cr: u64,
@@ -45,21 +80,41 @@ pub(super) struct Batch {
 /// The parsing thread: fills recycled batches until the end or an error.
 pub(super) fn produce<R: std::io::Read>(
     mut t: crate::source::TableReader<R>,
+    cols: &[usize],
     tx: &std::sync::mpsc::SyncSender<Batch>,
-    ret: &std::sync::mpsc::Receiver<Vec<csv::ByteRecord>>,
+    ret: &std::sync::mpsc::Receiver<Buffers>,
 ) {
+    let mut allocated = 0;
     loop {
-        let mut recs = ret.try_recv().unwrap_or_default();
+        let mut bufs = match ret.try_recv() {
+            Ok(r) => r,
+            Err(_) if allocated < POOL => {
+                allocated += 1;
+                Buffers {
+                    recs: Vec::with_capacity(BATCH),
+                    hashes: Vec::with_capacity(BATCH * cols.len()),
+                }
+            }
+            // Wait for the checker to hand one back (it stopped if it cannot).
+            Err(_) => match ret.recv() {
+                Ok(r) => r,
+                Err(_) => return,
+            },
+        };
+        bufs.hashes.clear();
         let mut n = 0;
         let mut err = None;
         let mut done = false;
         while n < BATCH {
-            if recs.len() <= n {
-                recs.push(csv::ByteRecord::new());
+            if bufs.recs.len() <= n {
+                bufs.recs.push(csv::ByteRecord::new());
             }
-            let Some(r) = recs.get_mut(n) else { break };
+            let Some(r) = bufs.recs.get_mut(n) else { break };
             match t.read_record(r) {
-                Ok(true) => n += 1,
+                Ok(true) => {
+                    hash_ids(r, cols, &mut bufs.hashes);
+                    n += 1;
+                }
                 Ok(false) => {
                     done = true;
                     break;
@@ -74,7 +129,7 @@ pub(super) fn produce<R: std::io::Read>(
         // A send error means the checker stopped early: stop too.
         if tx
             .send(Batch {
-                recs,
+                bufs,
                 n,
                 bytes: t.bytes_read(),
                 bare_cr: t.bare_carriage_returns(),
@@ -91,8 +146,9 @@ pub(super) fn produce<R: std::io::Read>(
 /// Records from the parsing thread.
 pub(super) struct Threaded {
     pub(super) rx: std::sync::mpsc::Receiver<Batch>,
-    pub(super) ret_tx: std::sync::mpsc::Sender<Vec<csv::ByteRecord>>,
-    pub(super) recs: Vec<csv::ByteRecord>,
+    pub(super) ret_tx: std::sync::mpsc::Sender<Buffers>,
+    pub(super) width: usize,
+    pub(super) bufs: Buffers,
     pub(super) n: usize,
     pub(super) idx: usize,
     pub(super) bytes: u64,
@@ -100,27 +156,53 @@ pub(super) struct Threaded {
     pub(super) err: Option<ReadError>,
 }
 
+impl Threaded {
+    /// Records from `rx`; each carries `width` id hashes.
+    pub(super) fn new(
+        rx: std::sync::mpsc::Receiver<Batch>,
+        ret_tx: std::sync::mpsc::Sender<Buffers>,
+        width: usize,
+    ) -> Self {
+        Self {
+            rx,
+            ret_tx,
+            width,
+            bufs: Buffers::default(),
+            n: 0,
+            idx: 0,
+            bytes: 0,
+            bare_cr: 0,
+            err: None,
+        }
+    }
+}
+
 impl RowSource for Threaded {
     fn bare_carriage_returns(&self) -> u64 {
         self.bare_cr
     }
-    fn next(&mut self) -> Option<Result<(&csv::ByteRecord, u64), ReadError>> {
+    fn next(&mut self) -> Option<Result<Row<'_>, ReadError>> {
         loop {
             if self.idx < self.n {
                 let i = self.idx;
                 self.idx += 1;
                 let bytes = self.bytes;
-                return self.recs.get(i).map(|r| Ok((r, bytes)));
+                let hashes = self
+                    .bufs
+                    .hashes
+                    .get(i * self.width..(i + 1) * self.width)
+                    .unwrap_or_default();
+                return self.bufs.recs.get(i).map(|r| Ok((r, bytes, hashes)));
             }
             if let Some(e) = self.err.take() {
                 return Some(Err(e));
             }
-            if !self.recs.is_empty() {
+            if !self.bufs.recs.is_empty() {
                 // hand the buffers back for reuse (the producer may be gone: fine)
-                let _ = self.ret_tx.send(std::mem::take(&mut self.recs));
+                let _ = self.ret_tx.send(std::mem::take(&mut self.bufs));
             }
             let b = self.rx.recv().ok()?;
-            self.recs = b.recs;
+            self.bufs = b.bufs;
             self.n = b.n;
             self.idx = 0;
             self.bytes = b.bytes;

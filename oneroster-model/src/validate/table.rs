@@ -4,7 +4,7 @@
 
 use super::manifest_layer::read_error_finding;
 use super::refs::{LineItemInfo, OrgClass, RefOutcome, SessionClass};
-use super::rows::{Batch, Direct, PARALLEL_THRESHOLD, RowSource, Threaded, produce};
+use super::rows::{Batch, Buffers, Direct, PARALLEL_THRESHOLD, RowSource, Threaded, produce};
 use super::{FilePlan, RuleSet, Validator};
 use crate::ids::SourcedId;
 use crate::report::{Code, Finding, Severity};
@@ -15,6 +15,9 @@ use crate::values::{
     parse_braced_pairs, parse_date, parse_datetime, parse_float, parse_integer,
 };
 use crate::vocab::{CEDS_GRADES, FileMode, OrgType, SessionType, TokenMatch, Vocabulary};
+
+/// Entries in each reference column's table of recently passed ids.
+const HOT_SLOTS: usize = 1024;
 
 /// Extra checks tied to a column.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -140,6 +143,17 @@ pub(super) fn validate_table(
     // runs of equal references (enrollments grouped by user or class) skip
     // the hash-set probe.
     let mut memo: Vec<Option<u64>> = vec![None; checks.len()];
+    // Per reference column: a small direct-mapped table of ids that passed
+    // every check of that column (valid, resolved, semantics), so repeated
+    // references (a pupil's ten enrollments, a year group's classes) skip
+    // the id-set probe that usually misses the cache.
+    let mut hot: Vec<Vec<u64>> = checks
+        .iter()
+        .map(|c| match c.col.field_type() {
+            FieldType::Ref(_) => vec![0; HOT_SLOTS],
+            _ => Vec::new(),
+        })
+        .collect();
     let mut rows: u64 = 0;
     let mut pending_break: Option<(u64, String)> = None;
     let width = header.len();
@@ -148,10 +162,23 @@ pub(super) fn validate_table(
             .get(i)
             .map_or_else(|| format!("#{}", i + 1), Clone::clone)
     };
+    // The id columns whose hashes come with each record, and for each check
+    // the position of its column among them.
+    let mut hash_cols: Vec<usize> = Vec::new();
+    let hash_pos: Vec<Option<usize>> = checks
+        .iter()
+        .map(|c| match c.col.field_type() {
+            FieldType::SourcedId | FieldType::SourcedIdOf(_) | FieldType::Ref(_) => {
+                hash_cols.push(c.idx);
+                Some(hash_cols.len() - 1)
+            }
+            _ => None,
+        })
+        .collect();
     let mut last_bytes: u64 = 0;
     let parallel_allowed = v.opts.parallelism == super::Parallelism::Auto;
     let mut run = |rs: &mut dyn RowSource| loop {
-        let (rec, bytes_now) = match rs.next() {
+        let (rec, bytes_now, hashes) = match rs.next() {
             None => break,
             Some(Ok(x)) => x,
             Some(Err(e)) => {
@@ -332,7 +359,7 @@ pub(super) fn validate_table(
                         );
                         continue;
                     }
-                    let h = id_hash(raw);
+                    let h = pre_hash(hashes, &hash_pos, ci).unwrap_or_else(|| id_hash(raw));
                     own = Some(h);
                     if !v.refs.add_id(kind, h) {
                         v.push(
@@ -354,25 +381,18 @@ pub(super) fn validate_table(
                     }
                 }
                 FieldType::Ref(target) => {
-                    let h = id_hash(raw);
-                    if memo.get(ci).copied().flatten() == Some(h) {
-                        // Same value as the previous row: valid and resolved.
-                        if check_refs && c.sem != Sem::None {
-                            semantic_ref(v, &row, c, raw, h);
-                        }
+                    let h = pre_hash(hashes, &hash_pos, ci).unwrap_or_else(|| id_hash(raw));
+                    let slot = usize::try_from(h & (HOT_SLOTS as u64 - 1)).unwrap_or(0);
+                    if h != 0 && hot.get(ci).and_then(|t| t.get(slot)) == Some(&h) {
+                        // This id passed every check of this column recently
+                        // (valid, resolved, semantics): it passes again.
                         continue;
                     }
+                    let mut passed = false;
                     // Fast path: only valid ids are ever stored, so a hit is valid too.
                     if check_refs && v.refs.resolves(target, h) {
-                        if c.sem != Sem::None {
-                            semantic_ref(v, &row, c, raw, h);
-                        }
-                        if let Some(m) = memo.get_mut(ci) {
-                            *m = Some(h);
-                        }
-                        continue;
-                    }
-                    if let Err(e) = SourcedId::check(raw) {
+                        passed = c.sem == Sem::None || semantic_ref(v, &row, c, raw, h);
+                    } else if let Err(e) = SourcedId::check(raw) {
                         v.push(
                             row.finding(
                                 Severity::Error,
@@ -382,21 +402,24 @@ pub(super) fn validate_table(
                             )
                             .with_actual(raw),
                         );
-                        continue;
-                    }
-                    let outcome = if check_refs {
-                        v.refs
-                            .check(&mut v.report, kind, name, target, raw, h, line)
                     } else {
-                        RefOutcome::Resolved(h)
-                    };
-                    if let RefOutcome::Resolved(h) = outcome {
-                        if check_refs && c.sem != Sem::None {
-                            semantic_ref(v, &row, c, raw, h);
+                        let outcome = if check_refs {
+                            v.refs
+                                .check(&mut v.report, kind, name, target, raw, h, line)
+                        } else {
+                            RefOutcome::Resolved(h)
+                        };
+                        if let RefOutcome::Resolved(h) = outcome {
+                            passed = !check_refs
+                                || c.sem == Sem::None
+                                || semantic_ref(v, &row, c, raw, h);
                         }
-                        if let Some(m) = memo.get_mut(ci) {
-                            *m = Some(h);
-                        }
+                    }
+                    if passed
+                        && h != 0
+                        && let Some(s) = hot.get_mut(ci).and_then(|t| t.get_mut(slot))
+                    {
+                        *s = h;
                     }
                 }
                 FieldType::RefList(target) => {
@@ -847,18 +870,11 @@ pub(super) fn validate_table(
     if threaded {
         std::thread::scope(|scope| {
             let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(1);
-            let (ret_tx, ret_rx) = std::sync::mpsc::channel::<Vec<csv::ByteRecord>>();
-            scope.spawn(move || produce(t, &tx, &ret_rx));
-            let mut source = Threaded {
-                rx,
-                ret_tx,
-                recs: Vec::new(),
-                n: 0,
-                idx: 0,
-                bytes: 0,
-                bare_cr: 0,
-                err: None,
-            };
+            let (ret_tx, ret_rx) = std::sync::mpsc::channel::<Buffers>();
+            let width = hash_cols.len();
+            let cols = hash_cols.clone();
+            scope.spawn(move || produce(t, &cols, &tx, &ret_rx));
+            let mut source = Threaded::new(rx, ret_tx, width);
             run(&mut source);
             bare_cr = source.bare_carriage_returns();
         });
@@ -866,6 +882,9 @@ pub(super) fn validate_table(
         let mut source = Direct {
             t,
             rec: csv::ByteRecord::new(),
+            // on one thread, hashing up front gains nothing: hash as needed
+            cols: Vec::new(),
+            hashes: Vec::new(),
         };
         run(&mut source);
         bare_cr = source.bare_carriage_returns();
@@ -895,7 +914,7 @@ pub(super) fn validate_table(
         );
     }
     v.report.counts.insert(file.to_owned(), rows);
-    let dups = v.refs.duplicate_hashes(kind);
+    let dups = v.refs.duplicate_hashes(kind, threaded);
     if !dups.is_empty()
         && let Some(sid) = sid_idx
     {
@@ -914,6 +933,12 @@ pub(super) fn validate_table(
     }
 }
 
+/// The precomputed hash of check `ci`'s field, if it has one.
+fn pre_hash(hashes: &[u64], hash_pos: &[Option<usize>], ci: usize) -> Option<u64> {
+    let p = hash_pos.get(ci).copied().flatten()?;
+    hashes.get(p).copied()
+}
+
 fn static_token(voc: Vocabulary, tok: &str) -> &'static str {
     voc.tokens()
         .iter()
@@ -922,7 +947,9 @@ fn static_token(voc: Vocabulary, tok: &str) -> &'static str {
         .unwrap_or("another type")
 }
 
-fn semantic_ref(v: &mut Validator<'_>, row: &Row<'_>, c: &ColCheck, raw: &str, h: u64) {
+/// Per-column semantic checks of a resolved reference; `false` if one
+/// failed (and was reported).
+fn semantic_ref(v: &mut Validator<'_>, row: &Row<'_>, c: &ColCheck, raw: &str, h: u64) -> bool {
     let name = c.col.name();
     match c.sem {
         Sem::SchoolRef => {
@@ -937,6 +964,7 @@ fn semantic_ref(v: &mut Validator<'_>, row: &Row<'_>, c: &ColCheck, raw: &str, h
                     .with_expected("an org of type school")
                     .with_actual(t),
                 );
+                return false;
             }
         }
         Sem::SchoolYearRef => {
@@ -951,6 +979,7 @@ fn semantic_ref(v: &mut Validator<'_>, row: &Row<'_>, c: &ColCheck, raw: &str, h
                     .with_expected("a session of type schoolYear")
                     .with_actual(raw),
                 );
+                return false;
             }
         }
         Sem::NotSchoolYearRef => {
@@ -965,10 +994,12 @@ fn semantic_ref(v: &mut Validator<'_>, row: &Row<'_>, c: &ColCheck, raw: &str, h
                     .with_expected("a session that is not a schoolYear")
                     .with_actual(raw),
                 );
+                return false;
             }
         }
         Sem::None => {}
     }
+    true
 }
 
 fn article(t: &str) -> String {
@@ -1265,7 +1296,9 @@ fn report_duplicates(
             continue;
         }
         let h = id_hash(id);
-        if dups.contains(&h) && !seen.insert(h) {
+        // `dups` holds fingerprints; `seen` full hashes, so ids that merely
+        // share a fingerprint are not reported.
+        if dups.contains(&super::refs::FingerprintList::fingerprint(h)) && !seen.insert(h) {
             v.push(
                 Finding::error(
                     Code::ReferenceDuplicateSourcedId,
