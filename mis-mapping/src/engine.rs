@@ -122,6 +122,8 @@ enum Presence {
 #[derive(Clone, Debug)]
 struct OrgLink {
     school: LaEstab,
+    /// Position of the school in the snapshot (first listing).
+    school_no: usize,
     status: EnrolStatus,
     presence: Presence,
     from: Option<NaiveDate>,
@@ -273,7 +275,10 @@ impl<'a> Export<'a> {
         let lc = &c.lifecycle;
         let mut counts = LifecycleCounts::default();
         let mut presence: Vec<Vec<OrgLink>> = Vec::with_capacity(snap.people.len());
-        let known_schools: FxSet<&LaEstab> = snap.schools.iter().map(|s| &s.laestab).collect();
+        let mut known_schools: FxMap<&LaEstab, usize> = FxMap::default();
+        for (i, s) in snap.schools.iter().enumerate() {
+            known_schools.entry(&s.laestab).or_insert(i);
+        }
         for p in &snap.people {
             let mut links = Vec::new();
             // Contacts are released through their pupils (below); supply
@@ -296,7 +301,7 @@ impl<'a> Export<'a> {
                 &p.enrolments[..]
             };
             for e in enrolments {
-                if !known_schools.contains(&e.school) {
+                let Some(&school_no) = known_schools.get(&e.school) else {
                     findings.push(Finding::new(
                         "person.unknown_school",
                         Severity::Warning,
@@ -307,7 +312,7 @@ impl<'a> Export<'a> {
                         Location::entity("person", person_key(p)),
                     ));
                     continue;
-                }
+                };
                 let pre = e.status == EnrolStatus::PreAdmission;
                 let state = if pre || e.from.is_some_and(|f| f > as_of) {
                     let start = e.from.unwrap_or(as_of);
@@ -322,6 +327,7 @@ impl<'a> Export<'a> {
                 if let Some(presence) = state {
                     links.push(OrgLink {
                         school: e.school.clone(),
+                        school_no,
                         status: e.status.clone(),
                         presence,
                         from: e.from,
@@ -335,14 +341,18 @@ impl<'a> Export<'a> {
         // Group records into humans; contacts need a released pupil.
         let mut humans: Vec<Human> = Vec::new();
         let mut human_of: FxMap<&CanonicalId, usize> = FxMap::default();
+        // Records by MIS id, for contacts to find their pupils.
         let mut by_mis: FxMap<(&LaEstab, &str, bool), usize> = FxMap::default();
-        for (i, p) in snap.people.iter().enumerate() {
-            by_mis.insert(
-                (&p.school, p.mis_id.as_str(), p.role == PersonRole::Contact),
-                i,
-            );
+        if c.include_contacts {
+            for (i, p) in snap.people.iter().enumerate() {
+                by_mis.insert(
+                    (&p.school, p.mis_id.as_str(), p.role == PersonRole::Contact),
+                    i,
+                );
+            }
         }
-        let released_record = |i: usize| presence.get(i).is_some_and(|l| !l.is_empty());
+        let released: Vec<bool> = presence.iter().map(|l| !l.is_empty()).collect();
+        let released_record = |i: usize| released.get(i).copied().unwrap_or(false);
         for (i, p) in snap.people.iter().enumerate() {
             let Some(Some(cid)) = ids_by_record.get(i) else {
                 continue;
@@ -361,14 +371,15 @@ impl<'a> Export<'a> {
                 }
                 vec![OrgLink {
                     school: p.school.clone(),
+                    school_no: known_schools.get(&p.school).copied().unwrap_or(usize::MAX),
                     status: EnrolStatus::Current,
                     presence: Presence::Active,
                     from: None,
                     to: None,
                 }]
             } else {
-                match presence.get(i) {
-                    Some(l) if !l.is_empty() => l.clone(),
+                match presence.get_mut(i) {
+                    Some(l) if !l.is_empty() => std::mem::take(l),
                     _ => continue,
                 }
             };
@@ -394,8 +405,9 @@ impl<'a> Export<'a> {
         // sourcedIds and lifecycle counts.
         let mut used_ids: FxSet<String> = crate::fxhash::set_with(humans.len());
         for h in &mut humans {
-            h.orgs
-                .sort_by_key(|o| (status_rank(&o.status), o.school.clone()));
+            h.orgs.sort_by(|a, b| {
+                (status_rank(&a.status), &a.school).cmp(&(status_rank(&b.status), &b.school))
+            });
             let first = h.records.first().and_then(|&i| snap.people.get(i));
             let pseudo = || self.key.pseudonym(&c.consumer, &h.canonical.to_string());
             let mut id = match (c.identifiers, first) {
@@ -460,6 +472,7 @@ impl<'a> Export<'a> {
             &ids_by_record,
             &class_of,
             &class_ids,
+            &known_schools,
             &mut pkg,
             &mut findings,
         );
@@ -1067,17 +1080,21 @@ impl<'a> Export<'a> {
         ids: &[Option<CanonicalId>],
         class_of: &FxMap<(&LaEstab, &str), usize>,
         class_ids: &[String],
+        school_no: &FxMap<&LaEstab, usize>,
         pkg: &mut OneRosterPackage,
         findings: &mut Findings,
     ) {
         let as_of = self.as_of;
-        let mut record_of: FxMap<(&LaEstab, &str), usize> =
-            crate::fxhash::map_with(snap.people.len());
+        // Records by MIS id, one map per school of the snapshot.
+        let mut record_of: Vec<FxMap<&str, usize>> = vec![FxMap::default(); snap.schools.len()];
         for (i, p) in snap.people.iter().enumerate() {
-            if p.role != PersonRole::Contact {
-                record_of.insert((&p.school, p.mis_id.as_str()), i);
+            if p.role != PersonRole::Contact
+                && let Some(m) = school_no.get(&p.school).and_then(|&n| record_of.get_mut(n))
+            {
+                m.insert(p.mis_id.as_str(), i);
             }
         }
+        let no_records = FxMap::default();
         // The human of each record, looked up once.
         let human_of_record: Vec<Option<usize>> = ids
             .iter()
@@ -1100,21 +1117,31 @@ impl<'a> Export<'a> {
         let header = pkg.header("enrollments", &[]);
         let mut rows = Cells::with_capacity(header.len(), snap.memberships.len(), 160);
         let mut dates: FxMap<NaiveDate, String> = FxMap::default();
-        // Memberships come grouped by group: remember the last class looked up.
-        let mut last_class: Option<(&LaEstab, &str, Option<usize>)> = None;
+        // Memberships come grouped by group: remember the last class (and
+        // its school's number) looked up.
+        let mut last_class: Option<(&LaEstab, &str, Option<(usize, usize)>)> = None;
         for m in &snap.memberships {
-            let ci = match last_class {
-                Some((school, group, ci)) if group == m.group && *school == m.school => ci,
+            let found = match last_class {
+                Some((school, group, found)) if group == m.group && *school == m.school => found,
                 _ => {
-                    let ci = class_of.get(&(&m.school, m.group.as_str())).copied();
-                    last_class = Some((&m.school, m.group.as_str(), ci));
-                    ci
+                    let found = class_of
+                        .get(&(&m.school, m.group.as_str()))
+                        .copied()
+                        .zip(school_no.get(&m.school).copied());
+                    last_class = Some((&m.school, m.group.as_str(), found));
+                    found
                 }
             };
-            let Some((ci, class)) = ci.and_then(|ci| class_ids.get(ci).map(|c| (ci, c))) else {
+            let Some((ci, sn, class)) =
+                found.and_then(|(ci, sn)| class_ids.get(ci).map(|c| (ci, sn, c)))
+            else {
                 continue;
             };
-            let Some(&ri) = record_of.get(&(&m.school, m.person.as_str())) else {
+            let Some(&ri) = record_of
+                .get(sn)
+                .unwrap_or(&no_records)
+                .get(m.person.as_str())
+            else {
                 findings.push(Finding::new(
                     "membership.unknown_person",
                     Severity::Warning,
@@ -1134,7 +1161,7 @@ impl<'a> Export<'a> {
             else {
                 continue;
             };
-            let Some(org) = h.orgs.iter().find(|o| o.school == m.school) else {
+            let Some(org) = h.orgs.iter().find(|o| o.school_no == sn) else {
                 continue;
             };
             // Evaluate a joiner on their first day, a leaver on their last.

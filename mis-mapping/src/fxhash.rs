@@ -25,17 +25,19 @@ impl Hasher for FxHasher {
     fn write(&mut self, bytes: &[u8]) {
         let mut chunks = bytes.chunks_exact(8);
         for c in &mut chunks {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            self.add(u64::from_le_bytes(w));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut w = [0u8; 8];
-            for (d, s) in w.iter_mut().zip(rest) {
-                *d = *s;
+            if let Ok(w) = <[u8; 8]>::try_from(c) {
+                self.add(u64::from_le_bytes(w));
             }
-            self.add(u64::from_le_bytes(w));
+        }
+        // The last 1..=7 bytes as one word, without a byte loop: two
+        // overlapping 4-byte reads, or the first, middle and last byte.
+        let rest = chunks.remainder();
+        let n = rest.len();
+        if let (Some(lo), Some(hi)) = (rest.first_chunk::<4>(), rest.last_chunk::<4>()) {
+            let (lo, hi) = (u32::from_le_bytes(*lo), u32::from_le_bytes(*hi));
+            self.add(u64::from(lo) | (u64::from(hi) << 32));
+        } else if let (Some(a), Some(b), Some(c)) = (rest.first(), rest.get(n / 2), rest.last()) {
+            self.add(u64::from(*a) | (u64::from(*b) << 8) | (u64::from(*c) << 16));
         }
     }
     #[inline]
@@ -49,6 +51,13 @@ impl Hasher for FxHasher {
     #[inline]
     fn write_u64(&mut self, i: u64) {
         self.add(i);
+    }
+    #[inline]
+    fn write_u128(&mut self, i: u128) {
+        // Low then high word (truncation intended).
+        #[allow(clippy::cast_possible_truncation)]
+        self.add(i as u64);
+        self.add((i >> 64) as u64);
     }
     #[inline]
     fn write_usize(&mut self, i: usize) {

@@ -409,8 +409,12 @@ where
         let has_upn = steps
             .first()
             .is_some_and(|(s, k)| *s == "upn" && !k.is_empty());
+        // Look-ups of each step's keys, kept for linking below.
+        let mut found: Vec<Vec<Option<CanonicalId>>> = Vec::with_capacity(steps.len());
         for (step, keys) in &steps {
-            let mut cands: Vec<CanonicalId> = keys.iter().filter_map(|k| map.find(k)).collect();
+            let hits: Vec<Option<CanonicalId>> = keys.iter().map(|k| map.find(k)).collect();
+            let mut cands: Vec<CanonicalId> = hits.iter().flatten().copied().collect();
+            found.push(hits);
             if has_upn && *step == "dob_names_school" {
                 // A pupil with a UPN never joins, by name and birth date alone,
                 // a person known under another UPN: they are different people.
@@ -479,13 +483,13 @@ where
             }
             (None, Some((id, _))) => {
                 matched += 1;
-                link_all(map, &steps, id);
+                link_all(map, &steps, &found, id);
                 id
             }
             (None, None) => {
                 minted += 1;
                 let id = map.mint();
-                link_all(map, &steps, id);
+                link_all(map, &steps, &found, id);
                 id
             }
         };
@@ -513,13 +517,21 @@ fn upn_marker(id: CanonicalId) -> MatchKey {
 fn link_all<M: IdentityMap + ?Sized>(
     map: &mut M,
     steps: &[(&'static str, Vec<MatchKey>)],
+    found: &[Vec<Option<CanonicalId>>],
     id: CanonicalId,
 ) {
-    for (_, keys) in steps {
-        for k in keys {
-            match map.find(k) {
-                Some(existing) if existing != id => {} // never steal another person's key
-                _ => map.link(*k, id),
+    for (si, (_, keys)) in steps.iter().enumerate() {
+        for (ki, k) in keys.iter().enumerate() {
+            // What the cascade found for this key (the map has not changed
+            // since), or a fresh look-up.
+            let known = match found.get(si).and_then(|f| f.get(ki)) {
+                Some(known) => *known,
+                None => map.find(k),
+            };
+            // Keys already linked stay as they are: to this person (nothing
+            // to do) or to another (never steal another person's key).
+            if known.is_none() {
+                map.link(*k, id);
             }
         }
     }
