@@ -138,6 +138,10 @@ struct Human {
     sourced_id: String,
 }
 
+/// The last membership's (school, group) and what it resolved to: (class
+/// number, school number).
+type LastClass<'s> = (&'s LaEstab, &'s str, Option<(usize, usize)>);
+
 /// A course being built: school, title, code, grades, subject.
 type CourseAcc = (
     String,
@@ -1119,7 +1123,7 @@ impl<'a> Export<'a> {
         let mut dates: FxMap<NaiveDate, String> = FxMap::default();
         // Memberships come grouped by group: remember the last class (and
         // its school's number) looked up.
-        let mut last_class: Option<(&LaEstab, &str, Option<(usize, usize)>)> = None;
+        let mut last_class: Option<LastClass<'_>> = None;
         for m in &snap.memberships {
             let found = match last_class {
                 Some((school, group, found)) if group == m.group && *school == m.school => found,

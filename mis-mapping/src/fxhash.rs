@@ -1,5 +1,5 @@
-//! A small, fast, non-cryptographic hasher for internal maps (the FxHash
-//! multiply-rotate scheme used by rustc). Keys here are our own ids, not
+//! A small, fast, non-cryptographic hasher for internal maps (FxHash's
+//! word-at-a-time rotate-xor-multiply, with a folded multiply per word). Keys here are our own ids, not
 //! attacker-chosen table sizes, and the maps live only for one run.
 
 use std::collections::{HashMap, HashSet};
@@ -16,7 +16,16 @@ pub(crate) struct FxHasher {
 impl FxHasher {
     #[inline]
     fn add(&mut self, word: u64) {
-        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(SEED);
+        // Folded multiply: the high half of the product carries the
+        // upper bits' influence back down, so two words differing in
+        // neighbouring bytes cannot cancel (plain `* SEED` only carries
+        // upwards, and ids such as `…teaching-1A_Ma.…` / `…-1A_En.…`
+        // collided on all 64 bits).
+        let x = u128::from(self.hash.rotate_left(5) ^ word) * u128::from(SEED);
+        #[allow(clippy::cast_possible_truncation)]
+        {
+            self.hash = (x as u64) ^ ((x >> 64) as u64);
+        }
     }
 }
 

@@ -133,8 +133,21 @@ pub fn check_guard(
         if let Some(t) = prev.stored("enrollments")
             && let Some(ci) = t.column("classSourcedId")
         {
+            // Enrolments come grouped by class: count runs, then add them.
+            let mut run: Option<(&str, usize)> = None;
             for r in t.cells.rows() {
-                *members.entry(r.get(ci)).or_insert(0) += 1;
+                let class = r.get(ci);
+                match &mut run {
+                    Some((c, n)) if *c == class => *n += 1,
+                    _ => {
+                        if let Some((c, n)) = run.replace((class, 1)) {
+                            *members.entry(c).or_insert(0) += n;
+                        }
+                    }
+                }
+            }
+            if let Some((c, n)) = run {
+                *members.entry(c).or_insert(0) += n;
             }
         }
         let mut gone: Vec<&str> = members

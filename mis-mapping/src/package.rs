@@ -473,6 +473,64 @@ pub struct OneRosterPackage {
     tables: BTreeMap<String, Stored>,
 }
 
+/// Finds old rows by sourcedId for [`OneRosterPackage::delta_from`]: the
+/// last old row with the id, like a map filled in row order.
+enum OldIndex<'a> {
+    /// Every id is distinct (their 64-bit hashes are): check the row at the
+    /// cursor first, then the hash.
+    Distinct {
+        cells: &'a Cells,
+        by_hash: FxMap<u64, usize>,
+    },
+    /// Some hashes repeat (duplicate ids, or a rare hash collision).
+    ById(FxMap<&'a str, usize>),
+}
+
+fn id_hash(id: &str) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault};
+    BuildHasherDefault::<crate::fxhash::FxHasher>::default().hash_one(id)
+}
+
+impl<'a> OldIndex<'a> {
+    fn new(cells: &'a Cells) -> Self {
+        let rows = cells.len();
+        let mut by_hash: FxMap<u64, usize> = crate::fxhash::map_with(rows);
+        for i in 0..rows {
+            if by_hash.insert(id_hash(cells.row(i).id()), i).is_some() {
+                let mut by_id: FxMap<&str, usize> = crate::fxhash::map_with(rows);
+                for i in 0..rows {
+                    by_id.insert(cells.row(i).id(), i);
+                }
+                return Self::ById(by_id);
+            }
+        }
+        Self::Distinct { cells, by_hash }
+    }
+
+    /// The old row with sourcedId `id`. `cursor` is the row expected next;
+    /// it moves past the row found.
+    #[inline]
+    fn find(&self, id: &str, cursor: &mut usize) -> Option<usize> {
+        match self {
+            Self::ById(m) => m.get(id).copied(),
+            Self::Distinct { cells, by_hash } => {
+                let at = *cursor;
+                let i = if at < cells.len() && cells.row(at).id() == id {
+                    at
+                } else {
+                    let i = *by_hash.get(&id_hash(id))?;
+                    if cells.row(i).id() != id {
+                        return None;
+                    }
+                    i
+                };
+                *cursor = i + 1;
+                Some(i)
+            }
+        }
+    }
+}
+
 impl OneRosterPackage {
     /// An empty package.
     pub(crate) fn new(version: OneRosterVersion, mode: Mode) -> Self {
@@ -758,10 +816,7 @@ impl OneRosterPackage {
             // Map old columns onto the new header by name.
             let map: Vec<Option<usize>> = header.iter().map(|h| old.column(h)).collect();
             let (new_rows, old_rows) = (new.cells.len(), old.cells.len());
-            let mut old_index: FxMap<&str, usize> = crate::fxhash::map_with(old_rows);
-            for i in 0..old_rows {
-                old_index.insert(old.cells.row(i).id(), i);
-            }
+            let old_index = OldIndex::new(&old.cells);
             // Old rows matched by a new row (the rest are removals).
             let mut matched = vec![false; old_rows];
             let mut c = Changes::default();
@@ -778,9 +833,12 @@ impl OneRosterPackage {
                 }
                 out.end_row();
             };
+            // Where the next old row is expected: consecutive runs write rows
+            // in nearly the same order, so most look-ups are one comparison.
+            let mut cursor = 0;
             for i in 0..new_rows {
                 let r = new.cells.row(i);
-                let found = old_index.get(r.id()).map(|&i| {
+                let found = old_index.find(r.id(), &mut cursor).map(|i| {
                     if let Some(m) = matched.get_mut(i) {
                         *m = true;
                     }
