@@ -1273,8 +1273,8 @@ fn validate(snap: &MisSnapshot, findings: &mut Findings) {
         }
         for id in &p.identifiers {
             let bad = match id.kind {
-                IdentifierKind::Upn | IdentifierKind::FormerUpn => Upn::parse(&id.value).err(),
-                IdentifierKind::Uln => Uln::parse(&id.value).err(),
+                IdentifierKind::Upn | IdentifierKind::FormerUpn => Upn::check(&id.value).err(),
+                IdentifierKind::Uln => Uln::check(&id.value).err(),
                 _ => None,
             };
             if let Some(e) = bad {
