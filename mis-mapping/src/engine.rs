@@ -344,10 +344,11 @@ impl<'a> Export<'a> {
 
         // Group records into humans; contacts need a released pupil.
         let mut humans: Vec<Human> = Vec::new();
-        let mut human_of: FxMap<&CanonicalId, usize> = FxMap::default();
+        let mut human_of: FxMap<&CanonicalId, usize> = crate::fxhash::map_with(snap.people.len());
         // Records by MIS id, for contacts to find their pupils.
         let mut by_mis: FxMap<(&LaEstab, &str, bool), usize> = FxMap::default();
         if c.include_contacts {
+            by_mis.reserve(snap.people.len());
             for (i, p) in snap.people.iter().enumerate() {
                 by_mis.insert(
                     (&p.school, p.mis_id.as_str(), p.role == PersonRole::Contact),
@@ -700,14 +701,14 @@ impl<'a> Export<'a> {
                 promoted_from.insert((&g.school, to.as_str()), g);
             }
         }
-        let mut class_of = FxMap::default();
+        let mut class_of = crate::fxhash::map_with(snap.groups.len());
         let mut courses: BTreeMap<String, CourseAcc> = BTreeMap::new();
         let meta = [
             "metadata.uk.groupKind",
             "metadata.uk.ncYear",
             "metadata.uk.promotedFrom",
         ];
-        let mut used = FxSet::default();
+        let mut used = crate::fxhash::set_with(snap.groups.len());
         let classes_header = pkg.header("classes", &meta);
         let mut rows = Cells::with_capacity(classes_header.len(), snap.groups.len(), 160);
         let mut class_ids: Vec<String> = Vec::with_capacity(snap.groups.len());
@@ -1260,7 +1261,7 @@ fn validate(snap: &MisSnapshot, findings: &mut Findings) {
             }
         }
     }
-    let mut records = FxSet::default();
+    let mut records = crate::fxhash::set_with(snap.people.len());
     for p in &snap.people {
         let key = || person_key(p);
         if !records.insert((&p.school, &p.mis_id, p.role == PersonRole::Contact)) {

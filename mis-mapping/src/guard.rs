@@ -11,7 +11,7 @@ use crate::fxhash::{FxMap, FxSet};
 use chrono::{Datelike, NaiveDate};
 
 use crate::contract::GuardConfig;
-use crate::package::{OneRosterPackage, Row, Stored};
+use crate::package::{IdIndex, OneRosterPackage, Row, Stored};
 use crate::report::{Changes, Finding, Location, Severity};
 
 const LISTED_PER_KIND: usize = 20;
@@ -231,21 +231,29 @@ pub fn check_guard(
         let (Some(pt), Some(nt)) = (prev.stored(file), new.stored(file)) else {
             continue;
         };
-        let new_rows: FxMap<&str, Row<'_>> = nt.cells.rows().map(|r| (r.id(), r)).collect();
-        for f in fields {
-            let (Some(pi), Some(ni)) = (pt.column(f), nt.column(f)) else {
-                continue;
-            };
-            let (mut had, mut lost) = (0usize, 0usize);
-            for r in pt.cells.rows() {
-                if r.get(pi).is_empty() {
+        // The fields both headers have, with (had, lost) counters.
+        let cols: Vec<(&str, usize, usize)> = fields
+            .iter()
+            .filter_map(|f| Some((*f, pt.column(f)?, nt.column(f)?)))
+            .collect();
+        let mut counts = vec![(0usize, 0usize); cols.len()];
+        // One pass over the previous rows, each matched once with the new
+        // row of the same sourcedId (the last one, as a map would).
+        let index = IdIndex::new(&nt.cells);
+        let mut cursor = 0;
+        for r in pt.cells.rows() {
+            let n = index.find(r.id(), &mut cursor).map(|i| nt.cells.row(i));
+            for ((_, pi, ni), (had, lost)) in cols.iter().zip(&mut counts) {
+                if r.get(*pi).is_empty() {
                     continue;
                 }
-                had += 1;
-                if new_rows.get(r.id()).is_some_and(|n| n.get(ni).is_empty()) {
-                    lost += 1;
+                *had += 1;
+                if n.is_some_and(|n| n.get(*ni).is_empty()) {
+                    *lost += 1;
                 }
             }
+        }
+        for ((f, _, _), (had, lost)) in cols.iter().zip(counts) {
             #[allow(clippy::cast_precision_loss)]
             let pct = if had == 0 {
                 0.0

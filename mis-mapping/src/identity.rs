@@ -439,7 +439,8 @@ where
     let mut review = Vec::new();
     let (mut matched, mut minted) = (0, 0);
     // (canonical id, school) pairs seen in this run, to catch duplicates.
-    let mut seen: FxMap<(CanonicalId, &'p LaEstab, &'static str), &'p str> = FxMap::default();
+    let mut seen: FxMap<(CanonicalId, &'p LaEstab, &'static str), &'p str> =
+        crate::fxhash::map_with(people.size_hint().1.unwrap_or(0));
     let mut steps = Steps::default();
     // Look-ups of each key (parallel to `steps.keys`), kept for linking.
     let mut found: Vec<Option<CanonicalId>> = Vec::new();

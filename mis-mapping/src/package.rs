@@ -473,9 +473,9 @@ pub struct OneRosterPackage {
     tables: BTreeMap<String, Stored>,
 }
 
-/// Finds old rows by sourcedId for [`OneRosterPackage::delta_from`]: the
-/// last old row with the id, like a map filled in row order.
-enum OldIndex<'a> {
+/// Finds rows by sourcedId (for the delta and the guard): the last row
+/// with the id, like a map filled in row order.
+pub(crate) enum IdIndex<'a> {
     /// Every id is distinct (their 64-bit hashes are): check the row at the
     /// cursor first, then the hash.
     Distinct {
@@ -491,8 +491,8 @@ fn id_hash(id: &str) -> u64 {
     BuildHasherDefault::<crate::fxhash::FxHasher>::default().hash_one(id)
 }
 
-impl<'a> OldIndex<'a> {
-    fn new(cells: &'a Cells) -> Self {
+impl<'a> IdIndex<'a> {
+    pub(crate) fn new(cells: &'a Cells) -> Self {
         let rows = cells.len();
         let mut by_hash: FxMap<u64, usize> = crate::fxhash::map_with(rows);
         for i in 0..rows {
@@ -510,7 +510,7 @@ impl<'a> OldIndex<'a> {
     /// The old row with sourcedId `id`. `cursor` is the row expected next;
     /// it moves past the row found.
     #[inline]
-    fn find(&self, id: &str, cursor: &mut usize) -> Option<usize> {
+    pub(crate) fn find(&self, id: &str, cursor: &mut usize) -> Option<usize> {
         match self {
             Self::ById(m) => m.get(id).copied(),
             Self::Distinct { cells, by_hash } => {
@@ -816,7 +816,7 @@ impl OneRosterPackage {
             // Map old columns onto the new header by name.
             let map: Vec<Option<usize>> = header.iter().map(|h| old.column(h)).collect();
             let (new_rows, old_rows) = (new.cells.len(), old.cells.len());
-            let old_index = OldIndex::new(&old.cells);
+            let old_index = IdIndex::new(&old.cells);
             // Old rows matched by a new row (the rest are removals).
             let mut matched = vec![false; old_rows];
             let mut c = Changes::default();
