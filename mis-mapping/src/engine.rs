@@ -120,8 +120,8 @@ enum Presence {
 }
 
 #[derive(Clone, Debug)]
-struct OrgLink {
-    school: LaEstab,
+struct OrgLink<'s> {
+    school: &'s LaEstab,
     /// Position of the school in the snapshot (first listing).
     school_no: usize,
     status: EnrolStatus,
@@ -130,11 +130,18 @@ struct OrgLink {
     to: Option<NaiveDate>,
 }
 
+/// The dated status of one enrolment (explicit or implicit).
+struct EnrolView<'e> {
+    status: &'e EnrolStatus,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+}
+
 /// A released human: the records that make them up.
-struct Human {
+struct Human<'s> {
     canonical: CanonicalId,
     records: Vec<usize>,
-    orgs: Vec<OrgLink>,
+    orgs: Vec<OrgLink<'s>>,
     sourced_id: String,
 }
 
@@ -279,6 +286,7 @@ impl<'a> Export<'a> {
         let lc = &c.lifecycle;
         let mut counts = LifecycleCounts::default();
         let mut presence: Vec<Vec<OrgLink>> = Vec::with_capacity(snap.people.len());
+        let current = EnrolStatus::Current;
         let mut known_schools: FxMap<&LaEstab, usize> = FxMap::default();
         for (i, s) in snap.schools.iter().enumerate() {
             known_schools.entry(&s.laestab).or_insert(i);
@@ -293,31 +301,28 @@ impl<'a> Export<'a> {
                 presence.push(links);
                 continue;
             }
-            let implicit;
-            let enrolments = if p.enrolments.is_empty() {
-                implicit = [crate::source::Enrolment::new(
-                    p.school.clone(),
-                    EnrolStatus::Current,
-                    None,
-                )];
-                &implicit[..]
-            } else {
-                &p.enrolments[..]
-            };
-            for e in enrolments {
-                let Some(&school_no) = known_schools.get(&e.school) else {
+            // No enrolments: one open, current enrolment at the record's school.
+            let implicit = p
+                .enrolments
+                .is_empty()
+                .then_some((&p.school, &current, None, None));
+            let enrolments = p
+                .enrolments
+                .iter()
+                .map(|e| (&e.school, &e.status, e.from, e.to))
+                .chain(implicit);
+            for (school, status, from, to) in enrolments {
+                let e = EnrolView { status, from, to };
+                let Some(&school_no) = known_schools.get(school) else {
                     findings.push(Finding::new(
                         "person.unknown_school",
                         Severity::Warning,
-                        format!(
-                            "enrolment at {} which is not in the source's schools",
-                            e.school
-                        ),
+                        format!("enrolment at {school} which is not in the source's schools"),
                         Location::entity("person", person_key(p)),
                     ));
                     continue;
                 };
-                let pre = e.status == EnrolStatus::PreAdmission;
+                let pre = *e.status == EnrolStatus::PreAdmission;
                 let state = if pre || e.from.is_some_and(|f| f > as_of) {
                     let start = e.from.unwrap_or(as_of);
                     let allowed = (!pre || c.include_pre_admissions)
@@ -330,7 +335,7 @@ impl<'a> Export<'a> {
                 };
                 if let Some(presence) = state {
                     links.push(OrgLink {
-                        school: e.school.clone(),
+                        school,
                         school_no,
                         status: e.status.clone(),
                         presence,
@@ -375,7 +380,7 @@ impl<'a> Export<'a> {
                     continue;
                 }
                 vec![OrgLink {
-                    school: p.school.clone(),
+                    school: &p.school,
                     school_no: known_schools.get(&p.school).copied().unwrap_or(usize::MAX),
                     status: EnrolStatus::Current,
                     presence: Presence::Active,
@@ -814,7 +819,7 @@ impl<'a> Export<'a> {
         (class_of, class_ids)
     }
 
-    fn build_users(&self, snap: &MisSnapshot, humans: &[Human], pkg: &mut OneRosterPackage) {
+    fn build_users(&self, snap: &MisSnapshot, humans: &[Human<'_>], pkg: &mut OneRosterPackage) {
         let c = self.contract;
         let v11 = c.version == OneRosterVersion::V1_1;
         let r = |f| c.releases(f);
@@ -964,7 +969,7 @@ impl<'a> Export<'a> {
                     if k > 0 {
                         out.push(',');
                     }
-                    push_school(out, &o.school);
+                    push_school(out, o.school);
                 }
             };
             users.push(&h.sourced_id);
@@ -1002,7 +1007,7 @@ impl<'a> Export<'a> {
                 ));
                 users.push_with(|out| {
                     if let Some(o) = h.orgs.first() {
-                        push_school(out, &o.school);
+                        push_school(out, o.school);
                     }
                 });
                 users.push_empty(1);
@@ -1018,7 +1023,7 @@ impl<'a> Export<'a> {
                     roles.push(role);
                     roles.push(date_text(&mut dates, o.from));
                     roles.push(date_text(&mut dates, o.to));
-                    roles.push_with(|out| push_school(out, &o.school));
+                    roles.push_with(|out| push_school(out, o.school));
                     roles.end_row();
                 }
             }
@@ -1080,7 +1085,7 @@ impl<'a> Export<'a> {
     fn build_enrollments(
         &self,
         snap: &MisSnapshot,
-        humans: &[Human],
+        humans: &[Human<'_>],
         human_of: &FxMap<&CanonicalId, usize>,
         ids: &[Option<CanonicalId>],
         class_of: &FxMap<(&LaEstab, &str), usize>,
