@@ -947,9 +947,13 @@ impl<'a> Export<'a> {
             {
                 user_ids.push(format!("{{ULN:{u}}}"));
             }
-            let identifier = match p.role {
-                PersonRole::Pupil => p.identifier(&IdentifierKind::AdmissionNumber, as_of),
-                _ => p.identifier(&IdentifierKind::StaffCode, as_of),
+            let identifier = if r(UserField::Identifier) {
+                match p.role {
+                    PersonRole::Pupil => p.identifier(&IdentifierKind::AdmissionNumber, as_of),
+                    _ => p.identifier(&IdentifierKind::StaffCode, as_of),
+                }
+            } else {
+                None
             };
             let nc: Option<NcYear> = p.nc_year;
             let grades = if r(UserField::Grades) {

@@ -445,6 +445,7 @@ where
     // Look-ups of each key (parallel to `steps.keys`), kept for linking.
     let mut found: Vec<Option<CanonicalId>> = Vec::new();
     let mut cands: Vec<CanonicalId> = Vec::new();
+    let mut marked: Vec<CanonicalId> = Vec::new();
     for p in people {
         match_steps(p, key, &mut steps);
         let mut chosen: Option<(CanonicalId, &'static str)> = None;
@@ -454,6 +455,8 @@ where
             .first()
             .is_some_and(|(s, r)| *s == "upn" && !r.is_empty());
         found.clear();
+        // Candidates whose UPN marker the cascade saw.
+        marked.clear();
         for (step, range) in &steps.steps {
             let keys = steps.keys_of(range);
             cands.clear();
@@ -465,7 +468,13 @@ where
             if has_upn && *step == "dob_names_school" {
                 // A pupil with a UPN never joins, by name and birth date alone,
                 // a person known under another UPN: they are different people.
-                cands.retain(|c| map.find(&upn_marker(*c)).is_none());
+                cands.retain(|c| {
+                    let known = map.find(&upn_marker(*c)).is_some();
+                    if known {
+                        marked.push(*c);
+                    }
+                    !known
+                });
             }
             cands.sort();
             cands.dedup();
@@ -540,7 +549,8 @@ where
                 id
             }
         };
-        if has_upn {
+        // (A marker found above already links to its own id.)
+        if has_upn && !marked.contains(&id) {
             map.link(upn_marker(id), id);
         }
         seen.entry((id, &p.school, class))
