@@ -1100,12 +1100,14 @@ impl<'a> Export<'a> {
     ) {
         let as_of = self.as_of;
         // Records by MIS id, one map per school of the snapshot.
-        let mut record_of: Vec<FxMap<&str, usize>> = vec![FxMap::default(); snap.schools.len()];
+        // (record, whether it is a pupil's), so the record itself is not read.
+        let mut record_of: Vec<FxMap<&str, (usize, bool)>> =
+            vec![FxMap::default(); snap.schools.len()];
         for (i, p) in snap.people.iter().enumerate() {
             if p.role != PersonRole::Contact
                 && let Some(m) = school_no.get(&p.school).and_then(|&n| record_of.get_mut(n))
             {
-                m.insert(p.mis_id.as_str(), i);
+                m.insert(p.mis_id.as_str(), (i, p.role == PersonRole::Pupil));
             }
         }
         let no_records = FxMap::default();
@@ -1151,7 +1153,7 @@ impl<'a> Export<'a> {
             else {
                 continue;
             };
-            let Some(&ri) = record_of
+            let Some(&(ri, is_pupil)) = record_of
                 .get(sn)
                 .unwrap_or(&no_records)
                 .get(m.person.as_str())
@@ -1187,10 +1189,6 @@ impl<'a> Export<'a> {
             if !in_range(m.from, m.to, eval) {
                 continue;
             }
-            let is_pupil = snap
-                .people
-                .get(ri)
-                .is_some_and(|p| p.role == PersonRole::Pupil);
             let (role, primary, tag) = match (m.role, is_pupil) {
                 (MemberRole::Pupil, true) => ("student", "", 's'),
                 (MemberRole::Lead, false) => ("teacher", "true", 't'),
