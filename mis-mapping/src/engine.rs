@@ -264,22 +264,31 @@ impl<'a> Export<'a> {
         let as_of = self.as_of;
         let year = AcademicYear::containing(as_of);
         let mut findings = Findings::default();
-        validate(snap, &mut findings);
+        // Each record's role, read once: later passes skip records without
+        // touching them (a snapshot is larger than the CPU caches).
+        let roles = validate(snap, &mut findings);
 
         // Identity.
         // People this contract can never release (contacts when contacts
         // are excluded, supply staff when excluded) are not resolved.
-        let resolvable = |p: &Person| match p.role {
+        let resolvable = |r: &PersonRole| match r {
             PersonRole::Contact => c.include_contacts,
             PersonRole::Supply => c.include_supply_staff,
             _ => true,
         };
-        let resolution = resolve(snap.people.iter().filter(|p| resolvable(p)), map, self.key);
+        let resolution = resolve(
+            snap.people
+                .iter()
+                .zip(&roles)
+                .filter(|(_, r)| resolvable(r))
+                .map(|(p, _)| p),
+            map,
+            self.key,
+        );
         let mut resolved = resolution.ids.iter().copied();
-        let ids_by_record: Vec<Option<CanonicalId>> = snap
-            .people
+        let ids_by_record: Vec<Option<CanonicalId>> = roles
             .iter()
-            .map(|p| if resolvable(p) { resolved.next() } else { None })
+            .map(|r| if resolvable(r) { resolved.next() } else { None })
             .collect();
 
         // Lifecycle per record.
@@ -291,12 +300,12 @@ impl<'a> Export<'a> {
         for (i, s) in snap.schools.iter().enumerate() {
             known_schools.entry(&s.laestab).or_insert(i);
         }
-        for p in &snap.people {
+        for (p, role) in snap.people.iter().zip(&roles) {
             let mut links = Vec::new();
             // Contacts are released through their pupils (below); supply
             // staff only when the contract includes them.
-            if p.role == PersonRole::Contact
-                || (p.role == PersonRole::Supply && !c.include_supply_staff)
+            if *role == PersonRole::Contact
+                || (*role == PersonRole::Supply && !c.include_supply_staff)
             {
                 presence.push(links);
                 continue;
@@ -483,6 +492,7 @@ impl<'a> Export<'a> {
             &class_of,
             &class_ids,
             &known_schools,
+            &roles,
             &mut pkg,
             &mut findings,
         );
@@ -1095,6 +1105,7 @@ impl<'a> Export<'a> {
         class_of: &FxMap<(&LaEstab, &str), usize>,
         class_ids: &[String],
         school_no: &FxMap<&LaEstab, usize>,
+        roles: &[PersonRole],
         pkg: &mut OneRosterPackage,
         findings: &mut Findings,
     ) {
@@ -1103,11 +1114,11 @@ impl<'a> Export<'a> {
         // (record, whether it is a pupil's), so the record itself is not read.
         let mut record_of: Vec<FxMap<&str, (usize, bool)>> =
             vec![FxMap::default(); snap.schools.len()];
-        for (i, p) in snap.people.iter().enumerate() {
-            if p.role != PersonRole::Contact
+        for (i, (p, role)) in snap.people.iter().zip(roles).enumerate() {
+            if *role != PersonRole::Contact
                 && let Some(m) = school_no.get(&p.school).and_then(|&n| record_of.get_mut(n))
             {
-                m.insert(p.mis_id.as_str(), (i, p.role == PersonRole::Pupil));
+                m.insert(p.mis_id.as_str(), (i, *role == PersonRole::Pupil));
             }
         }
         let no_records = FxMap::default();
@@ -1243,8 +1254,9 @@ impl<'a> Export<'a> {
 }
 
 /// Data checks that do not depend on the contract: identifiers, dates,
-/// promotion-link cycles, dangling references.
-fn validate(snap: &MisSnapshot, findings: &mut Findings) {
+/// promotion-link cycles, dangling references. Returns each record's role.
+fn validate(snap: &MisSnapshot, findings: &mut Findings) -> Vec<PersonRole> {
+    let mut roles = Vec::with_capacity(snap.people.len());
     let mut schools = FxSet::default();
     for s in &snap.schools {
         if !schools.insert(&s.laestab) {
@@ -1270,6 +1282,7 @@ fn validate(snap: &MisSnapshot, findings: &mut Findings) {
     }
     let mut records = crate::fxhash::set_with(snap.people.len());
     for p in &snap.people {
+        roles.push(p.role.clone());
         let key = || person_key(p);
         if !records.insert((&p.school, &p.mis_id, p.role == PersonRole::Contact)) {
             findings.push(Finding::new(
@@ -1390,4 +1403,5 @@ fn validate(snap: &MisSnapshot, findings: &mut Findings) {
         }
         cleared.extend(path);
     }
+    roles
 }
