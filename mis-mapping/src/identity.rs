@@ -116,6 +116,12 @@ pub trait IdentityMap {
     fn ids(&self) -> Vec<CanonicalId>;
     /// Forget a canonical id and every key linked to it (tombstone purge).
     fn purge(&mut self, id: CanonicalId);
+    /// A hint that [`IdentityMap::find`] will soon be asked for these keys
+    /// (a few dozen records' worth at a time), so a store can load them in
+    /// one go. The default does nothing.
+    fn prefetch(&self, keys: &[MatchKey]) {
+        let _ = keys;
+    }
 }
 
 /// The in-memory identity map; serialisable as JSON for file-backed use.
@@ -260,6 +266,13 @@ impl IdentityMap for InMemoryIdentityMap {
     fn purge(&mut self, id: CanonicalId) {
         self.records.remove(&id);
         self.keys.retain(|_, v| *v != id);
+    }
+    fn prefetch(&self, keys: &[MatchKey]) {
+        // Independent probes overlap their cache misses; the look-ups made
+        // one record at a time then hit the cache.
+        for k in keys {
+            std::hint::black_box(self.keys.get(k));
+        }
     }
 }
 
@@ -441,121 +454,139 @@ where
     // (canonical id, school) pairs seen in this run, to catch duplicates.
     let mut seen: FxMap<(CanonicalId, &'p LaEstab, &'static str), &'p str> =
         crate::fxhash::map_with(people.size_hint().1.unwrap_or(0));
-    let mut steps = Steps::default();
+    // Records are taken a batch at a time: match keys first (and a prefetch
+    // hint to the map), then resolved one by one in input order.
+    const BATCH: usize = 32;
+    let mut people = people;
+    let mut batch: Vec<&'p Person> = Vec::with_capacity(BATCH);
+    let mut batch_steps: Vec<Steps> = (0..BATCH).map(|_| Steps::default()).collect();
+    let mut batch_keys: Vec<MatchKey> = Vec::new();
     // Look-ups of each key (parallel to `steps.keys`), kept for linking.
     let mut found: Vec<Option<CanonicalId>> = Vec::new();
     let mut cands: Vec<CanonicalId> = Vec::new();
     let mut marked: Vec<CanonicalId> = Vec::new();
-    for p in people {
-        match_steps(p, key, &mut steps);
-        let mut chosen: Option<(CanonicalId, &'static str)> = None;
-        let mut problem: Option<ReviewReason> = None;
-        let has_upn = steps
-            .steps
-            .first()
-            .is_some_and(|(s, r)| *s == "upn" && !r.is_empty());
-        found.clear();
-        // Candidates whose UPN marker the cascade saw.
-        marked.clear();
-        for (step, range) in &steps.steps {
-            let keys = steps.keys_of(range);
-            cands.clear();
-            for k in keys {
-                let hit = map.find(k);
-                found.push(hit);
-                cands.extend(hit);
-            }
-            if has_upn && *step == "dob_names_school" {
-                // A pupil with a UPN never joins, by name and birth date alone,
-                // a person known under another UPN: they are different people.
-                cands.retain(|c| {
-                    let known = map.find(&upn_marker(*c)).is_some();
-                    if known {
-                        marked.push(*c);
-                    }
-                    !known
-                });
-            }
-            cands.sort();
-            cands.dedup();
-            match (cands.len(), &chosen) {
-                (0, _) => {}
-                (1, None) => {
-                    chosen = cands.pop().map(|c| (c, *step));
-                }
-                (1, Some((c, _))) if cands.first() == Some(c) => {}
-                (_, None) | (_, Some(_)) => {
-                    // A strong identifier disagrees with an earlier step, or
-                    // one step points at several people.
-                    if let Some((c, _)) = &chosen
-                        && !cands.contains(c)
-                    {
-                        cands.push(*c);
-                    }
-                    // Only UPN/ULN disagreements are conflicts after a match;
-                    // weaker steps may legitimately point elsewhere (a twin).
-                    if chosen.is_none() || *step == "upn" || *step == "uln" || *step == "mis" {
-                        problem = Some(ReviewReason::Ambiguous {
-                            step: (*step).to_owned(),
-                            candidates: std::mem::take(&mut cands),
-                        });
-                        break;
-                    }
-                }
-            }
+    loop {
+        batch.clear();
+        batch.extend(people.by_ref().take(BATCH));
+        if batch.is_empty() {
+            break;
         }
-        let class = role_class(&p.role);
-        if problem.is_none()
-            && let Some((c, step)) = &chosen
-        {
-            let slot = (*c, &p.school, class);
-            if let Some(other) = seen.get(&slot)
-                && *other != p.mis_id.as_str()
+        batch_keys.clear();
+        for (p, st) in batch.iter().zip(batch_steps.iter_mut()) {
+            match_steps(p, key, st);
+            batch_keys.extend_from_slice(&st.keys);
+        }
+        map.prefetch(&batch_keys);
+        for (&p, steps) in batch.iter().zip(batch_steps.iter()) {
+            let mut chosen: Option<(CanonicalId, &'static str)> = None;
+            let mut problem: Option<ReviewReason> = None;
+            let has_upn = steps
+                .steps
+                .first()
+                .is_some_and(|(s, r)| *s == "upn" && !r.is_empty());
+            found.clear();
+            // Candidates whose UPN marker the cascade saw.
+            marked.clear();
+            for (step, range) in &steps.steps {
+                let keys = steps.keys_of(range);
+                cands.clear();
+                for k in keys {
+                    let hit = map.find(k);
+                    found.push(hit);
+                    cands.extend(hit);
+                }
+                if has_upn && *step == "dob_names_school" {
+                    // A pupil with a UPN never joins, by name and birth date alone,
+                    // a person known under another UPN: they are different people.
+                    cands.retain(|c| {
+                        let known = map.find(&upn_marker(*c)).is_some();
+                        if known {
+                            marked.push(*c);
+                        }
+                        !known
+                    });
+                }
+                cands.sort();
+                cands.dedup();
+                match (cands.len(), &chosen) {
+                    (0, _) => {}
+                    (1, None) => {
+                        chosen = cands.pop().map(|c| (c, *step));
+                    }
+                    (1, Some((c, _))) if cands.first() == Some(c) => {}
+                    (_, None) | (_, Some(_)) => {
+                        // A strong identifier disagrees with an earlier step, or
+                        // one step points at several people.
+                        if let Some((c, _)) = &chosen
+                            && !cands.contains(c)
+                        {
+                            cands.push(*c);
+                        }
+                        // Only UPN/ULN disagreements are conflicts after a match;
+                        // weaker steps may legitimately point elsewhere (a twin).
+                        if chosen.is_none() || *step == "upn" || *step == "uln" || *step == "mis" {
+                            problem = Some(ReviewReason::Ambiguous {
+                                step: (*step).to_owned(),
+                                candidates: std::mem::take(&mut cands),
+                            });
+                            break;
+                        }
+                    }
+                }
+            }
+            let class = role_class(&p.role);
+            if problem.is_none()
+                && let Some((c, step)) = &chosen
             {
-                problem = Some(ReviewReason::Duplicate {
-                    with: *c,
-                    step: (*step).to_owned(),
-                });
-            }
-        }
-        let id = match (problem, chosen) {
-            (Some(reason), _) => {
-                let id = map.mint();
-                minted += 1;
-                // Link only this record's own MIS key, so reruns find it again
-                // without touching the disputed keys.
-                if let Some((_, range)) = steps.steps.iter().find(|(s, _)| *s == "mis") {
-                    for k in steps.keys_of(range) {
-                        map.link(*k, id);
-                    }
+                let slot = (*c, &p.school, class);
+                if let Some(other) = seen.get(&slot)
+                    && *other != p.mis_id.as_str()
+                {
+                    problem = Some(ReviewReason::Duplicate {
+                        with: *c,
+                        step: (*step).to_owned(),
+                    });
                 }
-                review.push(ReviewItem {
-                    school: p.school.to_string(),
-                    mis_id: p.mis_id.clone(),
-                    assigned: id,
-                    reason,
-                });
-                id
             }
-            (None, Some((id, _))) => {
-                matched += 1;
-                link_all(map, &steps.keys, &found, id);
-                id
+            let id = match (problem, chosen) {
+                (Some(reason), _) => {
+                    let id = map.mint();
+                    minted += 1;
+                    // Link only this record's own MIS key, so reruns find it again
+                    // without touching the disputed keys.
+                    if let Some((_, range)) = steps.steps.iter().find(|(s, _)| *s == "mis") {
+                        for k in steps.keys_of(range) {
+                            map.link(*k, id);
+                        }
+                    }
+                    review.push(ReviewItem {
+                        school: p.school.to_string(),
+                        mis_id: p.mis_id.clone(),
+                        assigned: id,
+                        reason,
+                    });
+                    id
+                }
+                (None, Some((id, _))) => {
+                    matched += 1;
+                    link_all(map, &steps.keys, &found, id);
+                    id
+                }
+                (None, None) => {
+                    minted += 1;
+                    let id = map.mint();
+                    link_all(map, &steps.keys, &found, id);
+                    id
+                }
+            };
+            // (A marker found above already links to its own id.)
+            if has_upn && !marked.contains(&id) {
+                map.link(upn_marker(id), id);
             }
-            (None, None) => {
-                minted += 1;
-                let id = map.mint();
-                link_all(map, &steps.keys, &found, id);
-                id
-            }
-        };
-        // (A marker found above already links to its own id.)
-        if has_upn && !marked.contains(&id) {
-            map.link(upn_marker(id), id);
+            seen.entry((id, &p.school, class))
+                .or_insert(p.mis_id.as_str());
+            ids.push(id);
         }
-        seen.entry((id, &p.school, class))
-            .or_insert(p.mis_id.as_str());
-        ids.push(id);
     }
     Resolution {
         ids,
