@@ -1112,13 +1112,24 @@ impl<'a> Export<'a> {
         let as_of = self.as_of;
         // Records by MIS id, one map per school of the snapshot.
         // (record, whether it is a pupil's), so the record itself is not read.
-        let mut record_of: Vec<FxMap<&str, (usize, bool)>> =
-            vec![FxMap::default(); snap.schools.len()];
+        // The keys are copied into one buffer: comparing a member's id with
+        // a key then reads this small buffer, not the scattered records.
+        let mut ids_text = String::new();
+        let mut entries: Vec<(usize, std::ops::Range<usize>, usize, bool)> = Vec::new();
         for (i, (p, role)) in snap.people.iter().zip(roles).enumerate() {
             if *role != PersonRole::Contact
-                && let Some(m) = school_no.get(&p.school).and_then(|&n| record_of.get_mut(n))
+                && let Some(&n) = school_no.get(&p.school)
             {
-                m.insert(p.mis_id.as_str(), (i, *role == PersonRole::Pupil));
+                let start = ids_text.len();
+                ids_text.push_str(&p.mis_id);
+                entries.push((n, start..ids_text.len(), i, *role == PersonRole::Pupil));
+            }
+        }
+        let mut record_of: Vec<FxMap<&str, (usize, bool)>> =
+            vec![FxMap::default(); snap.schools.len()];
+        for (n, range, i, is_pupil) in entries {
+            if let (Some(m), Some(id)) = (record_of.get_mut(n), ids_text.get(range)) {
+                m.insert(id, (i, is_pupil));
             }
         }
         let no_records = FxMap::default();
