@@ -2,6 +2,7 @@
 //! delta against the previous package, and a run report.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
 
 use crate::fxhash::{FxMap, FxSet};
 
@@ -12,7 +13,7 @@ use crate::contract::{Contract, IdentifierPolicy, OneRosterVersion, PseudonymKey
 use crate::guard::check_guard;
 use crate::identity::{CanonicalId, IdentityMap, resolve};
 use crate::ids::{LaEstab, Uln, Upn};
-use crate::package::{Mode, OneRosterPackage};
+use crate::package::{Cells, Mode, OneRosterPackage};
 use crate::report::{
     Approval, Finding, LifecycleCounts, Location, ReleasedFields, RunReport, Severity, Verdict,
 };
@@ -119,21 +120,34 @@ enum Presence {
 }
 
 #[derive(Clone, Debug)]
-struct OrgLink {
-    school: LaEstab,
+struct OrgLink<'s> {
+    school: &'s LaEstab,
+    /// Position of the school in the snapshot (first listing).
+    school_no: usize,
     status: EnrolStatus,
     presence: Presence,
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
 }
 
+/// The dated status of one enrolment (explicit or implicit).
+struct EnrolView<'e> {
+    status: &'e EnrolStatus,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+}
+
 /// A released human: the records that make them up.
-struct Human {
+struct Human<'s> {
     canonical: CanonicalId,
     records: Vec<usize>,
-    orgs: Vec<OrgLink>,
+    orgs: Vec<OrgLink<'s>>,
     sourced_id: String,
 }
+
+/// The last membership's (school, group) and what it resolved to: (class
+/// number, school number).
+type LastClass<'s> = (&'s LaEstab, &'s str, Option<(usize, usize)>);
 
 /// A course being built: school, title, code, grades, subject.
 type CourseAcc = (
@@ -187,11 +201,16 @@ fn status_rank(s: &EnrolStatus) -> u8 {
 }
 
 /// A date as text, formatted once per distinct date.
-fn date_text(cache: &mut FxMap<NaiveDate, String>, d: Option<NaiveDate>) -> String {
+fn date_text(cache: &mut FxMap<NaiveDate, String>, d: Option<NaiveDate>) -> &str {
     match d {
-        None => String::new(),
-        Some(d) => cache.entry(d).or_insert_with(|| d.to_string()).clone(),
+        None => "",
+        Some(d) => cache.entry(d).or_insert_with(|| d.to_string()),
     }
+}
+
+/// A user field's value when the contract releases it, else empty.
+fn pick(released: bool, v: Option<&str>) -> &str {
+    if released { v.unwrap_or("") } else { "" }
 }
 
 fn person_key(p: &Person) -> String {
@@ -245,64 +264,74 @@ impl<'a> Export<'a> {
         let as_of = self.as_of;
         let year = AcademicYear::containing(as_of);
         let mut findings = Findings::default();
-        validate(snap, &mut findings);
+        // Each record's role, read once: later passes skip records without
+        // touching them (a snapshot is larger than the CPU caches).
+        let roles = validate(snap, &mut findings);
 
         // Identity.
         // People this contract can never release (contacts when contacts
         // are excluded, supply staff when excluded) are not resolved.
-        let resolvable = |p: &Person| match p.role {
+        let resolvable = |r: &PersonRole| match r {
             PersonRole::Contact => c.include_contacts,
             PersonRole::Supply => c.include_supply_staff,
             _ => true,
         };
-        let resolution = resolve(snap.people.iter().filter(|p| resolvable(p)), map, self.key);
+        let resolution = resolve(
+            snap.people
+                .iter()
+                .zip(&roles)
+                .filter(|(_, r)| resolvable(r))
+                .map(|(p, _)| p),
+            map,
+            self.key,
+        );
         let mut resolved = resolution.ids.iter().copied();
-        let ids_by_record: Vec<Option<CanonicalId>> = snap
-            .people
+        let ids_by_record: Vec<Option<CanonicalId>> = roles
             .iter()
-            .map(|p| if resolvable(p) { resolved.next() } else { None })
+            .map(|r| if resolvable(r) { resolved.next() } else { None })
             .collect();
 
         // Lifecycle per record.
         let lc = &c.lifecycle;
         let mut counts = LifecycleCounts::default();
         let mut presence: Vec<Vec<OrgLink>> = Vec::with_capacity(snap.people.len());
-        let known_schools: FxSet<&LaEstab> = snap.schools.iter().map(|s| &s.laestab).collect();
-        for p in &snap.people {
+        let current = EnrolStatus::Current;
+        let mut known_schools: FxMap<&LaEstab, usize> = FxMap::default();
+        for (i, s) in snap.schools.iter().enumerate() {
+            known_schools.entry(&s.laestab).or_insert(i);
+        }
+        for (p, role) in snap.people.iter().zip(&roles) {
             let mut links = Vec::new();
             // Contacts are released through their pupils (below); supply
             // staff only when the contract includes them.
-            if p.role == PersonRole::Contact
-                || (p.role == PersonRole::Supply && !c.include_supply_staff)
+            if *role == PersonRole::Contact
+                || (*role == PersonRole::Supply && !c.include_supply_staff)
             {
                 presence.push(links);
                 continue;
             }
-            let implicit;
-            let enrolments = if p.enrolments.is_empty() {
-                implicit = [crate::source::Enrolment::new(
-                    p.school.clone(),
-                    EnrolStatus::Current,
-                    None,
-                )];
-                &implicit[..]
-            } else {
-                &p.enrolments[..]
-            };
-            for e in enrolments {
-                if !known_schools.contains(&e.school) {
+            // No enrolments: one open, current enrolment at the record's school.
+            let implicit = p
+                .enrolments
+                .is_empty()
+                .then_some((&p.school, &current, None, None));
+            let enrolments = p
+                .enrolments
+                .iter()
+                .map(|e| (&e.school, &e.status, e.from, e.to))
+                .chain(implicit);
+            for (school, status, from, to) in enrolments {
+                let e = EnrolView { status, from, to };
+                let Some(&school_no) = known_schools.get(school) else {
                     findings.push(Finding::new(
                         "person.unknown_school",
                         Severity::Warning,
-                        format!(
-                            "enrolment at {} which is not in the source's schools",
-                            e.school
-                        ),
+                        format!("enrolment at {school} which is not in the source's schools"),
                         Location::entity("person", person_key(p)),
                     ));
                     continue;
-                }
-                let pre = e.status == EnrolStatus::PreAdmission;
+                };
+                let pre = *e.status == EnrolStatus::PreAdmission;
                 let state = if pre || e.from.is_some_and(|f| f > as_of) {
                     let start = e.from.unwrap_or(as_of);
                     let allowed = (!pre || c.include_pre_admissions)
@@ -315,7 +344,8 @@ impl<'a> Export<'a> {
                 };
                 if let Some(presence) = state {
                     links.push(OrgLink {
-                        school: e.school.clone(),
+                        school,
+                        school_no,
                         status: e.status.clone(),
                         presence,
                         from: e.from,
@@ -328,15 +358,20 @@ impl<'a> Export<'a> {
 
         // Group records into humans; contacts need a released pupil.
         let mut humans: Vec<Human> = Vec::new();
-        let mut human_of: FxMap<&CanonicalId, usize> = FxMap::default();
+        let mut human_of: FxMap<&CanonicalId, usize> = crate::fxhash::map_with(snap.people.len());
+        // Records by MIS id, for contacts to find their pupils.
         let mut by_mis: FxMap<(&LaEstab, &str, bool), usize> = FxMap::default();
-        for (i, p) in snap.people.iter().enumerate() {
-            by_mis.insert(
-                (&p.school, p.mis_id.as_str(), p.role == PersonRole::Contact),
-                i,
-            );
+        if c.include_contacts {
+            by_mis.reserve(snap.people.len());
+            for (i, p) in snap.people.iter().enumerate() {
+                by_mis.insert(
+                    (&p.school, p.mis_id.as_str(), p.role == PersonRole::Contact),
+                    i,
+                );
+            }
         }
-        let released_record = |i: usize| presence.get(i).is_some_and(|l| !l.is_empty());
+        let released: Vec<bool> = presence.iter().map(|l| !l.is_empty()).collect();
+        let released_record = |i: usize| released.get(i).copied().unwrap_or(false);
         for (i, p) in snap.people.iter().enumerate() {
             let Some(Some(cid)) = ids_by_record.get(i) else {
                 continue;
@@ -354,15 +389,16 @@ impl<'a> Export<'a> {
                     continue;
                 }
                 vec![OrgLink {
-                    school: p.school.clone(),
+                    school: &p.school,
+                    school_no: known_schools.get(&p.school).copied().unwrap_or(usize::MAX),
                     status: EnrolStatus::Current,
                     presence: Presence::Active,
                     from: None,
                     to: None,
                 }]
             } else {
-                match presence.get(i) {
-                    Some(l) if !l.is_empty() => l.clone(),
+                match presence.get_mut(i) {
+                    Some(l) if !l.is_empty() => std::mem::take(l),
                     _ => continue,
                 }
             };
@@ -388,8 +424,9 @@ impl<'a> Export<'a> {
         // sourcedIds and lifecycle counts.
         let mut used_ids: FxSet<String> = crate::fxhash::set_with(humans.len());
         for h in &mut humans {
-            h.orgs
-                .sort_by_key(|o| (status_rank(&o.status), o.school.clone()));
+            h.orgs.sort_by(|a, b| {
+                (status_rank(&a.status), &a.school).cmp(&(status_rank(&b.status), &b.school))
+            });
             let first = h.records.first().and_then(|&i| snap.people.get(i));
             let pseudo = || self.key.pseudonym(&c.consumer, &h.canonical.to_string());
             let mut id = match (c.identifiers, first) {
@@ -445,7 +482,7 @@ impl<'a> Export<'a> {
 
         let mut pkg = OneRosterPackage::new(c.version, Mode::Bulk);
         self.build_orgs_and_sessions(snap, year, &mut pkg, &mut findings);
-        let class_of = self.build_classes(snap, year, &mut pkg, &mut findings);
+        let (class_of, class_ids) = self.build_classes(snap, year, &mut pkg, &mut findings);
         self.build_users(snap, &humans, &mut pkg);
         self.build_enrollments(
             snap,
@@ -453,6 +490,9 @@ impl<'a> Export<'a> {
             &human_of,
             &ids_by_record,
             &class_of,
+            &class_ids,
+            &known_schools,
+            &roles,
             &mut pkg,
             &mut findings,
         );
@@ -502,10 +542,10 @@ impl<'a> Export<'a> {
     ) -> ReleasedFields {
         let c = self.contract;
         let mut files: Vec<String> = std::iter::once("manifest.csv".to_owned())
-            .chain(pkg.tables().map(|(n, _)| format!("{n}.csv")))
+            .chain(pkg.names().map(|n| format!("{n}.csv")))
             .collect();
         if let Some(d) = delta {
-            files.extend(d.tables().map(|(n, _)| format!("delta/{n}.csv")));
+            files.extend(d.names().map(|n| format!("delta/{n}.csv")));
         }
         let mut structural = vec!["sourcedId", "enabledUser", "role", "orgSourcedIds"];
         if !c.releases(UserField::Username) {
@@ -548,40 +588,34 @@ impl<'a> Export<'a> {
                     .or_insert_with(|| format!("trust-{}", slug(t)));
             }
         }
-        let orgs = pkg.table_mut("orgs", &[]);
+        let orgs_header = pkg.header("orgs", &[]);
+        let mut orgs = Cells::with_capacity(orgs_header.len(), snap.schools.len() + 1, 64);
         for (name, id) in &trusts {
-            orgs.rows.push(vec![
-                id.clone(),
-                String::new(),
-                String::new(),
-                name.clone(),
-                "district".into(),
-                String::new(),
-                String::new(),
-            ]);
+            orgs.push_row([id.as_str(), "", "", name, "district", "", ""]);
         }
         let mut seen = FxSet::default();
         for s in &snap.schools {
             if !seen.insert(&s.laestab) {
                 continue;
             }
-            orgs.rows.push(vec![
-                school_id(&s.laestab),
-                String::new(),
-                String::new(),
-                s.name.clone(),
-                "school".into(),
-                s.urn
+            orgs.push_row([
+                school_id(&s.laestab).as_str(),
+                "",
+                "",
+                &s.name,
+                "school",
+                &s.urn
                     .as_ref()
                     .map_or_else(|| s.laestab.to_string(), |u| u.to_string()),
                 s.trust
                     .as_ref()
                     .and_then(|t| trusts.get(t))
-                    .cloned()
-                    .unwrap_or_default(),
+                    .map_or("", String::as_str),
             ]);
         }
-        let sessions = pkg.table_mut("academicSessions", &[]);
+        pkg.set_table("orgs", orgs_header, orgs);
+        let sessions_header = pkg.header("academicSessions", &[]);
+        let mut sessions = Cells::with_capacity(sessions_header.len(), snap.schools.len() * 10, 96);
         let school_year = year.oneroster_school_year().to_string();
         let mut seen = FxSet::default();
         for s in &snap.schools {
@@ -606,61 +640,63 @@ impl<'a> Export<'a> {
                 });
             let Some(cal) = cal else { continue };
             let yid = year_session_id(&s.laestab, year);
-            let row =
+            let mut row =
                 |id: &str, title: String, ty: &str, a: NaiveDate, b: NaiveDate, parent: &str| {
-                    vec![
-                        id.to_owned(),
-                        String::new(),
-                        String::new(),
-                        title,
-                        ty.to_owned(),
-                        a.to_string(),
-                        b.to_string(),
-                        parent.to_owned(),
-                        school_year.clone(),
-                    ]
+                    sessions.push_row([
+                        id,
+                        "",
+                        "",
+                        &title,
+                        ty,
+                        &a.to_string(),
+                        &b.to_string(),
+                        parent,
+                        &school_year,
+                    ]);
                 };
-            sessions.rows.push(row(
+            row(
                 &yid,
                 format!("{} {year}", s.name),
                 "schoolYear",
                 cal.start,
                 cal.end,
                 "",
-            ));
+            );
             for (ti, t) in cal.terms.iter().enumerate() {
                 let tid = format!("{yid}-t{}", ti + 1);
-                sessions.rows.push(row(
+                row(
                     &tid,
                     format!("{} {year}", t.name),
                     "term",
                     t.start,
                     t.end,
                     &yid,
-                ));
+                );
                 for (hi, (hn, hs, he)) in t.half_terms.iter().enumerate() {
                     let hid = format!("{tid}h{}", hi + 1);
-                    sessions.rows.push(row(
+                    row(
                         &hid,
                         format!("{hn} {year}"),
                         "gradingPeriod",
                         *hs,
                         *he,
                         &tid,
-                    ));
+                    );
                 }
             }
         }
+        pkg.set_table("academicSessions", sessions_header, sessions);
     }
 
-    /// Classes and courses; returns (school, group id) → class sourcedId.
+    /// Classes and courses; returns (school, group id) → class number, and
+    /// the class sourcedIds by number.
     fn build_classes<'s>(
         &self,
         snap: &'s MisSnapshot,
         year: AcademicYear,
         pkg: &mut OneRosterPackage,
         findings: &mut Findings,
-    ) -> FxMap<(&'s LaEstab, &'s str), String> {
+    ) -> (FxMap<(&'s LaEstab, &'s str), usize>, Vec<String>) {
         let c = self.contract;
         let as_of = self.as_of;
         let profile = c.grade_profile;
@@ -680,15 +716,17 @@ impl<'a> Export<'a> {
                 promoted_from.insert((&g.school, to.as_str()), g);
             }
         }
-        let mut class_of = FxMap::default();
+        let mut class_of = crate::fxhash::map_with(snap.groups.len());
         let mut courses: BTreeMap<String, CourseAcc> = BTreeMap::new();
         let meta = [
             "metadata.uk.groupKind",
             "metadata.uk.ncYear",
             "metadata.uk.promotedFrom",
         ];
-        let mut used = FxSet::default();
-        let mut rows = Vec::new();
+        let mut used = crate::fxhash::set_with(snap.groups.len());
+        let classes_header = pkg.header("classes", &meta);
+        let mut rows = Cells::with_capacity(classes_header.len(), snap.groups.len(), 160);
+        let mut class_ids: Vec<String> = Vec::with_capacity(snap.groups.len());
         for g in &snap.groups {
             if !c.group_kinds.contains(&g.kind)
                 || g.academic_year != year
@@ -745,50 +783,53 @@ impl<'a> Export<'a> {
                 .get(&(&g.school, g.id.as_str()))
                 .map(|p| class_id_of(p))
                 .unwrap_or_default();
-            rows.push(vec![
-                id.clone(),
-                String::new(),
-                String::new(),
-                g.name.clone(),
-                grade.unwrap_or("").to_owned(),
-                course_id,
-                g.code.clone(),
-                class_type.to_owned(),
-                String::new(),
-                school_id(&g.school),
-                year_session_id(&g.school, year),
-                g.subject.clone().unwrap_or_default(),
-                String::new(),
-                String::new(),
-                g.kind.as_str().to_owned(),
-                g.nc_year.map(|n| n.to_string()).unwrap_or_default(),
-                from,
+            rows.push_row([
+                id.as_str(),
+                "",
+                "",
+                &g.name,
+                grade.unwrap_or(""),
+                &course_id,
+                &g.code,
+                class_type,
+                "",
+                &school_id(&g.school),
+                &year_session_id(&g.school, year),
+                g.subject.as_deref().unwrap_or(""),
+                "",
+                "",
+                g.kind.as_str(),
+                &g.nc_year.map(|n| n.to_string()).unwrap_or_default(),
+                &from,
             ]);
-            class_of.insert((&g.school, g.id.as_str()), id);
+            class_of.insert((&g.school, g.id.as_str()), class_ids.len());
+            class_ids.push(id);
         }
-        let ct = pkg.table_mut("courses", &[]);
+        let courses_header = pkg.header("courses", &[]);
+        let mut ct = Cells::with_capacity(courses_header.len(), courses.len(), 128);
         for (id, (school, title, code, grades, subject)) in courses {
             let school =
                 LaEstab::parse(&school).map(|s| (school_id(&s), year_session_id(&s, year)));
             let Ok((org, sy)) = school else { continue };
-            ct.rows.push(vec![
-                id,
-                String::new(),
-                String::new(),
-                sy,
-                title,
-                code,
-                grades.into_iter().collect::<Vec<_>>().join(","),
-                org,
-                subject.unwrap_or_default(),
-                String::new(),
+            ct.push_row([
+                id.as_str(),
+                "",
+                "",
+                &sy,
+                &title,
+                &code,
+                &grades.into_iter().collect::<Vec<_>>().join(","),
+                &org,
+                subject.as_deref().unwrap_or(""),
+                "",
             ]);
         }
-        pkg.table_mut("classes", &meta).rows = rows;
-        class_of
+        pkg.set_table("courses", courses_header, ct);
+        pkg.set_table("classes", classes_header, rows);
+        (class_of, class_ids)
     }
 
-    fn build_users(&self, snap: &MisSnapshot, humans: &[Human], pkg: &mut OneRosterPackage) {
+    fn build_users(&self, snap: &MisSnapshot, humans: &[Human<'_>], pkg: &mut OneRosterPackage) {
         let c = self.contract;
         let v11 = c.version == OneRosterVersion::V1_1;
         let r = |f| c.releases(f);
@@ -848,26 +889,33 @@ impl<'a> Export<'a> {
         let as_of = self.as_of;
         let profile = c.grade_profile;
         let demo = r(UserField::BirthDate) || r(UserField::Sex);
-        let mut users = Vec::with_capacity(humans.len());
-        let mut roles = Vec::new();
-        let mut demographics = Vec::new();
+        let users_header = pkg.header("users", &meta);
+        let roles_header = pkg.header("roles", &[]);
+        let demo_header = pkg.header("demographics", &[]);
+        let mut users = Cells::with_capacity(users_header.len(), humans.len(), 160);
+        let mut roles =
+            Cells::with_capacity(roles_header.len(), if v11 { 0 } else { humans.len() }, 128);
+        let mut demographics =
+            Cells::with_capacity(demo_header.len(), if demo { humans.len() } else { 0 }, 64);
+        let school_ids: FxMap<&LaEstab, String> = snap
+            .schools
+            .iter()
+            .map(|s| (&s.laestab, school_id(&s.laestab)))
+            .collect();
+        let push_school = |out: &mut String, l: &LaEstab| match school_ids.get(l) {
+            Some(id) => out.push_str(id),
+            None => out.push_str(&school_id(l)),
+        };
+        let mut dates: FxMap<NaiveDate, String> = FxMap::default();
         for h in humans {
             let Some(p) = h.records.first().and_then(|&i| snap.people.get(i)) else {
                 continue;
-            };
-            let s = |f: UserField, v: Option<&str>| {
-                if r(f) {
-                    v.unwrap_or("").to_owned()
-                } else {
-                    String::new()
-                }
             };
             let enabled = if h.orgs.iter().all(|o| o.presence == Presence::Leaver) {
                 "false"
             } else {
                 "true"
             };
-            let orgs: Vec<String> = h.orgs.iter().map(|o| school_id(&o.school)).collect();
             let role = match &p.role {
                 PersonRole::Pupil => "student",
                 PersonRole::Teacher | PersonRole::Supply => "teacher",
@@ -888,11 +936,11 @@ impl<'a> Export<'a> {
             };
             let username = if r(UserField::Username) {
                 p.email
-                    .clone()
+                    .as_deref()
                     .filter(|e| !e.is_empty())
-                    .unwrap_or_else(|| h.sourced_id.clone())
+                    .unwrap_or(&h.sourced_id)
             } else {
-                h.sourced_id.clone()
+                &h.sourced_id
             };
             let mut user_ids = Vec::new();
             if r(UserField::Upn)
@@ -909,16 +957,19 @@ impl<'a> Export<'a> {
             {
                 user_ids.push(format!("{{ULN:{u}}}"));
             }
-            let identifier = match p.role {
-                PersonRole::Pupil => p.identifier(&IdentifierKind::AdmissionNumber, as_of),
-                _ => p.identifier(&IdentifierKind::StaffCode, as_of),
+            let identifier = if r(UserField::Identifier) {
+                match p.role {
+                    PersonRole::Pupil => p.identifier(&IdentifierKind::AdmissionNumber, as_of),
+                    _ => p.identifier(&IdentifierKind::StaffCode, as_of),
+                }
+            } else {
+                None
             };
             let nc: Option<NcYear> = p.nc_year;
             let grades = if r(UserField::Grades) {
-                nc.map(|n| n.ceds_grade(profile).to_owned())
-                    .unwrap_or_default()
+                nc.map_or("", |n| n.ceds_grade(profile))
             } else {
-                String::new()
+                ""
             };
             let agent_list = agents.get(h.sourced_id.as_str()).map(|v| {
                 let mut v = v.clone();
@@ -927,87 +978,96 @@ impl<'a> Export<'a> {
                 v.join(",")
             });
             let names = &p.names;
-            let mut row = vec![
-                h.sourced_id.clone(),
-                String::new(),
-                String::new(),
-                enabled.to_owned(),
-            ];
-            if v11 {
-                row.push(orgs.join(","));
-                row.push(role.to_owned());
-            }
-            row.extend([
-                username,
-                user_ids.join(","),
-                s(UserField::GivenName, Some(&names.legal_forename)),
-                s(UserField::FamilyName, Some(&names.legal_surname)),
-                s(UserField::MiddleName, names.middle_names.as_deref()),
-                s(UserField::Identifier, identifier),
-                s(UserField::Email, p.email.as_deref()),
-                String::new(),
-                s(UserField::Phone, p.phone.as_deref()),
-                agent_list.unwrap_or_default(),
-                grades,
-                String::new(),
-            ]);
-            if !v11 {
-                row.extend([
-                    String::new(),
-                    s(
-                        UserField::PreferredGivenName,
-                        names.preferred_forename.as_deref(),
-                    ),
-                    String::new(),
-                    s(
-                        UserField::PreferredFamilyName,
-                        names.preferred_surname.as_deref(),
-                    ),
-                    orgs.first().cloned().unwrap_or_default(),
-                    String::new(),
-                ]);
+            let orgs = |out: &mut String| {
                 for (k, o) in h.orgs.iter().enumerate() {
-                    roles.push(vec![
-                        format!("{}-r{}", h.sourced_id, k + 1),
-                        String::new(),
-                        String::new(),
-                        h.sourced_id.clone(),
-                        "primary".into(),
-                        role.to_owned(),
-                        o.from.map(|d| d.to_string()).unwrap_or_default(),
-                        o.to.map(|d| d.to_string()).unwrap_or_default(),
-                        school_id(&o.school),
-                        String::new(),
-                    ]);
+                    if k > 0 {
+                        out.push(',');
+                    }
+                    push_school(out, o.school);
+                }
+            };
+            users.push(&h.sourced_id);
+            users.push_empty(2);
+            users.push(enabled);
+            if v11 {
+                users.push_with(orgs);
+                users.push(role);
+            }
+            users.push(username);
+            users.push(&user_ids.join(","));
+            users.push(pick(r(UserField::GivenName), Some(&names.legal_forename)));
+            users.push(pick(r(UserField::FamilyName), Some(&names.legal_surname)));
+            users.push(pick(
+                r(UserField::MiddleName),
+                names.middle_names.as_deref(),
+            ));
+            users.push(pick(r(UserField::Identifier), identifier));
+            users.push(pick(r(UserField::Email), p.email.as_deref()));
+            users.push_empty(1);
+            users.push(pick(r(UserField::Phone), p.phone.as_deref()));
+            users.push(agent_list.as_deref().unwrap_or(""));
+            users.push(grades);
+            users.push_empty(1);
+            if !v11 {
+                users.push_empty(1);
+                users.push(pick(
+                    r(UserField::PreferredGivenName),
+                    names.preferred_forename.as_deref(),
+                ));
+                users.push_empty(1);
+                users.push(pick(
+                    r(UserField::PreferredFamilyName),
+                    names.preferred_surname.as_deref(),
+                ));
+                users.push_with(|out| {
+                    if let Some(o) = h.orgs.first() {
+                        push_school(out, o.school);
+                    }
+                });
+                users.push_empty(1);
+                for (k, o) in h.orgs.iter().enumerate() {
+                    roles.push_with(|out| {
+                        out.push_str(&h.sourced_id);
+                        out.push_str("-r");
+                        out.push_str(&(k + 1).to_string());
+                    });
+                    roles.push_empty(2);
+                    roles.push(&h.sourced_id);
+                    roles.push("primary");
+                    roles.push(role);
+                    roles.push(date_text(&mut dates, o.from));
+                    roles.push(date_text(&mut dates, o.to));
+                    roles.push_with(|out| push_school(out, o.school));
+                    roles.end_row();
                 }
             }
             for m in &meta {
                 let sen = &p.sensitive;
-                let yn = |b: Option<bool>| {
-                    b.map(|b| if b { "true" } else { "false" }.to_owned())
-                        .unwrap_or_default()
-                };
-                row.push(match *m {
-                    "metadata.uk.ncYear" => nc.map(|n| n.to_string()).unwrap_or_default(),
-                    "metadata.uk.enrolStatus" => h
-                        .orgs
-                        .first()
-                        .map(|o| o.status.as_str().to_owned())
-                        .unwrap_or_default(),
+                let yn = |b: Option<bool>| b.map_or("", |b| if b { "true" } else { "false" });
+                match *m {
+                    "metadata.uk.ncYear" => match nc {
+                        Some(n) => users.push_with(|out| {
+                            let _ = write!(out, "{n}");
+                        }),
+                        None => users.push(""),
+                    },
+                    "metadata.uk.enrolStatus" => {
+                        users.push(h.orgs.first().map_or("", |o| o.status.as_str()));
+                    }
                     "metadata.uk.preferredGivenName" => {
-                        names.preferred_forename.clone().unwrap_or_default()
+                        users.push(names.preferred_forename.as_deref().unwrap_or(""));
                     }
                     "metadata.uk.preferredFamilyName" => {
-                        names.preferred_surname.clone().unwrap_or_default()
+                        users.push(names.preferred_surname.as_deref().unwrap_or(""));
                     }
-                    "metadata.uk.ethnicity" => sen.ethnicity.clone().unwrap_or_default(),
-                    "metadata.uk.sen" => sen.sen.clone().unwrap_or_default(),
-                    "metadata.uk.fsm" => yn(sen.fsm),
-                    "metadata.uk.careStatus" => yn(sen.in_care),
-                    _ => String::new(),
-                });
+                    "metadata.uk.ethnicity" => users.push(sen.ethnicity.as_deref().unwrap_or("")),
+                    "metadata.uk.sen" => users.push(sen.sen.as_deref().unwrap_or("")),
+                    "metadata.uk.fsm" => users.push(yn(sen.fsm)),
+                    "metadata.uk.careStatus" => users.push(yn(sen.in_care)),
+                    _ => users.push(""),
+                }
             }
-            users.push(row);
+            users.end_row();
             if demo && (p.dob.is_some() || p.sex.is_some()) {
                 let sex = p.sex.as_deref().map(str::trim).map(|x| match x {
                     "M" | "m" | "Male" | "male" => "male",
@@ -1015,26 +1075,23 @@ impl<'a> Export<'a> {
                     _ if v11 => "",
                     _ => "other",
                 });
-                let mut d = vec![
-                    h.sourced_id.clone(),
-                    String::new(),
-                    String::new(),
-                    s(
-                        UserField::BirthDate,
-                        p.dob.map(|d| d.to_string()).as_deref(),
-                    ),
-                    s(UserField::Sex, sex),
-                ];
-                d.resize(16, String::new());
-                demographics.push(d);
+                demographics.push(&h.sourced_id);
+                demographics.push_empty(2);
+                demographics.push(if r(UserField::BirthDate) {
+                    date_text(&mut dates, p.dob)
+                } else {
+                    ""
+                });
+                demographics.push(pick(r(UserField::Sex), sex));
+                demographics.end_row();
             }
         }
-        pkg.table_mut("users", &meta).rows = users;
+        pkg.set_table("users", users_header, users);
         if !v11 {
-            pkg.table_mut("roles", &[]).rows = roles;
+            pkg.set_table("roles", roles_header, roles);
         }
         if demo {
-            pkg.table_mut("demographics", &[]).rows = demographics;
+            pkg.set_table("demographics", demo_header, demographics);
         }
     }
 
@@ -1042,34 +1099,87 @@ impl<'a> Export<'a> {
     fn build_enrollments(
         &self,
         snap: &MisSnapshot,
-        humans: &[Human],
+        humans: &[Human<'_>],
         human_of: &FxMap<&CanonicalId, usize>,
         ids: &[Option<CanonicalId>],
-        class_of: &FxMap<(&LaEstab, &str), String>,
+        class_of: &FxMap<(&LaEstab, &str), usize>,
+        class_ids: &[String],
+        school_no: &FxMap<&LaEstab, usize>,
+        roles: &[PersonRole],
         pkg: &mut OneRosterPackage,
         findings: &mut Findings,
     ) {
         let as_of = self.as_of;
-        let mut record_of: FxMap<(&LaEstab, &str), usize> =
-            crate::fxhash::map_with(snap.people.len());
-        for (i, p) in snap.people.iter().enumerate() {
-            if p.role != PersonRole::Contact {
-                record_of.insert((&p.school, p.mis_id.as_str()), i);
+        // Records by MIS id, one map per school of the snapshot.
+        // (record, whether it is a pupil's), so the record itself is not read.
+        // The keys are copied into one buffer: comparing a member's id with
+        // a key then reads this small buffer, not the scattered records.
+        let mut ids_text = String::new();
+        let mut entries: Vec<(usize, std::ops::Range<usize>, usize, bool)> = Vec::new();
+        for (i, (p, role)) in snap.people.iter().zip(roles).enumerate() {
+            if *role != PersonRole::Contact
+                && let Some(&n) = school_no.get(&p.school)
+            {
+                let start = ids_text.len();
+                ids_text.push_str(&p.mis_id);
+                entries.push((n, start..ids_text.len(), i, *role == PersonRole::Pupil));
             }
         }
-        let mut seen: FxSet<(&str, usize)> = crate::fxhash::set_with(snap.memberships.len());
+        let mut record_of: Vec<FxMap<&str, (usize, bool)>> =
+            vec![FxMap::default(); snap.schools.len()];
+        for (n, range, i, is_pupil) in entries {
+            if let (Some(m), Some(id)) = (record_of.get_mut(n), ids_text.get(range)) {
+                m.insert(id, (i, is_pupil));
+            }
+        }
+        let no_records = FxMap::default();
+        // The human of each record, looked up once.
+        let human_of_record: Vec<Option<usize>> = ids
+            .iter()
+            .map(|cid| cid.as_ref().and_then(|cid| human_of.get(cid)).copied())
+            .collect();
+        // Classes already given to each human, by the number of the first
+        // class with the same sourcedId (a human is enrolled once per class).
+        let mut first_with_id: FxMap<&str, usize> = crate::fxhash::map_with(class_ids.len());
+        let canon: Vec<usize> = class_ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| *first_with_id.entry(id.as_str()).or_insert(i))
+            .collect();
+        let mut seen: Vec<Vec<usize>> = vec![Vec::new(); humans.len()];
         let school_ids: FxMap<&LaEstab, String> = snap
             .schools
             .iter()
             .map(|s| (&s.laestab, school_id(&s.laestab)))
             .collect();
-        let mut rows = Vec::with_capacity(snap.memberships.len());
+        let header = pkg.header("enrollments", &[]);
+        let mut rows = Cells::with_capacity(header.len(), snap.memberships.len(), 160);
         let mut dates: FxMap<NaiveDate, String> = FxMap::default();
+        // Memberships come grouped by group: remember the last class (and
+        // its school's number) looked up.
+        let mut last_class: Option<LastClass<'_>> = None;
         for m in &snap.memberships {
-            let Some(class) = class_of.get(&(&m.school, m.group.as_str())) else {
+            let found = match last_class {
+                Some((school, group, found)) if group == m.group && *school == m.school => found,
+                _ => {
+                    let found = class_of
+                        .get(&(&m.school, m.group.as_str()))
+                        .copied()
+                        .zip(school_no.get(&m.school).copied());
+                    last_class = Some((&m.school, m.group.as_str(), found));
+                    found
+                }
+            };
+            let Some((ci, sn, class)) =
+                found.and_then(|(ci, sn)| class_ids.get(ci).map(|c| (ci, sn, c)))
+            else {
                 continue;
             };
-            let Some(&ri) = record_of.get(&(&m.school, m.person.as_str())) else {
+            let Some(&(ri, is_pupil)) = record_of
+                .get(sn)
+                .unwrap_or(&no_records)
+                .get(m.person.as_str())
+            else {
                 findings.push(Finding::new(
                     "membership.unknown_person",
                     Severity::Warning,
@@ -1081,15 +1191,15 @@ impl<'a> Export<'a> {
                 ));
                 continue;
             };
-            let Some((hi, h)) = ids
+            let Some((hi, h)) = human_of_record
                 .get(ri)
-                .and_then(|cid| cid.as_ref())
-                .and_then(|cid| human_of.get(cid))
-                .and_then(|&hi| humans.get(hi).map(|h| (hi, h)))
+                .copied()
+                .flatten()
+                .and_then(|hi| humans.get(hi).map(|h| (hi, h)))
             else {
                 continue;
             };
-            let Some(org) = h.orgs.iter().find(|o| o.school == m.school) else {
+            let Some(org) = h.orgs.iter().find(|o| o.school_no == sn) else {
                 continue;
             };
             // Evaluate a joiner on their first day, a leaver on their last.
@@ -1101,10 +1211,6 @@ impl<'a> Export<'a> {
             if !in_range(m.from, m.to, eval) {
                 continue;
             }
-            let is_pupil = snap
-                .people
-                .get(ri)
-                .is_some_and(|p| p.role == PersonRole::Pupil);
             let (role, primary, tag) = match (m.role, is_pupil) {
                 (MemberRole::Pupil, true) => ("student", "", 's'),
                 (MemberRole::Lead, false) => ("teacher", "true", 't'),
@@ -1126,32 +1232,42 @@ impl<'a> Export<'a> {
                     continue;
                 }
             };
-            if !seen.insert((class.as_str(), hi)) {
+            let key = canon.get(ci).copied().unwrap_or(ci);
+            let Some(given) = seen.get_mut(hi) else {
+                continue;
+            };
+            if given.contains(&key) {
                 continue;
             }
-            rows.push(vec![
-                format!("{class}.{}.{tag}", h.sourced_id),
-                String::new(),
-                String::new(),
-                class.clone(),
-                school_ids
-                    .get(&m.school)
-                    .cloned()
-                    .unwrap_or_else(|| school_id(&m.school)),
-                h.sourced_id.clone(),
-                role.to_owned(),
-                primary.to_owned(),
-                date_text(&mut dates, m.from),
-                date_text(&mut dates, m.to),
-            ]);
+            given.push(key);
+            rows.push_with(|out| {
+                out.push_str(class);
+                out.push('.');
+                out.push_str(&h.sourced_id);
+                out.push('.');
+                out.push(tag);
+            });
+            rows.push_empty(2);
+            rows.push(class);
+            match school_ids.get(&m.school) {
+                Some(id) => rows.push(id),
+                None => rows.push(&school_id(&m.school)),
+            }
+            rows.push(&h.sourced_id);
+            rows.push(role);
+            rows.push(primary);
+            rows.push(date_text(&mut dates, m.from));
+            rows.push(date_text(&mut dates, m.to));
+            rows.end_row();
         }
-        pkg.table_mut("enrollments", &[]).rows = rows;
+        pkg.set_table("enrollments", header, rows);
     }
 }
 
 /// Data checks that do not depend on the contract: identifiers, dates,
-/// promotion-link cycles, dangling references.
-fn validate(snap: &MisSnapshot, findings: &mut Findings) {
+/// promotion-link cycles, dangling references. Returns each record's role.
+fn validate(snap: &MisSnapshot, findings: &mut Findings) -> Vec<PersonRole> {
+    let mut roles = Vec::with_capacity(snap.people.len());
     let mut schools = FxSet::default();
     for s in &snap.schools {
         if !schools.insert(&s.laestab) {
@@ -1175,8 +1291,9 @@ fn validate(snap: &MisSnapshot, findings: &mut Findings) {
             }
         }
     }
-    let mut records = FxSet::default();
+    let mut records = crate::fxhash::set_with(snap.people.len());
     for p in &snap.people {
+        roles.push(p.role.clone());
         let key = || person_key(p);
         if !records.insert((&p.school, &p.mis_id, p.role == PersonRole::Contact)) {
             findings.push(Finding::new(
@@ -1188,8 +1305,8 @@ fn validate(snap: &MisSnapshot, findings: &mut Findings) {
         }
         for id in &p.identifiers {
             let bad = match id.kind {
-                IdentifierKind::Upn | IdentifierKind::FormerUpn => Upn::parse(&id.value).err(),
-                IdentifierKind::Uln => Uln::parse(&id.value).err(),
+                IdentifierKind::Upn | IdentifierKind::FormerUpn => Upn::check(&id.value).err(),
+                IdentifierKind::Uln => Uln::check(&id.value).err(),
                 _ => None,
             };
             if let Some(e) = bad {
@@ -1297,4 +1414,5 @@ fn validate(snap: &MisSnapshot, findings: &mut Findings) {
         }
         cleared.extend(path);
     }
+    roles
 }

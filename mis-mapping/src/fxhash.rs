@@ -1,5 +1,5 @@
-//! A small, fast, non-cryptographic hasher for internal maps (the FxHash
-//! multiply-rotate scheme used by rustc). Keys here are our own ids, not
+//! A small, fast, non-cryptographic hasher for internal maps (FxHash's
+//! word-at-a-time rotate-xor-multiply, with a folded multiply per word). Keys here are our own ids, not
 //! attacker-chosen table sizes, and the maps live only for one run.
 
 use std::collections::{HashMap, HashSet};
@@ -16,7 +16,16 @@ pub(crate) struct FxHasher {
 impl FxHasher {
     #[inline]
     fn add(&mut self, word: u64) {
-        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(SEED);
+        // Folded multiply: the high half of the product carries the
+        // upper bits' influence back down, so two words differing in
+        // neighbouring bytes cannot cancel (plain `* SEED` only carries
+        // upwards, and ids such as `…teaching-1A_Ma.…` / `…-1A_En.…`
+        // collided on all 64 bits).
+        let x = u128::from(self.hash.rotate_left(5) ^ word) * u128::from(SEED);
+        #[allow(clippy::cast_possible_truncation)]
+        {
+            self.hash = (x as u64) ^ ((x >> 64) as u64);
+        }
     }
 }
 
@@ -25,17 +34,19 @@ impl Hasher for FxHasher {
     fn write(&mut self, bytes: &[u8]) {
         let mut chunks = bytes.chunks_exact(8);
         for c in &mut chunks {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            self.add(u64::from_le_bytes(w));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut w = [0u8; 8];
-            for (d, s) in w.iter_mut().zip(rest) {
-                *d = *s;
+            if let Ok(w) = <[u8; 8]>::try_from(c) {
+                self.add(u64::from_le_bytes(w));
             }
-            self.add(u64::from_le_bytes(w));
+        }
+        // The last 1..=7 bytes as one word, without a byte loop: two
+        // overlapping 4-byte reads, or the first, middle and last byte.
+        let rest = chunks.remainder();
+        let n = rest.len();
+        if let (Some(lo), Some(hi)) = (rest.first_chunk::<4>(), rest.last_chunk::<4>()) {
+            let (lo, hi) = (u32::from_le_bytes(*lo), u32::from_le_bytes(*hi));
+            self.add(u64::from(lo) | (u64::from(hi) << 32));
+        } else if let (Some(a), Some(b), Some(c)) = (rest.first(), rest.get(n / 2), rest.last()) {
+            self.add(u64::from(*a) | (u64::from(*b) << 8) | (u64::from(*c) << 16));
         }
     }
     #[inline]
@@ -49,6 +60,13 @@ impl Hasher for FxHasher {
     #[inline]
     fn write_u64(&mut self, i: u64) {
         self.add(i);
+    }
+    #[inline]
+    fn write_u128(&mut self, i: u128) {
+        // Low then high word (truncation intended).
+        #[allow(clippy::cast_possible_truncation)]
+        self.add(i as u64);
+        self.add((i >> 64) as u64);
     }
     #[inline]
     fn write_usize(&mut self, i: usize) {

@@ -11,15 +11,13 @@ use crate::fxhash::{FxMap, FxSet};
 use chrono::{Datelike, NaiveDate};
 
 use crate::contract::GuardConfig;
-use crate::package::{OneRosterPackage, Table};
+use crate::package::{IdIndex, OneRosterPackage, Row, Stored};
 use crate::report::{Changes, Finding, Location, Severity};
 
 const LISTED_PER_KIND: usize = 20;
 
-fn col<'t>(t: &'t Table, row: &'t [String], name: &str) -> &'t str {
-    t.column(name)
-        .and_then(|i| row.get(i))
-        .map_or("", String::as_str)
+fn col<'t>(t: &Stored, row: Row<'t>, name: &str) -> &'t str {
+    t.column(name).map_or("", |i| row.get(i))
 }
 
 /// The items joined with `, ` (or `none`), for a message people read.
@@ -36,11 +34,11 @@ fn list<T: std::fmt::Display>(items: &[T]) -> String {
 
 fn school_years(p: &OneRosterPackage) -> Vec<String> {
     let mut v: Vec<String> = p
-        .table("academicSessions")
+        .stored("academicSessions")
         .map(|t| {
-            t.rows
-                .iter()
-                .filter(|r| col(t, r, "type") == "schoolYear")
+            t.cells
+                .rows()
+                .filter(|r| col(t, *r, "type") == "schoolYear")
                 .map(|r| col(t, r, "schoolYear").to_owned())
                 .collect()
         })
@@ -72,8 +70,8 @@ pub fn check_guard(
     // 1. Mass removals per entity.
     for (file, c) in changes {
         let before = prev
-            .table(file.trim_end_matches(".csv"))
-            .map_or(0, |t| t.rows.len());
+            .stored(file.trim_end_matches(".csv"))
+            .map_or(0, |t| t.cells.len());
         #[allow(clippy::cast_precision_loss)]
         let pct = if before == 0 {
             0.0
@@ -110,19 +108,14 @@ pub fn check_guard(
     }
     // 3. Whole schools vanishing.
     fn ids<'p>(p: &'p OneRosterPackage, f: &str) -> FxSet<&'p str> {
-        p.table(f)
-            .map(|t| {
-                t.rows
-                    .iter()
-                    .filter_map(|r| r.first().map(String::as_str))
-                    .collect()
-            })
+        p.stored(f)
+            .map(|t| t.cells.rows().map(Row::id).collect())
             .unwrap_or_default()
     }
     let new_orgs = ids(new, "orgs");
-    if let Some(t) = prev.table("orgs") {
-        for r in &t.rows {
-            let id = r.first().map_or("", String::as_str);
+    if let Some(t) = prev.stored("orgs") {
+        for r in t.cells.rows() {
+            let id = r.id();
             if col(t, r, "type") == "school" && !new_orgs.contains(id) {
                 out.push(guard(
                     "guard.school_vanished",
@@ -137,12 +130,24 @@ pub fn check_guard(
     if !rollover {
         let new_classes = ids(new, "classes");
         let mut members: FxMap<&str, usize> = FxMap::default();
-        if let Some(t) = prev.table("enrollments") {
-            let ci = t.column("classSourcedId");
-            for r in &t.rows {
-                if let Some(c) = ci.and_then(|i| r.get(i)) {
-                    *members.entry(c.as_str()).or_insert(0) += 1;
+        if let Some(t) = prev.stored("enrollments")
+            && let Some(ci) = t.column("classSourcedId")
+        {
+            // Enrolments come grouped by class: count runs, then add them.
+            let mut run: Option<(&str, usize)> = None;
+            for r in t.cells.rows() {
+                let class = r.get(ci);
+                match &mut run {
+                    Some((c, n)) if *c == class => *n += 1,
+                    _ => {
+                        if let Some((c, n)) = run.replace((class, 1)) {
+                            *members.entry(c).or_insert(0) += n;
+                        }
+                    }
                 }
+            }
+            if let Some((c, n)) = run {
+                *members.entry(c).or_insert(0) += n;
             }
         }
         let mut gone: Vec<&str> = members
@@ -175,19 +180,17 @@ pub fn check_guard(
     if !rollover {
         fn year_groups(p: &OneRosterPackage) -> FxMap<(&str, &str), usize> {
             let mut m = FxMap::default();
-            if let Some(t) = p.table("users") {
+            if let Some(t) = p.stored("users") {
                 let org_col = t
                     .column("orgSourcedIds")
                     .or_else(|| t.column("primaryOrgSourcedId"));
                 let nc = t.column("metadata.uk.ncYear");
                 if let (Some(oc), Some(nc)) = (org_col, nc) {
-                    for r in &t.rows {
-                        let org = r.get(oc).map_or("", |s| s.split(',').next().unwrap_or(""));
-                        match r.get(nc) {
-                            Some(y) if !y.is_empty() => {
-                                *m.entry((org, y.as_str())).or_insert(0) += 1
-                            }
-                            _ => {}
+                    for r in t.cells.rows() {
+                        let org = r.get(oc).split(',').next().unwrap_or("");
+                        let y = r.get(nc);
+                        if !y.is_empty() {
+                            *m.entry((org, y)).or_insert(0) += 1;
                         }
                     }
                 }
@@ -225,32 +228,32 @@ pub fn check_guard(
         ),
         ("classes", &["title", "classCode"][..]),
     ] {
-        let (Some(pt), Some(nt)) = (prev.table(file), new.table(file)) else {
+        let (Some(pt), Some(nt)) = (prev.stored(file), new.stored(file)) else {
             continue;
         };
-        let new_rows: FxMap<&str, &Vec<String>> = nt
-            .rows
+        // The fields both headers have, with (had, lost) counters.
+        let cols: Vec<(&str, usize, usize)> = fields
             .iter()
-            .map(|r| (r.first().map_or("", String::as_str), r))
+            .filter_map(|f| Some((*f, pt.column(f)?, nt.column(f)?)))
             .collect();
-        for f in fields {
-            let (Some(pi), Some(ni)) = (pt.column(f), nt.column(f)) else {
-                continue;
-            };
-            let (mut had, mut lost) = (0usize, 0usize);
-            for r in &pt.rows {
-                if r.get(pi).is_none_or(String::is_empty) {
+        let mut counts = vec![(0usize, 0usize); cols.len()];
+        // One pass over the previous rows, each matched once with the new
+        // row of the same sourcedId (the last one, as a map would).
+        let index = IdIndex::new(&nt.cells);
+        let mut cursor = 0;
+        for r in pt.cells.rows() {
+            let n = index.find(r.id(), &mut cursor).map(|i| nt.cells.row(i));
+            for ((_, pi, ni), (had, lost)) in cols.iter().zip(&mut counts) {
+                if r.get(*pi).is_empty() {
                     continue;
                 }
-                had += 1;
-                let id = r.first().map_or("", String::as_str);
-                if new_rows
-                    .get(id)
-                    .is_some_and(|n| n.get(ni).is_none_or(String::is_empty))
-                {
-                    lost += 1;
+                *had += 1;
+                if n.is_some_and(|n| n.get(*ni).is_empty()) {
+                    *lost += 1;
                 }
             }
+        }
+        for ((f, _, _), (had, lost)) in cols.iter().zip(counts) {
             #[allow(clippy::cast_precision_loss)]
             let pct = if had == 0 {
                 0.0

@@ -116,6 +116,12 @@ pub trait IdentityMap {
     fn ids(&self) -> Vec<CanonicalId>;
     /// Forget a canonical id and every key linked to it (tombstone purge).
     fn purge(&mut self, id: CanonicalId);
+    /// A hint that [`IdentityMap::find`] will soon be asked for these keys
+    /// (a few dozen records' worth at a time), so a store can load them in
+    /// one go. The default does nothing.
+    fn prefetch(&self, keys: &[MatchKey]) {
+        let _ = keys;
+    }
 }
 
 /// The in-memory identity map; serialisable as JSON for file-backed use.
@@ -261,6 +267,13 @@ impl IdentityMap for InMemoryIdentityMap {
         self.records.remove(&id);
         self.keys.retain(|_, v| *v != id);
     }
+    fn prefetch(&self, keys: &[MatchKey]) {
+        // Independent probes overlap their cache misses; the look-ups made
+        // one record at a time then hit the cache.
+        for k in keys {
+            std::hint::black_box(self.keys.get(k));
+        }
+    }
 }
 
 /// Why a record went to the review list.
@@ -325,64 +338,102 @@ fn role_class(role: &PersonRole) -> &'static str {
 }
 
 /// The match keys of a record, grouped by cascade step, strongest first.
-fn match_steps(p: &Person, key: &PseudonymKey) -> Vec<(&'static str, Vec<MatchKey>)> {
+/// Buffers are reused from record to record.
+#[derive(Default)]
+struct Steps {
+    keys: Vec<MatchKey>,
+    /// (step name, range in `keys`).
+    steps: Vec<(&'static str, std::ops::Range<usize>)>,
+    dob: String,
+    first: String,
+    last: String,
+}
+
+impl Steps {
+    fn keys_of(&self, range: &std::ops::Range<usize>) -> &[MatchKey] {
+        self.keys.get(range.clone()).unwrap_or(&[])
+    }
+
+    fn step(&mut self, name: &'static str, start: usize) {
+        self.steps.push((name, start..self.keys.len()));
+    }
+}
+
+/// `s` trimmed and lower-cased into `out` (as `str::to_lowercase`).
+fn lower_into(out: &mut String, s: &str) {
+    out.clear();
+    let s = s.trim();
+    if s.is_ascii() {
+        out.push_str(s);
+        out.make_ascii_lowercase();
+    } else {
+        out.push_str(&s.to_lowercase());
+    }
+}
+
+fn match_steps(p: &Person, key: &PseudonymKey, out: &mut Steps) {
+    use std::fmt::Write as _;
     let h = |parts: &[&[u8]]| MatchKey::derive(key, parts);
     let class = role_class(&p.role).as_bytes();
-    let mut steps = Vec::with_capacity(4);
+    out.keys.clear();
+    out.steps.clear();
     if p.role == PersonRole::Pupil {
-        let upns: Vec<MatchKey> = p
+        let start = out.keys.len();
+        for u in p
             .identifiers_of(&IdentifierKind::Upn)
             .chain(p.identifiers_of(&IdentifierKind::FormerUpn))
-            .filter_map(|u| Upn::parse(u).ok())
-            .map(|u| h(&[b"upn", u.as_str().as_bytes()]))
-            .collect();
-        steps.push(("upn", upns));
-        let ulns = p
-            .identifiers_of(&IdentifierKind::Uln)
-            .filter_map(|u| Uln::parse(u).ok())
-            .map(|u| h(&[b"uln", u.as_str().as_bytes()]))
-            .collect();
-        steps.push(("uln", ulns));
+        {
+            if let Ok(u) = Upn::check(u) {
+                out.keys.push(h(&[b"upn", u.as_bytes()]));
+            }
+        }
+        out.step("upn", start);
+        let start = out.keys.len();
+        for u in p.identifiers_of(&IdentifierKind::Uln) {
+            if let Ok(u) = Uln::check(u) {
+                out.keys.push(h(&[b"uln", u.as_bytes()]));
+            }
+        }
+        out.step("uln", start);
     }
-    steps.push((
-        "mis",
-        vec![h(&[
-            b"mis",
-            class,
-            p.school.as_str().as_bytes(),
-            p.mis_id.as_bytes(),
-        ])],
-    ));
+    let start = out.keys.len();
+    out.keys.push(h(&[
+        b"mis",
+        class,
+        p.school.as_str().as_bytes(),
+        p.mis_id.as_bytes(),
+    ]));
+    out.step("mis", start);
+    let start = out.keys.len();
     match p.role {
         PersonRole::Pupil => {
-            let mut v = Vec::new();
             if let Some(dob) = p.dob {
-                let dob = dob.to_string();
-                let first = p.names.legal_forename.trim().to_lowercase();
-                let last = p.names.legal_surname.trim().to_lowercase();
+                out.dob.clear();
+                let _ = write!(out.dob, "{dob}");
+                lower_into(&mut out.first, &p.names.legal_forename);
+                lower_into(&mut out.last, &p.names.legal_surname);
                 for school in std::iter::once(&p.school).chain(&p.previous_schools) {
-                    v.push(h(&[
+                    let k = h(&[
                         b"dns",
-                        dob.as_bytes(),
-                        first.as_bytes(),
-                        last.as_bytes(),
+                        out.dob.as_bytes(),
+                        out.first.as_bytes(),
+                        out.last.as_bytes(),
                         school.as_str().as_bytes(),
-                    ]));
+                    ]);
+                    out.keys.push(k);
                 }
             }
-            steps.push(("dob_names_school", v));
+            out.step("dob_names_school", start);
         }
         _ => {
-            let v = p
-                .email
-                .iter()
-                .filter(|e| !e.trim().is_empty())
-                .map(|e| h(&[b"email", class, e.trim().to_lowercase().as_bytes()]))
-                .collect();
-            steps.push(("email", v));
+            for e in p.email.iter().filter(|e| !e.trim().is_empty()) {
+                lower_into(&mut out.first, e);
+                let k = h(&[b"email", class, out.first.as_bytes()]);
+                out.keys.push(k);
+            }
+            out.step("email", start);
         }
     }
-    steps
 }
 
 /// Resolve person records to canonical ids, updating `map`.
@@ -401,100 +452,141 @@ where
     let mut review = Vec::new();
     let (mut matched, mut minted) = (0, 0);
     // (canonical id, school) pairs seen in this run, to catch duplicates.
-    let mut seen: FxMap<(CanonicalId, &'p LaEstab, &'static str), &'p str> = FxMap::default();
-    for p in people {
-        let steps = match_steps(p, key);
-        let mut chosen: Option<(CanonicalId, &'static str)> = None;
-        let mut problem: Option<ReviewReason> = None;
-        let has_upn = steps
-            .first()
-            .is_some_and(|(s, k)| *s == "upn" && !k.is_empty());
-        for (step, keys) in &steps {
-            let mut cands: Vec<CanonicalId> = keys.iter().filter_map(|k| map.find(k)).collect();
-            if has_upn && *step == "dob_names_school" {
-                // A pupil with a UPN never joins, by name and birth date alone,
-                // a person known under another UPN: they are different people.
-                cands.retain(|c| map.find(&upn_marker(*c)).is_none());
-            }
-            cands.sort();
-            cands.dedup();
-            match (cands.len(), &chosen) {
-                (0, _) => {}
-                (1, None) => {
-                    chosen = cands.pop().map(|c| (c, *step));
-                }
-                (1, Some((c, _))) if cands.first() == Some(c) => {}
-                (_, None) | (_, Some(_)) => {
-                    // A strong identifier disagrees with an earlier step, or
-                    // one step points at several people.
-                    if let Some((c, _)) = &chosen
-                        && !cands.contains(c)
-                    {
-                        cands.push(*c);
-                    }
-                    // Only UPN/ULN disagreements are conflicts after a match;
-                    // weaker steps may legitimately point elsewhere (a twin).
-                    if chosen.is_none() || *step == "upn" || *step == "uln" || *step == "mis" {
-                        problem = Some(ReviewReason::Ambiguous {
-                            step: (*step).to_owned(),
-                            candidates: cands,
-                        });
-                        break;
-                    }
-                }
-            }
+    let mut seen: FxMap<(CanonicalId, &'p LaEstab, &'static str), &'p str> =
+        crate::fxhash::map_with(people.size_hint().1.unwrap_or(0));
+    // Records are taken a batch at a time: match keys first (and a prefetch
+    // hint to the map), then resolved one by one in input order.
+    const BATCH: usize = 32;
+    let mut people = people;
+    let mut batch: Vec<&'p Person> = Vec::with_capacity(BATCH);
+    let mut batch_steps: Vec<Steps> = (0..BATCH).map(|_| Steps::default()).collect();
+    let mut batch_keys: Vec<MatchKey> = Vec::new();
+    // Look-ups of each key (parallel to `steps.keys`), kept for linking.
+    let mut found: Vec<Option<CanonicalId>> = Vec::new();
+    let mut cands: Vec<CanonicalId> = Vec::new();
+    let mut marked: Vec<CanonicalId> = Vec::new();
+    loop {
+        batch.clear();
+        batch.extend(people.by_ref().take(BATCH));
+        if batch.is_empty() {
+            break;
         }
-        let class = role_class(&p.role);
-        if problem.is_none()
-            && let Some((c, step)) = &chosen
-        {
-            let slot = (*c, &p.school, class);
-            if let Some(other) = seen.get(&slot)
-                && *other != p.mis_id.as_str()
+        batch_keys.clear();
+        for (p, st) in batch.iter().zip(batch_steps.iter_mut()) {
+            match_steps(p, key, st);
+            batch_keys.extend_from_slice(&st.keys);
+        }
+        map.prefetch(&batch_keys);
+        for (&p, steps) in batch.iter().zip(batch_steps.iter()) {
+            let mut chosen: Option<(CanonicalId, &'static str)> = None;
+            let mut problem: Option<ReviewReason> = None;
+            let has_upn = steps
+                .steps
+                .first()
+                .is_some_and(|(s, r)| *s == "upn" && !r.is_empty());
+            found.clear();
+            // Candidates whose UPN marker the cascade saw.
+            marked.clear();
+            for (step, range) in &steps.steps {
+                let keys = steps.keys_of(range);
+                cands.clear();
+                for k in keys {
+                    let hit = map.find(k);
+                    found.push(hit);
+                    cands.extend(hit);
+                }
+                if has_upn && *step == "dob_names_school" {
+                    // A pupil with a UPN never joins, by name and birth date alone,
+                    // a person known under another UPN: they are different people.
+                    cands.retain(|c| {
+                        let known = map.find(&upn_marker(*c)).is_some();
+                        if known {
+                            marked.push(*c);
+                        }
+                        !known
+                    });
+                }
+                cands.sort();
+                cands.dedup();
+                match (cands.len(), &chosen) {
+                    (0, _) => {}
+                    (1, None) => {
+                        chosen = cands.pop().map(|c| (c, *step));
+                    }
+                    (1, Some((c, _))) if cands.first() == Some(c) => {}
+                    (_, None) | (_, Some(_)) => {
+                        // A strong identifier disagrees with an earlier step, or
+                        // one step points at several people.
+                        if let Some((c, _)) = &chosen
+                            && !cands.contains(c)
+                        {
+                            cands.push(*c);
+                        }
+                        // Only UPN/ULN disagreements are conflicts after a match;
+                        // weaker steps may legitimately point elsewhere (a twin).
+                        if chosen.is_none() || *step == "upn" || *step == "uln" || *step == "mis" {
+                            problem = Some(ReviewReason::Ambiguous {
+                                step: (*step).to_owned(),
+                                candidates: std::mem::take(&mut cands),
+                            });
+                            break;
+                        }
+                    }
+                }
+            }
+            let class = role_class(&p.role);
+            if problem.is_none()
+                && let Some((c, step)) = &chosen
             {
-                problem = Some(ReviewReason::Duplicate {
-                    with: *c,
-                    step: (*step).to_owned(),
-                });
-            }
-        }
-        let id = match (problem, chosen) {
-            (Some(reason), _) => {
-                let id = map.mint();
-                minted += 1;
-                // Link only this record's own MIS key, so reruns find it again
-                // without touching the disputed keys.
-                if let Some((_, mis_keys)) = steps.iter().find(|(s, _)| *s == "mis") {
-                    for k in mis_keys {
-                        map.link(*k, id);
-                    }
+                let slot = (*c, &p.school, class);
+                if let Some(other) = seen.get(&slot)
+                    && *other != p.mis_id.as_str()
+                {
+                    problem = Some(ReviewReason::Duplicate {
+                        with: *c,
+                        step: (*step).to_owned(),
+                    });
                 }
-                review.push(ReviewItem {
-                    school: p.school.to_string(),
-                    mis_id: p.mis_id.clone(),
-                    assigned: id,
-                    reason,
-                });
-                id
             }
-            (None, Some((id, _))) => {
-                matched += 1;
-                link_all(map, &steps, id);
-                id
+            let id = match (problem, chosen) {
+                (Some(reason), _) => {
+                    let id = map.mint();
+                    minted += 1;
+                    // Link only this record's own MIS key, so reruns find it again
+                    // without touching the disputed keys.
+                    if let Some((_, range)) = steps.steps.iter().find(|(s, _)| *s == "mis") {
+                        for k in steps.keys_of(range) {
+                            map.link(*k, id);
+                        }
+                    }
+                    review.push(ReviewItem {
+                        school: p.school.to_string(),
+                        mis_id: p.mis_id.clone(),
+                        assigned: id,
+                        reason,
+                    });
+                    id
+                }
+                (None, Some((id, _))) => {
+                    matched += 1;
+                    link_all(map, &steps.keys, &found, id);
+                    id
+                }
+                (None, None) => {
+                    minted += 1;
+                    let id = map.mint();
+                    link_all(map, &steps.keys, &found, id);
+                    id
+                }
+            };
+            // (A marker found above already links to its own id.)
+            if has_upn && !marked.contains(&id) {
+                map.link(upn_marker(id), id);
             }
-            (None, None) => {
-                minted += 1;
-                let id = map.mint();
-                link_all(map, &steps, id);
-                id
-            }
-        };
-        if has_upn {
-            map.link(upn_marker(id), id);
+            seen.entry((id, &p.school, class))
+                .or_insert(p.mis_id.as_str());
+            ids.push(id);
         }
-        seen.entry((id, &p.school, class))
-            .or_insert(p.mis_id.as_str());
-        ids.push(id);
     }
     Resolution {
         ids,
@@ -512,15 +604,21 @@ fn upn_marker(id: CanonicalId) -> MatchKey {
 
 fn link_all<M: IdentityMap + ?Sized>(
     map: &mut M,
-    steps: &[(&'static str, Vec<MatchKey>)],
+    keys: &[MatchKey],
+    found: &[Option<CanonicalId>],
     id: CanonicalId,
 ) {
-    for (_, keys) in steps {
-        for k in keys {
-            match map.find(k) {
-                Some(existing) if existing != id => {} // never steal another person's key
-                _ => map.link(*k, id),
-            }
+    for (i, k) in keys.iter().enumerate() {
+        // What the cascade found for this key (the map has not changed
+        // since), or a fresh look-up.
+        let known = match found.get(i) {
+            Some(known) => *known,
+            None => map.find(k),
+        };
+        // Keys already linked stay as they are: to this person (nothing
+        // to do) or to another (never steal another person's key).
+        if known.is_none() {
+            map.link(*k, id);
         }
     }
 }

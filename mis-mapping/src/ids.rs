@@ -162,16 +162,23 @@ impl IdError {
 }
 
 fn normalise(s: &str) -> String {
-    // Fast path: already upper-case ASCII without spaces (the usual case).
+    normalised(s).into_owned()
+}
+
+/// `s` without whitespace, upper-cased; borrowed when it already is (the
+/// usual case).
+fn normalised(s: &str) -> std::borrow::Cow<'_, str> {
     if s.bytes()
         .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
     {
-        return s.to_owned();
+        return std::borrow::Cow::Borrowed(s);
     }
-    s.chars()
-        .filter(|c| !c.is_whitespace())
-        .flat_map(char::to_uppercase)
-        .collect()
+    std::borrow::Cow::Owned(
+        s.chars()
+            .filter(|c| !c.is_whitespace())
+            .flat_map(char::to_uppercase)
+            .collect(),
+    )
 }
 
 fn check_len(kind: IdKind, v: &str, expected: usize) -> Result<(), IdError> {
@@ -289,8 +296,14 @@ impl Upn {
     /// wrong check letter. An unknown LA code is *not* an error; see
     /// [`LaCodeList`].
     pub fn parse(s: &str) -> Result<Self, IdError> {
+        Self::check(s).map(|v| Self(v.into_owned()))
+    }
+
+    /// Check a UPN without keeping it: its normalised text (borrowed when
+    /// `s` is already normalised).
+    pub(crate) fn check(s: &str) -> Result<std::borrow::Cow<'_, str>, IdError> {
         let kind = IdKind::Upn;
-        let v = normalise(s);
+        let v = normalised(s);
         check_len(kind, &v, 13)?;
         let b = v.as_bytes();
         for (i, &c) in b.iter().enumerate() {
@@ -321,7 +334,7 @@ impl Upn {
                 found,
             });
         }
-        Ok(Self(v))
+        Ok(v)
     }
 
     /// Whether this is a temporary UPN (last character a letter).
@@ -360,10 +373,24 @@ impl Uln {
     /// # Errors
     /// [`IdError`] for a wrong length, a non-digit, remainder 0, or a wrong check digit.
     pub fn parse(s: &str) -> Result<Self, IdError> {
+        Self::check(s).map(|v| Self(v.into_owned()))
+    }
+
+    /// Check a ULN without keeping it: its normalised text (borrowed when
+    /// `s` is already normalised).
+    pub(crate) fn check(s: &str) -> Result<std::borrow::Cow<'_, str>, IdError> {
         let kind = IdKind::Uln;
-        let v = normalise(s);
+        let v = normalised(s);
         check_len(kind, &v, 10)?;
-        let d = digits(kind, &v, 0)?;
+        let mut buf = [0u32; 10];
+        for (i, (slot, c)) in buf.iter_mut().zip(v.chars()).enumerate() {
+            *slot = c.to_digit(10).ok_or(IdError::Character {
+                kind,
+                position: i + 1,
+                found: c,
+            })?;
+        }
+        let d = buf.as_slice();
         let (check, body) = d.split_last().ok_or(IdError::NoCheckDigit { kind })?;
         let sum: u32 = body.iter().zip((2..=10u32).rev()).map(|(x, w)| x * w).sum();
         let r = sum % 11;
@@ -378,7 +405,7 @@ impl Uln {
                 found: char::from_digit(*check, 10).unwrap_or('?'),
             });
         }
-        Ok(Self(v))
+        Ok(v)
     }
 }
 

@@ -1,10 +1,17 @@
 //! The OneRoster output boundary: the tables the engine produces, their CSV
 //! form (with `manifest.csv`) and the delta between two packages.
 //!
-//! Tables are kept as header + string rows in OneRoster column order, so
-//! diffing, writing and reading back a previous package are the same code.
+//! Tables are kept in OneRoster column order in a compact form: every cell
+//! of a table lives in one text buffer with an end offset per cell, so
+//! building a 600k-row enrolments file costs a few buffer growths instead of
+//! millions of small allocations, and two rows compare with one `memcmp`.
+//! The public [`Table`] (header + `Vec<String>` rows) is a view built on
+//! first access through [`OneRosterPackage::table`] or
+//! [`OneRosterPackage::tables`]. Diffing, writing and reading back a
+//! previous package are the same code.
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use crate::fxhash::FxMap;
 
@@ -209,21 +216,212 @@ pub struct Table {
 }
 
 impl Table {
-    fn new(header: Vec<String>) -> Self {
-        Self {
-            header,
-            rows: Vec::new(),
-        }
-    }
-
-    /// The sourcedId of a row.
-    fn id(row: &[String]) -> &str {
-        row.first().map_or("", String::as_str)
-    }
-
     /// Index of a column.
     pub fn column(&self, name: &str) -> Option<usize> {
         self.header.iter().position(|h| h == name)
+    }
+}
+
+/// The cells of a table, row-major: all text in one buffer, one end offset
+/// per cell. Equal contents always have equal buffers (the form is
+/// canonical), so derived equality is content equality.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Cells {
+    width: usize,
+    text: String,
+    ends: Vec<usize>,
+    /// Index in `ends` of the first cell of the row being written.
+    row_start: usize,
+}
+
+impl Cells {
+    /// Empty cells for rows of `width` columns, with room for `rows` rows
+    /// of about `bytes_per_row` bytes.
+    pub(crate) fn with_capacity(width: usize, rows: usize, bytes_per_row: usize) -> Self {
+        Self {
+            width,
+            text: String::with_capacity(rows.saturating_mul(bytes_per_row)),
+            ends: Vec::with_capacity(rows.saturating_mul(width)),
+            row_start: 0,
+        }
+    }
+
+    /// Number of complete rows.
+    pub(crate) fn len(&self) -> usize {
+        self.ends.len().checked_div(self.width).unwrap_or(0)
+    }
+
+    /// Append a cell to the current row.
+    #[inline]
+    pub(crate) fn push(&mut self, value: &str) {
+        self.text.push_str(value);
+        self.ends.push(self.text.len());
+    }
+
+    /// Append a cell written by `f` into the buffer.
+    #[inline]
+    pub(crate) fn push_with(&mut self, f: impl FnOnce(&mut String)) {
+        f(&mut self.text);
+        self.ends.push(self.text.len());
+    }
+
+    /// Append `n` empty cells.
+    #[inline]
+    pub(crate) fn push_empty(&mut self, n: usize) {
+        let end = self.text.len();
+        self.ends.extend(std::iter::repeat_n(end, n));
+    }
+
+    /// Finish the current row: pad it with empty cells (or cut it) to the
+    /// table's width.
+    #[inline]
+    pub(crate) fn end_row(&mut self) {
+        let want = self.row_start.saturating_add(self.width);
+        if self.ends.len() < want {
+            self.push_empty(want - self.ends.len());
+        } else if self.ends.len() > want {
+            self.ends.truncate(want);
+            let end = self.ends.last().copied().unwrap_or(0);
+            self.text.truncate(end);
+        }
+        self.row_start = self.ends.len();
+    }
+
+    /// Append a whole row.
+    pub(crate) fn push_row<'v>(&mut self, values: impl IntoIterator<Item = &'v str>) {
+        for v in values {
+            self.push(v);
+        }
+        self.end_row();
+    }
+
+    /// Start offset of cell `k` (flat index).
+    #[inline]
+    fn start(&self, k: usize) -> usize {
+        match k.checked_sub(1) {
+            None => 0,
+            Some(p) => self.ends.get(p).copied().unwrap_or(0),
+        }
+    }
+
+    /// Row `i`.
+    #[inline]
+    pub(crate) fn row(&self, i: usize) -> Row<'_> {
+        Row {
+            cells: self,
+            first: i.saturating_mul(self.width),
+        }
+    }
+
+    /// Every complete row.
+    pub(crate) fn rows(&self) -> impl Iterator<Item = Row<'_>> {
+        (0..self.len()).map(|i| self.row(i))
+    }
+}
+
+/// One row of [`Cells`].
+#[derive(Clone, Copy)]
+pub(crate) struct Row<'a> {
+    cells: &'a Cells,
+    first: usize,
+}
+
+impl<'a> Row<'a> {
+    /// Cell `col` (empty when out of range).
+    #[inline]
+    pub(crate) fn get(self, col: usize) -> &'a str {
+        if col >= self.cells.width {
+            return "";
+        }
+        let k = self.first + col;
+        let (a, b) = (
+            self.cells.start(k),
+            self.cells.ends.get(k).copied().unwrap_or(0),
+        );
+        self.cells.text.get(a..b).unwrap_or("")
+    }
+
+    /// The sourcedId (column 0).
+    #[inline]
+    pub(crate) fn id(self) -> &'a str {
+        self.get(0)
+    }
+
+    /// The cells as owned strings.
+    pub(crate) fn to_vec(self) -> Vec<String> {
+        (0..self.cells.width)
+            .map(|c| self.get(c).to_owned())
+            .collect()
+    }
+
+    /// Whether cells `from..` of two rows of the same width are equal:
+    /// one comparison of the text plus the cell boundaries.
+    #[inline]
+    fn same_from(self, other: Row<'_>, from: usize) -> bool {
+        let w = self.cells.width;
+        if w != other.cells.width || from >= w {
+            return w == other.cells.width;
+        }
+        let (a, b) = (self.first + from, other.first + from);
+        let (a_end, b_end) = (self.first + w, other.first + w);
+        let (ta, tb) = (self.cells.start(a), other.cells.start(b));
+        let (Some(ea), Some(eb)) = (
+            self.cells.ends.get(a..a_end),
+            other.cells.ends.get(b..b_end),
+        ) else {
+            return false;
+        };
+        let (Some(&la), Some(&lb)) = (ea.last(), eb.last()) else {
+            return false;
+        };
+        self.cells.text.get(ta..la) == other.cells.text.get(tb..lb)
+            && ea
+                .iter()
+                .zip(eb)
+                .all(|(x, y)| x.wrapping_sub(ta) == y.wrapping_sub(tb))
+    }
+}
+
+/// A stored table: header, compact cells and the lazily built public view.
+#[derive(Clone, Debug)]
+pub(crate) struct Stored {
+    pub(crate) header: Vec<String>,
+    pub(crate) cells: Cells,
+    view: OnceLock<Table>,
+}
+
+impl PartialEq for Stored {
+    fn eq(&self, other: &Self) -> bool {
+        self.header == other.header && self.cells == other.cells
+    }
+}
+
+impl Eq for Stored {}
+
+impl Stored {
+    fn new(header: Vec<String>, cells: Cells) -> Self {
+        Self {
+            header,
+            cells,
+            view: OnceLock::new(),
+        }
+    }
+
+    fn empty(header: Vec<String>) -> Self {
+        let width = header.len();
+        Self::new(header, Cells::with_capacity(width, 0, 0))
+    }
+
+    /// Index of a column.
+    pub(crate) fn column(&self, name: &str) -> Option<usize> {
+        self.header.iter().position(|h| h == name)
+    }
+
+    fn view(&self) -> &Table {
+        self.view.get_or_init(|| Table {
+            header: self.header.clone(),
+            rows: self.cells.rows().map(Row::to_vec).collect(),
+        })
     }
 }
 
@@ -272,7 +470,65 @@ impl PackageError {
 pub struct OneRosterPackage {
     version: OneRosterVersion,
     mode: Mode,
-    tables: BTreeMap<String, Table>,
+    tables: BTreeMap<String, Stored>,
+}
+
+/// Finds rows by sourcedId (for the delta and the guard): the last row
+/// with the id, like a map filled in row order.
+pub(crate) enum IdIndex<'a> {
+    /// Every id is distinct (their 64-bit hashes are): check the row at the
+    /// cursor first, then the hash.
+    Distinct {
+        cells: &'a Cells,
+        by_hash: FxMap<u64, usize>,
+    },
+    /// Some hashes repeat (duplicate ids, or a rare hash collision).
+    ById(FxMap<&'a str, usize>),
+}
+
+fn id_hash(id: &str) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault};
+    BuildHasherDefault::<crate::fxhash::FxHasher>::default().hash_one(id)
+}
+
+impl<'a> IdIndex<'a> {
+    pub(crate) fn new(cells: &'a Cells) -> Self {
+        let rows = cells.len();
+        let mut by_hash: FxMap<u64, usize> = crate::fxhash::map_with(rows);
+        for i in 0..rows {
+            if by_hash.insert(id_hash(cells.row(i).id()), i).is_some() {
+                let mut by_id: FxMap<&str, usize> = crate::fxhash::map_with(rows);
+                for i in 0..rows {
+                    by_id.insert(cells.row(i).id(), i);
+                }
+                return Self::ById(by_id);
+            }
+        }
+        Self::Distinct { cells, by_hash }
+    }
+
+    /// The old row with sourcedId `id`. `cursor` is the row expected next;
+    /// it moves past the row found.
+    #[inline]
+    pub(crate) fn find(&self, id: &str, cursor: &mut usize) -> Option<usize> {
+        match self {
+            Self::ById(m) => m.get(id).copied(),
+            Self::Distinct { cells, by_hash } => {
+                let at = *cursor;
+                let i = if at < cells.len() && cells.row(at).id() == id {
+                    at
+                } else {
+                    let i = *by_hash.get(&id_hash(id))?;
+                    if cells.row(i).id() != id {
+                        return None;
+                    }
+                    i
+                };
+                *cursor = i + 1;
+                Some(i)
+            }
+        }
+    }
 }
 
 impl OneRosterPackage {
@@ -295,40 +551,54 @@ impl OneRosterPackage {
         self.mode
     }
 
-    /// A file's table (name without `.csv`).
+    /// A file's table (name without `.csv`). The `Vec<String>` view is
+    /// built on the first call for each file and kept.
     pub fn table(&self, file: &str) -> Option<&Table> {
-        self.tables.get(file)
+        self.tables.get(file).map(Stored::view)
     }
 
-    /// Files with rows, by name.
+    /// Files with rows, by name (views built as for [`OneRosterPackage::table`]).
     pub fn tables(&self) -> impl Iterator<Item = (&str, &Table)> {
-        self.tables.iter().map(|(k, v)| (k.as_str(), v))
+        self.tables.iter().map(|(k, v)| (k.as_str(), v.view()))
+    }
+
+    /// File names with rows, in order.
+    pub(crate) fn names(&self) -> impl Iterator<Item = &str> {
+        self.tables.keys().map(String::as_str)
+    }
+
+    /// The compact form of a file's table.
+    pub(crate) fn stored(&self, file: &str) -> Option<&Stored> {
+        self.tables.get(file)
     }
 
     /// Rows per file.
     pub fn counts(&self) -> BTreeMap<String, usize> {
         self.tables
             .iter()
-            .map(|(k, t)| (format!("{k}.csv"), t.rows.len()))
+            .map(|(k, t)| (format!("{k}.csv"), t.cells.len()))
             .collect()
     }
 
-    /// Start a table with the file's defined columns plus extension columns.
-    pub(crate) fn table_mut(&mut self, file: &str, metadata: &[&str]) -> &mut Table {
-        let version = self.version;
-        self.tables.entry(file.to_owned()).or_insert_with(|| {
-            let mut h: Vec<String> = columns(file, version)
-                .iter()
-                .map(|c| (*c).to_owned())
-                .collect();
-            h.extend(metadata.iter().map(|m| (*m).to_owned()));
-            Table::new(h)
-        })
+    /// The header of a file: its defined columns plus extension columns.
+    pub(crate) fn header(&self, file: &str, metadata: &[&str]) -> Vec<String> {
+        let mut h: Vec<String> = columns(file, self.version)
+            .iter()
+            .map(|c| (*c).to_owned())
+            .collect();
+        h.extend(metadata.iter().map(|m| (*m).to_owned()));
+        h
+    }
+
+    /// Set a file's table (header from [`OneRosterPackage::header`]).
+    pub(crate) fn set_table(&mut self, file: &str, header: Vec<String>, cells: Cells) {
+        self.tables
+            .insert(file.to_owned(), Stored::new(header, cells));
     }
 
     /// Drop empty tables (OneRoster forbids files without rows: they are `absent`).
     pub(crate) fn prune(&mut self) {
-        self.tables.retain(|_, t| !t.rows.is_empty());
+        self.tables.retain(|_, t| t.cells.len() > 0);
     }
 
     fn manifest(&self) -> Vec<(String, String)> {
@@ -375,9 +645,9 @@ impl OneRosterPackage {
                 continue;
             };
             let mut mt = oneroster_model::Table::with_header(kind, t.header.clone());
-            for r in &t.rows {
+            for r in t.cells.rows() {
                 // Rows always have the header's width (built that way).
-                let _ = mt.push_row(r.clone());
+                let _ = mt.push_row(r.to_vec());
             }
             pkg.insert_table(mt);
             pkg.manifest_mut().set_mode(kind, mode);
@@ -400,13 +670,12 @@ impl OneRosterPackage {
             if model.mode(t.kind()) == FileMode::Delta {
                 delta = true;
             }
-            tables.insert(
-                t.kind().name().to_owned(),
-                Table {
-                    header: t.header().to_vec(),
-                    rows: t.raw_rows().to_vec(),
-                },
-            );
+            let header = t.header().to_vec();
+            let mut cells = Cells::with_capacity(header.len(), t.raw_rows().len(), 0);
+            for r in t.raw_rows() {
+                cells.push_row(r.iter().map(String::as_str));
+            }
+            tables.insert(t.kind().name().to_owned(), Stored::new(header, cells));
         }
         Self {
             version,
@@ -438,10 +707,10 @@ impl OneRosterPackage {
         for (name, t) in &self.tables {
             let mut w = csv::WriterBuilder::new()
                 .terminator(csv::Terminator::CRLF)
-                .from_writer(Vec::with_capacity(t.rows.len() * 96));
+                .from_writer(Vec::with_capacity(t.cells.len() * 96));
             let _ = w.write_record(&t.header);
-            for r in &t.rows {
-                let _ = w.write_record(r);
+            for r in t.cells.rows() {
+                let _ = w.write_record((0..t.header.len()).map(|c| r.get(c)));
             }
             out.push((format!("{name}.csv"), w.into_inner().unwrap_or_default()));
         }
@@ -476,6 +745,8 @@ impl OneRosterPackage {
                 .map(|h| h.trim_start_matches('\u{feff}').to_owned())
                 .collect();
             let mut rows = Vec::new();
+            let mut cells = Cells::with_capacity(header.len(), 0, 0);
+            let is_manifest = stem == "manifest";
             for rec in rdr.records() {
                 let rec = rec.map_err(err)?;
                 if rec.len() != header.len() {
@@ -486,9 +757,13 @@ impl OneRosterPackage {
                         found: rec.len(),
                     });
                 }
-                rows.push(rec.iter().map(str::to_owned).collect::<Vec<_>>());
+                if is_manifest {
+                    rows.push(rec.iter().map(str::to_owned).collect::<Vec<_>>());
+                } else {
+                    cells.push_row(rec.iter());
+                }
             }
-            if stem == "manifest" {
+            if is_manifest {
                 for r in &rows {
                     match (r.first().map(String::as_str), r.get(1).map(String::as_str)) {
                         (Some("oneroster.version"), Some("1.1")) => {
@@ -504,7 +779,7 @@ impl OneRosterPackage {
             } else if !columns(stem, OneRosterVersion::V1_2).is_empty()
                 || !columns(stem, OneRosterVersion::V1_1).is_empty()
             {
-                tables.insert(stem.to_owned(), Table { header, rows });
+                tables.insert(stem.to_owned(), Stored::new(header, cells));
             }
         }
         Ok(Self {
@@ -525,7 +800,7 @@ impl OneRosterPackage {
     ) -> (Self, BTreeMap<String, Changes>) {
         let mut delta = Self::new(self.version, Mode::Delta);
         let mut changes = BTreeMap::new();
-        let empty = Table::default();
+        let empty = Stored::empty(Vec::new());
         let mut names: Vec<&String> = self.tables.keys().chain(previous.tables.keys()).collect();
         names.sort();
         names.dedup();
@@ -540,69 +815,70 @@ impl OneRosterPackage {
             let same_header = new.header == old.header;
             // Map old columns onto the new header by name.
             let map: Vec<Option<usize>> = header.iter().map(|h| old.column(h)).collect();
-            let mut old_index: FxMap<&str, usize> = crate::fxhash::map_with(old.rows.len());
-            for (i, r) in old.rows.iter().enumerate() {
-                old_index.insert(Table::id(r), i);
-            }
+            let (new_rows, old_rows) = (new.cells.len(), old.cells.len());
+            let old_index = IdIndex::new(&old.cells);
             // Old rows matched by a new row (the rest are removals).
-            let mut matched = vec![false; old.rows.len()];
+            let mut matched = vec![false; old_rows];
             let mut c = Changes::default();
-            let mut out = Table::new(header.clone());
-            let stamp = |mut r: Vec<String>, status: &str| {
-                if let Some(s) = r.get_mut(1) {
-                    *s = status.to_owned();
+            let width = header.len();
+            let mut out = Cells::with_capacity(width, 0, 0);
+            // A row with `status` and `dateLastModified` stamped.
+            let mut stamp = |cell: &dyn Fn(usize, &mut Cells), status: &str| {
+                for k in 0..width {
+                    match k {
+                        1 => out.push(status),
+                        2 => out.push(timestamp),
+                        _ => cell(k, &mut out),
+                    }
                 }
-                if let Some(s) = r.get_mut(2) {
-                    *s = timestamp.to_owned();
-                }
-                r
+                out.end_row();
             };
-            for r in &new.rows {
-                let found = old_index.get(Table::id(r)).and_then(|&i| {
+            // Where the next old row is expected: consecutive runs write rows
+            // in nearly the same order, so most look-ups are one comparison.
+            let mut cursor = 0;
+            for i in 0..new_rows {
+                let r = new.cells.row(i);
+                let found = old_index.find(r.id(), &mut cursor).map(|i| {
                     if let Some(m) = matched.get_mut(i) {
                         *m = true;
                     }
-                    old.rows.get(i)
+                    old.cells.row(i)
                 });
                 match found {
                     None => {
                         c.added += 1;
-                        out.rows.push(stamp(r.clone(), "active"));
+                        stamp(&|k, out| out.push(r.get(k)), "active");
                     }
                     Some(o) => {
                         let same = if same_header {
-                            r.get(3..) == o.get(3..)
+                            r.same_from(o, 3)
                         } else {
-                            r.iter().enumerate().skip(3).all(|(i, v)| {
-                                let ov = map
-                                    .get(i)
-                                    .copied()
-                                    .flatten()
-                                    .and_then(|j| o.get(j))
-                                    .map_or("", String::as_str);
-                                v == ov
+                            (3..new.header.len()).all(|k| {
+                                r.get(k) == map.get(k).copied().flatten().map_or("", |j| o.get(j))
                             })
                         };
                         if !same {
                             c.updated += 1;
-                            out.rows.push(stamp(r.clone(), "active"));
+                            stamp(&|k, out| out.push(r.get(k)), "active");
                         }
                     }
                 }
             }
-            for (o, seen) in old.rows.iter().zip(&matched) {
+            for (i, seen) in matched.iter().enumerate() {
                 if !seen {
                     c.removed += 1;
-                    let row: Vec<String> = map
-                        .iter()
-                        .map(|j| j.and_then(|j| o.get(j)).cloned().unwrap_or_default())
-                        .collect();
-                    out.rows.push(stamp(row, "tobedeleted"));
+                    let o = old.cells.row(i);
+                    stamp(
+                        &|k, out| out.push(map.get(k).copied().flatten().map_or("", |j| o.get(j))),
+                        "tobedeleted",
+                    );
                 }
             }
             changes.insert(format!("{name}.csv"), c);
-            if !out.rows.is_empty() {
-                delta.tables.insert(name.clone(), out);
+            if out.len() > 0 {
+                delta
+                    .tables
+                    .insert(name.clone(), Stored::new(header.clone(), out));
             }
         }
         (delta, changes)
@@ -615,18 +891,12 @@ mod tests {
 
     fn pkg(rows: &[(&str, &str)]) -> OneRosterPackage {
         let mut p = OneRosterPackage::new(OneRosterVersion::V1_1, Mode::Bulk);
-        let t = p.table_mut("orgs", &[]);
+        let header = p.header("orgs", &[]);
+        let mut cells = Cells::with_capacity(header.len(), rows.len(), 32);
         for (id, name) in rows {
-            t.rows.push(vec![
-                (*id).into(),
-                String::new(),
-                String::new(),
-                (*name).into(),
-                "school".into(),
-                String::new(),
-                String::new(),
-            ]);
+            cells.push_row([*id, "", "", *name, "school", "", ""]);
         }
+        p.set_table("orgs", header, cells);
         p
     }
 
