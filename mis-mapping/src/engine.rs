@@ -483,19 +483,37 @@ impl<'a> Export<'a> {
         let mut pkg = OneRosterPackage::new(c.version, Mode::Bulk);
         self.build_orgs_and_sessions(snap, year, &mut pkg, &mut findings);
         let (class_of, class_ids) = self.build_classes(snap, year, &mut pkg, &mut findings);
-        self.build_users(snap, &humans, &mut pkg);
-        self.build_enrollments(
-            snap,
-            &humans,
-            &human_of,
-            &ids_by_record,
-            &class_of,
-            &class_ids,
-            &known_schools,
-            &roles,
-            &mut pkg,
-            &mut findings,
-        );
+        // Users and enrolments read the same inputs and write separate
+        // tables: build them on two threads, then store them in a fixed
+        // order, so the output does not depend on scheduling. Only the
+        // enrolments push findings, so their order is unchanged too.
+        let (user_tables, enrollments) = std::thread::scope(|scope| {
+            let pkg_ref = &pkg;
+            let humans_ref = &humans;
+            let users = scope.spawn(move || self.build_users(snap, humans_ref, pkg_ref));
+            let enrollments = self.build_enrollments(
+                snap,
+                &humans,
+                &human_of,
+                &ids_by_record,
+                &class_of,
+                &class_ids,
+                &known_schools,
+                &roles,
+                &pkg,
+                &mut findings,
+            );
+            // A panic in the users thread is a bug; re-raise it here.
+            let users = users
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e));
+            (users, enrollments)
+        });
+        for (file, header, cells) in user_tables.into_iter().flatten() {
+            pkg.set_table(file, header, cells);
+        }
+        let (file, header, cells) = enrollments;
+        pkg.set_table(file, header, cells);
         pkg.prune();
 
         // Delta and guard.
@@ -829,7 +847,14 @@ impl<'a> Export<'a> {
         (class_of, class_ids)
     }
 
-    fn build_users(&self, snap: &MisSnapshot, humans: &[Human<'_>], pkg: &mut OneRosterPackage) {
+    /// The users, roles and demographics tables, in that order (a table is
+    /// `None` when the contract does not produce it).
+    fn build_users(
+        &self,
+        snap: &MisSnapshot,
+        humans: &[Human<'_>],
+        pkg: &OneRosterPackage,
+    ) -> [Option<Table>; 3] {
         let c = self.contract;
         let v11 = c.version == OneRosterVersion::V1_1;
         let r = |f| c.releases(f);
@@ -1086,13 +1111,11 @@ impl<'a> Export<'a> {
                 demographics.end_row();
             }
         }
-        pkg.set_table("users", users_header, users);
-        if !v11 {
-            pkg.set_table("roles", roles_header, roles);
-        }
-        if demo {
-            pkg.set_table("demographics", demo_header, demographics);
-        }
+        [
+            Some(("users", users_header, users)),
+            (!v11).then_some(("roles", roles_header, roles)),
+            demo.then_some(("demographics", demo_header, demographics)),
+        ]
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -1106,9 +1129,9 @@ impl<'a> Export<'a> {
         class_ids: &[String],
         school_no: &FxMap<&LaEstab, usize>,
         roles: &[PersonRole],
-        pkg: &mut OneRosterPackage,
+        pkg: &OneRosterPackage,
         findings: &mut Findings,
-    ) {
+    ) -> Table {
         let as_of = self.as_of;
         // Records by MIS id, one map per school of the snapshot.
         // (record, whether it is a pupil's), so the record itself is not read.
@@ -1260,9 +1283,12 @@ impl<'a> Export<'a> {
             rows.push(date_text(&mut dates, m.to));
             rows.end_row();
         }
-        pkg.set_table("enrollments", header, rows);
+        ("enrollments", header, rows)
     }
 }
+
+/// A built table: file name, header, cells.
+type Table = (&'static str, Vec<String>, Cells);
 
 /// Data checks that do not depend on the contract: identifiers, dates,
 /// promotion-link cycles, dangling references. Returns each record's role.

@@ -447,147 +447,175 @@ where
     I: IntoIterator<Item = &'p Person>,
     M: IdentityMap + ?Sized,
 {
-    let people = people.into_iter();
-    let mut ids = Vec::with_capacity(people.size_hint().0);
+    let people: Vec<&'p Person> = people.into_iter().collect();
+    let mut ids = Vec::with_capacity(people.len());
     let mut review = Vec::new();
     let (mut matched, mut minted) = (0, 0);
     // (canonical id, school) pairs seen in this run, to catch duplicates.
     let mut seen: FxMap<(CanonicalId, &'p LaEstab, &'static str), &'p str> =
-        crate::fxhash::map_with(people.size_hint().1.unwrap_or(0));
-    // Records are taken a batch at a time: match keys first (and a prefetch
-    // hint to the map), then resolved one by one in input order.
+        crate::fxhash::map_with(people.len());
+    // Match keys depend only on the record and the key, so a second thread
+    // derives them (the keyed hashes) a chunk ahead, while this thread
+    // resolves the records one by one in input order: the map sees the
+    // same look-ups and links in the same order as a single thread would.
+    // Each chunk is resolved a batch at a time, with a prefetch hint to the
+    // map for the batch's keys first.
+    const CHUNK: usize = 512;
     const BATCH: usize = 32;
-    let mut people = people;
-    let mut batch: Vec<&'p Person> = Vec::with_capacity(BATCH);
-    let mut batch_steps: Vec<Steps> = (0..BATCH).map(|_| Steps::default()).collect();
+    let all: &[&'p Person] = &people;
     let mut batch_keys: Vec<MatchKey> = Vec::new();
     // Look-ups of each key (parallel to `steps.keys`), kept for linking.
     let mut found: Vec<Option<CanonicalId>> = Vec::new();
     let mut cands: Vec<CanonicalId> = Vec::new();
     let mut marked: Vec<CanonicalId> = Vec::new();
-    loop {
-        batch.clear();
-        batch.extend(people.by_ref().take(BATCH));
-        if batch.is_empty() {
-            break;
-        }
-        batch_keys.clear();
-        for (p, st) in batch.iter().zip(batch_steps.iter_mut()) {
-            match_steps(p, key, st);
-            batch_keys.extend_from_slice(&st.keys);
-        }
-        map.prefetch(&batch_keys);
-        for (&p, steps) in batch.iter().zip(batch_steps.iter()) {
-            let mut chosen: Option<(CanonicalId, &'static str)> = None;
-            let mut problem: Option<ReviewReason> = None;
-            let has_upn = steps
-                .steps
-                .first()
-                .is_some_and(|(s, r)| *s == "upn" && !r.is_empty());
-            found.clear();
-            // Candidates whose UPN marker the cascade saw.
-            marked.clear();
-            for (step, range) in &steps.steps {
-                let keys = steps.keys_of(range);
-                cands.clear();
-                for k in keys {
-                    let hit = map.find(k);
-                    found.push(hit);
-                    cands.extend(hit);
+    std::thread::scope(|scope| {
+        let (ready, chunks) = std::sync::mpsc::sync_channel::<Vec<Steps>>(2);
+        let (recycle, spare) = std::sync::mpsc::channel::<Vec<Steps>>();
+        scope.spawn(move || {
+            for chunk in all.chunks(CHUNK) {
+                // Reuse the buffers of a chunk already resolved.
+                let mut steps = spare.try_recv().unwrap_or_default();
+                steps.resize_with(chunk.len(), Steps::default);
+                for (p, st) in chunk.iter().zip(steps.iter_mut()) {
+                    match_steps(p, key, st);
                 }
-                if has_upn && *step == "dob_names_school" {
-                    // A pupil with a UPN never joins, by name and birth date alone,
-                    // a person known under another UPN: they are different people.
-                    cands.retain(|c| {
-                        let known = map.find(&upn_marker(*c)).is_some();
-                        if known {
-                            marked.push(*c);
-                        }
-                        !known
-                    });
-                }
-                cands.sort();
-                cands.dedup();
-                match (cands.len(), &chosen) {
-                    (0, _) => {}
-                    (1, None) => {
-                        chosen = cands.pop().map(|c| (c, *step));
-                    }
-                    (1, Some((c, _))) if cands.first() == Some(c) => {}
-                    (_, None) | (_, Some(_)) => {
-                        // A strong identifier disagrees with an earlier step, or
-                        // one step points at several people.
-                        if let Some((c, _)) = &chosen
-                            && !cands.contains(c)
-                        {
-                            cands.push(*c);
-                        }
-                        // Only UPN/ULN disagreements are conflicts after a match;
-                        // weaker steps may legitimately point elsewhere (a twin).
-                        if chosen.is_none() || *step == "upn" || *step == "uln" || *step == "mis" {
-                            problem = Some(ReviewReason::Ambiguous {
-                                step: (*step).to_owned(),
-                                candidates: std::mem::take(&mut cands),
-                            });
-                            break;
-                        }
-                    }
+                if ready.send(steps).is_err() {
+                    return;
                 }
             }
-            let class = role_class(&p.role);
-            if problem.is_none()
-                && let Some((c, step)) = &chosen
-            {
-                let slot = (*c, &p.school, class);
-                if let Some(other) = seen.get(&slot)
-                    && *other != p.mis_id.as_str()
-                {
-                    problem = Some(ReviewReason::Duplicate {
-                        with: *c,
-                        step: (*step).to_owned(),
-                    });
-                }
-            }
-            let id = match (problem, chosen) {
-                (Some(reason), _) => {
-                    let id = map.mint();
-                    minted += 1;
-                    // Link only this record's own MIS key, so reruns find it again
-                    // without touching the disputed keys.
-                    if let Some((_, range)) = steps.steps.iter().find(|(s, _)| *s == "mis") {
-                        for k in steps.keys_of(range) {
-                            map.link(*k, id);
-                        }
-                    }
-                    review.push(ReviewItem {
-                        school: p.school.to_string(),
-                        mis_id: p.mis_id.clone(),
-                        assigned: id,
-                        reason,
-                    });
-                    id
-                }
-                (None, Some((id, _))) => {
-                    matched += 1;
-                    link_all(map, &steps.keys, &found, id);
-                    id
-                }
-                (None, None) => {
-                    minted += 1;
-                    let id = map.mint();
-                    link_all(map, &steps.keys, &found, id);
-                    id
-                }
+        });
+        for chunk in all.chunks(CHUNK) {
+            // Fails only if the deriving thread panicked; the scope then
+            // re-raises that panic.
+            let Ok(chunk_steps) = chunks.recv() else {
+                break;
             };
-            // (A marker found above already links to its own id.)
-            if has_upn && !marked.contains(&id) {
-                map.link(upn_marker(id), id);
+            for (batch, batch_steps) in chunk.chunks(BATCH).zip(chunk_steps.chunks(BATCH)) {
+                batch_keys.clear();
+                for st in batch_steps {
+                    batch_keys.extend_from_slice(&st.keys);
+                }
+                map.prefetch(&batch_keys);
+                for (&p, steps) in batch.iter().zip(batch_steps.iter()) {
+                    let mut chosen: Option<(CanonicalId, &'static str)> = None;
+                    let mut problem: Option<ReviewReason> = None;
+                    let has_upn = steps
+                        .steps
+                        .first()
+                        .is_some_and(|(s, r)| *s == "upn" && !r.is_empty());
+                    found.clear();
+                    // Candidates whose UPN marker the cascade saw.
+                    marked.clear();
+                    for (step, range) in &steps.steps {
+                        let keys = steps.keys_of(range);
+                        cands.clear();
+                        for k in keys {
+                            let hit = map.find(k);
+                            found.push(hit);
+                            cands.extend(hit);
+                        }
+                        if has_upn && *step == "dob_names_school" {
+                            // A pupil with a UPN never joins, by name and birth date alone,
+                            // a person known under another UPN: they are different people.
+                            cands.retain(|c| {
+                                let known = map.find(&upn_marker(*c)).is_some();
+                                if known {
+                                    marked.push(*c);
+                                }
+                                !known
+                            });
+                        }
+                        cands.sort();
+                        cands.dedup();
+                        match (cands.len(), &chosen) {
+                            (0, _) => {}
+                            (1, None) => {
+                                chosen = cands.pop().map(|c| (c, *step));
+                            }
+                            (1, Some((c, _))) if cands.first() == Some(c) => {}
+                            (_, None) | (_, Some(_)) => {
+                                // A strong identifier disagrees with an earlier step, or
+                                // one step points at several people.
+                                if let Some((c, _)) = &chosen
+                                    && !cands.contains(c)
+                                {
+                                    cands.push(*c);
+                                }
+                                // Only UPN/ULN disagreements are conflicts after a match;
+                                // weaker steps may legitimately point elsewhere (a twin).
+                                if chosen.is_none()
+                                    || *step == "upn"
+                                    || *step == "uln"
+                                    || *step == "mis"
+                                {
+                                    problem = Some(ReviewReason::Ambiguous {
+                                        step: (*step).to_owned(),
+                                        candidates: std::mem::take(&mut cands),
+                                    });
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                    let class = role_class(&p.role);
+                    if problem.is_none()
+                        && let Some((c, step)) = &chosen
+                    {
+                        let slot = (*c, &p.school, class);
+                        if let Some(other) = seen.get(&slot)
+                            && *other != p.mis_id.as_str()
+                        {
+                            problem = Some(ReviewReason::Duplicate {
+                                with: *c,
+                                step: (*step).to_owned(),
+                            });
+                        }
+                    }
+                    let id = match (problem, chosen) {
+                        (Some(reason), _) => {
+                            let id = map.mint();
+                            minted += 1;
+                            // Link only this record's own MIS key, so reruns find it again
+                            // without touching the disputed keys.
+                            if let Some((_, range)) = steps.steps.iter().find(|(s, _)| *s == "mis")
+                            {
+                                for k in steps.keys_of(range) {
+                                    map.link(*k, id);
+                                }
+                            }
+                            review.push(ReviewItem {
+                                school: p.school.to_string(),
+                                mis_id: p.mis_id.clone(),
+                                assigned: id,
+                                reason,
+                            });
+                            id
+                        }
+                        (None, Some((id, _))) => {
+                            matched += 1;
+                            link_all(map, &steps.keys, &found, id);
+                            id
+                        }
+                        (None, None) => {
+                            minted += 1;
+                            let id = map.mint();
+                            link_all(map, &steps.keys, &found, id);
+                            id
+                        }
+                    };
+                    // (A marker found above already links to its own id.)
+                    if has_upn && !marked.contains(&id) {
+                        map.link(upn_marker(id), id);
+                    }
+                    seen.entry((id, &p.school, class))
+                        .or_insert(p.mis_id.as_str());
+                    ids.push(id);
+                }
             }
-            seen.entry((id, &p.school, class))
-                .or_insert(p.mis_id.as_str());
-            ids.push(id);
+            // The deriving thread may have finished: nothing to recycle then.
+            let _ = recycle.send(chunk_steps);
         }
-    }
+    });
     Resolution {
         ids,
         review,
