@@ -804,85 +804,122 @@ impl OneRosterPackage {
         let mut names: Vec<&String> = self.tables.keys().chain(previous.tables.keys()).collect();
         names.sort();
         names.dedup();
-        for name in names {
-            let new = self.tables.get(name).unwrap_or(&empty);
-            let old = previous.tables.get(name).unwrap_or(&empty);
-            let header = if new.header.is_empty() {
-                &old.header
-            } else {
-                &new.header
-            };
-            let same_header = new.header == old.header;
-            // Map old columns onto the new header by name.
-            let map: Vec<Option<usize>> = header.iter().map(|h| old.column(h)).collect();
-            let (new_rows, old_rows) = (new.cells.len(), old.cells.len());
-            let old_index = IdIndex::new(&old.cells);
-            // Old rows matched by a new row (the rest are removals).
-            let mut matched = vec![false; old_rows];
-            let mut c = Changes::default();
-            let width = header.len();
-            let mut out = Cells::with_capacity(width, 0, 0);
-            // A row with `status` and `dateLastModified` stamped.
-            let mut stamp = |cell: &dyn Fn(usize, &mut Cells), status: &str| {
-                for k in 0..width {
-                    match k {
-                        1 => out.push(status),
-                        2 => out.push(timestamp),
-                        _ => cell(k, &mut out),
-                    }
-                }
-                out.end_row();
-            };
-            // Where the next old row is expected: consecutive runs write rows
-            // in nearly the same order, so most look-ups are one comparison.
-            let mut cursor = 0;
-            for i in 0..new_rows {
-                let r = new.cells.row(i);
-                let found = old_index.find(r.id(), &mut cursor).map(|i| {
-                    if let Some(m) = matched.get_mut(i) {
-                        *m = true;
-                    }
-                    old.cells.row(i)
-                });
-                match found {
-                    None => {
-                        c.added += 1;
-                        stamp(&|k, out| out.push(r.get(k)), "active");
-                    }
-                    Some(o) => {
-                        let same = if same_header {
-                            r.same_from(o, 3)
-                        } else {
-                            (3..new.header.len()).all(|k| {
-                                r.get(k) == map.get(k).copied().flatten().map_or("", |j| o.get(j))
-                            })
-                        };
-                        if !same {
-                            c.updated += 1;
-                            stamp(&|k, out| out.push(r.get(k)), "active");
-                        }
-                    }
-                }
-            }
-            for (i, seen) in matched.iter().enumerate() {
-                if !seen {
-                    c.removed += 1;
-                    let o = old.cells.row(i);
-                    stamp(
-                        &|k, out| out.push(map.get(k).copied().flatten().map_or("", |j| o.get(j))),
-                        "tobedeleted",
-                    );
-                }
-            }
+        let pair = |name: &String| {
+            (
+                self.tables.get(name).unwrap_or(&empty),
+                previous.tables.get(name).unwrap_or(&empty),
+            )
+        };
+        // Tables are compared independently: the largest (enrolments, most
+        // of the rows) on a second thread, the others here; the results are
+        // then stored in name order, as a single thread would.
+        let largest = names.iter().copied().max_by_key(|n| {
+            let (new, old) = pair(n);
+            new.cells.len() + old.cells.len()
+        });
+        let (mut results, big) = std::thread::scope(|scope| {
+            let big = largest.map(|name| {
+                let (new, old) = pair(name);
+                scope.spawn(move || table_delta(new, old, timestamp))
+            });
+            let results: Vec<(&String, (Changes, Option<Stored>))> = names
+                .iter()
+                .copied()
+                .filter(|n| Some(*n) != largest)
+                .map(|name| {
+                    let (new, old) = pair(name);
+                    (name, table_delta(new, old, timestamp))
+                })
+                .collect();
+            // A panic in the other thread is a bug; re-raise it here.
+            let big = big.map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+            (results, big)
+        });
+        if let (Some(name), Some(r)) = (largest, big) {
+            results.push((name, r));
+        }
+        results.sort_by(|a, b| a.0.cmp(b.0));
+        for (name, (c, out)) in results {
             changes.insert(format!("{name}.csv"), c);
-            if out.len() > 0 {
-                delta
-                    .tables
-                    .insert(name.clone(), Stored::new(header.clone(), out));
+            if let Some(out) = out {
+                delta.tables.insert(name.clone(), out);
             }
         }
         (delta, changes)
     }
+}
+
+/// The delta of one table: its change counts and its delta rows (`None`
+/// when nothing changed).
+fn table_delta(new: &Stored, old: &Stored, timestamp: &str) -> (Changes, Option<Stored>) {
+    let header = if new.header.is_empty() {
+        &old.header
+    } else {
+        &new.header
+    };
+    let same_header = new.header == old.header;
+    // Map old columns onto the new header by name.
+    let map: Vec<Option<usize>> = header.iter().map(|h| old.column(h)).collect();
+    let (new_rows, old_rows) = (new.cells.len(), old.cells.len());
+    let old_index = IdIndex::new(&old.cells);
+    // Old rows matched by a new row (the rest are removals).
+    let mut matched = vec![false; old_rows];
+    let mut c = Changes::default();
+    let width = header.len();
+    let mut out = Cells::with_capacity(width, 0, 0);
+    // A row with `status` and `dateLastModified` stamped.
+    let mut stamp = |cell: &dyn Fn(usize, &mut Cells), status: &str| {
+        for k in 0..width {
+            match k {
+                1 => out.push(status),
+                2 => out.push(timestamp),
+                _ => cell(k, &mut out),
+            }
+        }
+        out.end_row();
+    };
+    // Where the next old row is expected: consecutive runs write rows
+    // in nearly the same order, so most look-ups are one comparison.
+    let mut cursor = 0;
+    for i in 0..new_rows {
+        let r = new.cells.row(i);
+        let found = old_index.find(r.id(), &mut cursor).map(|i| {
+            if let Some(m) = matched.get_mut(i) {
+                *m = true;
+            }
+            old.cells.row(i)
+        });
+        match found {
+            None => {
+                c.added += 1;
+                stamp(&|k, out| out.push(r.get(k)), "active");
+            }
+            Some(o) => {
+                let same = if same_header {
+                    r.same_from(o, 3)
+                } else {
+                    (3..new.header.len())
+                        .all(|k| r.get(k) == map.get(k).copied().flatten().map_or("", |j| o.get(j)))
+                };
+                if !same {
+                    c.updated += 1;
+                    stamp(&|k, out| out.push(r.get(k)), "active");
+                }
+            }
+        }
+    }
+    for (i, seen) in matched.iter().enumerate() {
+        if !seen {
+            c.removed += 1;
+            let o = old.cells.row(i);
+            stamp(
+                &|k, out| out.push(map.get(k).copied().flatten().map_or("", |j| o.get(j))),
+                "tobedeleted",
+            );
+        }
+    }
+    let rows = (out.len() > 0).then(|| Stored::new(header.clone(), out));
+    (c, rows)
 }
 
 #[cfg(test)]
