@@ -423,12 +423,41 @@ impl<'a> Export<'a> {
 
         // sourcedIds and lifecycle counts.
         let mut used_ids: FxSet<String> = crate::fxhash::set_with(humans.len());
+        // Ordering each human's schools and deriving pseudonyms (keyed
+        // hashes) are independent per human: two threads, half the list
+        // each. Pseudonyms are derived ahead only when the contract uses
+        // them for everyone; the choice of ids below stays sequential.
+        let pseudonymous = c.identifiers == IdentifierPolicy::Pseudonymous;
+        let prepare = |hs: &mut [Human<'_>]| {
+            for h in hs {
+                h.orgs.sort_by(|a, b| {
+                    (status_rank(&a.status), &a.school).cmp(&(status_rank(&b.status), &b.school))
+                });
+                if pseudonymous {
+                    h.sourced_id = self.key.pseudonym(&c.consumer, &h.canonical.to_string());
+                }
+            }
+        };
+        let half = humans.len() / 2;
+        let (left, right) = humans.split_at_mut(half);
+        std::thread::scope(|scope| {
+            let other = scope.spawn(|| prepare(right));
+            prepare(left);
+            // A panic in the other thread is a bug; re-raise it here.
+            other
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        });
         for h in &mut humans {
-            h.orgs.sort_by(|a, b| {
-                (status_rank(&a.status), &a.school).cmp(&(status_rank(&b.status), &b.school))
-            });
             let first = h.records.first().and_then(|&i| snap.people.get(i));
-            let pseudo = || self.key.pseudonym(&c.consumer, &h.canonical.to_string());
+            let derived = std::mem::take(&mut h.sourced_id);
+            let pseudo = || {
+                if pseudonymous {
+                    derived.clone()
+                } else {
+                    self.key.pseudonym(&c.consumer, &h.canonical.to_string())
+                }
+            };
             let mut id = match (c.identifiers, first) {
                 (IdentifierPolicy::Mis, Some(p)) => slug(&format!("{}.{}", p.school, p.mis_id)),
                 (IdentifierPolicy::Upn, Some(p)) if p.role == PersonRole::Pupil => p
