@@ -10,7 +10,7 @@ use chrono::{Days, NaiveDate};
 
 use crate::calendar::{AcademicYear, NcYear, YearCalendar, check_year_calendar};
 use crate::contract::{Contract, IdentifierPolicy, OneRosterVersion, PseudonymKey, UserField};
-use crate::guard::check_guard;
+use crate::guard::{removal_findings, structure_findings};
 use crate::identity::{CanonicalId, IdentityMap, resolve};
 use crate::ids::{LaEstab, Uln, Upn};
 use crate::package::{Cells, Mode, OneRosterPackage};
@@ -549,8 +549,21 @@ impl<'a> Export<'a> {
         let (delta, changes, guard) = match self.previous {
             Some(prev) => {
                 let stamp = format!("{as_of}T00:00:00.000Z");
-                let (d, ch) = pkg.delta_from(prev, &stamp);
-                let g = check_guard(prev, &pkg, &ch, &c.guard, as_of);
+                // The guard's checks that compare the packages only run
+                // while the delta is computed; findings keep their order.
+                let (d, ch, structure) = std::thread::scope(|scope| {
+                    let pkg = &pkg;
+                    let structure =
+                        scope.spawn(move || structure_findings(prev, pkg, &c.guard, as_of));
+                    let (d, ch) = pkg.delta_from(prev, &stamp);
+                    // A panic in the other thread is a bug; re-raise it here.
+                    let structure = structure
+                        .join()
+                        .unwrap_or_else(|e| std::panic::resume_unwind(e));
+                    (d, ch, structure)
+                });
+                let mut g = removal_findings(prev, &ch, &c.guard);
+                g.extend(structure);
                 (Some(d), Some(ch), g)
             }
             None => (None, None, Vec::new()),

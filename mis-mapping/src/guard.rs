@@ -66,6 +66,18 @@ pub fn check_guard(
     cfg: &GuardConfig,
     as_of: NaiveDate,
 ) -> Vec<Finding> {
+    let mut out = removal_findings(prev, changes, cfg);
+    out.extend(structure_findings(prev, new, cfg, as_of));
+    out
+}
+
+/// Check 1: mass removals per entity (the only check that needs the
+/// changes).
+pub(crate) fn removal_findings(
+    prev: &OneRosterPackage,
+    changes: &BTreeMap<String, Changes>,
+    cfg: &GuardConfig,
+) -> Vec<Finding> {
     let mut out = Vec::new();
     // 1. Mass removals per entity.
     for (file, c) in changes {
@@ -90,6 +102,18 @@ pub fn check_guard(
             ));
         }
     }
+    out
+}
+
+/// Checks 2 to 6, which compare the packages only (so they can run while
+/// the delta is computed).
+pub(crate) fn structure_findings(
+    prev: &OneRosterPackage,
+    new: &OneRosterPackage,
+    cfg: &GuardConfig,
+    as_of: NaiveDate,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
     // 2. Academic year change outside the rollover window.
     let (py, ny) = (school_years(prev), school_years(new));
     let rollover = py != ny;
