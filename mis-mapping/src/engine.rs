@@ -25,18 +25,45 @@ use crate::source::{
 /// At most this many findings of one code are listed; the rest are counted.
 const FINDINGS_PER_CODE: usize = 50;
 
-#[derive(Default)]
 struct Findings {
     list: Vec<Finding>,
     per_code: FxMap<&'static str, usize>,
+    /// How many findings of one code are listed.
+    cap: usize,
+}
+
+impl Default for Findings {
+    fn default() -> Self {
+        Self {
+            list: Vec::new(),
+            per_code: FxMap::default(),
+            cap: FINDINGS_PER_CODE,
+        }
+    }
 }
 
 impl Findings {
+    /// A collector that keeps every finding, for work done on another
+    /// thread: `append` then applies the cap as if pushed here.
+    fn unlimited() -> Self {
+        Self {
+            cap: usize::MAX,
+            ..Self::default()
+        }
+    }
+
     fn push(&mut self, f: Finding) {
         let n = self.per_code.entry(f.code).or_insert(0);
         *n += 1;
-        if *n <= FINDINGS_PER_CODE {
+        if *n <= self.cap {
             self.list.push(f);
+        }
+    }
+
+    /// Push `other`'s findings, in order.
+    fn append(&mut self, other: Findings) {
+        for f in other.list {
+            self.push(f);
         }
     }
 
@@ -263,336 +290,352 @@ impl<'a> Export<'a> {
         let c = self.contract;
         let as_of = self.as_of;
         let year = AcademicYear::containing(as_of);
-        let mut findings = Findings::default();
-        // Each record's role, read once: later passes skip records without
-        // touching them (a snapshot is larger than the CPU caches).
-        let roles = validate(snap, &mut findings);
-
-        // Identity.
-        // People this contract can never release (contacts when contacts
-        // are excluded, supply staff when excluded) are not resolved.
-        let resolvable = |r: &PersonRole| match r {
-            PersonRole::Contact => c.include_contacts,
-            PersonRole::Supply => c.include_supply_staff,
-            _ => true,
-        };
-        let resolution = resolve(
-            snap.people
-                .iter()
-                .zip(&roles)
-                .filter(|(_, r)| resolvable(r))
-                .map(|(p, _)| p),
-            map,
-            self.key,
-        );
-        let mut resolved = resolution.ids.iter().copied();
-        let ids_by_record: Vec<Option<CanonicalId>> = roles
-            .iter()
-            .map(|r| if resolvable(r) { resolved.next() } else { None })
-            .collect();
-
-        // Lifecycle per record.
-        let lc = &c.lifecycle;
-        let mut counts = LifecycleCounts::default();
-        let mut presence: Vec<Vec<OrgLink>> = Vec::with_capacity(snap.people.len());
-        let current = EnrolStatus::Current;
-        let mut known_schools: FxMap<&LaEstab, usize> = FxMap::default();
-        for (i, s) in snap.schools.iter().enumerate() {
-            known_schools.entry(&s.laestab).or_insert(i);
-        }
-        for (p, role) in snap.people.iter().zip(&roles) {
-            let mut links = Vec::new();
-            // Contacts are released through their pupils (below); supply
-            // staff only when the contract includes them.
-            if *role == PersonRole::Contact
-                || (*role == PersonRole::Supply && !c.include_supply_staff)
-            {
-                presence.push(links);
-                continue;
-            }
-            // No enrolments: one open, current enrolment at the record's school.
-            let implicit = p
-                .enrolments
-                .is_empty()
-                .then_some((&p.school, &current, None, None));
-            let enrolments = p
-                .enrolments
-                .iter()
-                .map(|e| (&e.school, &e.status, e.from, e.to))
-                .chain(implicit);
-            for (school, status, from, to) in enrolments {
-                let e = EnrolView { status, from, to };
-                let Some(&school_no) = known_schools.get(school) else {
-                    findings.push(Finding::new(
-                        "person.unknown_school",
-                        Severity::Warning,
-                        format!("enrolment at {school} which is not in the source's schools"),
-                        Location::entity("person", person_key(p)),
-                    ));
-                    continue;
-                };
-                let pre = *e.status == EnrolStatus::PreAdmission;
-                let state = if pre || e.from.is_some_and(|f| f > as_of) {
-                    let start = e.from.unwrap_or(as_of);
-                    let allowed = (!pre || c.include_pre_admissions)
-                        && (as_of >= sub_days(start, lc.joiner_lead_days) || pre);
-                    allowed.then_some(Presence::Joiner)
-                } else if let Some(to) = e.to.filter(|t| *t < as_of) {
-                    (as_of <= add_days(to, lc.leaver_grace_days)).then_some(Presence::Leaver)
-                } else {
-                    Some(Presence::Active)
-                };
-                if let Some(presence) = state {
-                    links.push(OrgLink {
-                        school,
-                        school_no,
-                        status: e.status.clone(),
-                        presence,
-                        from: e.from,
-                        to: e.to,
-                    });
-                }
-            }
-            presence.push(links);
-        }
-
-        // Group records into humans; contacts need a released pupil.
-        let mut humans: Vec<Human> = Vec::new();
-        let mut human_of: FxMap<&CanonicalId, usize> = crate::fxhash::map_with(snap.people.len());
-        // Records by MIS id, for contacts to find their pupils.
-        let mut by_mis: FxMap<(&LaEstab, &str, bool), usize> = FxMap::default();
-        if c.include_contacts {
-            by_mis.reserve(snap.people.len());
-            for (i, p) in snap.people.iter().enumerate() {
-                by_mis.insert(
-                    (&p.school, p.mis_id.as_str(), p.role == PersonRole::Contact),
-                    i,
-                );
-            }
-        }
-        let released: Vec<bool> = presence.iter().map(|l| !l.is_empty()).collect();
-        let released_record = |i: usize| released.get(i).copied().unwrap_or(false);
-        for (i, p) in snap.people.iter().enumerate() {
-            let Some(Some(cid)) = ids_by_record.get(i) else {
-                continue;
-            };
-            let links = if p.role == PersonRole::Contact {
-                if !c.include_contacts {
-                    continue;
-                }
-                let linked = p.contact_of.iter().any(|l| {
-                    by_mis
-                        .get(&(&p.school, l.pupil_mis_id.as_str(), false))
-                        .is_some_and(|&j| released_record(j))
-                });
-                if !linked {
-                    continue;
-                }
-                vec![OrgLink {
-                    school: &p.school,
-                    school_no: known_schools.get(&p.school).copied().unwrap_or(usize::MAX),
-                    status: EnrolStatus::Current,
-                    presence: Presence::Active,
-                    from: None,
-                    to: None,
-                }]
-            } else {
-                match presence.get_mut(i) {
-                    Some(l) if !l.is_empty() => std::mem::take(l),
-                    _ => continue,
-                }
-            };
-            let h = *human_of.entry(cid).or_insert_with(|| {
-                humans.push(Human {
-                    canonical: *cid,
-                    records: Vec::new(),
-                    orgs: Vec::new(),
-                    sourced_id: String::new(),
-                });
-                humans.len() - 1
+        // Orgs, sessions, courses and classes depend on the snapshot only:
+        // they are built on a second thread while the records are checked
+        // and resolved; their findings follow the lifecycle's, as before.
+        std::thread::scope(|scope| {
+            let early = scope.spawn(move || {
+                let mut pkg = OneRosterPackage::new(c.version, Mode::Bulk);
+                let mut found = Findings::unlimited();
+                self.build_orgs_and_sessions(snap, year, &mut pkg, &mut found);
+                let (class_of, class_ids) = self.build_classes(snap, year, &mut pkg, &mut found);
+                (pkg, class_of, class_ids, found)
             });
-            if let Some(h) = humans.get_mut(h) {
-                h.records.push(i);
-                for l in links {
-                    if !h.orgs.iter().any(|o| o.school == l.school) {
-                        h.orgs.push(l);
+            let mut findings = Findings::default();
+            // Each record's role, read once: later passes skip records without
+            // touching them (a snapshot is larger than the CPU caches).
+            let roles = validate(snap, &mut findings);
+
+            // Identity.
+            // People this contract can never release (contacts when contacts
+            // are excluded, supply staff when excluded) are not resolved.
+            let resolvable = |r: &PersonRole| match r {
+                PersonRole::Contact => c.include_contacts,
+                PersonRole::Supply => c.include_supply_staff,
+                _ => true,
+            };
+            let resolution = resolve(
+                snap.people
+                    .iter()
+                    .zip(&roles)
+                    .filter(|(_, r)| resolvable(r))
+                    .map(|(p, _)| p),
+                map,
+                self.key,
+            );
+            let mut resolved = resolution.ids.iter().copied();
+            let ids_by_record: Vec<Option<CanonicalId>> = roles
+                .iter()
+                .map(|r| if resolvable(r) { resolved.next() } else { None })
+                .collect();
+
+            // Lifecycle per record.
+            let lc = &c.lifecycle;
+            let mut counts = LifecycleCounts::default();
+            let mut presence: Vec<Vec<OrgLink>> = Vec::with_capacity(snap.people.len());
+            let current = EnrolStatus::Current;
+            let mut known_schools: FxMap<&LaEstab, usize> = FxMap::default();
+            for (i, s) in snap.schools.iter().enumerate() {
+                known_schools.entry(&s.laestab).or_insert(i);
+            }
+            for (p, role) in snap.people.iter().zip(&roles) {
+                let mut links = Vec::new();
+                // Contacts are released through their pupils (below); supply
+                // staff only when the contract includes them.
+                if *role == PersonRole::Contact
+                    || (*role == PersonRole::Supply && !c.include_supply_staff)
+                {
+                    presence.push(links);
+                    continue;
+                }
+                // No enrolments: one open, current enrolment at the record's school.
+                let implicit = p
+                    .enrolments
+                    .is_empty()
+                    .then_some((&p.school, &current, None, None));
+                let enrolments = p
+                    .enrolments
+                    .iter()
+                    .map(|e| (&e.school, &e.status, e.from, e.to))
+                    .chain(implicit);
+                for (school, status, from, to) in enrolments {
+                    let e = EnrolView { status, from, to };
+                    let Some(&school_no) = known_schools.get(school) else {
+                        findings.push(Finding::new(
+                            "person.unknown_school",
+                            Severity::Warning,
+                            format!("enrolment at {school} which is not in the source's schools"),
+                            Location::entity("person", person_key(p)),
+                        ));
+                        continue;
+                    };
+                    let pre = *e.status == EnrolStatus::PreAdmission;
+                    let state = if pre || e.from.is_some_and(|f| f > as_of) {
+                        let start = e.from.unwrap_or(as_of);
+                        let allowed = (!pre || c.include_pre_admissions)
+                            && (as_of >= sub_days(start, lc.joiner_lead_days) || pre);
+                        allowed.then_some(Presence::Joiner)
+                    } else if let Some(to) = e.to.filter(|t| *t < as_of) {
+                        (as_of <= add_days(to, lc.leaver_grace_days)).then_some(Presence::Leaver)
+                    } else {
+                        Some(Presence::Active)
+                    };
+                    if let Some(presence) = state {
+                        links.push(OrgLink {
+                            school,
+                            school_no,
+                            status: e.status.clone(),
+                            presence,
+                            from: e.from,
+                            to: e.to,
+                        });
+                    }
+                }
+                presence.push(links);
+            }
+
+            // Group records into humans; contacts need a released pupil.
+            let mut humans: Vec<Human> = Vec::new();
+            let mut human_of: FxMap<&CanonicalId, usize> =
+                crate::fxhash::map_with(snap.people.len());
+            // Records by MIS id, for contacts to find their pupils.
+            let mut by_mis: FxMap<(&LaEstab, &str, bool), usize> = FxMap::default();
+            if c.include_contacts {
+                by_mis.reserve(snap.people.len());
+                for (i, p) in snap.people.iter().enumerate() {
+                    by_mis.insert(
+                        (&p.school, p.mis_id.as_str(), p.role == PersonRole::Contact),
+                        i,
+                    );
+                }
+            }
+            let released: Vec<bool> = presence.iter().map(|l| !l.is_empty()).collect();
+            let released_record = |i: usize| released.get(i).copied().unwrap_or(false);
+            for (i, p) in snap.people.iter().enumerate() {
+                let Some(Some(cid)) = ids_by_record.get(i) else {
+                    continue;
+                };
+                let links = if p.role == PersonRole::Contact {
+                    if !c.include_contacts {
+                        continue;
+                    }
+                    let linked = p.contact_of.iter().any(|l| {
+                        by_mis
+                            .get(&(&p.school, l.pupil_mis_id.as_str(), false))
+                            .is_some_and(|&j| released_record(j))
+                    });
+                    if !linked {
+                        continue;
+                    }
+                    vec![OrgLink {
+                        school: &p.school,
+                        school_no: known_schools.get(&p.school).copied().unwrap_or(usize::MAX),
+                        status: EnrolStatus::Current,
+                        presence: Presence::Active,
+                        from: None,
+                        to: None,
+                    }]
+                } else {
+                    match presence.get_mut(i) {
+                        Some(l) if !l.is_empty() => std::mem::take(l),
+                        _ => continue,
+                    }
+                };
+                let h = *human_of.entry(cid).or_insert_with(|| {
+                    humans.push(Human {
+                        canonical: *cid,
+                        records: Vec::new(),
+                        orgs: Vec::new(),
+                        sourced_id: String::new(),
+                    });
+                    humans.len() - 1
+                });
+                if let Some(h) = humans.get_mut(h) {
+                    h.records.push(i);
+                    for l in links {
+                        if !h.orgs.iter().any(|o| o.school == l.school) {
+                            h.orgs.push(l);
+                        }
                     }
                 }
             }
-        }
 
-        // sourcedIds and lifecycle counts.
-        let mut used_ids: FxSet<String> = crate::fxhash::set_with(humans.len());
-        // Ordering each human's schools and deriving pseudonyms (keyed
-        // hashes) are independent per human: two threads, half the list
-        // each. Pseudonyms are derived ahead only when the contract uses
-        // them for everyone; the choice of ids below stays sequential.
-        let pseudonymous = c.identifiers == IdentifierPolicy::Pseudonymous;
-        let prepare = |hs: &mut [Human<'_>]| {
-            for h in hs {
-                h.orgs.sort_by(|a, b| {
-                    (status_rank(&a.status), &a.school).cmp(&(status_rank(&b.status), &b.school))
-                });
-                if pseudonymous {
-                    h.sourced_id = self.key.pseudonym(&c.consumer, &h.canonical.to_string());
+            // sourcedIds and lifecycle counts.
+            let mut used_ids: FxSet<String> = crate::fxhash::set_with(humans.len());
+            // Ordering each human's schools and deriving pseudonyms (keyed
+            // hashes) are independent per human: two threads, half the list
+            // each. Pseudonyms are derived ahead only when the contract uses
+            // them for everyone; the choice of ids below stays sequential.
+            let pseudonymous = c.identifiers == IdentifierPolicy::Pseudonymous;
+            let prepare = |hs: &mut [Human<'_>]| {
+                for h in hs {
+                    h.orgs.sort_by(|a, b| {
+                        (status_rank(&a.status), &a.school)
+                            .cmp(&(status_rank(&b.status), &b.school))
+                    });
+                    if pseudonymous {
+                        h.sourced_id = self.key.pseudonym(&c.consumer, &h.canonical.to_string());
+                    }
+                }
+            };
+            let half = humans.len() / 2;
+            let (left, right) = humans.split_at_mut(half);
+            std::thread::scope(|scope| {
+                let other = scope.spawn(|| prepare(right));
+                prepare(left);
+                // A panic in the other thread is a bug; re-raise it here.
+                other
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e));
+            });
+            for h in &mut humans {
+                let first = h.records.first().and_then(|&i| snap.people.get(i));
+                let derived = std::mem::take(&mut h.sourced_id);
+                let pseudo = || {
+                    if pseudonymous {
+                        derived.clone()
+                    } else {
+                        self.key.pseudonym(&c.consumer, &h.canonical.to_string())
+                    }
+                };
+                let mut id = match (c.identifiers, first) {
+                    (IdentifierPolicy::Mis, Some(p)) => slug(&format!("{}.{}", p.school, p.mis_id)),
+                    (IdentifierPolicy::Upn, Some(p)) if p.role == PersonRole::Pupil => p
+                        .identifier(&IdentifierKind::Upn, as_of)
+                        .and_then(|u| Upn::parse(u).ok())
+                        .map_or_else(pseudo, Upn::into_inner),
+                    _ => pseudo(),
+                };
+                if used_ids.contains(&id) {
+                    id = pseudo();
+                }
+                used_ids.insert(id.clone());
+                h.sourced_id = id;
+                let is_pupil = first.is_some_and(|p| p.role == PersonRole::Pupil);
+                let is_staff = first.is_some_and(|p| p.role.is_staff());
+                if h.orgs.iter().all(|o| o.presence == Presence::Joiner) {
+                    counts.joiners_early += 1;
+                }
+                if h.orgs.iter().all(|o| o.presence == Presence::Leaver) {
+                    counts.leavers_in_grace += 1;
+                }
+                if h.orgs.len() > 1 && is_pupil {
+                    counts.dual_registered += 1;
+                }
+                if h.orgs.len() > 1 && is_staff {
+                    counts.shared_staff += 1;
                 }
             }
-        };
-        let half = humans.len() / 2;
-        let (left, right) = humans.split_at_mut(half);
-        std::thread::scope(|scope| {
-            let other = scope.spawn(|| prepare(right));
-            prepare(left);
+
+            // Tombstones, resurrection, purge.
+            let released_ids: FxSet<&CanonicalId> = humans.iter().map(|h| &h.canonical).collect();
+            for id in map.ids() {
+                let mut rec = map.record(id).unwrap_or_default();
+                if released_ids.contains(&id) {
+                    if rec.removed_on.take().is_some() {
+                        counts.resurrected += 1;
+                    }
+                    rec.last_released = Some(as_of);
+                    map.set_record(id, rec);
+                } else if let Some(removed) = rec.removed_on {
+                    if add_days(removed, lc.tombstone_retention_days) < as_of {
+                        map.purge(id);
+                        counts.purged += 1;
+                    }
+                } else if rec.last_released.is_some() {
+                    rec.removed_on = Some(as_of);
+                    counts.tombstoned += 1;
+                    map.set_record(id, rec);
+                }
+            }
+
             // A panic in the other thread is a bug; re-raise it here.
-            other
+            let (mut pkg, class_of, class_ids, found) = early
                 .join()
                 .unwrap_or_else(|e| std::panic::resume_unwind(e));
-        });
-        for h in &mut humans {
-            let first = h.records.first().and_then(|&i| snap.people.get(i));
-            let derived = std::mem::take(&mut h.sourced_id);
-            let pseudo = || {
-                if pseudonymous {
-                    derived.clone()
-                } else {
-                    self.key.pseudonym(&c.consumer, &h.canonical.to_string())
-                }
-            };
-            let mut id = match (c.identifiers, first) {
-                (IdentifierPolicy::Mis, Some(p)) => slug(&format!("{}.{}", p.school, p.mis_id)),
-                (IdentifierPolicy::Upn, Some(p)) if p.role == PersonRole::Pupil => p
-                    .identifier(&IdentifierKind::Upn, as_of)
-                    .and_then(|u| Upn::parse(u).ok())
-                    .map_or_else(pseudo, Upn::into_inner),
-                _ => pseudo(),
-            };
-            if used_ids.contains(&id) {
-                id = pseudo();
+            findings.append(found);
+            // Users and enrolments read the same inputs and write separate
+            // tables: build them on two threads, then store them in a fixed
+            // order, so the output does not depend on scheduling. Only the
+            // enrolments push findings, so their order is unchanged too.
+            let (user_tables, enrollments) = std::thread::scope(|scope| {
+                let pkg_ref = &pkg;
+                let humans_ref = &humans;
+                let users = scope.spawn(move || self.build_users(snap, humans_ref, pkg_ref));
+                let enrollments = self.build_enrollments(
+                    snap,
+                    &humans,
+                    &human_of,
+                    &ids_by_record,
+                    &class_of,
+                    &class_ids,
+                    &known_schools,
+                    &roles,
+                    &pkg,
+                    &mut findings,
+                );
+                // A panic in the users thread is a bug; re-raise it here.
+                let users = users
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e));
+                (users, enrollments)
+            });
+            for (file, header, cells) in user_tables.into_iter().flatten() {
+                pkg.set_table(file, header, cells);
             }
-            used_ids.insert(id.clone());
-            h.sourced_id = id;
-            let is_pupil = first.is_some_and(|p| p.role == PersonRole::Pupil);
-            let is_staff = first.is_some_and(|p| p.role.is_staff());
-            if h.orgs.iter().all(|o| o.presence == Presence::Joiner) {
-                counts.joiners_early += 1;
-            }
-            if h.orgs.iter().all(|o| o.presence == Presence::Leaver) {
-                counts.leavers_in_grace += 1;
-            }
-            if h.orgs.len() > 1 && is_pupil {
-                counts.dual_registered += 1;
-            }
-            if h.orgs.len() > 1 && is_staff {
-                counts.shared_staff += 1;
-            }
-        }
-
-        // Tombstones, resurrection, purge.
-        let released_ids: FxSet<&CanonicalId> = humans.iter().map(|h| &h.canonical).collect();
-        for id in map.ids() {
-            let mut rec = map.record(id).unwrap_or_default();
-            if released_ids.contains(&id) {
-                if rec.removed_on.take().is_some() {
-                    counts.resurrected += 1;
-                }
-                rec.last_released = Some(as_of);
-                map.set_record(id, rec);
-            } else if let Some(removed) = rec.removed_on {
-                if add_days(removed, lc.tombstone_retention_days) < as_of {
-                    map.purge(id);
-                    counts.purged += 1;
-                }
-            } else if rec.last_released.is_some() {
-                rec.removed_on = Some(as_of);
-                counts.tombstoned += 1;
-                map.set_record(id, rec);
-            }
-        }
-
-        let mut pkg = OneRosterPackage::new(c.version, Mode::Bulk);
-        self.build_orgs_and_sessions(snap, year, &mut pkg, &mut findings);
-        let (class_of, class_ids) = self.build_classes(snap, year, &mut pkg, &mut findings);
-        // Users and enrolments read the same inputs and write separate
-        // tables: build them on two threads, then store them in a fixed
-        // order, so the output does not depend on scheduling. Only the
-        // enrolments push findings, so their order is unchanged too.
-        let (user_tables, enrollments) = std::thread::scope(|scope| {
-            let pkg_ref = &pkg;
-            let humans_ref = &humans;
-            let users = scope.spawn(move || self.build_users(snap, humans_ref, pkg_ref));
-            let enrollments = self.build_enrollments(
-                snap,
-                &humans,
-                &human_of,
-                &ids_by_record,
-                &class_of,
-                &class_ids,
-                &known_schools,
-                &roles,
-                &pkg,
-                &mut findings,
-            );
-            // A panic in the users thread is a bug; re-raise it here.
-            let users = users
-                .join()
-                .unwrap_or_else(|e| std::panic::resume_unwind(e));
-            (users, enrollments)
-        });
-        for (file, header, cells) in user_tables.into_iter().flatten() {
+            let (file, header, cells) = enrollments;
             pkg.set_table(file, header, cells);
-        }
-        let (file, header, cells) = enrollments;
-        pkg.set_table(file, header, cells);
-        pkg.prune();
+            pkg.prune();
 
-        // Delta and guard.
-        let (delta, changes, guard) = match self.previous {
-            Some(prev) => {
-                let stamp = format!("{as_of}T00:00:00.000Z");
-                // The guard's checks that compare the packages only run
-                // while the delta is computed; findings keep their order.
-                let (d, ch, structure) = std::thread::scope(|scope| {
-                    let pkg = &pkg;
-                    let structure =
-                        scope.spawn(move || structure_findings(prev, pkg, &c.guard, as_of));
-                    let (d, ch) = pkg.delta_from(prev, &stamp);
-                    // A panic in the other thread is a bug; re-raise it here.
-                    let structure = structure
-                        .join()
-                        .unwrap_or_else(|e| std::panic::resume_unwind(e));
-                    (d, ch, structure)
-                });
-                let mut g = removal_findings(prev, &ch, &c.guard);
-                g.extend(structure);
-                (Some(d), Some(ch), g)
+            // Delta and guard.
+            let (delta, changes, guard) = match self.previous {
+                Some(prev) => {
+                    let stamp = format!("{as_of}T00:00:00.000Z");
+                    // The guard's checks that compare the packages only run
+                    // while the delta is computed; findings keep their order.
+                    let (d, ch, structure) = std::thread::scope(|scope| {
+                        let pkg = &pkg;
+                        let structure =
+                            scope.spawn(move || structure_findings(prev, pkg, &c.guard, as_of));
+                        let (d, ch) = pkg.delta_from(prev, &stamp);
+                        // A panic in the other thread is a bug; re-raise it here.
+                        let structure = structure
+                            .join()
+                            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+                        (d, ch, structure)
+                    });
+                    let mut g = removal_findings(prev, &ch, &c.guard);
+                    g.extend(structure);
+                    (Some(d), Some(ch), g)
+                }
+                None => (None, None, Vec::new()),
+            };
+            let verdict = match (guard.is_empty(), self.approval) {
+                (true, _) => Verdict::Written,
+                (false, Approval::Granted) => Verdict::Approved,
+                (false, Approval::Required) => Verdict::Quarantined,
+            };
+            let released = self.released_fields(&pkg, delta.as_ref());
+            let report = RunReport {
+                as_of,
+                oneroster_version: c.version.as_str(),
+                verdict,
+                counts: pkg.counts(),
+                changes,
+                lifecycle: counts,
+                identities_matched: resolution.matched,
+                identities_minted: resolution.minted,
+                review: resolution.review,
+                guard,
+                findings: findings.finish(),
+                released,
+            };
+            ExportRun {
+                package: pkg,
+                delta,
+                report,
             }
-            None => (None, None, Vec::new()),
-        };
-        let verdict = match (guard.is_empty(), self.approval) {
-            (true, _) => Verdict::Written,
-            (false, Approval::Granted) => Verdict::Approved,
-            (false, Approval::Required) => Verdict::Quarantined,
-        };
-        let released = self.released_fields(&pkg, delta.as_ref());
-        let report = RunReport {
-            as_of,
-            oneroster_version: c.version.as_str(),
-            verdict,
-            counts: pkg.counts(),
-            changes,
-            lifecycle: counts,
-            identities_matched: resolution.matched,
-            identities_minted: resolution.minted,
-            review: resolution.review,
-            guard,
-            findings: findings.finish(),
-            released,
-        };
-        ExportRun {
-            package: pkg,
-            delta,
-            report,
-        }
+        })
     }
 
     fn released_fields(
