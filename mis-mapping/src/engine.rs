@@ -306,7 +306,79 @@ impl<'a> Export<'a> {
             // touching them (a snapshot is larger than the CPU caches).
             let roles = validate(snap, &mut findings);
 
-            // Identity.
+            let lc = &c.lifecycle;
+            let mut counts = LifecycleCounts::default();
+            let mut known_schools: FxMap<&LaEstab, usize> = FxMap::default();
+            for (i, s) in snap.schools.iter().enumerate() {
+                known_schools.entry(&s.laestab).or_insert(i);
+            }
+            // Lifecycle per record: it does not depend on identities, so it
+            // runs on a second thread while identities are resolved; its
+            // findings keep their place (after the data checks').
+            let lifecycle = || {
+                let mut found = Findings::unlimited();
+                let mut presence: Vec<Vec<OrgLink>> = Vec::with_capacity(snap.people.len());
+                let current = EnrolStatus::Current;
+                for (p, role) in snap.people.iter().zip(&roles) {
+                    let mut links = Vec::new();
+                    // Contacts are released through their pupils (below); supply
+                    // staff only when the contract includes them.
+                    if *role == PersonRole::Contact
+                        || (*role == PersonRole::Supply && !c.include_supply_staff)
+                    {
+                        presence.push(links);
+                        continue;
+                    }
+                    // No enrolments: one open, current enrolment at the record's school.
+                    let implicit = p
+                        .enrolments
+                        .is_empty()
+                        .then_some((&p.school, &current, None, None));
+                    let enrolments = p
+                        .enrolments
+                        .iter()
+                        .map(|e| (&e.school, &e.status, e.from, e.to))
+                        .chain(implicit);
+                    for (school, status, from, to) in enrolments {
+                        let e = EnrolView { status, from, to };
+                        let Some(&school_no) = known_schools.get(school) else {
+                            found.push(Finding::new(
+                                "person.unknown_school",
+                                Severity::Warning,
+                                format!(
+                                    "enrolment at {school} which is not in the source's schools"
+                                ),
+                                Location::entity("person", person_key(p)),
+                            ));
+                            continue;
+                        };
+                        let pre = *e.status == EnrolStatus::PreAdmission;
+                        let state = if pre || e.from.is_some_and(|f| f > as_of) {
+                            let start = e.from.unwrap_or(as_of);
+                            let allowed = (!pre || c.include_pre_admissions)
+                                && (as_of >= sub_days(start, lc.joiner_lead_days) || pre);
+                            allowed.then_some(Presence::Joiner)
+                        } else if let Some(to) = e.to.filter(|t| *t < as_of) {
+                            (as_of <= add_days(to, lc.leaver_grace_days))
+                                .then_some(Presence::Leaver)
+                        } else {
+                            Some(Presence::Active)
+                        };
+                        if let Some(presence) = state {
+                            links.push(OrgLink {
+                                school,
+                                school_no,
+                                status: e.status.clone(),
+                                presence,
+                                from: e.from,
+                                to: e.to,
+                            });
+                        }
+                    }
+                    presence.push(links);
+                }
+                (presence, found)
+            };
             // People this contract can never release (contacts when contacts
             // are excluded, supply staff when excluded) are not resolved.
             let resolvable = |r: &PersonRole| match r {
@@ -314,85 +386,30 @@ impl<'a> Export<'a> {
                 PersonRole::Supply => c.include_supply_staff,
                 _ => true,
             };
-            let resolution = resolve(
-                snap.people
-                    .iter()
-                    .zip(&roles)
-                    .filter(|(_, r)| resolvable(r))
-                    .map(|(p, _)| p),
-                map,
-                self.key,
-            );
+            let (mut presence, resolution) = std::thread::scope(|inner| {
+                let lifecycle = inner.spawn(lifecycle);
+                // Identity.
+                let resolution = resolve(
+                    snap.people
+                        .iter()
+                        .zip(&roles)
+                        .filter(|(_, r)| resolvable(r))
+                        .map(|(p, _)| p),
+                    map,
+                    self.key,
+                );
+                // A panic in the other thread is a bug; re-raise it here.
+                let (presence, found) = lifecycle
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e));
+                findings.append(found);
+                (presence, resolution)
+            });
             let mut resolved = resolution.ids.iter().copied();
             let ids_by_record: Vec<Option<CanonicalId>> = roles
                 .iter()
                 .map(|r| if resolvable(r) { resolved.next() } else { None })
                 .collect();
-
-            // Lifecycle per record.
-            let lc = &c.lifecycle;
-            let mut counts = LifecycleCounts::default();
-            let mut presence: Vec<Vec<OrgLink>> = Vec::with_capacity(snap.people.len());
-            let current = EnrolStatus::Current;
-            let mut known_schools: FxMap<&LaEstab, usize> = FxMap::default();
-            for (i, s) in snap.schools.iter().enumerate() {
-                known_schools.entry(&s.laestab).or_insert(i);
-            }
-            for (p, role) in snap.people.iter().zip(&roles) {
-                let mut links = Vec::new();
-                // Contacts are released through their pupils (below); supply
-                // staff only when the contract includes them.
-                if *role == PersonRole::Contact
-                    || (*role == PersonRole::Supply && !c.include_supply_staff)
-                {
-                    presence.push(links);
-                    continue;
-                }
-                // No enrolments: one open, current enrolment at the record's school.
-                let implicit = p
-                    .enrolments
-                    .is_empty()
-                    .then_some((&p.school, &current, None, None));
-                let enrolments = p
-                    .enrolments
-                    .iter()
-                    .map(|e| (&e.school, &e.status, e.from, e.to))
-                    .chain(implicit);
-                for (school, status, from, to) in enrolments {
-                    let e = EnrolView { status, from, to };
-                    let Some(&school_no) = known_schools.get(school) else {
-                        findings.push(Finding::new(
-                            "person.unknown_school",
-                            Severity::Warning,
-                            format!("enrolment at {school} which is not in the source's schools"),
-                            Location::entity("person", person_key(p)),
-                        ));
-                        continue;
-                    };
-                    let pre = *e.status == EnrolStatus::PreAdmission;
-                    let state = if pre || e.from.is_some_and(|f| f > as_of) {
-                        let start = e.from.unwrap_or(as_of);
-                        let allowed = (!pre || c.include_pre_admissions)
-                            && (as_of >= sub_days(start, lc.joiner_lead_days) || pre);
-                        allowed.then_some(Presence::Joiner)
-                    } else if let Some(to) = e.to.filter(|t| *t < as_of) {
-                        (as_of <= add_days(to, lc.leaver_grace_days)).then_some(Presence::Leaver)
-                    } else {
-                        Some(Presence::Active)
-                    };
-                    if let Some(presence) = state {
-                        links.push(OrgLink {
-                            school,
-                            school_no,
-                            status: e.status.clone(),
-                            presence,
-                            from: e.from,
-                            to: e.to,
-                        });
-                    }
-                }
-                presence.push(links);
-            }
 
             // Group records into humans; contacts need a released pupil.
             let mut humans: Vec<Human> = Vec::new();
