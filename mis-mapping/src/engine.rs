@@ -18,8 +18,8 @@ use crate::report::{
     Approval, Finding, LifecycleCounts, Location, ReleasedFields, RunReport, Severity, Verdict,
 };
 use crate::source::{
-    EnrolStatus, Group, GroupKind, IdentifierKind, MemberRole, MisSnapshot, MisSource, Person,
-    PersonRole, in_range,
+    EnrolStatus, Group, GroupKind, IdentifierKind, MemberRole, Membership, MisSnapshot, MisSource,
+    Person, PersonRole, in_range,
 };
 
 /// At most this many findings of one code are listed; the rest are counted.
@@ -1271,122 +1271,164 @@ impl<'a> Export<'a> {
             .enumerate()
             .map(|(i, id)| *first_with_id.entry(id.as_str()).or_insert(i))
             .collect();
-        let mut seen: Vec<Vec<usize>> = vec![Vec::new(); humans.len()];
         let school_ids: FxMap<&LaEstab, String> = snap
             .schools
             .iter()
             .map(|s| (&s.laestab, school_id(&s.laestab)))
             .collect();
         let header = pkg.header("enrollments", &[]);
-        let mut rows = Cells::with_capacity(header.len(), snap.memberships.len(), 160);
-        let mut dates: FxMap<NaiveDate, String> = FxMap::default();
-        // Memberships come grouped by group: remember the last class (and
-        // its school's number) looked up.
-        let mut last_class: Option<LastClass<'_>> = None;
-        for m in &snap.memberships {
-            let found = match last_class {
-                Some((school, group, found)) if group == m.group && *school == m.school => found,
-                _ => {
-                    let found = class_of
-                        .get(&(&m.school, m.group.as_str()))
-                        .copied()
-                        .zip(school_no.get(&m.school).copied());
-                    last_class = Some((&m.school, m.group.as_str(), found));
-                    found
-                }
+        let width = header.len();
+        // Build the rows of a run of memberships. The two halves of the
+        // memberships are built on two threads and joined in input order,
+        // so the table and the findings are those of one pass: a row of the
+        // second half is dropped when the first half already enrolled the
+        // same human in the same class.
+        let build = |memberships: &[Membership]| {
+            let mut part = EnrollmentPart {
+                rows: Cells::with_capacity(width, memberships.len(), 160),
+                findings: Findings::unlimited(),
+                seen: vec![Vec::new(); humans.len()],
+                given: Vec::new(),
             };
-            let Some((ci, sn, class)) =
-                found.and_then(|(ci, sn)| class_ids.get(ci).map(|c| (ci, sn, c)))
-            else {
-                continue;
-            };
-            let Some(&(ri, is_pupil)) = record_of
-                .get(sn)
-                .unwrap_or(&no_records)
-                .get(m.person.as_str())
-            else {
-                findings.push(Finding::new(
-                    "membership.unknown_person",
-                    Severity::Warning,
-                    format!(
-                        "membership of group {} names unknown person {}",
-                        m.group, m.person
-                    ),
-                    Location::entity("membership", format!("{}/{}", m.school, m.group)),
-                ));
-                continue;
-            };
-            let Some((hi, h)) = human_of_record
-                .get(ri)
-                .copied()
-                .flatten()
-                .and_then(|hi| humans.get(hi).map(|h| (hi, h)))
-            else {
-                continue;
-            };
-            let Some(org) = h.orgs.iter().find(|o| o.school_no == sn) else {
-                continue;
-            };
-            // Evaluate a joiner on their first day, a leaver on their last.
-            let eval = match org.presence {
-                Presence::Joiner => org.from.unwrap_or(as_of).max(as_of),
-                Presence::Leaver => org.to.unwrap_or(as_of).min(as_of),
-                Presence::Active => as_of,
-            };
-            if !in_range(m.from, m.to, eval) {
-                continue;
-            }
-            let (role, primary, tag) = match (m.role, is_pupil) {
-                (MemberRole::Pupil, true) => ("student", "", 's'),
-                (MemberRole::Lead, false) => ("teacher", "true", 't'),
-                (MemberRole::CoLead, false) => ("teacher", "false", 't'),
-                _ => {
-                    findings.push(Finding::new(
-                        "membership.role_mismatch",
+            let mut dates: FxMap<NaiveDate, String> = FxMap::default();
+            // Memberships come grouped by group: remember the last class
+            // (and its school's number) looked up.
+            let mut last_class: Option<LastClass<'_>> = None;
+            for m in memberships {
+                let found = match last_class {
+                    Some((school, group, found)) if group == m.group && *school == m.school => {
+                        found
+                    }
+                    _ => {
+                        let found = class_of
+                            .get(&(&m.school, m.group.as_str()))
+                            .copied()
+                            .zip(school_no.get(&m.school).copied());
+                        last_class = Some((&m.school, m.group.as_str(), found));
+                        found
+                    }
+                };
+                let Some((ci, sn, class)) =
+                    found.and_then(|(ci, sn)| class_ids.get(ci).map(|c| (ci, sn, c)))
+                else {
+                    continue;
+                };
+                let Some(&(ri, is_pupil)) = record_of
+                    .get(sn)
+                    .unwrap_or(&no_records)
+                    .get(m.person.as_str())
+                else {
+                    part.findings.push(Finding::new(
+                        "membership.unknown_person",
                         Severity::Warning,
                         format!(
-                            "{} membership for a {} record",
-                            m.role.as_str(),
-                            if is_pupil { "pupil" } else { "staff" }
+                            "membership of group {} names unknown person {}",
+                            m.group, m.person
                         ),
-                        Location::entity(
-                            "membership",
-                            format!("{}/{}/{}", m.school, m.group, m.person),
-                        ),
+                        Location::entity("membership", format!("{}/{}", m.school, m.group)),
                     ));
                     continue;
+                };
+                let Some((hi, h)) = human_of_record
+                    .get(ri)
+                    .copied()
+                    .flatten()
+                    .and_then(|hi| humans.get(hi).map(|h| (hi, h)))
+                else {
+                    continue;
+                };
+                let Some(org) = h.orgs.iter().find(|o| o.school_no == sn) else {
+                    continue;
+                };
+                // Evaluate a joiner on their first day, a leaver on their last.
+                let eval = match org.presence {
+                    Presence::Joiner => org.from.unwrap_or(as_of).max(as_of),
+                    Presence::Leaver => org.to.unwrap_or(as_of).min(as_of),
+                    Presence::Active => as_of,
+                };
+                if !in_range(m.from, m.to, eval) {
+                    continue;
                 }
-            };
-            let key = canon.get(ci).copied().unwrap_or(ci);
-            let Some(given) = seen.get_mut(hi) else {
-                continue;
-            };
-            if given.contains(&key) {
-                continue;
+                let (role, primary, tag) = match (m.role, is_pupil) {
+                    (MemberRole::Pupil, true) => ("student", "", 's'),
+                    (MemberRole::Lead, false) => ("teacher", "true", 't'),
+                    (MemberRole::CoLead, false) => ("teacher", "false", 't'),
+                    _ => {
+                        part.findings.push(Finding::new(
+                            "membership.role_mismatch",
+                            Severity::Warning,
+                            format!(
+                                "{} membership for a {} record",
+                                m.role.as_str(),
+                                if is_pupil { "pupil" } else { "staff" }
+                            ),
+                            Location::entity(
+                                "membership",
+                                format!("{}/{}/{}", m.school, m.group, m.person),
+                            ),
+                        ));
+                        continue;
+                    }
+                };
+                let key = canon.get(ci).copied().unwrap_or(ci);
+                let Some(given) = part.seen.get_mut(hi) else {
+                    continue;
+                };
+                if given.contains(&key) {
+                    continue;
+                }
+                given.push(key);
+                part.given.push((hi, key));
+                part.rows.push_with(|out| {
+                    out.push_str(class);
+                    out.push('.');
+                    out.push_str(&h.sourced_id);
+                    out.push('.');
+                    out.push(tag);
+                });
+                part.rows.push_empty(2);
+                part.rows.push(class);
+                match school_ids.get(&m.school) {
+                    Some(id) => part.rows.push(id),
+                    None => part.rows.push(&school_id(&m.school)),
+                }
+                part.rows.push(&h.sourced_id);
+                part.rows.push(role);
+                part.rows.push(primary);
+                part.rows.push(date_text(&mut dates, m.from));
+                part.rows.push(date_text(&mut dates, m.to));
+                part.rows.end_row();
             }
-            given.push(key);
-            rows.push_with(|out| {
-                out.push_str(class);
-                out.push('.');
-                out.push_str(&h.sourced_id);
-                out.push('.');
-                out.push(tag);
-            });
-            rows.push_empty(2);
-            rows.push(class);
-            match school_ids.get(&m.school) {
-                Some(id) => rows.push(id),
-                None => rows.push(&school_id(&m.school)),
-            }
-            rows.push(&h.sourced_id);
-            rows.push(role);
-            rows.push(primary);
-            rows.push(date_text(&mut dates, m.from));
-            rows.push(date_text(&mut dates, m.to));
-            rows.end_row();
-        }
+            part
+        };
+        let (first, second) = snap.memberships.split_at(snap.memberships.len() / 2);
+        let (a, b) = std::thread::scope(|scope| {
+            let a = scope.spawn(|| build(first));
+            let b = build(second);
+            // A panic in the other thread is a bug; re-raise it here.
+            let a = a.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+            (a, b)
+        });
+        findings.append(a.findings);
+        findings.append(b.findings);
+        let mut rows = a.rows;
+        rows.append_where(&b.rows, |i| {
+            b.given
+                .get(i)
+                .is_none_or(|&(hi, key)| a.seen.get(hi).is_none_or(|given| !given.contains(&key)))
+        });
         ("enrollments", header, rows)
     }
+}
+
+/// The enrolment rows built from a run of memberships.
+struct EnrollmentPart {
+    rows: Cells,
+    findings: Findings,
+    /// Class keys given to each human in this run.
+    seen: Vec<Vec<usize>>,
+    /// (human, class key) of each row, in row order.
+    given: Vec<(usize, usize)>,
 }
 
 /// A built table: file name, header, cells.
@@ -1543,4 +1585,81 @@ fn validate(snap: &MisSnapshot, findings: &mut Findings) -> Vec<PersonRole> {
         cleared.extend(path);
     }
     roles
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+    use crate::identity::InMemoryIdentityMap;
+    use crate::source::{Enrolment, Names, School};
+
+    /// One school, one pupil, one teacher, one class; the memberships are
+    /// given by (person, role) in order.
+    fn snapshot(members: &[(&str, MemberRole)]) -> MisSnapshot {
+        let sch = LaEstab::parse("8201234").unwrap();
+        let mut snap = MisSnapshot::new();
+        snap.schools.push(School::new(sch.clone(), "Elm Academy"));
+        let mut p = Person::new("P1", sch.clone(), PersonRole::Pupil, Names::new("Ada", "L"));
+        p.identifiers.push(crate::source::Identifier::new(
+            IdentifierKind::Upn,
+            "B801200005001",
+        ));
+        p.enrolments.push(Enrolment::new(
+            sch.clone(),
+            EnrolStatus::Current,
+            NaiveDate::from_ymd_opt(2025, 9, 3),
+        ));
+        snap.people.push(p);
+        let mut t = Person::new(
+            "T1",
+            sch.clone(),
+            PersonRole::Teacher,
+            Names::new("Tom", "N"),
+        );
+        t.email = Some("t.n@elm.example".into());
+        snap.people.push(t);
+        snap.groups.push(Group::new(
+            "G1",
+            sch.clone(),
+            GroupKind::Teaching,
+            "8x/Ma1",
+            AcademicYear::starting(2025),
+        ));
+        for (who, role) in members {
+            snap.memberships
+                .push(Membership::new(sch.clone(), "G1", *who, *role));
+        }
+        snap
+    }
+
+    fn enrolment_roles(members: &[(&str, MemberRole)]) -> Vec<String> {
+        let c = Contract::from_toml(
+            "consumer = \"t\"\nuser_fields = [\"givenName\"]\ngroup_kinds = [\"teaching\"]\n",
+        )
+        .unwrap();
+        let r = Export::new(
+            &c,
+            &PseudonymKey::insecure_dev(),
+            NaiveDate::from_ymd_opt(2025, 10, 1).unwrap(),
+        )
+        .run(&snapshot(members), &mut InMemoryIdentityMap::new());
+        let t = r.package.table("enrollments").unwrap();
+        let role = t.column("role").unwrap();
+        t.rows.iter().map(|row| row[role].clone()).collect()
+    }
+
+    #[test]
+    fn repeated_memberships_enrol_once_wherever_the_halves_split() {
+        use MemberRole::{Lead, Pupil};
+        // Halves: [P, T] and [P, T]: the second half's rows are repeats.
+        let across = enrolment_roles(&[("P1", Pupil), ("T1", Lead), ("P1", Pupil), ("T1", Lead)]);
+        assert_eq!(across, ["student", "teacher"]);
+        // Halves: [P, P] and [T, T]: repeats inside each half.
+        let within = enrolment_roles(&[("P1", Pupil), ("P1", Pupil), ("T1", Lead), ("T1", Lead)]);
+        assert_eq!(within, ["student", "teacher"]);
+        // Halves: [T] and [P, T]: one repeat dropped, the new row kept.
+        let mixed = enrolment_roles(&[("T1", Lead), ("P1", Pupil), ("T1", Lead)]);
+        assert_eq!(mixed, ["teacher", "student"]);
+    }
 }

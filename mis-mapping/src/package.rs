@@ -295,6 +295,37 @@ impl Cells {
         self.end_row();
     }
 
+    /// Append the complete rows of `other` (same width) for which
+    /// `keep(row number in other)` holds, in order.
+    pub(crate) fn append_where(&mut self, other: &Cells, mut keep: impl FnMut(usize) -> bool) {
+        let mut i = 0;
+        let n = other.len();
+        while i < n {
+            if !keep(i) {
+                i += 1;
+                continue;
+            }
+            // Copy the longest run of kept rows at once.
+            let mut j = i + 1;
+            while j < n && keep(j) {
+                j += 1;
+            }
+            let (first, last) = (i.saturating_mul(other.width), j.saturating_mul(other.width));
+            let from = other.start(first);
+            let to = other.start(last);
+            let base = self.text.len();
+            self.text.push_str(other.text.get(from..to).unwrap_or(""));
+            if let Some(ends) = other.ends.get(first..last) {
+                self.ends.extend(
+                    ends.iter()
+                        .map(|&e| e.saturating_sub(from).saturating_add(base)),
+                );
+            }
+            i = j;
+        }
+        self.row_start = self.ends.len();
+    }
+
     /// Start offset of cell `k` (flat index).
     #[inline]
     fn start(&self, k: usize) -> usize {
@@ -925,6 +956,23 @@ fn table_delta(new: &Stored, old: &Stored, timestamp: &str) -> (Changes, Option<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn append_where_keeps_chosen_rows_in_order() {
+        let mut a = Cells::with_capacity(2, 1, 8);
+        a.push_row(["a", "1"]);
+        let mut b = Cells::with_capacity(2, 4, 8);
+        for (x, y) in [("b", "2"), ("c", ""), ("d", "4"), ("e", "5")] {
+            b.push_row([x, y]);
+        }
+        a.append_where(&b, |i| i != 1);
+        let rows: Vec<_> = a.rows().map(Row::to_vec).collect();
+        assert_eq!(rows, [["a", "1"], ["b", "2"], ["d", "4"], ["e", "5"]]);
+        a.push_row(["f", "6"]);
+        assert_eq!(a.row(4).to_vec(), ["f", "6"]);
+        a.append_where(&b, |_| false);
+        assert_eq!(a.len(), 5);
+    }
 
     fn pkg(rows: &[(&str, &str)]) -> OneRosterPackage {
         let mut p = OneRosterPackage::new(OneRosterVersion::V1_1, Mode::Bulk);
