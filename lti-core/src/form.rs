@@ -54,11 +54,21 @@ impl FormPost {
 }
 
 pub(crate) fn html_response(body: String) -> http::Response<String> {
+    no_store_response(http::StatusCode::OK, "text/html; charset=utf-8", body)
+}
+
+/// A response that caches must not keep (tokens, errors, pages with state).
+pub(crate) fn no_store_response(
+    status: http::StatusCode,
+    content_type: &'static str,
+    body: String,
+) -> http::Response<String> {
     let mut r = http::Response::new(body);
+    *r.status_mut() = status;
     let h = r.headers_mut();
     h.insert(
         http::header::CONTENT_TYPE,
-        http::HeaderValue::from_static("text/html; charset=utf-8"),
+        http::HeaderValue::from_static(content_type),
     );
     h.insert(
         http::header::CACHE_CONTROL,

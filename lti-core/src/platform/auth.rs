@@ -414,16 +414,5 @@ impl Platform {
 }
 
 fn error_response(status: http::StatusCode, body: String) -> http::Response<String> {
-    let mut r = http::Response::new(body);
-    *r.status_mut() = status;
-    let h = r.headers_mut();
-    h.insert(
-        http::header::CONTENT_TYPE,
-        http::HeaderValue::from_static("text/html; charset=utf-8"),
-    );
-    h.insert(
-        http::header::CACHE_CONTROL,
-        http::HeaderValue::from_static("no-store"),
-    );
-    r
+    crate::form::no_store_response(status, "text/html; charset=utf-8", body)
 }

@@ -24,6 +24,7 @@ use super::registration::{ClaimsPolicy, PersonalClaim, ToolKeySource, ToolRegist
 use super::url_policy::{UrlPolicy, UrlPolicyError};
 use crate::claims::MessageType;
 use crate::error::StoreError;
+use crate::form::no_store_response;
 use crate::ids::{ClientId, DeploymentId, EndpointUrl, RedirectUri, TargetLinkUri};
 use crate::jose::b64_encode;
 use crate::keys::Algorithm;
@@ -237,19 +238,9 @@ impl ToolRegistrationError {
             Self::Store(_) => (http::StatusCode::INTERNAL_SERVER_ERROR, "server_error"),
         };
         let body = json!({"error": error, "error_description": self.to_string()}).to_string();
-        let mut r = http::Response::new(body);
-        *r.status_mut() = status;
-        let h = r.headers_mut();
-        h.insert(
-            http::header::CONTENT_TYPE,
-            http::HeaderValue::from_static("application/json"),
-        );
-        h.insert(
-            http::header::CACHE_CONTROL,
-            http::HeaderValue::from_static("no-store"),
-        );
+        let mut r = no_store_response(status, "application/json", body);
         if status == http::StatusCode::UNAUTHORIZED {
-            h.insert(
+            r.headers_mut().insert(
                 http::header::WWW_AUTHENTICATE,
                 http::HeaderValue::from_static("Bearer error=\"invalid_token\""),
             );
@@ -522,16 +513,10 @@ impl Platform {
                 .collect();
             lti.insert("claims".into(), json!(granted_claims));
         }
-        let mut response = http::Response::new(Value::Object(answer).to_string());
-        *response.status_mut() = http::StatusCode::CREATED;
-        let h = response.headers_mut();
-        h.insert(
-            http::header::CONTENT_TYPE,
-            http::HeaderValue::from_static("application/json"),
-        );
-        h.insert(
-            http::header::CACHE_CONTROL,
-            http::HeaderValue::from_static("no-store"),
+        let response = no_store_response(
+            http::StatusCode::CREATED,
+            "application/json",
+            Value::Object(answer).to_string(),
         );
         Ok(ToolRegistered {
             pending: PendingToolRegistration {
