@@ -25,7 +25,13 @@ fn check_opaque(kind: &'static str, s: &str, max: usize) -> Result<(), InvalidId
             max,
         });
     }
-    if s.chars().any(char::is_control) {
+    // ASCII fast path; C1 controls (U+0080–U+009F) only exist beyond ASCII.
+    let control = if s.is_ascii() {
+        s.bytes().any(|b| b.is_ascii_control())
+    } else {
+        s.chars().any(char::is_control)
+    };
+    if control {
         return Err(InvalidId::ControlCharacter { kind });
     }
     Ok(())
@@ -132,6 +138,9 @@ macro_rules! opaque_id {
 
 macro_rules! url_id {
     ($(#[$meta:meta])* $name:ident, $kind:literal) => {
+        url_id!($(#[$meta])* $name, $kind, |_s: &str| None);
+    };
+    ($(#[$meta:meta])* $name:ident, $kind:literal, $known:expr) => {
         $(#[$meta])*
         #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
         #[serde(try_from = "String", into = "String")]
@@ -140,6 +149,10 @@ macro_rules! url_id {
         impl TryFrom<String> for $name {
             type Error = InvalidId;
             fn try_from(s: String) -> Result<Self, InvalidId> {
+                let known: fn(&str) -> Option<Self> = $known;
+                if let Some(v) = known(&s) {
+                    return Ok(v);
+                }
                 let url = check_url($kind, &s)?;
                 Ok(Self(s, url))
             }
@@ -173,8 +186,57 @@ url_id!(
 url_id!(
     /// The `target_link_uri` of a login or launch: where the tool should land.
     TargetLinkUri,
-    "target_link_uri"
+    "target_link_uri",
+    take_expected_target_link_uri
 );
+
+thread_local! {
+    /// The login's `target_link_uri` while its launch's claims are parsed
+    /// (see [`expecting_target_link_uri`]).
+    static EXPECTED_TARGET_LINK_URI: std::cell::RefCell<Option<TargetLinkUri>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Takes the expected `target_link_uri` if `s` is byte-for-byte its text.
+fn take_expected_target_link_uri(s: &str) -> Option<TargetLinkUri> {
+    EXPECTED_TARGET_LINK_URI
+        .try_with(|e| {
+            let mut e = e.try_borrow_mut().ok()?;
+            if e.as_ref().is_some_and(|t| t.0 == s) {
+                e.take()
+            } else {
+                None
+            }
+        })
+        .ok()
+        .flatten()
+}
+
+/// Runs `parse` (the claims parse of a launch) knowing that the login
+/// validated `expected`: a `target_link_uri` in the claims whose text is
+/// byte-for-byte the same becomes a copy of `expected` instead of being
+/// parsed and checked again. Exact, because the value is a function of the
+/// text; any other text is validated as usual. A launch whose token carries
+/// another `target_link_uri` still fails later (`TargetLinkUriMismatch`).
+pub(crate) fn expecting_target_link_uri<R>(
+    expected: Option<&TargetLinkUri>,
+    parse: impl FnOnce() -> R,
+) -> R {
+    let Some(expected) = expected else {
+        return parse();
+    };
+    let set = |v: Option<TargetLinkUri>| {
+        let _ = EXPECTED_TARGET_LINK_URI.try_with(|e| {
+            if let Ok(mut e) = e.try_borrow_mut() {
+                *e = v;
+            }
+        });
+    };
+    set(Some(expected.clone()));
+    let r = parse();
+    set(None);
+    r
+}
 url_id!(
     /// The tool's `redirect_uri`: where the platform form-posts the id_token.
     RedirectUri,
@@ -282,6 +344,43 @@ secret_id!(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_expected_target_link_uri_is_reused_only_for_identical_text() {
+        let login = TargetLinkUri::try_from("https://tool.example/launch").unwrap();
+        let (same, other, bad, twice) = expecting_target_link_uri(Some(&login), || {
+            (
+                TargetLinkUri::try_from("https://tool.example/launch"),
+                TargetLinkUri::try_from("https://tool.example/launch/"),
+                TargetLinkUri::try_from("http://tool.example/launch"),
+                // The hint is taken once; a second identical value is parsed.
+                TargetLinkUri::try_from("https://tool.example/launch"),
+            )
+        });
+        assert_eq!(same.unwrap(), login);
+        assert_eq!(other.unwrap().as_str(), "https://tool.example/launch/");
+        assert!(matches!(bad, Err(InvalidId::NotHttps { .. })));
+        assert_eq!(twice.unwrap(), login);
+        // Outside the closure nothing is remembered.
+        assert!(take_expected_target_link_uri("https://tool.example/launch").is_none());
+    }
+
+    #[test]
+    fn control_characters_are_refused_in_ascii_and_beyond() {
+        assert!(matches!(
+            ClientId::try_from("a\u{7f}b"),
+            Err(InvalidId::ControlCharacter { .. })
+        ));
+        assert!(matches!(
+            ClientId::try_from("a\tb"),
+            Err(InvalidId::ControlCharacter { .. })
+        ));
+        assert!(matches!(
+            ClientId::try_from("caf\u{e9}\u{85}"),
+            Err(InvalidId::ControlCharacter { .. })
+        ));
+        assert!(ClientId::try_from("caf\u{e9}").is_ok());
+    }
 
     #[test]
     fn issuer_accepts_https_and_loopback_http_only() {

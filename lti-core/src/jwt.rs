@@ -391,7 +391,7 @@ impl<'a> UnverifiedJwt<'a> {
     pub fn verify<T: JwtClaims>(
         self,
         keys: &PublicKeySet,
-        validation: &JwtValidation,
+        validation: &JwtValidation<'_>,
         now: DateTime<Utc>,
         trace: &mut Trace,
     ) -> Result<Verified<T>, JwtError> {
@@ -406,7 +406,7 @@ impl<'a> UnverifiedJwt<'a> {
     fn verify_inner<T: JwtClaims>(
         self,
         keys: &PublicKeySet,
-        validation: &JwtValidation,
+        validation: &JwtValidation<'_>,
         now: DateTime<Utc>,
         trace: &mut Trace,
         step: &mut Step,
@@ -667,19 +667,22 @@ impl RequiredClaims {
 
 /// What a token must satisfy. Secure defaults: RS256 only, 60 s leeway,
 /// 10 min maximum age, `exp`/`iat`/`aud` required.
+///
+/// The expected audience and issuer may be borrowed (`&str`, e.g. from a
+/// registration, which costs nothing per token) or owned (`String`).
 #[derive(Debug, Clone)]
-pub struct JwtValidation {
-    audience: String,
-    issuer: Option<String>,
+pub struct JwtValidation<'a> {
+    audience: Cow<'a, str>,
+    issuer: Option<Cow<'a, str>>,
     algorithms: AlgorithmSet,
     leeway: Duration,
     max_age: Option<Duration>,
     required: RequiredClaims,
 }
 
-impl JwtValidation {
+impl<'a> JwtValidation<'a> {
     /// Expect `audience` in `aud` (and as `azp` when `aud` has several values).
-    pub fn new(audience: impl Into<String>) -> Self {
+    pub fn new(audience: impl Into<Cow<'a, str>>) -> Self {
         Self {
             audience: audience.into(),
             issuer: None,
@@ -691,7 +694,7 @@ impl JwtValidation {
     }
     /// Require `iss` to equal `issuer` exactly (default: `iss` is not checked).
     #[must_use]
-    pub fn issuer(mut self, issuer: impl Into<String>) -> Self {
+    pub fn issuer(mut self, issuer: impl Into<Cow<'a, str>>) -> Self {
         self.issuer = Some(issuer.into());
         self
     }
@@ -773,7 +776,15 @@ impl JwtValidation {
             }
         }
         trace.pass_with(Step::IssuedAt, || {
-            format!("skew={}s", iat.seconds() - now_s)
+            let skew = iat.seconds().saturating_sub(now_s);
+            let mut detail = String::with_capacity(26);
+            detail.push_str("skew=");
+            if skew < 0 {
+                detail.push('-');
+            }
+            push_decimal(&mut detail, skew.unsigned_abs());
+            detail.push('s');
+            detail
         });
 
         *step = Step::NotBefore;
@@ -798,7 +809,7 @@ impl JwtValidation {
         match (&self.issuer, r.iss) {
             (Some(expected), Some(found)) if expected != found => {
                 return Err(JwtError::IssuerMismatch {
-                    expected: expected.clone(),
+                    expected: expected.to_string(),
                     found: found.to_owned(),
                 });
             }
@@ -822,7 +833,7 @@ impl JwtValidation {
         })?;
         if !aud.contains(&self.audience) {
             return Err(JwtError::AudienceMismatch {
-                expected: self.audience.clone(),
+                expected: self.audience.clone().into_owned(),
                 found: aud.iter().map(str::to_owned).collect(),
             });
         }
@@ -835,7 +846,7 @@ impl JwtValidation {
             }
             Some(azp) if azp != self.audience => {
                 return Err(JwtError::AzpMismatch {
-                    expected: self.audience.clone(),
+                    expected: self.audience.clone().into_owned(),
                     found: azp.to_owned(),
                 });
             }
@@ -858,6 +869,26 @@ impl JwtValidation {
 }
 
 /// Converts a timestamp to `DateTime`, saturating on out-of-range values.
+/// Appends `n` in decimal (a trace detail on every launch: cheaper than `format!`).
+fn push_decimal(out: &mut String, n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        if let Some(d) = digits.get_mut(i) {
+            *d = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 || i == 0 {
+            break;
+        }
+    }
+    for &d in digits.get(i..).unwrap_or_default() {
+        out.push(char::from(d));
+    }
+}
+
 pub(crate) fn to_datetime(secs: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(secs, 0).unwrap_or(if secs < 0 {
         DateTime::<Utc>::MIN_UTC
@@ -869,6 +900,15 @@ pub(crate) fn to_datetime(secs: i64) -> DateTime<Utc> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decimals_are_written_like_display() {
+        for n in [0, 1, 9, 10, 59, 3_600, 1_700_000_000, u64::MAX] {
+            let mut s = String::new();
+            push_decimal(&mut s, n);
+            assert_eq!(s, n.to_string());
+        }
+    }
 
     proptest::proptest! {
         /// Arbitrary input never panics the compact parser; it is either

@@ -97,6 +97,11 @@ impl<'de> serde::Deserialize<'de> for ExtraClaims {
 /// The claims of a platform → tool LTI message (`LtiResourceLinkRequest`,
 /// `LtiDeepLinkingRequest`, `LtiSubmissionReviewRequest`, ...).
 ///
+/// The larger claims that many launches leave out (services, deep-linking
+/// settings, `lis`, presentation, tool platform, `for_user`, `lti1p1`) are
+/// boxed, so the set stays a few hundred bytes and a launch that omits
+/// them allocates and copies nothing for them.
+///
 /// Every claim is optional at the type level so that a missing claim is a
 /// typed validation error (with its name) rather than a parse error; the
 /// tool pipeline enforces presence per message type. The platform role
@@ -214,21 +219,21 @@ pub struct MessageClaims {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub tool_platform: Option<ToolPlatform>,
+    pub tool_platform: Option<Box<ToolPlatform>>,
     /// Launch presentation.
     #[serde(
         rename = "https://purl.imsglobal.org/spec/lti/claim/launch_presentation",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub launch_presentation: Option<LaunchPresentation>,
+    pub launch_presentation: Option<Box<LaunchPresentation>>,
     /// LIS identifiers.
     #[serde(
         rename = "https://purl.imsglobal.org/spec/lti/claim/lis",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub lis: Option<Lis>,
+    pub lis: Option<Box<Lis>>,
     /// Custom parameters.
     #[serde(
         rename = "https://purl.imsglobal.org/spec/lti/claim/custom",
@@ -242,35 +247,35 @@ pub struct MessageClaims {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub for_user: Option<ForUser>,
+    pub for_user: Option<Box<ForUser>>,
     /// LTI 1.1 migration.
     #[serde(
         rename = "https://purl.imsglobal.org/spec/lti/claim/lti1p1",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub lti1p1: Option<Lti1p1>,
+    pub lti1p1: Option<Box<Lti1p1>>,
     /// AGS endpoint.
     #[serde(
         rename = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub ags: Option<AgsEndpoint>,
+    pub ags: Option<Box<AgsEndpoint>>,
     /// NRPS.
     #[serde(
         rename = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub nrps: Option<NamesRoleService>,
+    pub nrps: Option<Box<NamesRoleService>>,
     /// Deep-linking settings.
     #[serde(
         rename = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub deep_linking_settings: Option<DeepLinkingSettings>,
+    pub deep_linking_settings: Option<Box<DeepLinkingSettings>>,
     /// Every other claim, kept.
     #[serde(flatten)]
     pub extra: ExtraClaims,

@@ -47,6 +47,27 @@ pub(crate) mod lenient_bool {
 }
 
 /// A string that also accepts numbers and booleans (written as strings).
+/// Deserialises a JSON string and maps it with `parse` straight from the
+/// input (or serde_json's scratch buffer), without allocating a `String`
+/// that would be dropped right away; for vocabularies, whose known values
+/// own nothing.
+pub(crate) fn map_str<'de, D: serde::Deserializer<'de>, T>(
+    d: D,
+    parse: fn(&str) -> T,
+) -> Result<T, D::Error> {
+    struct V<T>(fn(&str) -> T);
+    impl<T> serde::de::Visitor<'_> for V<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string")
+        }
+        fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<T, E> {
+            Ok((self.0)(s))
+        }
+    }
+    d.deserialize_str(V(parse))
+}
+
 pub(crate) fn stringish<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     struct V;
     impl serde::de::Visitor<'_> for V {
@@ -96,6 +117,14 @@ macro_rules! vocabulary {
                     Self::Extension(s) => s,
                 }
             }
+            /// The spec string of a value in the vocabulary (`None` for `Extension`).
+            #[allow(dead_code)]
+            pub(crate) fn static_str(&self) -> Option<&'static str> {
+                match self {
+                    $(Self::$variant => Some($s),)+
+                    Self::Extension(_) => None,
+                }
+            }
             /// Parses a spec string; unknown values become `Extension`.
             pub fn parse(s: &str) -> Self {
                 match s {
@@ -116,8 +145,7 @@ macro_rules! vocabulary {
         }
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let s = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
-                Ok(Self::parse(&s))
+                $crate::claims::util::map_str(d, Self::parse)
             }
         }
     };

@@ -437,7 +437,7 @@ impl Platform {
             family_name: keep(policy, PersonalClaim::FamilyName, &p.family_name),
             email: keep(policy, PersonalClaim::Email, &p.email),
             picture: keep(policy, PersonalClaim::Picture, &p.picture),
-            lis,
+            lis: lis.map(Box::new),
             message_type: Some(launch.message_type.clone()),
             version: Some(LTI_VERSION.to_owned()),
             deployment_id: Some(launch.deployment_id.clone()),
@@ -446,12 +446,12 @@ impl Platform {
             roles: Some(launch.roles.clone()),
             context: launch.context.clone(),
             custom: launch.custom.clone(),
-            deep_linking_settings: launch.deep_linking_settings.clone(),
-            ags: launch.ags.clone(),
-            nrps: launch.nrps.clone(),
-            for_user: launch.for_user.clone(),
-            launch_presentation: launch.launch_presentation.clone(),
-            tool_platform: launch.tool_platform.clone(),
+            deep_linking_settings: launch.deep_linking_settings.clone().map(Box::new),
+            ags: launch.ags.clone().map(Box::new),
+            nrps: launch.nrps.clone().map(Box::new),
+            for_user: launch.for_user.clone().map(Box::new),
+            launch_presentation: launch.launch_presentation.clone().map(Box::new),
+            tool_platform: launch.tool_platform.clone().map(Box::new),
             ..MessageClaims::default()
         }
     }

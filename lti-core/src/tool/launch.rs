@@ -1,6 +1,7 @@
 //! The launch (OIDC step 3): `finish_launch`, the whole validation pipeline
 //! of the spec notes §2.1, and the typed [`Launch`].
 
+use std::borrow::Cow;
 use std::fmt;
 
 use chrono::{DateTime, Duration, Utc};
@@ -479,7 +480,7 @@ impl Launch {
     }
     /// Launch presentation.
     pub fn launch_presentation(&self) -> Option<&LaunchPresentation> {
-        self.claims.launch_presentation.as_ref()
+        self.claims.launch_presentation.as_deref()
     }
     /// Custom parameters.
     pub fn custom(&self) -> Option<&Custom> {
@@ -487,31 +488,31 @@ impl Launch {
     }
     /// LIS identifiers.
     pub fn lis(&self) -> Option<&Lis> {
-        self.claims.lis.as_ref()
+        self.claims.lis.as_deref()
     }
     /// Tool platform.
     pub fn tool_platform(&self) -> Option<&ToolPlatform> {
-        self.claims.tool_platform.as_ref()
+        self.claims.tool_platform.as_deref()
     }
     /// AGS endpoint.
     pub fn ags(&self) -> Option<&AgsEndpoint> {
-        self.claims.ags.as_ref()
+        self.claims.ags.as_deref()
     }
     /// NRPS endpoint.
     pub fn nrps(&self) -> Option<&NamesRoleService> {
-        self.claims.nrps.as_ref()
+        self.claims.nrps.as_deref()
     }
     /// Deep-linking settings (deep-linking requests).
     pub fn deep_linking_settings(&self) -> Option<&DeepLinkingSettings> {
-        self.claims.deep_linking_settings.as_ref()
+        self.claims.deep_linking_settings.as_deref()
     }
     /// LTI 1.1 migration claim.
     pub fn lti1p1(&self) -> Option<&Lti1p1> {
-        self.claims.lti1p1.as_ref()
+        self.claims.lti1p1.as_deref()
     }
     /// Submission review user.
     pub fn for_user(&self) -> Option<&ForUser> {
-        self.claims.for_user.as_ref()
+        self.claims.for_user.as_deref()
     }
     /// Claims not modelled.
     pub fn extra_claims(&self) -> &ExtraClaims {
@@ -758,7 +759,11 @@ impl Tool {
             .leeway(registration.leeway())
             .max_age(Some(registration.max_token_age()));
         let verified = UnverifiedJwt::parse_traced(id_token, trace)
-            .and_then(|jwt| jwt.verify::<MessageClaims>(keys, &validation, now, trace))
+            .and_then(|jwt| {
+                crate::ids::expecting_target_link_uri(expected.target_link_uri, || {
+                    jwt.verify::<MessageClaims>(keys, &validation, now, trace)
+                })
+            })
             .map_err(LaunchError::Jwt)?;
         let (claims, kid) = verified.into_boxed_claims_and_kid();
         let fail = |trace: &mut Trace, step: Step, e: LaunchError| {
@@ -815,7 +820,10 @@ impl Tool {
                 },
             );
         }
-        trace.pass_with(Step::MessageType, || message_type.as_str().to_owned());
+        trace.pass_with(Step::MessageType, || match message_type.static_str() {
+            Some(known) => Cow::Borrowed(known),
+            None => Cow::Owned(message_type.as_str().to_owned()),
+        });
 
         let Some(deployment_id) = claims.deployment_id.clone() else {
             return fail(trace, Step::Deployment, LaunchError::DeploymentMissing);
@@ -1016,7 +1024,7 @@ mod tests {
         let mut claims = MessageClaims::default();
         claims.exp = Some(NumericDate::from_seconds(1_700_000_300));
         claims.nonce = Some("n-1".into());
-        claims.lti1p1 = l;
+        claims.lti1p1 = l.map(Box::new);
         Launch {
             claims: Box::new(claims),
             issuer: Issuer::try_from("https://platform.example").unwrap(),
