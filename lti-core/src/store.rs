@@ -10,7 +10,8 @@
 //! Time is always passed in; the stores never read a clock.
 
 use std::collections::HashMap;
-use std::collections::hash_map::Entry;
+use std::collections::hash_map::{Entry, RandomState};
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 use std::sync::{Mutex, PoisonError, RwLock};
 
 use chrono::{DateTime, Utc};
@@ -110,10 +111,40 @@ fn poisoned<T>(_: PoisonError<T>) -> StoreError {
 /// In-memory [`ReplayStore`], bounded: expired entries are purged when the
 /// map grows, and past `capacity` live entries new values are refused
 /// (fail closed) rather than growing without bound.
+///
+/// Values are kept as 128-bit fingerprints (two SipHash-1-3 digests of
+/// `scope` and `value` under keys drawn when the store is made), not as
+/// strings: 32 bytes an entry and nothing to allocate or free per launch.
+/// Two different values share a fingerprint with probability about 2⁻¹²⁸
+/// per pair, and the only effect would be a fresh value refused as a replay
+/// (fail closed); a replay is never taken for a first use.
 #[derive(Debug)]
 pub struct InMemoryReplayStore {
-    seen: Mutex<HashMap<String, DateTime<Utc>>>,
+    seen: Mutex<HashMap<Fingerprint, DateTime<Utc>, BuildHasherDefault<FingerprintHasher>>>,
+    keys: [RandomState; 2],
     capacity: usize,
+}
+
+/// A keyed 128-bit digest of (scope, value).
+type Fingerprint = u128;
+
+/// The fingerprint is already a keyed hash: the table uses its low bits as is.
+#[derive(Default)]
+struct FingerprintHasher(u64);
+
+impl Hasher for FingerprintHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write_u128(&mut self, v: u128) {
+        self.0 = v as u64;
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Not used for `u128` keys; a plain fold keeps the hasher total.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
 }
 
 impl Default for InMemoryReplayStore {
@@ -126,7 +157,8 @@ impl InMemoryReplayStore {
     /// A store holding at most `capacity` live values.
     pub fn new(capacity: usize) -> Self {
         Self {
-            seen: Mutex::new(HashMap::new()),
+            seen: Mutex::new(HashMap::default()),
+            keys: [RandomState::new(), RandomState::new()],
             capacity,
         }
     }
@@ -138,6 +170,13 @@ impl InMemoryReplayStore {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+
+    fn fingerprint(&self, scope: &str, value: &str) -> Fingerprint {
+        // `str` hashing ends each string with a terminator, so (scope, value)
+        // pairs cannot run into each other.
+        let [a, b] = &self.keys;
+        (u128::from(a.hash_one((scope, value))) << 64) | u128::from(b.hash_one((scope, value)))
+    }
 }
 
 impl ReplayStore for InMemoryReplayStore {
@@ -148,10 +187,7 @@ impl ReplayStore for InMemoryReplayStore {
         expires_at: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<Freshness, StoreError> {
-        let mut key = String::with_capacity(scope.len() + 1 + value.len());
-        key.push_str(scope);
-        key.push('\u{0}');
-        key.push_str(value);
+        let key = self.fingerprint(scope, value);
         let mut m = self.seen.lock().map_err(poisoned)?;
         if m.len() >= self.capacity {
             if let Some(exp) = m.get(&key)
@@ -253,5 +289,84 @@ impl RegistrationStore for InMemoryRegistrations {
             deployment.clone(),
         ));
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{Duration, TimeZone};
+
+    use super::*;
+
+    fn at(s: i64) -> DateTime<Utc> {
+        Utc.timestamp_opt(s, 0).single().unwrap()
+    }
+
+    #[test]
+    fn a_value_is_fresh_once_per_scope_until_it_expires() {
+        let store = InMemoryReplayStore::new(10);
+        let (now, until) = (at(1_000), at(1_600));
+        assert_eq!(
+            store.check_and_record("iss-a", "n1", until, now).unwrap(),
+            Freshness::First
+        );
+        assert_eq!(
+            store.check_and_record("iss-a", "n1", until, now).unwrap(),
+            Freshness::Replayed
+        );
+        // Same value, other scope; and scope/value boundaries do not blur.
+        assert_eq!(
+            store.check_and_record("iss-b", "n1", until, now).unwrap(),
+            Freshness::First
+        );
+        assert_eq!(
+            store.check_and_record("iss-a", "", until, now).unwrap(),
+            Freshness::First
+        );
+        assert_eq!(
+            store.check_and_record("iss-", "an1", until, now).unwrap(),
+            Freshness::First
+        );
+        // Still a replay one second before it expires; fresh again after.
+        let later = until - Duration::seconds(1);
+        assert_eq!(
+            store.check_and_record("iss-a", "n1", until, later).unwrap(),
+            Freshness::Replayed
+        );
+        assert_eq!(
+            store
+                .check_and_record("iss-a", "n1", at(2_000), until)
+                .unwrap(),
+            Freshness::First
+        );
+        assert_eq!(store.len(), 4);
+    }
+
+    #[test]
+    fn a_full_store_purges_expired_values_then_fails_closed() {
+        let store = InMemoryReplayStore::new(2);
+        let now = at(1_000);
+        store.check_and_record("s", "old", at(1_010), now).unwrap();
+        store.check_and_record("s", "live", at(5_000), now).unwrap();
+        // Full: the expired value is purged to make room.
+        let later = at(2_000);
+        assert_eq!(
+            store
+                .check_and_record("s", "new", at(5_000), later)
+                .unwrap(),
+            Freshness::First
+        );
+        // Full of live values: a replay is still recognised, a new value refused.
+        assert_eq!(
+            store
+                .check_and_record("s", "live", at(5_000), later)
+                .unwrap(),
+            Freshness::Replayed
+        );
+        assert!(
+            store
+                .check_and_record("s", "another", at(5_000), later)
+                .is_err()
+        );
     }
 }
