@@ -623,7 +623,8 @@ impl Tool {
         now: DateTime<Utc>,
         trace: &mut Trace,
     ) -> Result<Launch, LaunchError> {
-        trace.pass(Step::Size);
+        // The form's size was checked when it was read; the token's size is
+        // the `size` step of the JWT parse below.
         if form.state != *pending.state() {
             trace.fail(Step::State, "launch.state_mismatch");
             return Err(LaunchError::StateMismatch);
