@@ -1,3 +1,6 @@
+//! Unit tests of Dynamic Registration: this file is compiled only under
+//! `#[cfg(test)]` (see the `mod tests;` line of its parent module).
+
 use serde_json::json;
 
 use super::*;
