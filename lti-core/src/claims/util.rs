@@ -46,7 +46,6 @@ pub(crate) mod lenient_bool {
     }
 }
 
-/// A string that also accepts numbers and booleans (written as strings).
 /// Deserialises a JSON string and maps it with `parse` straight from the
 /// input (or serde_json's scratch buffer), without allocating a `String`
 /// that would be dropped right away; for vocabularies, whose known values
@@ -68,6 +67,7 @@ pub(crate) fn map_str<'de, D: serde::Deserializer<'de>, T>(
     d.deserialize_str(V(parse))
 }
 
+/// A string that also accepts numbers and booleans (written as strings).
 pub(crate) fn stringish<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     struct V;
     impl serde::de::Visitor<'_> for V {
