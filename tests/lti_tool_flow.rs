@@ -108,6 +108,10 @@ fn launch_returns_typed_claims_and_a_trace() {
     assert_eq!(l.kid().as_str(), KID);
     assert!(l.trace().failed_step().is_none());
     assert!(l.trace().entries().len() >= 15, "{}", l.trace());
+    // The measured clock skew (iat is 5 s before now), and each step once.
+    let text = l.trace().to_string();
+    assert!(text.contains("iat=ok(skew=-5s)"), "{text}");
+    assert_eq!(text.matches("size=").count(), 1, "{text}");
 }
 
 #[test]
