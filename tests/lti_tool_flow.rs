@@ -167,7 +167,9 @@ fn platform_storage_launch_without_cookies() {
         form_body(&token, start.pending.state().as_str()),
         urlenc(&value)
     );
-    let form = LaunchForm::from_parts(body.as_bytes(), None).unwrap();
+    let form = LaunchForm::from_parts(body.as_bytes(), None)
+        .unwrap()
+        .with_origin(Some("https://tool.example"));
     let l = tool()
         .finish_launch(
             &form,

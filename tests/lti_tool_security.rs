@@ -701,7 +701,7 @@ fn s28_state_missing_unknown_or_expired_rejected() {
 
 #[test]
 fn s29_state_without_browser_binding_rejected() {
-    let (p, _cookie) = login();
+    let (p, cookie) = login();
     let token = sign(&claims_for(&p));
     let r = finish(&token, &p, None, &InMemoryReplayStore::default());
     assert_launch_err!(
@@ -715,21 +715,95 @@ fn s29_state_without_browser_binding_rejected() {
         finish(&token, &p, Some(&forged), &InMemoryReplayStore::default()),
         LaunchError::BrowserBindingMismatch
     );
-    // A forged platform-storage value is refused too.
-    let body = format!(
-        "{}&lti_storage_binding=forged",
-        form_body(&token, p.state().as_str())
+    // A cookie login takes no platform-storage value, not even the right
+    // one: an attacker knows the secret of a login of their own and could
+    // otherwise post it from any site (login CSRF without the cookie).
+    let own_secret = cookie.split_once('=').unwrap().1.to_owned();
+    for value in ["forged".to_owned(), own_secret] {
+        let body = format!(
+            "{}&lti_storage_binding={}",
+            form_body(&token, p.state().as_str()),
+            urlenc(&value)
+        );
+        let form = LaunchForm::from_parts(body.as_bytes(), None)
+            .unwrap()
+            .with_origin(Some("https://tool.example"));
+        let r = tool().finish_launch(
+            &form,
+            &p,
+            &registration(),
+            &platform_keys(),
+            &InMemoryReplayStore::default(),
+            now(),
+        );
+        assert_launch_err!(r, LaunchError::StorageBindingNotOffered);
+    }
+}
+
+#[test]
+fn s29_platform_storage_repost_only_from_the_tools_own_origin() {
+    let q = format!(
+        "{}&lti_storage_target=post_message_forwarding",
+        login_query()
     );
-    let form = LaunchForm::from_parts(body.as_bytes(), None).unwrap();
-    let r = tool().finish_launch(
-        &form,
-        &p,
-        &registration(),
-        &platform_keys(),
-        &InMemoryReplayStore::default(),
-        now(),
+    let init = LoginInitiation::from_urlencoded(q.as_bytes()).unwrap();
+    let start = tool()
+        .start_login(&init, &store_with(registration()), &entropy(8), now())
+        .unwrap();
+    // The secret is in the login page: whoever started the login knows it.
+    let secret = start
+        .response
+        .body()
+        .split("\"value\":\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let token = sign(&claims_for(&start.pending));
+    let attempt = |value: &str, origin: Option<&str>| {
+        let body = format!(
+            "{}&lti_storage_binding={}",
+            form_body(&token, start.pending.state().as_str()),
+            urlenc(value)
+        );
+        let form = LaunchForm::from_parts(body.as_bytes(), None)
+            .unwrap()
+            .with_origin(origin);
+        tool().finish_launch(
+            &form,
+            &start.pending,
+            &registration(),
+            &platform_keys(),
+            &InMemoryReplayStore::default(),
+            now(),
+        )
+    };
+    // Posted from another site, with a null origin, or with none: refused.
+    for origin in [Some("https://attacker.example"), Some("null"), None] {
+        assert_launch_err!(
+            attempt(&secret, origin),
+            LaunchError::StorageRepostCrossOrigin { .. }
+        );
+    }
+    // A look-alike origin (other scheme, port or host) is another origin.
+    for origin in [
+        "http://tool.example",
+        "https://tool.example:8443",
+        "https://tool.example.evil",
+    ] {
+        assert_launch_err!(
+            attempt(&secret, Some(origin)),
+            LaunchError::StorageRepostCrossOrigin { .. }
+        );
+    }
+    // From the tool's own page: a forged value is still refused.
+    assert_launch_err!(
+        attempt("forged", Some("https://tool.example")),
+        LaunchError::BrowserBindingMismatch
     );
-    assert_launch_err!(r, LaunchError::BrowserBindingMismatch);
+    assert!(attempt(&secret, Some("https://tool.example")).is_ok());
 }
 
 #[test]

@@ -222,9 +222,10 @@ async fn launch(State(s): State<Arc<AppState>>, headers: HeaderMap, body: Bytes)
         .filter_map(|v| v.to_str().ok())
         .collect();
     let joined = cookies.join("; ");
+    let origin = headers.get("origin").and_then(|v| v.to_str().ok());
     let form = match LaunchForm::from_parts(&body, (!joined.is_empty()).then_some(joined.as_str()))
     {
-        Ok(f) => f,
+        Ok(f) => f.with_origin(origin),
         Err(e) => return error_page(StatusCode::BAD_REQUEST, e.code(), &e.to_string()),
     };
     let now = Utc::now();

@@ -37,6 +37,7 @@ pub struct LaunchForm {
     state: State,
     storage_binding: Option<String>,
     cookie_binding: Option<String>,
+    origin: Option<String>,
 }
 
 impl fmt::Debug for LaunchForm {
@@ -45,6 +46,7 @@ impl fmt::Debug for LaunchForm {
             .field("id_token_len", &self.id_token.len())
             .field("has_cookie", &self.cookie_binding.is_some())
             .field("has_storage_binding", &self.storage_binding.is_some())
+            .field("origin", &self.origin)
             .finish_non_exhaustive()
     }
 }
@@ -96,10 +98,21 @@ impl LaunchForm {
             state,
             storage_binding,
             cookie_binding,
+            origin: None,
         })
     }
 
-    /// Reads a launch POST: form body and `Cookie` headers.
+    /// Records the request's `Origin` header. [`Self::from_request`] does
+    /// this itself; a host that builds the form with [`Self::from_parts`]
+    /// must pass it for platform-storage launches, whose re-post is only
+    /// accepted from the tool's own origin (login CSRF defence).
+    #[must_use]
+    pub fn with_origin(mut self, origin: Option<&str>) -> Self {
+        self.origin = origin.map(str::to_owned);
+        self
+    }
+
+    /// Reads a launch POST: form body, `Cookie` headers and `Origin`.
     ///
     /// # Errors
     /// As [`Self::from_parts`].
@@ -111,10 +124,15 @@ impl LaunchForm {
             .filter_map(|v| v.to_str().ok())
             .collect();
         let joined = cookies.join("; ");
-        Self::from_parts(
+        let origin = req
+            .headers()
+            .get(http::header::ORIGIN)
+            .and_then(|v| v.to_str().ok());
+        Ok(Self::from_parts(
             req.body().as_ref(),
             (!joined.is_empty()).then_some(joined.as_str()),
-        )
+        )?
+        .with_origin(origin))
     }
 
     /// The posted state: the key of the pending login.
@@ -266,6 +284,26 @@ pub enum LaunchError {
     /// The cookie or storage value does not match this login (login CSRF).
     #[error("the browser's state binding does not match this login (possible login CSRF)")]
     BrowserBindingMismatch,
+    /// A platform-storage value was posted for a login that did not use
+    /// platform storage (only a forged post can carry one).
+    #[error(
+        "a platform-storage binding was posted, but this login did not use platform storage \
+         (possible login CSRF)"
+    )]
+    StorageBindingNotOffered,
+    /// The platform-storage re-post did not come from the tool's own page:
+    /// its `Origin` is another site's, `null`, or missing.
+    #[error(
+        "the platform-storage re-post came from origin {} instead of the tool's own {expected} \
+         (possible login CSRF)",
+        origin.as_deref().unwrap_or("(none)")
+    )]
+    StorageRepostCrossOrigin {
+        /// The request's `Origin` header, if any.
+        origin: Option<String>,
+        /// The tool's origin (of its redirect URI).
+        expected: String,
+    },
     /// The registration passed is not the one of the login.
     #[error("the registration does not match the login's issuer and client_id")]
     RegistrationMismatch,
@@ -361,6 +399,8 @@ impl LaunchError {
             Self::StateExpired { .. } => "launch.state_expired",
             Self::StateCookieMissing { .. } => "launch.state_cookie_missing",
             Self::BrowserBindingMismatch => "launch.browser_binding_mismatch",
+            Self::StorageBindingNotOffered => "launch.storage_binding_not_offered",
+            Self::StorageRepostCrossOrigin { .. } => "launch.storage_repost_cross_origin",
             Self::RegistrationMismatch => "launch.registration_mismatch",
             Self::Jwt(e) => e.code(),
             Self::NonceMissing => "launch.nonce_missing",
@@ -637,10 +677,29 @@ impl Tool {
             });
         }
         trace.pass(Step::State);
-        let proof = form
-            .storage_binding
-            .as_deref()
-            .or(form.cookie_binding.as_deref());
+        // Browser binding (login CSRF defence). The platform-storage value
+        // is accepted only for a login that used platform storage, and only
+        // when the tool's own page re-posts it: an attacker can learn the
+        // value of a login of their own, but cannot make a victim's browser
+        // post it from the tool's origin.
+        let proof = match form.storage_binding.as_deref() {
+            Some(value) => {
+                if !matches!(pending.storage_mode(), StorageMode::PlatformStorage { .. }) {
+                    trace.fail(Step::BrowserBinding, "launch.storage_binding_not_offered");
+                    return Err(LaunchError::StorageBindingNotOffered);
+                }
+                let expected = self.redirect_uri.origin();
+                if form.origin.as_deref() != Some(expected.as_str()) {
+                    trace.fail(Step::BrowserBinding, "launch.storage_repost_cross_origin");
+                    return Err(LaunchError::StorageRepostCrossOrigin {
+                        origin: form.origin.clone(),
+                        expected,
+                    });
+                }
+                Some(value)
+            }
+            None => form.cookie_binding.as_deref(),
+        };
         match proof {
             None => {
                 trace.fail(Step::BrowserBinding, "launch.state_cookie_missing");
