@@ -52,8 +52,22 @@ fn login_redirect_carries_every_oidc_parameter_and_a_cross_site_cookie() {
         .to_str()
         .unwrap();
     assert!(cookie.starts_with(&start.pending.cookie_name()));
-    for attr in ["SameSite=None", "Secure", "HttpOnly"] {
+    // `__Host-`: Secure, Path=/ and no Domain, so no sibling subdomain can
+    // plant a state cookie on the tool's host.
+    assert!(cookie.starts_with("__Host-lti1p3_state_"), "{cookie}");
+    for attr in ["SameSite=None", "Secure", "HttpOnly", "Path=/"] {
         assert!(cookie.contains(attr), "{cookie}");
+    }
+    assert!(!cookie.to_ascii_lowercase().contains("domain="), "{cookie}");
+    // Logging the login start leaks none of its secrets.
+    let debug = format!("{start:?}");
+    let secret = cookie.split(';').next().unwrap().split_once('=').unwrap().1;
+    for s in [
+        start.pending.state().as_str(),
+        start.pending.nonce().as_str(),
+        secret,
+    ] {
+        assert!(!debug.contains(s), "{debug}");
     }
     // POST logins read the same parameters from the form body.
     let req = http::Request::post("https://tool.example/login")

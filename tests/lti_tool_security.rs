@@ -10,13 +10,13 @@ use lti_core::error::{
 };
 use lti_core::ids::{ClientId, DeploymentId, EndpointUrl, Issuer, Kid, State};
 use lti_core::keys::{
-    Algorithm, AlgorithmSet, Jwk, Jwks, KeyCacheKey, KeyFetch, PlatformKeyCache, PublicKeySet,
-    SigningKey,
+    Algorithm, AlgorithmSet, Jwk, Jwks, KeyCacheKey, KeyFetch, KeyMatch, PlatformKeyCache,
+    PublicKeySet, SigningKey,
 };
 use lti_core::store::{InMemoryReplayStore, InMemoryStateStore, StateStore};
 use lti_core::tool::{
-    AnonymousLaunches, DeploymentDecision, DeploymentPolicy, DeploymentStatus, LaunchError,
-    LaunchForm, LoginError, LoginInitiation, LtiClaim, Tool,
+    AnonymousLaunches, DeploymentDecision, DeploymentPolicy, DeploymentStatus, ExpectedLaunch,
+    LaunchError, LaunchForm, LoginError, LoginInitiation, LtiClaim, Tool,
 };
 use lti_core::trace::{Outcome, Step};
 use serde_json::{Value, json};
@@ -421,6 +421,30 @@ fn s16_weak_rsa_key_rejected() {
             ..
         }
     );
+    // The real platform modulus with a degenerate exponent: with e = 1 every
+    // message is its own signature, so the key is refused outright.
+    let real = serde_json::to_value(platform_key().public_jwk()).unwrap();
+    for (e, weak) in [
+        ("AQ", true),
+        ("Ag", true),
+        ("AAAB", true),
+        ("AAEAAQ", false),
+        ("Aw", false),
+    ] {
+        let mut jwk = real.clone();
+        jwk["e"] = json!(e);
+        let jwk: Jwk = serde_json::from_value(jwk).unwrap();
+        let keys = PublicKeySet::from_jwks(&Jwks::new(vec![jwk]), AlgorithmSet::default());
+        let found = keys.find(KID);
+        if weak {
+            assert!(
+                matches!(found, KeyMatch::Rejected(KeyRejection::WeakRsaExponent)),
+                "e={e}: {found:?}"
+            );
+        } else {
+            assert!(matches!(found, KeyMatch::Found(_)), "e={e}: {found:?}");
+        }
+    }
 }
 
 #[test]
@@ -646,6 +670,36 @@ fn s27_replayed_id_token_rejected_and_forgeries_not_stored() {
 }
 
 #[test]
+fn s27_a_nonce_is_remembered_while_its_token_can_pass_even_with_an_absurd_exp() {
+    // exp beyond chrono's range used to make the replay record fall back to
+    // `now + max_age + leeway`; a token issued slightly in the future passes
+    // the age check for longer than that.
+    let (p, _) = login();
+    let mut claims = claims_for(&p);
+    let t = now().timestamp();
+    claims["exp"] = json!(100_000_000_000_000_i64);
+    claims["iat"] = json!(t + 50);
+    let token = sign(&claims);
+    let expected = ExpectedLaunch::from_pending(&p);
+    let replay = InMemoryReplayStore::default();
+    let at = |secs: i64| now() + Duration::seconds(secs);
+    let verify = |when| {
+        tool().verify_id_token(
+            &token,
+            &expected,
+            &registration(),
+            &platform_keys(),
+            &replay,
+            when,
+        )
+    };
+    verify(at(0)).unwrap();
+    // 690 s later the token still passes the age check (640 s old, limit
+    // 600 s + 60 s leeway), so its nonce must still be known.
+    assert_launch_err!(verify(at(690)), LaunchError::NonceReplayed);
+}
+
+#[test]
 fn s28_state_missing_unknown_or_expired_rejected() {
     let (p, cookie) = login();
     let token = sign(&claims_for(&p));
@@ -738,6 +792,21 @@ fn s29_state_without_browser_binding_rejected() {
         );
         assert_launch_err!(r, LaunchError::StorageBindingNotOffered);
     }
+}
+
+#[test]
+fn s29_a_planted_plain_named_state_cookie_does_not_count() {
+    // A sibling subdomain can set `lti1p3_state_<state>` on the tool's host
+    // but not `__Host-lti1p3_state_<state>`: only the latter is read.
+    let (p, cookie) = login();
+    assert!(cookie.starts_with("__Host-"), "{cookie}");
+    let token = sign(&claims_for(&p));
+    let planted = cookie.strip_prefix("__Host-").unwrap().to_owned();
+    assert_launch_err!(
+        finish(&token, &p, Some(&planted), &InMemoryReplayStore::default()),
+        LaunchError::StateCookieMissing { .. }
+    );
+    assert!(finish(&token, &p, Some(&cookie), &InMemoryReplayStore::default()).is_ok());
 }
 
 #[test]

@@ -195,6 +195,10 @@ pub enum KeyRejection {
         /// Modulus size in bits.
         bits: usize,
     },
+    /// The RSA public exponent is not an odd number of at least 3 (e = 1
+    /// would make every message its own signature).
+    #[error("RSA public exponent is not an odd number of at least 3")]
+    WeakRsaExponent,
     /// The key is marked `use: enc`.
     #[error("key is for encryption (use=enc), not signatures")]
     EncryptionKey,

@@ -4,13 +4,39 @@ use crate::ids::EndpointUrl;
 
 /// A form POST for the host to render in the browser: the page submits
 /// itself to `action` with `fields`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// `Debug` shows the field names and value sizes only: the values are
+/// signed tokens and states.
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct FormPost {
     /// Where the browser posts.
     pub action: EndpointUrl,
     /// Field names and values, in order.
     pub fields: Vec<(String, String)>,
+}
+
+impl std::fmt::Debug for FormPost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        struct Bytes(usize);
+        impl std::fmt::Debug for Bytes {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "<{} bytes>", self.0)
+            }
+        }
+        struct Redacted<'a>(&'a [(String, String)]);
+        impl std::fmt::Debug for Redacted<'_> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_map()
+                    .entries(self.0.iter().map(|(k, v)| (k, Bytes(v.len()))))
+                    .finish()
+            }
+        }
+        f.debug_struct("FormPost")
+            .field("action", &self.action)
+            .field("fields", &Redacted(&self.fields))
+            .finish()
+    }
 }
 
 impl FormPost {
@@ -90,5 +116,19 @@ mod tests {
         let html = f.to_html();
         assert!(!html.contains("\"><script>x"));
         assert!(html.contains("name=\"JWT\""));
+    }
+
+    #[test]
+    fn debug_shows_field_names_not_values() {
+        let f = FormPost::new(
+            EndpointUrl::try_from("https://p.example/return").unwrap(),
+            vec![
+                ("id_token".into(), "eyJhbGciOi.secret.sig".into()),
+                ("state".into(), "s3cr3t-state".into()),
+            ],
+        );
+        let d = format!("{f:?}");
+        assert!(d.contains("id_token") && d.contains("<21 bytes>"), "{d}");
+        assert!(!d.contains("secret") && !d.contains("s3cr3t"), "{d}");
     }
 }

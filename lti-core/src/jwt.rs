@@ -867,6 +867,18 @@ impl<'a> JwtValidation<'a> {
     }
 }
 
+/// `t + d`, saturating at the latest representable time instead of
+/// panicking or wrapping (for expiry times computed from token claims and
+/// configuration).
+pub(crate) fn checked_add(t: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
+    t.checked_add_signed(d).unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+/// `a + b` for durations, saturating instead of panicking.
+pub(crate) fn duration_sum(a: Duration, b: Duration) -> Duration {
+    a.checked_add(&b).unwrap_or(Duration::MAX)
+}
+
 /// Converts a timestamp to `DateTime`, saturating on out-of-range values.
 pub(crate) fn to_datetime(secs: i64) -> DateTime<Utc> {
     DateTime::from_timestamp(secs, 0).unwrap_or(if secs < 0 {

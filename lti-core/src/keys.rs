@@ -286,6 +286,23 @@ fn rsa_modulus_bits(jwk: &Jwk) -> Option<usize> {
     Some((rest.len() - 1) * 8 + (8 - lead.leading_zeros() as usize))
 }
 
+/// True if the JWK's RSA exponent `e` is odd and at least 3 (RFC 8017
+/// §3.1); `e = 1` makes any message its own valid signature.
+fn rsa_exponent_ok(jwk: &Jwk) -> bool {
+    let Some(e) = jwk
+        .str_member("e")
+        .and_then(|e| crate::jose::b64_decode(e).ok())
+    else {
+        return false;
+    };
+    let digits = e.get(e.iter().position(|b| *b != 0).unwrap_or(e.len())..);
+    match digits {
+        Some([]) | None => false,
+        Some([only]) => *only >= 3 && only % 2 == 1,
+        Some([.., last]) => last % 2 == 1,
+    }
+}
+
 /// A public key pinned to one algorithm, ready to verify signatures.
 /// Cloning is cheap (the parsed key is shared).
 #[derive(Clone)]
@@ -311,8 +328,9 @@ impl VerifyingKey {
     /// A [`KeyRejection`] saying why the key cannot be used.
     ///
     /// # Security
-    /// RSA keys shorter than 2048 bits, `use: enc` keys, symmetric keys and
-    /// algorithms outside `allowed` are refused.
+    /// RSA keys shorter than 2048 bits or with an exponent that is even or
+    /// below 3, `use: enc` keys, symmetric keys and algorithms outside
+    /// `allowed` are refused.
     pub fn from_jwk(jwk: &Jwk, allowed: AlgorithmSet) -> Result<Self, KeyRejection> {
         let kid = jwk
             .kid()
@@ -323,6 +341,9 @@ impl VerifyingKey {
             let bits = rsa_modulus_bits(jwk).unwrap_or(0);
             if bits < 2048 {
                 return Err(KeyRejection::TooSmall { bits });
+            }
+            if !rsa_exponent_ok(jwk) {
+                return Err(KeyRejection::WeakRsaExponent);
             }
         }
         let verifier =
@@ -782,7 +803,11 @@ impl KeyCacheKey {
 #[derive(Debug)]
 struct CacheEntry {
     keys: PublicKeySet,
-    fetched_at: DateTime<Utc>,
+    /// Last successful fetch (`None`: every fetch so far failed).
+    fetched_at: Option<DateTime<Utc>>,
+    /// Last fetch attempt, successful or not: the refetch rate limit
+    /// counts from here, so a failing JWKS endpoint is not hammered.
+    attempted_at: DateTime<Utc>,
 }
 
 /// What the host should do before verifying a token signed with `kid`.
@@ -882,7 +907,13 @@ impl PlatformKeyCache {
             })
     }
 
-    /// Decides whether a fetch is needed before verifying a token with `kid`.
+    /// Decides whether a fetch is needed before verifying a token with `kid`:
+    /// on first use, when the cached set is older than the TTL, or when
+    /// `kid` is unknown; never more than once per `min_refetch_interval`
+    /// per registration, counting failed fetches too (pass every response,
+    /// good or bad, to [`Self::store_response`]). Concurrent requests that
+    /// all get [`KeyFetch::Fetch`] should share one fetch (single-flight in
+    /// the host).
     ///
     /// # Errors
     /// [`KeyError::UnsafeUrl`] from [`Self::jwks_request`].
@@ -893,21 +924,21 @@ impl PlatformKeyCache {
         kid: &str,
         now: DateTime<Utc>,
     ) -> Result<KeyFetch, KeyError> {
-        match self.entries.get(key) {
-            None => Ok(KeyFetch::Fetch(Box::new(self.jwks_request(jwks_url)?))),
-            Some(e) => {
-                let age = now.signed_duration_since(e.fetched_at);
-                if age >= self.ttl {
-                    return Ok(KeyFetch::Fetch(Box::new(self.jwks_request(jwks_url)?)));
-                }
-                match e.keys.find(kid) {
-                    KeyMatch::Unknown if age >= self.min_refetch_interval => {
-                        Ok(KeyFetch::Fetch(Box::new(self.jwks_request(jwks_url)?)))
-                    }
-                    _ => Ok(KeyFetch::UseCache),
-                }
-            }
+        let Some(e) = self.entries.get(key) else {
+            return Ok(KeyFetch::Fetch(Box::new(self.jwks_request(jwks_url)?)));
+        };
+        // Never more than one fetch per interval, whatever the outcome of
+        // the last one (an unknown kid costs the attacker nothing).
+        if now.signed_duration_since(e.attempted_at) < self.min_refetch_interval {
+            return Ok(KeyFetch::UseCache);
         }
+        let stale = e
+            .fetched_at
+            .is_none_or(|at| now.signed_duration_since(at) >= self.ttl);
+        if stale || matches!(e.keys.find(kid), KeyMatch::Unknown) {
+            return Ok(KeyFetch::Fetch(Box::new(self.jwks_request(jwks_url)?)));
+        }
+        Ok(KeyFetch::UseCache)
     }
 
     /// Parses a JWKS HTTP response and stores it for `key`.
@@ -921,13 +952,16 @@ impl PlatformKeyCache {
         response: &http::Response<Vec<u8>>,
         now: DateTime<Utc>,
     ) -> Result<&PublicKeySet, KeyError> {
-        let keys = parse_jwks_response(response, self.allowed)?;
+        let parsed = parse_jwks_response(response, self.allowed);
+        // A failed fetch keeps the keys we had and still counts as an attempt.
         let entry = self.entries.entry(key).or_insert(CacheEntry {
             keys: PublicKeySet::new(),
-            fetched_at: now,
+            fetched_at: None,
+            attempted_at: now,
         });
-        entry.keys = keys;
-        entry.fetched_at = now;
+        entry.attempted_at = now;
+        entry.keys = parsed?;
+        entry.fetched_at = Some(now);
         Ok(&entry.keys)
     }
 
@@ -937,7 +971,8 @@ impl PlatformKeyCache {
             key,
             CacheEntry {
                 keys,
-                fetched_at: now,
+                fetched_at: Some(now),
+                attempted_at: now,
             },
         );
     }

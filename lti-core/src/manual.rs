@@ -12,7 +12,7 @@
 //! | `aud` | string or array; `azp` required and equal when several | OIDC Core §3.1.3.7; Schoology sends arrays |
 //! | nonce | must equal the login's, single use, recorded after the signature verifies | binds the token to the login; forged tokens cannot fill the replay store (CVE-2026-34052 class) |
 //! | pending login lifetime | 10 minutes ([`crate::tool::Tool::login_ttl`]) | long enough for a slow SSO hop, short enough to bound stored state |
-//! | state cookie | `lti1p3_state_<state>`, `SameSite=None; Secure; HttpOnly`, `Max-Age` = login lifetime | the platform posts cross-site; one cookie per login lets several tabs launch at once |
+//! | state cookie | `__Host-lti1p3_state_<state>`, `SameSite=None; Secure; HttpOnly; Path=/`, no `Domain`, `Max-Age` = login lifetime | the platform posts cross-site; one cookie per login lets several tabs launch at once; `__Host-` stops a sibling subdomain planting one |
 //! | browser binding | a 128-bit secret in the cookie **or** in platform storage, never derivable from the state | a state alone (it travels in URLs) must not be enough: login CSRF |
 //! | platform storage | used when the login offers `lti_storage_target`; postMessage target origin = the auth endpoint's origin, 2 s time-out, cookie kept as fallback | Safari and Chrome block third-party cookies |
 //! | deployments | unknown ones refused unless [`crate::tool::DeploymentPolicy::AcceptAndRecord`] or a [`crate::tool::DeploymentHook`] accepts | course-level Canvas installs and Blackboard institutions create deployments the tool has not seen |

@@ -145,6 +145,49 @@ fn ssrf_guard() {
 }
 
 #[test]
+fn a_failed_fetch_counts_against_the_refetch_rate_limit() {
+    use chrono::TimeZone;
+    let t0 = Utc.timestamp_opt(1_700_000_000, 0).unwrap();
+    let key = SigningKey::generate_rs256(kid("a")).unwrap();
+    let url = EndpointUrl::try_from("https://platform.example/jwks").unwrap();
+    let ck = KeyCacheKey::new(
+        Issuer::try_from("https://platform.example").unwrap(),
+        ClientId::try_from("c").unwrap(),
+        &url,
+    );
+    let outage = http::Response::builder()
+        .status(503)
+        .body(Vec::new())
+        .unwrap();
+    let is_fetch = |cache: &PlatformKeyCache, kid: &str, at| {
+        matches!(cache.plan(&ck, &url, kid, at).unwrap(), KeyFetch::Fetch(_))
+    };
+    // Never fetched, first fetch fails: no second fetch within the interval.
+    let mut cache = PlatformKeyCache::new();
+    assert!(is_fetch(&cache, "a", t0));
+    assert!(cache.store_response(ck.clone(), &outage, t0).is_err());
+    assert!(!is_fetch(&cache, "a", t0 + Duration::seconds(30)));
+    assert!(is_fetch(&cache, "a", t0 + Duration::minutes(6)));
+    // Keys cached; a refetch for an unknown kid fails: the keys stay, and
+    // the next unknown kid waits for the interval again.
+    let mut cache = PlatformKeyCache::new();
+    cache.insert(
+        ck.clone(),
+        PublicKeySet::from_jwks(&Jwks::new(vec![key.public_jwk()]), AlgorithmSet::default()),
+        t0,
+    );
+    let t1 = t0 + Duration::minutes(6);
+    assert!(is_fetch(&cache, "b", t1));
+    assert!(cache.store_response(ck.clone(), &outage, t1).is_err());
+    assert!(!is_fetch(&cache, "c", t1 + Duration::seconds(1)));
+    assert!(matches!(
+        cache.get(&ck).unwrap().find("a"),
+        KeyMatch::Found(_)
+    ));
+    assert!(is_fetch(&cache, "c", t1 + Duration::minutes(6)));
+}
+
+#[test]
 fn cache_refetches_unknown_kid_at_most_once_per_interval() {
     use chrono::TimeZone;
     let t0 = Utc.timestamp_opt(1_700_000_000, 0).unwrap();

@@ -103,8 +103,8 @@ impl AuthRequest {
 }
 
 /// A validated authentication request: the host mints the id_token for
-/// exactly this (see [`Platform::mint`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// exactly this (see [`Platform::mint`]). `Debug` hides the tool's `state`.
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct AuthGrant {
     /// The tool.
@@ -162,10 +162,41 @@ impl AuthErrorResponse {
 #[derive(Debug)]
 pub struct AuthRejection(Box<Rejected>);
 
-#[derive(Debug)]
 struct Rejected {
     error: AuthError,
     reply_to: Option<(RedirectUri, EndpointUrl, Option<String>)>,
+}
+
+impl std::fmt::Debug for Rejected {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Rejected")
+            .field("error", &self.error)
+            .field(
+                "reply_to",
+                &self
+                    .reply_to
+                    .as_ref()
+                    .map(|(uri, _, state)| (uri, state.as_ref().map(|_| "<state>"))),
+            )
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for AuthGrant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthGrant")
+            .field("client_id", &self.client_id)
+            .field("redirect_uri", &self.redirect_uri)
+            .field("state", &self.state.as_ref().map(|_| "<redacted>"))
+            .field("nonce", &self.nonce)
+            .field("user", &self.user)
+            .field("message_type", &self.message_type)
+            .field("deployment_id", &self.deployment_id)
+            .field("target_link_uri", &self.target_link_uri)
+            .field("context", &self.context)
+            .field("resource_link", &self.resource_link)
+            .finish()
+    }
 }
 
 impl std::fmt::Display for AuthRejection {
@@ -415,4 +446,29 @@ impl Platform {
 
 fn error_response(status: http::StatusCode, body: String) -> http::Response<String> {
     crate::form::no_store_response(status, "text/html; charset=utf-8", body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_hides_the_tools_state() {
+        let grant = AuthGrant {
+            client_id: ClientId::try_from("tool-1").unwrap(),
+            redirect_uri: RedirectUri::try_from("https://tool.example/launch").unwrap(),
+            state: Some("tool-state-s3cr3t".into()),
+            nonce: Nonce::try_from("nonce-s3cr3t").unwrap(),
+            user: UserId::try_from("u-1").unwrap(),
+            message_type: MessageType::ResourceLink,
+            deployment_id: DeploymentId::try_from("dep-1").unwrap(),
+            target_link_uri: TargetLinkUri::try_from("https://tool.example/launch").unwrap(),
+            context: None,
+            resource_link: None,
+            post_to: EndpointUrl::try_from("https://tool.example/launch").unwrap(),
+        };
+        let d = format!("{grant:?}");
+        assert!(d.contains("tool-1") && d.contains("<redacted>"), "{d}");
+        assert!(!d.contains("s3cr3t"), "{d}");
+    }
 }

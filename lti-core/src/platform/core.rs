@@ -1,7 +1,7 @@
 //! The [`Platform`]: issuer, signing keys with rotation, the MAC secret and
 //! the lifetimes, shared by every step of the platform role.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 
 use super::registration::{SubjectPolicy, ToolRegistration};
 use super::secret::PlatformSecret;
@@ -134,6 +134,4 @@ impl Platform {
     }
 }
 
-pub(crate) fn checked_add(t: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
-    t.checked_add_signed(d).unwrap_or(DateTime::<Utc>::MAX_UTC)
-}
+pub(crate) use crate::jwt::checked_add;

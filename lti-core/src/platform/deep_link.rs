@@ -305,7 +305,10 @@ pub fn verify_deep_link_response(
     // Single use, recorded last. Keep entries until the token can no longer
     // pass the time checks.
     let exp = c.exp.map_or(now, |e| e.to_datetime());
-    let keep_until = checked_add(exp, leeway).max(checked_add(now, Duration::minutes(10) + leeway));
+    let keep_until = checked_add(exp, leeway).max(checked_add(
+        now,
+        crate::jwt::duration_sum(Duration::minutes(10), leeway),
+    ));
     let scope = |what: &str| format!("deep_link_{what}:{}", expect.client_id);
     match replay.check_and_record(&scope("nonce"), nonce, keep_until, now) {
         Ok(Freshness::First) => {}

@@ -8,7 +8,9 @@ use chrono::{DateTime, Duration, Utc};
 use hmac::{KeyInit, Mac};
 
 use super::Tool;
-use super::login::{PendingLaunch, STATE_COOKIE_PREFIX, StorageMode, storage_page};
+use super::login::{
+    HOST_COOKIE_PREFIX, PendingLaunch, STATE_COOKIE_PREFIX, StorageMode, storage_page,
+};
 use super::registration::{AnonymousLaunches, DeploymentPolicy, Registration};
 use crate::claims::{
     AgsEndpoint, Context, Custom, DeepLinkingSettings, ExtraClaims, ForUser, LTI_VERSION,
@@ -18,7 +20,7 @@ use crate::claims::{
 use crate::error::{InvalidId, JwtError, StoreError};
 use crate::form::html_response;
 use crate::ids::{ClientId, DeploymentId, Issuer, Kid, Nonce, State, TargetLinkUri};
-use crate::jwt::{JwtValidation, UnverifiedJwt};
+use crate::jwt::{JwtValidation, UnverifiedJwt, checked_add, duration_sum};
 use crate::keys::PublicKeySet;
 use crate::store::{Freshness, ReplayStore};
 use crate::trace::{Step, Trace};
@@ -36,6 +38,9 @@ pub struct LaunchForm {
     id_token: String,
     state: State,
     storage_binding: Option<String>,
+    /// The value of the `__Host-` state cookie for this state.
+    host_cookie_binding: Option<String>,
+    /// The value of the plain-named state cookie (insecure-http logins).
     cookie_binding: Option<String>,
     origin: Option<String>,
 }
@@ -44,7 +49,10 @@ impl fmt::Debug for LaunchForm {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("LaunchForm")
             .field("id_token_len", &self.id_token.len())
-            .field("has_cookie", &self.cookie_binding.is_some())
+            .field(
+                "has_cookie",
+                &(self.host_cookie_binding.is_some() || self.cookie_binding.is_some()),
+            )
             .field("has_storage_binding", &self.storage_binding.is_some())
             .field("origin", &self.origin)
             .finish_non_exhaustive()
@@ -87,17 +95,20 @@ impl LaunchForm {
             source,
         })?;
         let cookie_name = format!("{STATE_COOKIE_PREFIX}{}", state.as_str());
-        let cookie_binding = cookie_header.and_then(|h| {
-            h.split(';').find_map(|c| {
-                let (n, v) = c.trim().split_once('=')?;
-                (n == cookie_name).then(|| v.trim_matches('"').to_owned())
+        let cookie = |name: &str| {
+            cookie_header.and_then(|h| {
+                h.split(';').find_map(|c| {
+                    let (n, v) = c.trim().split_once('=')?;
+                    (n == name).then(|| v.trim_matches('"').to_owned())
+                })
             })
-        });
+        };
         Ok(Self {
             id_token,
+            host_cookie_binding: cookie(&format!("{HOST_COOKIE_PREFIX}{cookie_name}")),
+            cookie_binding: cookie(&cookie_name),
             state,
             storage_binding,
-            cookie_binding,
             origin: None,
         })
     }
@@ -698,6 +709,10 @@ impl Tool {
                 }
                 Some(value)
             }
+            // Only the cookie the login set counts: a plain-named cookie
+            // next to a `__Host-` login could have been planted by a
+            // sibling subdomain.
+            None if pending.host_cookie() => form.host_cookie_binding.as_deref(),
             None => form.cookie_binding.as_deref(),
         };
         match proof {
@@ -840,16 +855,13 @@ impl Tool {
             return fail(trace, Step::Nonce, LaunchError::NonceMismatch);
         }
         let leeway = registration.leeway();
-        let by_exp = claims
-            .exp
-            .map(|e| e.to_datetime())
-            .unwrap_or(now)
-            .checked_add_signed(leeway)
-            .unwrap_or(now);
-        let by_age = now
-            .checked_add_signed(registration.max_token_age() + leeway)
-            .unwrap_or(now);
-        let keep_until = by_exp.max(by_age).max(now + Duration::seconds(1));
+        // Keep the nonce until the token can no longer pass the time checks
+        // (saturating: an absurd `exp` keeps it forever, never shorter).
+        let by_exp = checked_add(claims.exp.map_or(now, |e| e.to_datetime()), leeway);
+        let by_age = checked_add(now, duration_sum(registration.max_token_age(), leeway));
+        let keep_until = by_exp
+            .max(by_age)
+            .max(checked_add(now, Duration::seconds(1)));
         match replay.check_and_record(expected.issuer.as_str(), nonce, keep_until, now)? {
             Freshness::First => trace.pass(Step::Nonce),
             Freshness::Replayed => return fail(trace, Step::Nonce, LaunchError::NonceReplayed),

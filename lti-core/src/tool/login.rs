@@ -18,8 +18,15 @@ use crate::store::RegistrationStore;
 /// Largest login form body or query string accepted (16 KiB).
 pub const MAX_LOGIN_BYTES: usize = 16 * 1024;
 
-/// Name prefix of the state cookie; the full name is the prefix plus the state.
+/// Name prefix of the state cookie; the full name is the prefix plus the
+/// state, behind [`HOST_COOKIE_PREFIX`] when the cookie is `Secure`.
 pub const STATE_COOKIE_PREFIX: &str = "lti1p3_state_";
+
+/// The `__Host-` cookie-name prefix (RFC 6265bis §4.1.3.2): browsers accept
+/// such a cookie only if it is `Secure`, has `Path=/` and no `Domain`, so a
+/// sibling subdomain cannot plant a state cookie on the tool's host (login
+/// CSRF). Used for every `Secure` state cookie.
+pub const HOST_COOKIE_PREFIX: &str = "__Host-";
 
 /// A login initiation from a platform (GET query or POST form).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -172,6 +179,10 @@ pub struct PendingLaunch {
     created_at: i64,
     expires_at: i64,
     storage: StorageMode,
+    /// The state cookie's name carries [`HOST_COOKIE_PREFIX`] (absent in
+    /// logins stored before the prefix existed: plain name).
+    #[serde(default)]
+    host_cookie: bool,
 }
 
 impl fmt::Debug for PendingLaunch {
@@ -220,9 +231,20 @@ impl PendingLaunch {
     pub fn storage_mode(&self) -> &StorageMode {
         &self.storage
     }
-    /// The name of the state cookie for this login.
+    /// The name of the state cookie for this login
+    /// (`__Host-lti1p3_state_<state>`, or without `__Host-` for
+    /// [`super::Tool::insecure_http_cookies`]).
     pub fn cookie_name(&self) -> String {
-        format!("{STATE_COOKIE_PREFIX}{}", self.state.as_str())
+        let host = if self.host_cookie {
+            HOST_COOKIE_PREFIX
+        } else {
+            ""
+        };
+        format!("{host}{STATE_COOKIE_PREFIX}{}", self.state.as_str())
+    }
+    /// Whether the state cookie's name has the `__Host-` prefix.
+    pub(crate) fn host_cookie(&self) -> bool {
+        self.host_cookie
     }
     pub(crate) fn binding_matches(&self, candidate: &str) -> bool {
         constant_time_eq(self.binding.as_bytes(), candidate.as_bytes())
@@ -238,7 +260,9 @@ pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 /// The answer to a login initiation: the response to send (a redirect, or a
 /// platform-storage page that redirects) and the pending login to keep.
-#[derive(Debug)]
+///
+/// `Debug` shows no state, nonce or binding secret (they are in the auth
+/// URL's query, the `Set-Cookie` header and the storage page).
 #[non_exhaustive]
 pub struct LoginStart {
     /// Send this to the browser (it carries the state cookie).
@@ -247,6 +271,25 @@ pub struct LoginStart {
     pub pending: PendingLaunch,
     /// The platform auth URL the browser is sent to.
     pub auth_url: url::Url,
+}
+
+impl fmt::Debug for LoginStart {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut auth = self.auth_url.clone();
+        auth.set_query(None);
+        f.debug_struct("LoginStart")
+            .field("status", &self.response.status())
+            .field(
+                "sets_cookie",
+                &self
+                    .response
+                    .headers()
+                    .contains_key(http::header::SET_COOKIE),
+            )
+            .field("auth_endpoint", &auth.as_str())
+            .field("pending", &self.pending)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A login initiation was refused. No redirect is sent: show an error page.
@@ -427,6 +470,7 @@ impl Tool {
             created_at: now.timestamp(),
             expires_at: expires.timestamp(),
             storage,
+            host_cookie: matches!(self.cookies, super::CookieSecurity::CrossSite),
         };
         let cookie = self.state_cookie(&pending);
         let mut response = match &pending.storage {

@@ -34,8 +34,8 @@ pub use launch::{
     Lti1p1Status, LtiClaim, MAX_FORM_BYTES,
 };
 pub use login::{
-    LoginEntropy, LoginError, LoginInitiation, LoginStart, MAX_LOGIN_BYTES, PendingLaunch,
-    STATE_COOKIE_PREFIX, StorageMode,
+    HOST_COOKIE_PREFIX, LoginEntropy, LoginError, LoginInitiation, LoginStart, MAX_LOGIN_BYTES,
+    PendingLaunch, STATE_COOKIE_PREFIX, StorageMode,
 };
 pub use registration::{
     AnonymousLaunches, DeploymentPolicy, JwksSource, Registration, RegistrationBuilder,
