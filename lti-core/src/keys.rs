@@ -729,38 +729,16 @@ pub(crate) fn check_fetch_url(
         return Err(UnsafeUrlReason::NotHttps);
     }
     match url.host() {
+        // One address classification for both roles (the platform's URL
+        // policy): private, loopback, link-local, metadata, CGNAT, reserved,
+        // IPv4-mapped and NAT64 forms of each.
         Some(url::Host::Ipv4(ip)) => {
-            let o = ip.octets();
-            let shared = o[0] == 100 && (64..128).contains(&o[1]);
-            if ip.is_loopback()
-                || ip.is_private()
-                || ip.is_link_local()
-                || ip.is_unspecified()
-                || ip.is_broadcast()
-                || ip.is_documentation()
-                || ip.is_multicast()
-                || shared
-                || o[0] == 0
-            {
+            if crate::platform::classify_address(IpAddr::V4(ip)).is_some() {
                 return Err(UnsafeUrlReason::PrivateAddress);
             }
         }
         Some(url::Host::Ipv6(ip)) => {
-            let seg = ip.segments();
-            let unique_local = (seg[0] & 0xfe00) == 0xfc00;
-            let link_local = (seg[0] & 0xffc0) == 0xfe80;
-            let mapped = ip.to_ipv4_mapped().map(IpAddr::V4);
-            if ip.is_loopback()
-                || ip.is_unspecified()
-                || ip.is_multicast()
-                || unique_local
-                || link_local
-            {
-                return Err(UnsafeUrlReason::PrivateAddress);
-            }
-            if let Some(IpAddr::V4(v4)) = mapped
-                && (v4.is_private() || v4.is_loopback() || v4.is_link_local())
-            {
+            if crate::platform::classify_address(IpAddr::V6(ip)).is_some() {
                 return Err(UnsafeUrlReason::PrivateAddress);
             }
         }

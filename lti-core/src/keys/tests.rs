@@ -128,6 +128,23 @@ fn ssrf_guard() {
         ok("https://[fd00::1]/jwks"),
         Err(UnsafeUrlReason::PrivateAddress)
     );
+    // The forms that slipped past the tool's old guard: IPv4-mapped IPv6 of
+    // 0.0.0.0 (reaches localhost on Linux) and of cloud metadata, NAT64,
+    // reserved and benchmarking ranges.
+    for url in [
+        "https://[::ffff:0.0.0.0]:8080/x",
+        "https://[::ffff:100.100.100.200]/x",
+        "https://[::ffff:255.255.255.255]/x",
+        "https://[64:ff9b::a9fe:a9fe]/",
+        "https://[64:ff9b::7f00:1]/",
+        "https://240.0.0.1/x",
+        "https://198.18.0.1/x",
+        "https://192.0.0.8/x",
+    ] {
+        assert_eq!(ok(url), Err(UnsafeUrlReason::PrivateAddress), "{url}");
+    }
+    assert!(ok("https://[2606:4700::1111]/jwks").is_ok());
+    assert!(ok("https://[::ffff:8.8.8.8]/jwks").is_ok());
     assert_eq!(
         ok("https://[::ffff:10.0.0.1]/jwks"),
         Err(UnsafeUrlReason::PrivateAddress)
