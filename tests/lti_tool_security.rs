@@ -885,6 +885,31 @@ fn s30_state_is_single_use() {
 }
 
 #[test]
+fn s30_the_in_memory_state_store_is_bounded_and_purges_expired_logins() {
+    // Login initiation is unauthenticated: a flood must not grow the store
+    // without bound.
+    let store = InMemoryStateStore::with_capacity(3);
+    let logins: Vec<_> = (1..=4)
+        .map(|seed| login_with(&tool(), registration(), seed).0)
+        .collect();
+    for p in &logins[..3] {
+        store.put(p.clone(), now()).unwrap();
+    }
+    assert!(store.put(logins[3].clone(), now()).is_err());
+    assert_eq!(store.len(), 3);
+    // A login taken frees its place.
+    assert!(store.take(logins[0].state(), now()).unwrap().is_some());
+    store.put(logins[3].clone(), now()).unwrap();
+    // Once they have expired (10 min), full is full of dead logins: purged.
+    // (The new login's own expiry does not matter to the purge.)
+    let later = now() + Duration::minutes(11);
+    let fresh = login_with(&tool(), registration(), 9).0;
+    store.put(fresh.clone(), later).unwrap();
+    assert_eq!(store.len(), 1);
+    assert!(store.take(fresh.state(), now()).unwrap().is_some());
+}
+
+#[test]
 fn s31_deployment_missing_rejected() {
     assert_launch_err!(
         launch_claims(|c| drop(

@@ -272,7 +272,10 @@ async fn launch(State(s): State<Arc<AppState>>, headers: HeaderMap, body: Bytes)
         }) => {
             // Cookies blocked, platform storage offered: keep the login and read the binding back.
             let page = s.tool.platform_storage_launch_page(&form, &pending);
-            let _ = s.states.put(pending, now);
+            if let Err(e) = s.states.put(pending, now) {
+                tracing::error!(error = %e, "cannot keep the pending login");
+                return error_page(StatusCode::SERVICE_UNAVAILABLE, "store", &e.to_string());
+            }
             return page.map(to_axum).unwrap_or_else(|| {
                 error_page(StatusCode::BAD_REQUEST, "storage", "no platform storage")
             });

@@ -216,31 +216,82 @@ impl ReplayStore for InMemoryReplayStore {
     }
 }
 
-/// In-memory [`StateStore`].
-#[derive(Debug, Default)]
+/// In-memory [`StateStore`], bounded: login initiation is unauthenticated,
+/// so past `capacity` live pending logins new ones are refused (fail closed)
+/// instead of growing without bound. Expired logins are purged when the
+/// store is full, and only when one can have expired, so a full store of
+/// live logins costs O(1) per refused `put`, not a scan.
+#[derive(Debug)]
 pub struct InMemoryStateStore {
-    pending: Mutex<HashMap<String, PendingLaunch>>,
+    inner: Mutex<PendingLogins>,
+    capacity: usize,
+}
+
+#[derive(Debug)]
+struct PendingLogins {
+    by_state: HashMap<String, PendingLaunch>,
+    /// No login in `by_state` expires before this.
+    none_expire_before: DateTime<Utc>,
+}
+
+impl Default for InMemoryStateStore {
+    fn default() -> Self {
+        Self::with_capacity(100_000)
+    }
 }
 
 impl InMemoryStateStore {
-    /// An empty store.
+    /// An empty store for at most 100,000 pending logins.
     pub fn new() -> Self {
         Self::default()
+    }
+    /// An empty store for at most `capacity` pending logins.
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self {
+            inner: Mutex::new(PendingLogins {
+                by_state: HashMap::new(),
+                none_expire_before: DateTime::<Utc>::MAX_UTC,
+            }),
+            capacity,
+        }
+    }
+    /// Number of pending logins held (live or not yet purged).
+    pub fn len(&self) -> usize {
+        self.inner.lock().map(|m| m.by_state.len()).unwrap_or(0)
+    }
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
 impl StateStore for InMemoryStateStore {
     fn put(&self, pending: PendingLaunch, now: DateTime<Utc>) -> Result<(), StoreError> {
-        let mut m = self.pending.lock().map_err(poisoned)?;
-        if m.len() > 10_000 {
-            m.retain(|_, p| p.expires_at() > now);
+        let mut m = self.inner.lock().map_err(poisoned)?;
+        if m.by_state.len() >= self.capacity {
+            if now >= m.none_expire_before {
+                m.by_state.retain(|_, p| p.expires_at() > now);
+                m.none_expire_before = m
+                    .by_state
+                    .values()
+                    .map(PendingLaunch::expires_at)
+                    .min()
+                    .unwrap_or(DateTime::<Utc>::MAX_UTC);
+            }
+            if m.by_state.len() >= self.capacity {
+                return Err(StoreError::new(Full(self.capacity)));
+            }
         }
-        m.insert(pending.state().as_str().to_owned(), pending);
+        m.none_expire_before = m.none_expire_before.min(pending.expires_at());
+        m.by_state
+            .insert(pending.state().as_str().to_owned(), pending);
         Ok(())
     }
     fn take(&self, state: &State, now: DateTime<Utc>) -> Result<Option<PendingLaunch>, StoreError> {
-        let mut m = self.pending.lock().map_err(poisoned)?;
-        Ok(m.remove(state.as_str()).filter(|p| p.expires_at() > now))
+        let mut m = self.inner.lock().map_err(poisoned)?;
+        Ok(m.by_state
+            .remove(state.as_str())
+            .filter(|p| p.expires_at() > now))
     }
 }
 
