@@ -654,6 +654,18 @@ fn s49_deep_linking_response_checks() {
         verify_dl(&t, &keys, &expect, &fresh()),
         Err(DeepLinkError::Jwt(JwtError::IssuerMismatch { .. }))
     ));
+    // A content item with two `type`s is refused, not read as its last one
+    // (S17: another parser may read the first).
+    let payload = dl_claims(Some("sent-data"), one_link()).to_string();
+    let first = "{\"type\":\"ltiResourceLink\"";
+    assert!(payload.contains(first), "{payload}");
+    let twice = payload.replacen(first, "{\"type\":\"link\",\"type\":\"ltiResourceLink\"", 1);
+    let header = br#"{"alg":"RS256","kid":"tool-a","typ":"JWT"}"#;
+    let t = key.sign_with_header(header, twice.as_bytes()).unwrap();
+    assert!(matches!(
+        verify_dl(&t, &keys, &expect, &fresh()),
+        Err(DeepLinkError::Jwt(JwtError::DuplicateMember { .. }))
+    ));
     // A replay check only happens after everything else: a refused token did not burn its nonce.
     let replay = fresh();
     let bad =

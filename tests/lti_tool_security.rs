@@ -469,6 +469,17 @@ fn s17_duplicate_members_rejected() {
             part: JwtPart::Payload
         }
     );
+    // Also inside a claim: the custom parameters.
+    let key = "\"https://purl.imsglobal.org/spec/lti/claim/custom\":{";
+    assert!(c.contains(key));
+    let dup_custom = c.replacen(key, &format!("{key}\"role\":\"x\",\"role\":\"y\","), 1);
+    let token = sign_raw(platform_key(), &header("RS256"), dup_custom.as_bytes());
+    assert_jwt_err!(
+        finish(&token, &p, Some(&cookie), &InMemoryReplayStore::default()),
+        JwtError::DuplicateMember {
+            part: JwtPart::Payload
+        }
+    );
     let h = br#"{"alg":"RS256","alg":"none","kid":"platform-key-1"}"#;
     let token = platform_key().sign_with_header(h, c.as_bytes()).unwrap();
     assert_jwt_err!(

@@ -39,8 +39,8 @@ impl<'de> serde::Deserialize<'de> for Custom {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         #[derive(serde::Deserialize)]
         struct Value(#[serde(deserialize_with = "super::util::stringish")] String);
-        // Straight into the final map (a later duplicate key replaces an
-        // earlier one, as `BTreeMap`'s own deserialiser does).
+        // Straight into the final map; a duplicated key is refused (S17:
+        // another parser might keep the first value where we keep the last).
         struct V;
         impl<'de> serde::de::Visitor<'de> for V {
             type Value = Custom;
@@ -50,7 +50,11 @@ impl<'de> serde::Deserialize<'de> for Custom {
             fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<Custom, A::Error> {
                 let mut m = BTreeMap::new();
                 while let Some((k, Value(v))) = a.next_entry::<String, Value>()? {
-                    m.insert(k, v);
+                    if let std::collections::btree_map::Entry::Vacant(slot) = m.entry(k) {
+                        slot.insert(v);
+                    } else {
+                        return Err(serde::de::Error::custom("duplicate member in custom"));
+                    }
                 }
                 Ok(Custom(m))
             }
@@ -64,12 +68,14 @@ mod tests {
     use super::Custom;
 
     #[test]
-    fn values_are_stringified_and_later_duplicates_win() {
-        let c: Custom = serde_json::from_str(r#"{"b": 2, "a": "x", "t": true, "a": "y"}"#).unwrap();
+    fn values_are_stringified_and_duplicates_refused() {
+        let c: Custom = serde_json::from_str(r#"{"b": 2, "a": "x", "t": true}"#).unwrap();
         assert_eq!(
             c.iter().collect::<Vec<_>>(),
-            vec![("a", "y"), ("b", "2"), ("t", "true")]
+            vec![("a", "x"), ("b", "2"), ("t", "true")]
         );
+        let dup = serde_json::from_str::<Custom>(r#"{"a": "x", "a": "y"}"#).unwrap_err();
+        assert!(dup.to_string().starts_with("duplicate member"), "{dup}");
         assert!(serde_json::from_str::<Custom>(r#"["a"]"#).is_err());
         assert!(serde_json::from_str::<Custom>(r#"{"a": {"nested": 1}}"#).is_err());
         assert!(serde_json::from_str::<Custom>("{}").unwrap().is_empty());

@@ -429,7 +429,8 @@ impl serde::Serialize for ContentItem {
 impl<'de> serde::Deserialize<'de> for ContentItem {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         use serde::de::Error;
-        let mut m: Map<String, Value> = Map::deserialize(d)?;
+        // Duplicated members (two `type`s, say) are refused, not last-wins.
+        let mut m: Map<String, Value> = super::util::unique_map(d)?;
         let t = match m.remove("type") {
             Some(Value::String(t)) => t,
             _ => return Err(D::Error::custom("content item needs a string `type`")),

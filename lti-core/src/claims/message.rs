@@ -69,28 +69,7 @@ impl ExtraClaims {
 impl<'de> serde::Deserialize<'de> for ExtraClaims {
     /// Refuses duplicated members (a parser-differential defence).
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = ExtraClaims;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("claims")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut a: A,
-            ) -> Result<ExtraClaims, A::Error> {
-                let mut m = Map::new();
-                while let Some(k) = a.next_key::<String>()? {
-                    let v: Value = a.next_value()?;
-                    if m.contains_key(&k) {
-                        return Err(serde::de::Error::custom(format!("duplicate field `{k}`")));
-                    }
-                    m.insert(k, v);
-                }
-                Ok(ExtraClaims(m))
-            }
-        }
-        d.deserialize_map(V)
+        super::util::unique_map(d).map(ExtraClaims)
     }
 }
 

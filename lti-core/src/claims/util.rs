@@ -46,6 +46,36 @@ pub(crate) mod lenient_bool {
     }
 }
 
+/// Deserialises a JSON object into a map, refusing duplicated members (a
+/// parser-differential defence: another parser may keep the first value
+/// where serde_json keeps the last).
+pub(crate) fn unique_map<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<serde_json::Map<String, serde_json::Value>, D::Error> {
+    struct V;
+    impl<'de> serde::de::Visitor<'de> for V {
+        type Value = serde_json::Map<String, serde_json::Value>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an object")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut a: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut m = serde_json::Map::new();
+            while let Some(k) = a.next_key::<String>()? {
+                let v: serde_json::Value = a.next_value()?;
+                if m.contains_key(&k) {
+                    return Err(serde::de::Error::custom(format!("duplicate member `{k}`")));
+                }
+                m.insert(k, v);
+            }
+            Ok(m)
+        }
+    }
+    d.deserialize_map(V)
+}
+
 /// Deserialises a JSON string and maps it with `parse` straight from the
 /// input (or serde_json's scratch buffer), without allocating a `String`
 /// that would be dropped right away; for vocabularies, whose known values
