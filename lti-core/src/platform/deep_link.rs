@@ -428,6 +428,13 @@ impl Platform {
     ///
     /// `tool_keys` must be the keys of the tool named by `client_id`.
     ///
+    /// # Host duties
+    /// Before adding the items, check that the returned
+    /// [`DeepLinkSession::user`] is the user signed in to the platform in
+    /// this browser and that they may still edit
+    /// [`DeepLinkSession::context`]: the sealed `data` proves which session
+    /// started the selection, not who is completing it.
+    ///
     /// # Errors
     /// Any [`DeepLinkError`].
     pub fn verify_deep_link_return(

@@ -623,12 +623,10 @@ async fn deep_link_return(
         if let Some(u) = app.session_user(&headers)
             && u != session.user
         {
-            {
-                return Err((
-                    "deep_link_response.other_user".to_owned(),
-                    "the deep-linking session belongs to another user".to_owned(),
-                ));
-            }
+            return Err((
+                "deep_link_response.other_user".to_owned(),
+                "the deep-linking session belongs to another user".to_owned(),
+            ));
         }
         Ok((tool.registration.client_id().clone(), session, response))
     }
