@@ -348,19 +348,28 @@ mod tests {
     #[test]
     fn an_expected_target_link_uri_is_reused_only_for_identical_text() {
         let login = TargetLinkUri::try_from("https://tool.example/launch").unwrap();
-        let (same, other, bad, twice) = expecting_target_link_uri(Some(&login), || {
+        let (other, bad, same, left) = expecting_target_link_uri(Some(&login), || {
             (
-                TargetLinkUri::try_from("https://tool.example/launch"),
+                // Other text: parsed and checked as usual, hint untouched.
                 TargetLinkUri::try_from("https://tool.example/launch/"),
                 TargetLinkUri::try_from("http://tool.example/launch"),
-                // The hint is taken once; a second identical value is parsed.
                 TargetLinkUri::try_from("https://tool.example/launch"),
+                // The identical text took the hint: nothing is left.
+                take_expected_target_link_uri("https://tool.example/launch"),
             )
         });
-        assert_eq!(same.unwrap(), login);
         assert_eq!(other.unwrap().as_str(), "https://tool.example/launch/");
         assert!(matches!(bad, Err(InvalidId::NotHttps { .. })));
-        assert_eq!(twice.unwrap(), login);
+        assert_eq!(same.unwrap(), login);
+        assert!(left.is_none());
+        // Before anything takes it, the hint is there for identical text only.
+        expecting_target_link_uri(Some(&login), || {
+            assert!(take_expected_target_link_uri("https://tool.example/launch/").is_none());
+            assert_eq!(
+                take_expected_target_link_uri("https://tool.example/launch"),
+                Some(login.clone())
+            );
+        });
         // Outside the closure nothing is remembered.
         assert!(take_expected_target_link_uri("https://tool.example/launch").is_none());
     }
