@@ -293,6 +293,17 @@ fn read_source(a: &ExportArgs, as_of: NaiveDate) -> Result<(MisSnapshot, Vec<Fin
 }
 
 fn export_cmd(a: &ExportArgs) -> ExitCode {
+    // Writing the package into the input folder would mix the two (and
+    // replace any input file that has a OneRoster name).
+    if let (Ok(i), Ok(o)) = (a.input.canonicalize(), a.out.canonicalize())
+        && i == o
+    {
+        eprintln!(
+            "error: --out {} is the input's own folder: choose another directory",
+            a.out.display()
+        );
+        return ExitCode::from(2);
+    }
     let contract_text = match fs::read_to_string(&a.contract) {
         Ok(t) => t,
         Err(e) => {
@@ -420,10 +431,15 @@ fn write_outputs(
     fs::create_dir_all(&a.out)?;
     let mut validation = serde_json::Value::Null;
     if !quarantined {
-        // Remove CSVs of an older package so absent files stay absent.
-        for entry in fs::read_dir(&a.out)?.flatten() {
-            let p = entry.path();
-            if p.extension().is_some_and(|e| e == "csv") && p.is_file() {
+        // Remove the files of an older package so absent files stay absent;
+        // only OneRoster's own file names: anything else in --out is not ours.
+        let ours = oneroster_model::FileKind::ALL
+            .iter()
+            .map(|k| k.file_name())
+            .chain(["manifest.csv"]);
+        for name in ours {
+            let p = a.out.join(name);
+            if p.is_file() {
                 fs::remove_file(&p)?;
             }
         }

@@ -397,3 +397,74 @@ fn ctf_and_wonde_sources_and_bad_input() {
         Some(2)
     );
 }
+
+#[test]
+fn export_leaves_files_that_are_not_its_own_and_refuses_its_input_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    let gen_out = interop(&[
+        "mis",
+        "generate",
+        "--schools",
+        "1",
+        "--seed",
+        "3",
+        "--out",
+        src.to_str().unwrap(),
+    ]);
+    assert_eq!(gen_out.status.code(), Some(0));
+    let contract = fixture("contracts/sample.toml");
+    // Writing into the input folder is refused before anything is touched.
+    let o = interop(&[
+        "mis",
+        "export",
+        "--source",
+        "csv",
+        src.to_str().unwrap(),
+        "--contract",
+        contract.to_str().unwrap(),
+        "--as-of",
+        "2025-10-01",
+        "--out",
+        src.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(src.join("pupils.csv").is_file());
+    // An output folder with someone else's CSV and a stale package file:
+    // the stale OneRoster file goes, the other CSV stays.
+    let out = tmp.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("notes.csv"), "keep,me\n").unwrap();
+    std::fs::write(out.join("demographics.csv"), "sourcedId\n").unwrap();
+    let o = interop(&[
+        "mis",
+        "export",
+        "--source",
+        "csv",
+        src.to_str().unwrap(),
+        "--contract",
+        contract.to_str().unwrap(),
+        "--as-of",
+        "2025-10-01",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("notes.csv")).unwrap(),
+        "keep,me\n"
+    );
+    assert!(out.join("users.csv").is_file());
+    // The sample contract releases no demographics: the stale file is gone.
+    assert!(!out.join("demographics.csv").exists());
+}
