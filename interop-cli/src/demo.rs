@@ -49,7 +49,7 @@ type Step = fn(&DemoArgs, &Path) -> Result<bool, StepError>;
 
 pub(crate) fn run(args: DemoArgs) -> ExitCode {
     let out = args.out.clone().unwrap_or_else(default_out);
-    println!("interop demo — writing to {}\n", out.display());
+    outln!("interop demo — writing to {}\n", out.display());
     let steps: [(&str, Step); 3] = [
         ("OneRoster", oneroster_step),
         ("UK MIS → OneRoster", mis_step),
@@ -57,7 +57,7 @@ pub(crate) fn run(args: DemoArgs) -> ExitCode {
     ];
     let mut all_ok = true;
     for (name, step) in steps {
-        println!("== {name}");
+        outln!("== {name}");
         match step(&args, &out) {
             Ok(ok) => all_ok &= ok,
             Err(StepError(msg)) => {
@@ -65,9 +65,9 @@ pub(crate) fn run(args: DemoArgs) -> ExitCode {
                 return ExitCode::from(2);
             }
         }
-        println!();
+        outln!();
     }
-    println!(
+    outln!(
         "demo {}",
         if all_ok {
             "passed"
@@ -97,7 +97,7 @@ fn oneroster_step(args: &DemoArgs, out: &Path) -> Result<bool, StepError> {
         .write_dir(&dir)
         .map_err(|e| ("writing the generated package", e))?;
     let rows: u64 = summary.rows.iter().map(|(_, n)| n).sum();
-    println!(
+    outln!(
         "generated a {}-school trust package: {rows} rows in {} files ({} ms)",
         args.schools,
         summary.rows.len(),
@@ -117,8 +117,8 @@ fn validate_and_print(dir: &Path) -> Result<bool, StepError> {
         .iter()
         .map(|(file, n)| format!("{file} {n}"))
         .collect();
-    println!("  {}", counts.join(", "));
-    println!(
+    outln!("  {}", counts.join(", "));
+    outln!(
         "validated {} (OneRoster {}): {} error(s), {} warning(s) in {} ms → {}",
         dir.display(),
         report
@@ -134,7 +134,7 @@ fn validate_and_print(dir: &Path) -> Result<bool, StepError> {
         }
     );
     for f in report.findings().iter().take(5) {
-        println!("  {f}");
+        outln!("  {f}");
     }
     Ok(report.is_valid())
 }
@@ -157,7 +157,7 @@ fn mis_step(args: &DemoArgs, out: &Path) -> Result<bool, StepError> {
     let config = GeneratorConfig::new(usize::try_from(args.schools).unwrap_or(3), args.seed);
     let run = export_synthetic_trust(&config, &contract, &key, &mut identities, as_of);
     let report = &run.report;
-    println!(
+    outln!(
         "exported a {}-school MIS trust as of {as_of} under contract `{}` (OneRoster {}) in {} ms: verdict {:?}",
         args.schools,
         report.released.consumer,
@@ -165,7 +165,7 @@ fn mis_step(args: &DemoArgs, out: &Path) -> Result<bool, StepError> {
         started.elapsed().as_millis(),
         report.verdict,
     );
-    println!(
+    outln!(
         "  identities minted {}, matched {}, for review {}; data findings {}, guard findings {}",
         report.identities_minted,
         report.identities_matched,
@@ -173,7 +173,7 @@ fn mis_step(args: &DemoArgs, out: &Path) -> Result<bool, StepError> {
         report.findings.len(),
         report.guard.len()
     );
-    println!(
+    outln!(
         "  released user fields (audit): {}",
         report.released.user_fields.join(", ")
     );

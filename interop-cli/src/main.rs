@@ -13,6 +13,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+#[macro_use]
+mod out;
+
 mod demo;
 mod http_fetch;
 mod lti;
@@ -53,12 +56,14 @@ fn main() -> ExitCode {
         }
     };
     init_tracing();
-    match cli.command {
+    let code = match cli.command {
         Command::Demo(args) => demo::run(args),
         Command::Oneroster(cmd) => oneroster::run(cmd),
         Command::Lti(cmd) => lti::run(cmd),
         Command::Mis(cmd) => mis::run(cmd),
-    }
+    };
+    out::flush();
+    code
 }
 
 /// Logs go to stderr, filtered by `RUST_LOG` (default: warnings only), so

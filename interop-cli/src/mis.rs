@@ -155,7 +155,7 @@ fn check_ids(kind: Option<IdKind>, values: &[String]) -> ExitCode {
                        "reason": "cannot tell the kind from the value; pass --kind"})
             }
         };
-        println!("{line}");
+        outln!("{line}");
     }
     if all_valid {
         ExitCode::SUCCESS
@@ -187,7 +187,7 @@ fn generate_cmd(schools: u32, seed: u64, pupils: u32, out: &Path) -> ExitCode {
         .iter()
         .filter(|p| p.role == mis_mapping::PersonRole::Pupil)
         .count();
-    println!(
+    outln!(
         "{}",
         json!({"schools": snap.schools.len(), "pupil_records": pupils, "people": snap.people.len(),
                "groups": snap.groups.len(), "memberships": snap.memberships.len(), "out": out.display().to_string()})
@@ -396,7 +396,7 @@ fn export_cmd(a: &ExportArgs) -> ExitCode {
     let quarantined = run.is_quarantined();
     match write_outputs(a, &run, &ids, quarantined) {
         Ok(validation) => {
-            println!(
+            outln!(
                 "{}",
                 json!({"verdict": run.report.verdict, "out": a.out.display().to_string(),
                        "counts": run.report.counts, "guard_findings": run.report.guard.len(),

@@ -468,3 +468,37 @@ fn export_leaves_files_that_are_not_its_own_and_refuses_its_input_folder() {
     // The sample contract releases no demographics: the stale file is gone.
     assert!(!out.join("demographics.csv").exists());
 }
+
+#[test]
+fn a_closed_or_full_stdout_is_an_io_error_exit_2_not_a_panic() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let values: Vec<String> = (1..=20_000).map(|i| format!("B8012{i:08}")).collect();
+    // The reader goes away after one line (`| head -1`).
+    let mut child = Command::new(env!("CARGO_BIN_EXE_interop"))
+        .args(["mis", "check-id", "--kind", "upn"])
+        .args(&values)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert!(first.starts_with("{\"value\""), "{first}");
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("panicked"));
+    // A full disk.
+    if let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") {
+        let o = Command::new(env!("CARGO_BIN_EXE_interop"))
+            .args(["mis", "check-id", "--kind", "upn", "B801200005001"])
+            .stdout(full)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("cannot write to standard output"), "{err}");
+    }
+}

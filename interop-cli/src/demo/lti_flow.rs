@@ -225,7 +225,7 @@ pub(super) fn run(_args: &DemoArgs, _out: &Path) -> Result<bool, StepError> {
     let s = sides()?;
 
     let l = launch(&s, MessageType::ResourceLink, now)?;
-    println!(
+    outln!(
         "resource-link launch accepted by the tool: {} as {} in `{}`",
         l.subject().unwrap_or("(anonymous)"),
         if l.roles().is_instructor() {
@@ -236,11 +236,11 @@ pub(super) fn run(_args: &DemoArgs, _out: &Path) -> Result<bool, StepError> {
         l.context().and_then(|c| c.title.as_deref()).unwrap_or("-"),
     );
     let personal = [&l.claims().name, &l.claims().given_name, &l.claims().email];
-    println!(
+    outln!(
         "  sub is a per-tool pseudonym of the MIS id; personal claims sent: {}",
         personal.iter().filter(|c| c.is_some()).count()
     );
-    println!("  validation trace: {}", l.trace());
+    outln!("  validation trace: {}", l.trace());
 
     let dl = launch(&s, MessageType::DeepLinking, now)?;
     let items: Vec<ContentItem> = serde_json::from_value(serde_json::json!([
@@ -277,7 +277,7 @@ pub(super) fn run(_args: &DemoArgs, _out: &Path) -> Result<bool, StepError> {
             now,
         )
         .map_err(|e| ("platform: verifying the deep-linking response", e))?;
-    println!(
+    outln!(
         "deep-linking response verified by the platform: {} item(s), message {:?}",
         response.items.len(),
         response.msg.as_deref().unwrap_or("")

@@ -252,19 +252,19 @@ fn verify_launch(
         let (peeked_type, result) = verify_one(token, &reg, &keys, &replay, now);
         let file = path.to_string_lossy();
         match (&result, format) {
-            (Ok(l), Format::Json) => println!(
+            (Ok(l), Format::Json) => outln!(
                 "{}",
                 serde_json::json!({"file": file, "valid": true, "message_type": l.message_type().as_str(), "error": null})
             ),
-            (Err(e), Format::Json) => println!(
+            (Err(e), Format::Json) => outln!(
                 "{}",
                 serde_json::json!({"file": file, "valid": false, "message_type": peeked_type,
                                    "error": {"code": e.code(), "message": e.to_string()}})
             ),
             (Ok(l), Format::Text) => {
-                println!("{file}: valid {} (kid {})", l.message_type(), l.kid())
+                outln!("{file}: valid {} (kid {})", l.message_type(), l.kid())
             }
-            (Err(e), Format::Text) => println!("{file}: INVALID [{}] {e}", e.code()),
+            (Err(e), Format::Text) => outln!("{file}: INVALID [{}] {e}", e.code()),
         }
         all_valid &= result.is_ok();
     }
@@ -315,7 +315,7 @@ fn load_key(path: &Path, kid: &str) -> Result<SigningKey, String> {
 
 fn print_jwks(key: &Path, kid: &str) -> CmdResult {
     let key = load_key(key, kid)?;
-    println!("{}", Jwks::new(vec![key.public_jwk()]).to_json());
+    outln!("{}", Jwks::new(vec![key.public_jwk()]).to_json());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -364,7 +364,7 @@ fn deep_link_response(
         .sign(&launch, &key, &nonce, now)
     {
         Ok(post) => {
-            println!("{}", post.field("JWT").unwrap_or_default());
+            outln!("{}", post.field("JWT").unwrap_or_default());
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {

@@ -145,16 +145,16 @@ fn print_warnings(warnings: &[DeltaWarning]) {
 }
 
 fn summary(verb: &str, out: &Path, outcome: &DeltaOutcome) {
-    println!(
+    outln!(
         "{verb} OneRoster {} package written to {}",
         outcome.package.version(),
         out.display()
     );
     for (kind, (a, _)) in &outcome.counts {
-        println!("  {:<32} {a} rows", kind.file_name());
+        outln!("  {:<32} {a} rows", kind.file_name());
     }
     if !outcome.warnings.is_empty() {
-        println!("  {} warning(s) on stderr", outcome.warnings.len());
+        outln!("  {} warning(s) on stderr", outcome.warnings.len());
     }
 }
 
@@ -189,16 +189,16 @@ fn run_inner(cmd: OpsCommand) -> Result<ExitCode, Fail> {
             let moved = publish(&staging, &out, |k| summary.counts.contains_key(&k));
             let _ = std::fs::remove_dir_all(&staging);
             moved.map_err(|e| Fail(format!("cannot write {}: {e}", out.display())))?;
-            println!(
+            outln!(
                 "delta OneRoster {} package written to {}",
                 summary.version.map_or("?", |v| v.as_str()),
                 out.display()
             );
             for (kind, (a, b)) in &summary.counts {
-                println!("  {:<32} {a} active, {b} tobedeleted", kind.file_name());
+                outln!("  {:<32} {a} active, {b} tobedeleted", kind.file_name());
             }
             if !summary.warnings.is_empty() {
-                println!("  {} warning(s) on stderr", summary.warnings.len());
+                outln!("  {} warning(s) on stderr", summary.warnings.len());
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -230,7 +230,7 @@ fn run_inner(cmd: OpsCommand) -> Result<ExitCode, Fail> {
                 .iter()
                 .filter(|i| i.severity() == Severity::Error)
                 .count();
-            println!(
+            outln!(
                 "converted OneRoster {from} to {to}: written to {} ({errors} error(s), {} warning(s))",
                 out.display(),
                 outcome.issues.len() - errors
@@ -248,13 +248,13 @@ fn run_inner(cmd: OpsCommand) -> Result<ExitCode, Fail> {
             let files = g.files();
             remove_stale(&out, |k| files.contains(&k)).map_err(fail)?;
             let s = g.write_dir(&out).map_err(fail)?;
-            println!(
+            outln!(
                 "generated a {schools}-school trust (OneRoster {}, seed {seed}) in {}",
                 Version::V1_2,
                 out.display()
             );
             for (kind, n) in &s.rows {
-                println!("  {:<32} {n} rows", kind.file_name());
+                outln!("  {:<32} {n} rows", kind.file_name());
             }
             Ok(ExitCode::SUCCESS)
         }

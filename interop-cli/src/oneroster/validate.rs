@@ -3,7 +3,7 @@
 //! Exit codes: 0 no errors (warnings allowed), 1 errors found, 2 could not run.
 
 use std::collections::BTreeMap;
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -143,14 +143,7 @@ pub(crate) fn run(cmd: ValidateCommand) -> ExitCode {
         Format::Json => render_json(&report, max_findings),
         Format::Text => render_text(&report, &input, profile, max_findings),
     };
-    let mut stdout = std::io::stdout().lock();
-    if stdout
-        .write_all(out.as_bytes())
-        .and_then(|()| stdout.flush())
-        .is_err()
-    {
-        return ExitCode::from(2);
-    }
+    crate::out::text(&out);
     if report.is_valid() {
         ExitCode::SUCCESS
     } else {

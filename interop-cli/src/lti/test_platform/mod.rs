@@ -92,7 +92,7 @@ async fn serve(config_path: &Path, listen: &str) -> Result<(), String> {
     ));
     let router = app::router(state);
 
-    println!("listening on {base}");
+    outln!("listening on {base}");
     use std::io::Write as _;
     let _ = std::io::stdout().flush();
     // Stop accepting on SIGTERM/SIGINT, let in-flight requests finish, and
