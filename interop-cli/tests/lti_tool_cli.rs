@@ -140,6 +140,21 @@ fn verify_launch_reports_each_token_and_exit_codes() {
     assert_eq!(l[1]["error"]["code"], json!("launch.nonce_replayed"));
     assert_eq!(l[2]["error"]["code"], json!("jwt.expired"));
     assert_eq!(l[2]["message_type"], json!("LtiResourceLinkRequest"));
+    // Unreadable tokens still get a string message_type (empty).
+    let junk = fx.write("junk.jwt", "not a token");
+    let o = interop(&[
+        "lti",
+        "verify-launch",
+        "--registration",
+        &reg,
+        "--jwks",
+        &jwks,
+        "--now",
+        &now,
+        &fx.s(&junk),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(lines(&o)[0]["message_type"], json!(""));
     assert!(
         l[2]["error"]["message"]
             .as_str()

@@ -194,14 +194,24 @@ fn verify_one(
     keys: &PublicKeySet,
     replay: &InMemoryReplayStore,
     now: DateTime<Utc>,
-) -> (Option<String>, Result<Launch, LaunchError>) {
-    let peek = UnverifiedJwt::parse(token)
-        .ok()
-        .and_then(|j| j.insecure_peek_claims::<MessageClaims>().ok());
-    let message_type = peek
+) -> (String, Result<Launch, LaunchError>) {
+    /// Only the message type, read even when other claims are malformed.
+    #[derive(serde::Deserialize)]
+    struct TypeOnly {
+        #[serde(rename = "https://purl.imsglobal.org/spec/lti/claim/message_type")]
+        message_type: Option<String>,
+    }
+    let jwt = UnverifiedJwt::parse(token).ok();
+    let peek = jwt
         .as_ref()
-        .and_then(|c| c.message_type.as_ref())
-        .map(|m| m.as_str().to_owned());
+        .and_then(|j| j.insecure_peek_claims::<MessageClaims>().ok());
+    // What the token says it is (unverified for an invalid token); "" when
+    // it cannot be read at all.
+    let message_type = jwt
+        .as_ref()
+        .and_then(|j| j.insecure_peek_claims::<TypeOnly>().ok())
+        .and_then(|t| t.message_type)
+        .unwrap_or_default();
     let tool = match tool_for(reg, peek.as_ref()) {
         Ok(t) => t,
         Err(_) => return (message_type, Err(LaunchError::RegistrationMismatch)),
