@@ -61,6 +61,13 @@ pub enum InvalidId {
         /// Which kind of identifier.
         kind: &'static str,
     },
+    /// An issuer URL with a query or fragment (OpenID Connect Discovery
+    /// §3: an issuer has neither).
+    #[error("{kind} must not have a query or fragment")]
+    QueryOrFragment {
+        /// Which kind of identifier.
+        kind: &'static str,
+    },
 }
 
 impl InvalidId {
@@ -73,6 +80,7 @@ impl InvalidId {
             Self::NotAUrl { .. } => "id.not_a_url",
             Self::NotHttps { .. } => "id.not_https",
             Self::UserInfoInUrl { .. } => "id.userinfo_in_url",
+            Self::QueryOrFragment { .. } => "id.query_or_fragment",
         }
     }
 }

@@ -138,9 +138,15 @@ macro_rules! opaque_id {
 
 macro_rules! url_id {
     ($(#[$meta:meta])* $name:ident, $kind:literal) => {
-        url_id!($(#[$meta])* $name, $kind, |_s: &str| None);
+        url_id!($(#[$meta])* $name, $kind, |_s: &str| None, |_u: &url::Url| Ok(()));
     };
-    ($(#[$meta:meta])* $name:ident, $kind:literal, $known:expr) => {
+    ($(#[$meta:meta])* $name:ident, $kind:literal, known = $known:expr) => {
+        url_id!($(#[$meta])* $name, $kind, $known, |_u: &url::Url| Ok(()));
+    };
+    ($(#[$meta:meta])* $name:ident, $kind:literal, extra = $extra:expr) => {
+        url_id!($(#[$meta])* $name, $kind, |_s: &str| None, $extra);
+    };
+    ($(#[$meta:meta])* $name:ident, $kind:literal, $known:expr, $extra:expr) => {
         $(#[$meta])*
         #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
         #[serde(try_from = "String", into = "String")]
@@ -154,6 +160,8 @@ macro_rules! url_id {
                     return Ok(v);
                 }
                 let url = check_url($kind, &s)?;
+                let extra: fn(&url::Url) -> Result<(), InvalidId> = $extra;
+                extra(&url)?;
                 Ok(Self(s, url))
             }
         }
@@ -181,13 +189,19 @@ url_id!(
     /// A platform issuer (`iss` of a platform message). Compared byte-for-byte,
     /// never normalised. `https`, or `http` on loopback for tests.
     Issuer,
-    "issuer"
+    "issuer",
+    extra = |u: &url::Url| {
+        if u.query().is_some() || u.fragment().is_some() {
+            return Err(InvalidId::QueryOrFragment { kind: "issuer" });
+        }
+        Ok(())
+    }
 );
 url_id!(
     /// The `target_link_uri` of a login or launch: where the tool should land.
     TargetLinkUri,
     "target_link_uri",
-    take_expected_target_link_uri
+    known = take_expected_target_link_uri
 );
 
 thread_local! {
@@ -389,6 +403,26 @@ mod tests {
             Err(InvalidId::ControlCharacter { .. })
         ));
         assert!(ClientId::try_from("caf\u{e9}").is_ok());
+    }
+
+    #[test]
+    fn an_issuer_has_no_query_or_fragment() {
+        for bad in [
+            "https://lms.example/?x=1",
+            "https://lms.example/a#b",
+            "https://lms.example?",
+        ] {
+            assert!(
+                matches!(
+                    Issuer::try_from(bad),
+                    Err(InvalidId::QueryOrFragment { .. })
+                ),
+                "{bad}"
+            );
+        }
+        assert!(Issuer::try_from("https://lms.example/tenant/1").is_ok());
+        // Other URL types may have queries.
+        assert!(TargetLinkUri::try_from("https://tool.example/launch?item=1").is_ok());
     }
 
     #[test]

@@ -405,14 +405,17 @@ fn verify_responses(a: VerifyArgs) -> ExitCode {
             Multiplicity::One
         });
     if let Some(types) = &a.accept_types {
-        expect = expect.accept_types(
-            types
-                .iter()
-                .map(|t| t.trim())
-                .filter(|t| !t.is_empty())
-                .map(ContentItemType::parse)
-                .collect(),
-        );
+        let types: Vec<_> = types
+            .iter()
+            .map(|t| t.trim())
+            .filter(|t| !t.is_empty())
+            .map(ContentItemType::parse)
+            .collect();
+        // An empty list would refuse every item: surely a mistake.
+        if types.is_empty() {
+            return usage("--accept-types needs at least one content item type".to_owned());
+        }
+        expect = expect.accept_types(types);
     }
     let replay = InMemoryReplayStore::default();
     let mut any_invalid = false;
