@@ -358,7 +358,11 @@ fn export_cmd(a: &ExportArgs) -> ExitCode {
                 match oneroster_model::Package::read(p, oneroster_model::ReadLimits::default()) {
                     Ok(m) => m,
                     Err(e) => {
-                        eprintln!("error: cannot read previous package {}: {e}", p.display());
+                        eprintln!(
+                            "error: cannot read previous package {}: {}",
+                            p.display(),
+                            crate::out::with_causes(&e)
+                        );
                         return ExitCode::from(2);
                     }
                 };

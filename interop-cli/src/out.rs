@@ -29,6 +29,23 @@ pub(crate) fn flush() {
     }
 }
 
+/// An error with its chain of causes on one line (`cannot read x: No such
+/// file or directory (os error 2)`), for the messages of exit-2 failures.
+pub(crate) fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let cause = s.to_string();
+        // thiserror's transparent wrappers repeat their source's text.
+        if !text.ends_with(&cause) {
+            text.push_str(": ");
+            text.push_str(&cause);
+        }
+        source = s.source();
+    }
+    text
+}
+
 fn fail(e: &io::Error) -> ! {
     if e.kind() != io::ErrorKind::BrokenPipe {
         eprintln!("error: cannot write to standard output: {e}");

@@ -87,8 +87,9 @@ struct Fail(String);
 fn read(path: &Path) -> Result<Package, Fail> {
     Package::read(path, ReadLimits::default()).map_err(|e| {
         Fail(format!(
-            "cannot read {}: {e} [{}]",
+            "cannot read {}: {} [{}]",
             path.display(),
+            crate::out::with_causes(&e),
             e.code()
         ))
     })
@@ -181,7 +182,11 @@ fn run_inner(cmd: OpsCommand) -> Result<ExitCode, Fail> {
                             eprintln!("error {}: {e}", e.code());
                             Ok(ExitCode::from(1))
                         }
-                        other => Err(Fail(format!("{other} [{}]", other.code()))),
+                        other => Err(Fail(format!(
+                            "{} [{}]",
+                            crate::out::with_causes(&other),
+                            other.code()
+                        ))),
                     };
                 }
             };
