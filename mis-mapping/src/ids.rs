@@ -183,14 +183,28 @@ fn normalised(s: &str) -> std::borrow::Cow<'_, str> {
 
 fn check_len(kind: IdKind, v: &str, expected: usize) -> Result<(), IdError> {
     if v.len() == expected && v.is_ascii() {
-        Ok(())
-    } else {
-        Err(IdError::Length {
+        return Ok(());
+    }
+    let found = v.chars().count();
+    if found != expected {
+        return Err(IdError::Length {
             kind,
             expected,
-            found: v.chars().count(),
-        })
+            found,
+        });
     }
+    // The right number of characters, but not all ASCII (full-width digits,
+    // say): name the first one that is not.
+    let (position, c) = v
+        .chars()
+        .enumerate()
+        .find(|(_, c)| !c.is_ascii())
+        .map_or((0, '?'), |(i, c)| (i + 1, c));
+    Err(IdError::Character {
+        kind,
+        position,
+        found: c,
+    })
 }
 
 fn digits(kind: IdKind, v: &str, offset: usize) -> Result<Vec<u32>, IdError> {
@@ -638,6 +652,25 @@ pub fn check_id(kind: IdKind, value: &str, la_codes: &LaCodeList) -> IdCheck {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn full_width_digits_are_a_character_error_not_a_length_one() {
+        let e = Uln::parse("１２３４５６７８９９").unwrap_err();
+        assert_eq!(
+            e,
+            IdError::Character {
+                kind: IdKind::Uln,
+                position: 1,
+                found: '１'
+            }
+        );
+        assert!(!e.to_string().contains("found 10"), "{e}");
+        // A wrong length is still reported as one.
+        assert!(matches!(
+            Uln::parse("12345"),
+            Err(IdError::Length { found: 5, .. })
+        ));
+    }
 
     #[test]
     fn upn_vectors_from_spec() {
