@@ -27,6 +27,34 @@ use crate::source::{
     SchoolCalendar,
 };
 
+/// Adds a person read from one row. Rows repeating a person (same school
+/// and MIS id) with the same facts are further enrolments of that person;
+/// a repeat with different facts (another name, birth date, UPN, ...) is
+/// kept as a second record, which the engine reports as
+/// `person.duplicate_record` instead of silently keeping one of them.
+fn add_person(
+    people: &mut Vec<Person>,
+    index: &mut HashMap<(LaEstab, String, bool), usize>,
+    key: (LaEstab, String, bool),
+    mut p: Person,
+) {
+    if let Some(first) = index.get(&key).and_then(|&i| people.get_mut(i)) {
+        let theirs = std::mem::take(&mut first.enrolments);
+        let ours = std::mem::take(&mut p.enrolments);
+        let same = *first == p;
+        first.enrolments = theirs;
+        p.enrolments = ours;
+        if same {
+            first.enrolments.append(&mut p.enrolments);
+            return;
+        }
+        people.push(p);
+        return;
+    }
+    index.insert(key, people.len());
+    people.push(p);
+}
+
 /// Reading a CSV export set failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -41,6 +69,17 @@ pub enum CsvSetError {
         file: &'static str,
         /// Column.
         column: &'static str,
+    },
+    /// A header names a column this file does not have (a misspelt `upn`
+    /// would otherwise drop every value of the column without a word).
+    #[error("{file}: header has an unknown column {column:?} (expected some of: {expected})")]
+    UnknownColumn {
+        /// File.
+        file: &'static str,
+        /// The header cell.
+        column: String,
+        /// The file's columns.
+        expected: String,
     },
     /// The CSV itself is malformed.
     #[error("{file}: line {line}: malformed CSV")]
@@ -71,6 +110,7 @@ impl CsvSetError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::MissingFile(_) => "csv_set.missing_file",
+            Self::UnknownColumn { .. } => "csv_set.unknown_column",
             Self::MissingColumn { .. } => "csv_set.missing_column",
             Self::Csv { .. } => "csv_set.csv",
             Self::Field { .. } => "csv_set.field",
@@ -254,6 +294,12 @@ where
         let h = h.trim().trim_start_matches('\u{feff}');
         if let Some(c) = columns.iter().find(|c| **c == h) {
             idx.insert(*c, i);
+        } else if !h.is_empty() {
+            return Err(CsvSetError::UnknownColumn {
+                file,
+                column: h.to_owned(),
+                expected: columns.join(","),
+            });
         }
     }
     // The first two columns are the keys: they must be present.
@@ -352,12 +398,6 @@ where
         );
         e.to = r.date("leaving_date")?;
         let key = (school.clone(), mis_id.clone(), false);
-        if let Some(&i) = index.get(&key) {
-            if let Some(p) = snap.people.get_mut(i) {
-                p.enrolments.push(e);
-            }
-            return Ok(());
-        }
         let mut names = Names::new(r.get("legal_forename"), r.get("legal_surname"));
         names.preferred_forename = r.opt("preferred_forename");
         names.preferred_surname = r.opt("preferred_surname");
@@ -392,8 +432,7 @@ where
         p.sensitive.fsm = r.bool("fsm")?;
         p.sensitive.in_care = r.bool("in_care")?;
         p.enrolments.push(e);
-        index.insert(key, snap.people.len());
-        snap.people.push(p);
+        add_person(&mut snap.people, &mut index, key, p);
         Ok(())
     })?;
     each_row(&files, "staff.csv", STAFF, true, |r| {
@@ -402,12 +441,6 @@ where
         let mut e = Enrolment::new(school.clone(), EnrolStatus::Current, r.date("start_date")?);
         e.to = r.date("end_date")?;
         let key = (school.clone(), mis_id.clone(), false);
-        if let Some(&i) = index.get(&key) {
-            if let Some(p) = snap.people.get_mut(i) {
-                p.enrolments.push(e);
-            }
-            return Ok(());
-        }
         let role = match r.get("role") {
             "" => PersonRole::Teacher,
             v => PersonRole::parse(v)
@@ -426,8 +459,7 @@ where
                 .push(Identifier::new(IdentifierKind::StaffCode, c));
         }
         p.enrolments.push(e);
-        index.insert(key, snap.people.len());
-        snap.people.push(p);
+        add_person(&mut snap.people, &mut index, key, p);
         Ok(())
     })?;
     each_row(&files, "contacts.csv", CONTACTS, false, |r| {
@@ -761,5 +793,67 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    fn set_with_pupils(pupils: &'static [u8]) -> Vec<(&'static str, &'static [u8])> {
+        vec![
+            (
+                "schools.csv",
+                &b"laestab,urn,name,phase,trust\n8201234,100000,A,secondary,T\n"[..],
+            ),
+            ("pupils.csv", pupils),
+            ("staff.csv", &b"mis_id,laestab\n"[..]),
+            ("groups.csv", &b"group_id,laestab\n"[..]),
+            ("memberships.csv", &b"laestab,group_id\n"[..]),
+        ]
+    }
+
+    #[test]
+    fn an_unknown_header_is_an_error_not_a_silently_empty_column() {
+        let e = read_csv_set(set_with_pupils(
+            b"mis_id,laestab,upnx,legal_forename\n1,8201234,B801200005001,Ada\n",
+        ))
+        .unwrap_err();
+        assert!(
+            matches!(&e, CsvSetError::UnknownColumn { file: "pupils.csv", column, .. } if column == "upnx"),
+            "{e}"
+        );
+        assert_eq!(e.code(), "csv_set.unknown_column");
+        // Empty header cells (a trailing comma) are not columns.
+        assert!(read_csv_set(set_with_pupils(b"mis_id,laestab,\n1,8201234,\n")).is_ok());
+    }
+
+    #[test]
+    fn repeated_rows_are_enrolments_unless_the_facts_differ() {
+        // Same person twice (a second enrolment): one record, two enrolments.
+        let snap = read_csv_set(set_with_pupils(
+            b"mis_id,laestab,legal_forename,legal_surname,entry_date,leaving_date\n\
+              1,8201234,Ada,Byron,2020-09-01,2021-07-20\n\
+              1,8201234,Ada,Byron,2022-09-01,\n",
+        ))
+        .unwrap();
+        assert_eq!(snap.people.len(), 1);
+        assert_eq!(snap.people[0].enrolments.len(), 2);
+        // Same MIS id, another name: two records, for the engine to report.
+        let snap = read_csv_set(set_with_pupils(
+            b"mis_id,laestab,legal_forename,legal_surname\n\
+              1,8201234,Finley,Ames\n\
+              1,8201234,Francis,Ames\n",
+        ))
+        .unwrap();
+        assert_eq!(snap.people.len(), 2);
+        let contract = crate::Contract::from_toml(crate::SAMPLE_CONTRACT).unwrap();
+        let key = crate::PseudonymKey::from_secret(b"test");
+        let as_of = chrono::NaiveDate::from_ymd_opt(2025, 10, 1).unwrap();
+        let run = crate::Export::new(&contract, &key, as_of)
+            .run(&snap, &mut crate::InMemoryIdentityMap::new());
+        assert!(
+            run.report
+                .findings
+                .iter()
+                .any(|f| f.code == "person.duplicate_record"),
+            "{:?}",
+            run.report.findings
+        );
     }
 }
