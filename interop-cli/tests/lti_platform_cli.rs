@@ -625,3 +625,37 @@ fn logs_have_no_colour_codes_when_stderr_is_not_a_terminal() {
     assert!(text.contains("auth request refused"), "{text}");
     assert!(!text.contains('\u{1b}'), "ANSI escape in {text:?}");
 }
+
+#[test]
+fn platform_config_with_duplicate_ids_or_unknown_members_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    write_key(dir.path(), "platform.pem");
+    let base = json!({
+        "key": "platform.pem", "kid": "plat-1",
+        "users": [{"id": "u1", "roles": ["Learner"]}],
+        "contexts": [{"id": "course-1", "members": ["u1"]}]
+    });
+    let cases = [
+        ("users", json!([{"id": "u1"}, {"id": "u1"}]), "listed twice"),
+        (
+            "contexts",
+            json!([{"id": "course-1", "members": ["u2"]}]),
+            "not a listed user",
+        ),
+    ];
+    for (member, value, expected) in cases {
+        let mut c = base.clone();
+        c[member] = value;
+        let config = dir.path().join("platform.json");
+        std::fs::write(&config, c.to_string()).unwrap();
+        let out = Command::new(interop())
+            .args(["lti", "platform", "--listen", "127.0.0.1:0"])
+            .arg("--config")
+            .arg(&config)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(expected), "{err}");
+    }
+}

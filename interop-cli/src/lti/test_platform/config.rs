@@ -106,9 +106,43 @@ pub(crate) fn read(path: &Path) -> Result<(PlatformFile, PathBuf), String> {
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let file: PlatformFile =
         serde_json::from_slice(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+    check_references(&file).map_err(|e| format!("{}: {e}", path.display()))?;
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let key = dir.join(&file.key);
     Ok((file, key))
+}
+
+/// Ids are unique, and every context member is a listed user: a typo would
+/// otherwise make a user silently absent from the pick list or the roster.
+fn check_references(file: &PlatformFile) -> Result<(), String> {
+    fn unique<'a>(what: &str, ids: impl Iterator<Item = &'a str>) -> Result<(), String> {
+        let mut seen = std::collections::HashSet::new();
+        for id in ids {
+            if !seen.insert(id) {
+                return Err(format!("{what} {id:?} is listed twice"));
+            }
+        }
+        Ok(())
+    }
+    unique("user", file.users.iter().map(|u| u.id.as_str()))?;
+    unique("context", file.contexts.iter().map(|c| c.id.as_str()))?;
+    unique(
+        "tool client_id",
+        file.tools.iter().map(|t| t.client_id.as_str()),
+    )?;
+    for c in &file.contexts {
+        if let Some(m) = c
+            .members
+            .iter()
+            .find(|m| !file.users.iter().any(|u| &u.id == *m))
+        {
+            return Err(format!(
+                "context {:?}: member {m:?} is not a listed user",
+                c.id
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn claims_policy(
