@@ -11,7 +11,7 @@ use chrono::{Days, NaiveDate};
 use crate::calendar::{AcademicYear, NcYear, YearCalendar, check_year_calendar};
 use crate::contract::{Contract, IdentifierPolicy, OneRosterVersion, PseudonymKey, UserField};
 use crate::guard::{removal_findings, structure_findings};
-use crate::identity::{CanonicalId, IdentityMap, resolve};
+use crate::identity::{CanonicalId, IdentityMap, derive_keys, resolve_derived};
 use crate::ids::{LaEstab, Uln, Upn};
 use crate::package::{Cells, Mode, OneRosterPackage};
 use crate::report::{
@@ -290,16 +290,45 @@ impl<'a> Export<'a> {
         let c = self.contract;
         let as_of = self.as_of;
         let year = AcademicYear::containing(as_of);
-        // Orgs, sessions, courses and classes depend on the snapshot only:
-        // they are built on a second thread while the records are checked
-        // and resolved; their findings follow the lifecycle's, as before.
+        // People this contract can never release (contacts when contacts
+        // are excluded, supply staff when excluded) are not resolved.
+        let resolvable = |r: &PersonRole| match r {
+            PersonRole::Contact => c.include_contacts,
+            PersonRole::Supply => c.include_supply_staff,
+            _ => true,
+        };
+        let mut known_schools: FxMap<&LaEstab, usize> = FxMap::default();
+        for (i, s) in snap.schools.iter().enumerate() {
+            known_schools.entry(&s.laestab).or_insert(i);
+        }
+        let known = &known_schools;
         std::thread::scope(|scope| {
+            // The match keys (keyed hashes) depend only on each record and
+            // the key: a thread derives them from the start, while the
+            // records are checked; the resolver below then takes them in
+            // input order, so the identity map sees the same look-ups and
+            // links in the same order as one thread would make.
+            let (ready, derived) = std::sync::mpsc::channel();
+            let derive = scope.spawn(move || {
+                derive_keys(
+                    snap.people.iter().filter(|p| resolvable(&p.role)),
+                    self.key,
+                    &ready,
+                );
+            });
+            // Orgs, sessions, courses and classes depend on the snapshot
+            // only, and each record's lifecycle does not depend on
+            // identities: both are worked out on another thread while the
+            // records are checked and resolved. Their findings keep their
+            // places: the lifecycle's after the data checks', the others'
+            // after the lifecycle's.
             let early = scope.spawn(move || {
                 let mut pkg = OneRosterPackage::new(c.version, Mode::Bulk);
                 let mut found = Findings::unlimited();
                 self.build_orgs_and_sessions(snap, year, &mut pkg, &mut found);
                 let (class_of, class_ids) = self.build_classes(snap, year, &mut pkg, &mut found);
-                (pkg, class_of, class_ids, found)
+                let (presence, lifecycle_found) = self.lifecycle(snap, known);
+                (pkg, class_of, class_ids, found, presence, lifecycle_found)
             });
             let mut findings = Findings::default();
             // Each record's role, read once: later passes skip records without
@@ -308,103 +337,23 @@ impl<'a> Export<'a> {
 
             let lc = &c.lifecycle;
             let mut counts = LifecycleCounts::default();
-            let mut known_schools: FxMap<&LaEstab, usize> = FxMap::default();
-            for (i, s) in snap.schools.iter().enumerate() {
-                known_schools.entry(&s.laestab).or_insert(i);
-            }
-            // Lifecycle per record: it does not depend on identities, so it
-            // runs on a second thread while identities are resolved; its
-            // findings keep their place (after the data checks').
-            let lifecycle = || {
-                let mut found = Findings::unlimited();
-                let mut presence: Vec<Vec<OrgLink>> = Vec::with_capacity(snap.people.len());
-                let current = EnrolStatus::Current;
-                for (p, role) in snap.people.iter().zip(&roles) {
-                    let mut links = Vec::new();
-                    // Contacts are released through their pupils (below); supply
-                    // staff only when the contract includes them.
-                    if *role == PersonRole::Contact
-                        || (*role == PersonRole::Supply && !c.include_supply_staff)
-                    {
-                        presence.push(links);
-                        continue;
-                    }
-                    // No enrolments: one open, current enrolment at the record's school.
-                    let implicit = p
-                        .enrolments
-                        .is_empty()
-                        .then_some((&p.school, &current, None, None));
-                    let enrolments = p
-                        .enrolments
-                        .iter()
-                        .map(|e| (&e.school, &e.status, e.from, e.to))
-                        .chain(implicit);
-                    for (school, status, from, to) in enrolments {
-                        let e = EnrolView { status, from, to };
-                        let Some(&school_no) = known_schools.get(school) else {
-                            found.push(Finding::new(
-                                "person.unknown_school",
-                                Severity::Warning,
-                                format!(
-                                    "enrolment at {school} which is not in the source's schools"
-                                ),
-                                Location::entity("person", person_key(p)),
-                            ));
-                            continue;
-                        };
-                        let pre = *e.status == EnrolStatus::PreAdmission;
-                        let state = if pre || e.from.is_some_and(|f| f > as_of) {
-                            let start = e.from.unwrap_or(as_of);
-                            let allowed = (!pre || c.include_pre_admissions)
-                                && (as_of >= sub_days(start, lc.joiner_lead_days) || pre);
-                            allowed.then_some(Presence::Joiner)
-                        } else if let Some(to) = e.to.filter(|t| *t < as_of) {
-                            (as_of <= add_days(to, lc.leaver_grace_days))
-                                .then_some(Presence::Leaver)
-                        } else {
-                            Some(Presence::Active)
-                        };
-                        if let Some(presence) = state {
-                            links.push(OrgLink {
-                                school,
-                                school_no,
-                                status: e.status.clone(),
-                                presence,
-                                from: e.from,
-                                to: e.to,
-                            });
-                        }
-                    }
-                    presence.push(links);
-                }
-                (presence, found)
-            };
-            // People this contract can never release (contacts when contacts
-            // are excluded, supply staff when excluded) are not resolved.
-            let resolvable = |r: &PersonRole| match r {
-                PersonRole::Contact => c.include_contacts,
-                PersonRole::Supply => c.include_supply_staff,
-                _ => true,
-            };
-            let (mut presence, resolution) = std::thread::scope(|inner| {
-                let lifecycle = inner.spawn(lifecycle);
-                // Identity.
-                let resolution = resolve(
-                    snap.people
-                        .iter()
-                        .zip(&roles)
-                        .filter(|(_, r)| resolvable(r))
-                        .map(|(p, _)| p),
-                    map,
-                    self.key,
-                );
-                // A panic in the other thread is a bug; re-raise it here.
-                let (presence, found) = lifecycle
-                    .join()
-                    .unwrap_or_else(|e| std::panic::resume_unwind(e));
-                findings.append(found);
-                (presence, resolution)
-            });
+            // Identity.
+            let people: Vec<&Person> = snap
+                .people
+                .iter()
+                .zip(&roles)
+                .filter(|(_, r)| resolvable(r))
+                .map(|(p, _)| p)
+                .collect();
+            let resolution = resolve_derived(&people, &derived, map);
+            // A panic in another thread is a bug; re-raise it here.
+            derive
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e));
+            let (mut pkg, class_of, class_ids, found, mut presence, lifecycle_found) = early
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e));
+            findings.append(lifecycle_found);
             let mut resolved = resolution.ids.iter().copied();
             let ids_by_record: Vec<Option<CanonicalId>> = roles
                 .iter()
@@ -566,10 +515,6 @@ impl<'a> Export<'a> {
                 }
             }
 
-            // A panic in the other thread is a bug; re-raise it here.
-            let (mut pkg, class_of, class_ids, found) = early
-                .join()
-                .unwrap_or_else(|e| std::panic::resume_unwind(e));
             findings.append(found);
             // Users and enrolments read the same inputs and write separate
             // tables: build them on two threads, then store them in a fixed
@@ -653,6 +598,78 @@ impl<'a> Export<'a> {
                 report,
             }
         })
+    }
+
+    /// Each record's links to its schools as of the run's date (joiner,
+    /// active, leaver in grace), in record order, and the findings made.
+    fn lifecycle<'s>(
+        &self,
+        snap: &'s MisSnapshot,
+        known_schools: &FxMap<&LaEstab, usize>,
+    ) -> (Vec<Vec<OrgLink<'s>>>, Findings) {
+        let c = self.contract;
+        let lc = &c.lifecycle;
+        let as_of = self.as_of;
+        let mut found = Findings::unlimited();
+        let mut presence: Vec<Vec<OrgLink>> = Vec::with_capacity(snap.people.len());
+        let current = EnrolStatus::Current;
+        for p in &snap.people {
+            let role = &p.role;
+            let mut links = Vec::new();
+            // Contacts are released through their pupils (below); supply
+            // staff only when the contract includes them.
+            if *role == PersonRole::Contact
+                || (*role == PersonRole::Supply && !c.include_supply_staff)
+            {
+                presence.push(links);
+                continue;
+            }
+            // No enrolments: one open, current enrolment at the record's school.
+            let implicit = p
+                .enrolments
+                .is_empty()
+                .then_some((&p.school, &current, None, None));
+            let enrolments = p
+                .enrolments
+                .iter()
+                .map(|e| (&e.school, &e.status, e.from, e.to))
+                .chain(implicit);
+            for (school, status, from, to) in enrolments {
+                let e = EnrolView { status, from, to };
+                let Some(&school_no) = known_schools.get(school) else {
+                    found.push(Finding::new(
+                        "person.unknown_school",
+                        Severity::Warning,
+                        format!("enrolment at {school} which is not in the source's schools"),
+                        Location::entity("person", person_key(p)),
+                    ));
+                    continue;
+                };
+                let pre = *e.status == EnrolStatus::PreAdmission;
+                let state = if pre || e.from.is_some_and(|f| f > as_of) {
+                    let start = e.from.unwrap_or(as_of);
+                    let allowed = (!pre || c.include_pre_admissions)
+                        && (as_of >= sub_days(start, lc.joiner_lead_days) || pre);
+                    allowed.then_some(Presence::Joiner)
+                } else if let Some(to) = e.to.filter(|t| *t < as_of) {
+                    (as_of <= add_days(to, lc.leaver_grace_days)).then_some(Presence::Leaver)
+                } else {
+                    Some(Presence::Active)
+                };
+                if let Some(presence) = state {
+                    links.push(OrgLink {
+                        school,
+                        school_no,
+                        status: e.status.clone(),
+                        presence,
+                        from: e.from,
+                        to: e.to,
+                    });
+                }
+            }
+            presence.push(links);
+        }
+        (presence, found)
     }
 
     fn released_fields(
