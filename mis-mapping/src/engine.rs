@@ -1300,12 +1300,15 @@ impl<'a> Export<'a> {
         // so the table and the findings are those of one pass: a row of the
         // second half is dropped when the first half already enrolled the
         // same human in the same class.
-        let build = |memberships: &[Membership]| {
+        // `room`: the rows the part will hold (the first half's rows are
+        // then joined by the second's without growing the buffers).
+        let build = |memberships: &[Membership], room: usize| {
             let mut part = EnrollmentPart {
-                rows: Cells::with_capacity(width, memberships.len(), 160),
+                rows: Cells::with_capacity(width, room, 160),
                 findings: Findings::unlimited(),
                 seen: vec![Vec::new(); humans.len()],
-                given: Vec::new(),
+                given: Vec::with_capacity(memberships.len()),
+                classes: vec![false; class_ids.len()],
             };
             let mut dates: FxMap<NaiveDate, String> = FxMap::default();
             // Memberships come grouped by group: remember the last class
@@ -1396,6 +1399,9 @@ impl<'a> Export<'a> {
                 }
                 given.push(key);
                 part.given.push((hi, key));
+                if let Some(c) = part.classes.get_mut(key) {
+                    *c = true;
+                }
                 part.rows.push_with(|out| {
                     out.push_str(class);
                     out.push('.');
@@ -1420,8 +1426,8 @@ impl<'a> Export<'a> {
         };
         let (first, second) = snap.memberships.split_at(snap.memberships.len() / 2);
         let (a, b) = std::thread::scope(|scope| {
-            let a = scope.spawn(|| build(first));
-            let b = build(second);
+            let a = scope.spawn(|| build(first, snap.memberships.len()));
+            let b = build(second, second.len());
             // A panic in the other thread is a bug; re-raise it here.
             let a = a.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
             (a, b)
@@ -1429,10 +1435,14 @@ impl<'a> Export<'a> {
         findings.append(a.findings);
         findings.append(b.findings);
         let mut rows = a.rows;
+        // Most classes have all their rows in one half: a row is looked up
+        // in the first half's classes of its human only when the first half
+        // enrolled anyone in its class.
         rows.append_where(&b.rows, |i| {
-            b.given
-                .get(i)
-                .is_none_or(|&(hi, key)| a.seen.get(hi).is_none_or(|given| !given.contains(&key)))
+            b.given.get(i).is_none_or(|&(hi, key)| {
+                !a.classes.get(key).copied().unwrap_or(true)
+                    || a.seen.get(hi).is_none_or(|given| !given.contains(&key))
+            })
         });
         ("enrollments", header, rows)
     }
@@ -1446,6 +1456,8 @@ struct EnrollmentPart {
     seen: Vec<Vec<usize>>,
     /// (human, class key) of each row, in row order.
     given: Vec<(usize, usize)>,
+    /// Whether any row of this run is in the class with each key.
+    classes: Vec<bool>,
 }
 
 /// A built table: file name, header, cells.
