@@ -10,7 +10,7 @@ use chrono::{Days, NaiveDate};
 
 use crate::calendar::{AcademicYear, NcYear, YearCalendar, check_year_calendar};
 use crate::contract::{Contract, IdentifierPolicy, OneRosterVersion, PseudonymKey, UserField};
-use crate::guard::{removal_findings, structure_findings};
+use crate::guard::{PreviousFacts, removal_findings, structure_findings_with};
 use crate::identity::{CanonicalId, IdentityMap, derive_keys, resolve_derived};
 use crate::ids::{LaEstab, Uln, Upn};
 use crate::package::{Cells, Mode, OneRosterPackage};
@@ -304,14 +304,19 @@ impl<'a> Export<'a> {
         let known = &known_schools;
         std::thread::scope(|scope| {
             // The match keys (keyed hashes) depend only on each record and
-            // the key: a thread derives them from the start, while the
-            // records are checked; the resolver below then takes them in
-            // input order, so the identity map sees the same look-ups and
-            // links in the same order as one thread would make.
+            // the key: one thread derives them for the first records from
+            // the start, while the records are checked, and the other for
+            // the rest once it has built what it builds first (below). The
+            // resolver takes them in input order, the first records' then
+            // the rest's, so the identity map sees the same look-ups and
+            // links in the same order as one thread would make. (The split
+            // balances the two threads; it cannot change the result.)
+            let (first_people, rest_people) = snap.people.split_at(snap.people.len() / 20 * 11);
             let (ready, derived) = std::sync::mpsc::channel();
+            let (rest_ready, rest_derived) = std::sync::mpsc::channel();
             let derive = scope.spawn(move || {
                 derive_keys(
-                    snap.people.iter().filter(|p| resolvable(&p.role)),
+                    first_people.iter().filter(|p| resolvable(&p.role)),
                     self.key,
                     &ready,
                 );
@@ -328,6 +333,12 @@ impl<'a> Export<'a> {
                 self.build_orgs_and_sessions(snap, year, &mut pkg, &mut found);
                 let (class_of, class_ids) = self.build_classes(snap, year, &mut pkg, &mut found);
                 let (presence, lifecycle_found) = self.lifecycle(snap, known);
+                derive_keys(
+                    rest_people.iter().filter(|p| resolvable(&p.role)),
+                    self.key,
+                    &rest_ready,
+                );
+                drop(rest_ready);
                 (pkg, class_of, class_ids, found, presence, lifecycle_found)
             });
             let mut findings = Findings::default();
@@ -345,11 +356,19 @@ impl<'a> Export<'a> {
                 .filter(|(_, r)| resolvable(r))
                 .map(|(p, _)| p)
                 .collect();
-            let resolution = resolve_derived(&people, &derived, map);
+            let resolution =
+                resolve_derived(&people, derived.iter().chain(rest_derived.iter()), map);
             // A panic in another thread is a bug; re-raise it here.
             derive
                 .join()
                 .unwrap_or_else(|e| std::panic::resume_unwind(e));
+            // What the delta and the guard need from the previous package
+            // alone, while the humans are put together here.
+            let previous_prep = scope.spawn(move || {
+                self.previous
+                    .map(|prev| (prev.index(), PreviousFacts::new(prev)))
+            });
+            // A panic in another thread is a bug; re-raise it here.
             let (mut pkg, class_of, class_ids, found, mut presence, lifecycle_found) = early
                 .join()
                 .unwrap_or_else(|e| std::panic::resume_unwind(e));
@@ -550,16 +569,21 @@ impl<'a> Export<'a> {
             pkg.prune();
 
             // Delta and guard.
-            let (delta, changes, guard) = match self.previous {
-                Some(prev) => {
+            // A panic in another thread is a bug; re-raise it here.
+            let previous_prep = previous_prep
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e));
+            let (delta, changes, guard) = match (self.previous, &previous_prep) {
+                (Some(prev), Some((index, facts))) => {
                     let stamp = format!("{as_of}T00:00:00.000Z");
                     // The guard's checks that compare the packages only run
                     // while the delta is computed; findings keep their order.
                     let (d, ch, structure) = std::thread::scope(|scope| {
                         let pkg = &pkg;
-                        let structure =
-                            scope.spawn(move || structure_findings(prev, pkg, &c.guard, as_of));
-                        let (d, ch) = pkg.delta_from(prev, &stamp);
+                        let structure = scope.spawn(move || {
+                            structure_findings_with(prev, facts, pkg, &c.guard, as_of)
+                        });
+                        let (d, ch) = pkg.delta_from_indexed(prev, index, &stamp);
                         // A panic in the other thread is a bug; re-raise it here.
                         let structure = structure
                             .join()
@@ -570,7 +594,7 @@ impl<'a> Export<'a> {
                     g.extend(structure);
                     (Some(d), Some(ch), g)
                 }
-                None => (None, None, Vec::new()),
+                _ => (None, None, Vec::new()),
             };
             let verdict = match (guard.is_empty(), self.approval) {
                 (true, _) => Verdict::Written,

@@ -11,7 +11,7 @@
 
 use std::collections::BTreeMap;
 use std::ops::Range;
-use std::sync::mpsc::{Receiver, Sender};
+use std::sync::mpsc::Sender;
 
 use crate::fxhash::FxMap;
 use std::fmt;
@@ -541,17 +541,17 @@ where
         let (ready, chunks) = std::sync::mpsc::channel();
         let all: &[&'p Person] = &people;
         scope.spawn(move || derive_keys(all.iter().copied(), key, &ready));
-        resolve_derived(&people, &chunks, map)
+        resolve_derived(&people, chunks.iter(), map)
     })
 }
 
 /// [`resolve`] with the match keys of `people` (in the same order)
-/// derived elsewhere by [`derive_keys`] and received from `chunks`. The
-/// map sees the same look-ups and links in the same order as when the
-/// keys are derived here.
+/// derived elsewhere by [`derive_keys`], in chunks of any size. The map
+/// sees the same look-ups and links in the same order as when the keys
+/// are derived here.
 pub(crate) fn resolve_derived<'p, M>(
     people: &[&'p Person],
-    chunks: &Receiver<KeyChunk>,
+    mut chunks: impl Iterator<Item = KeyChunk>,
     map: &mut M,
 ) -> Resolution
 where
@@ -572,9 +572,9 @@ where
     let mut marked: Vec<CanonicalId> = Vec::new();
     let mut rest = people;
     while !rest.is_empty() {
-        // Fails only if the deriving thread panicked (its scope then
+        // Ends early only if a deriving thread panicked (its scope then
         // re-raises that panic) or was given other records (a bug).
-        let Ok(chunk) = chunks.recv() else {
+        let Some(chunk) = chunks.next() else {
             break;
         };
         let (records, after) = rest.split_at(chunk.len().min(rest.len()));
