@@ -311,7 +311,7 @@ impl<'a> Export<'a> {
             // the rest's, so the identity map sees the same look-ups and
             // links in the same order as one thread would make. (The split
             // balances the two threads; it cannot change the result.)
-            let (first_people, rest_people) = snap.people.split_at(snap.people.len() / 20 * 11);
+            let (first_people, rest_people) = snap.people.split_at(snap.people.len() / 3 * 2);
             let (ready, derived) = std::sync::mpsc::channel();
             let (rest_ready, rest_derived) = std::sync::mpsc::channel();
             let derive = scope.spawn(move || {
@@ -473,66 +473,86 @@ impl<'a> Export<'a> {
                     .join()
                     .unwrap_or_else(|e| std::panic::resume_unwind(e));
             });
-            for h in &mut humans {
-                let first = h.records.first().and_then(|&i| snap.people.get(i));
-                let derived = std::mem::take(&mut h.sourced_id);
-                let pseudo = || {
-                    if pseudonymous {
-                        derived.clone()
-                    } else {
-                        self.key.pseudonym(&c.consumer, &h.canonical.to_string())
+            // The choice of sourcedIds (in human order) and the tombstones
+            // (in the map's order) are independent: the first on another
+            // thread, the second here, where the identity map is.
+            let released_ids: FxSet<CanonicalId> = humans.iter().map(|h| h.canonical).collect();
+            std::thread::scope(|scope| {
+                let humans = &mut humans;
+                let used_ids = &mut used_ids;
+                let choose = scope.spawn(move || {
+                    let mut ids_counts = LifecycleCounts::default();
+                    for h in humans.iter_mut() {
+                        let first = h.records.first().and_then(|&i| snap.people.get(i));
+                        let derived = std::mem::take(&mut h.sourced_id);
+                        let pseudo = || {
+                            if pseudonymous {
+                                derived.clone()
+                            } else {
+                                self.key.pseudonym(&c.consumer, &h.canonical.to_string())
+                            }
+                        };
+                        let mut id = match (c.identifiers, first) {
+                            (IdentifierPolicy::Mis, Some(p)) => {
+                                slug(&format!("{}.{}", p.school, p.mis_id))
+                            }
+                            (IdentifierPolicy::Upn, Some(p)) if p.role == PersonRole::Pupil => p
+                                .identifier(&IdentifierKind::Upn, as_of)
+                                .and_then(|u| Upn::parse(u).ok())
+                                .map_or_else(pseudo, Upn::into_inner),
+                            _ => pseudo(),
+                        };
+                        if used_ids.contains(&id) {
+                            id = pseudo();
+                        }
+                        used_ids.insert(id.clone());
+                        h.sourced_id = id;
+                        let is_pupil = first.is_some_and(|p| p.role == PersonRole::Pupil);
+                        let is_staff = first.is_some_and(|p| p.role.is_staff());
+                        if h.orgs.iter().all(|o| o.presence == Presence::Joiner) {
+                            ids_counts.joiners_early += 1;
+                        }
+                        if h.orgs.iter().all(|o| o.presence == Presence::Leaver) {
+                            ids_counts.leavers_in_grace += 1;
+                        }
+                        if h.orgs.len() > 1 && is_pupil {
+                            ids_counts.dual_registered += 1;
+                        }
+                        if h.orgs.len() > 1 && is_staff {
+                            ids_counts.shared_staff += 1;
+                        }
                     }
-                };
-                let mut id = match (c.identifiers, first) {
-                    (IdentifierPolicy::Mis, Some(p)) => slug(&format!("{}.{}", p.school, p.mis_id)),
-                    (IdentifierPolicy::Upn, Some(p)) if p.role == PersonRole::Pupil => p
-                        .identifier(&IdentifierKind::Upn, as_of)
-                        .and_then(|u| Upn::parse(u).ok())
-                        .map_or_else(pseudo, Upn::into_inner),
-                    _ => pseudo(),
-                };
-                if used_ids.contains(&id) {
-                    id = pseudo();
-                }
-                used_ids.insert(id.clone());
-                h.sourced_id = id;
-                let is_pupil = first.is_some_and(|p| p.role == PersonRole::Pupil);
-                let is_staff = first.is_some_and(|p| p.role.is_staff());
-                if h.orgs.iter().all(|o| o.presence == Presence::Joiner) {
-                    counts.joiners_early += 1;
-                }
-                if h.orgs.iter().all(|o| o.presence == Presence::Leaver) {
-                    counts.leavers_in_grace += 1;
-                }
-                if h.orgs.len() > 1 && is_pupil {
-                    counts.dual_registered += 1;
-                }
-                if h.orgs.len() > 1 && is_staff {
-                    counts.shared_staff += 1;
-                }
-            }
-
-            // Tombstones, resurrection, purge.
-            let released_ids: FxSet<&CanonicalId> = humans.iter().map(|h| &h.canonical).collect();
-            for id in map.ids() {
-                let mut rec = map.record(id).unwrap_or_default();
-                if released_ids.contains(&id) {
-                    if rec.removed_on.take().is_some() {
-                        counts.resurrected += 1;
+                    ids_counts
+                });
+                // Tombstones, resurrection, purge.
+                for id in map.ids() {
+                    let mut rec = map.record(id).unwrap_or_default();
+                    if released_ids.contains(&id) {
+                        if rec.removed_on.take().is_some() {
+                            counts.resurrected += 1;
+                        }
+                        rec.last_released = Some(as_of);
+                        map.set_record(id, rec);
+                    } else if let Some(removed) = rec.removed_on {
+                        if add_days(removed, lc.tombstone_retention_days) < as_of {
+                            map.purge(id);
+                            counts.purged += 1;
+                        }
+                    } else if rec.last_released.is_some() {
+                        rec.removed_on = Some(as_of);
+                        counts.tombstoned += 1;
+                        map.set_record(id, rec);
                     }
-                    rec.last_released = Some(as_of);
-                    map.set_record(id, rec);
-                } else if let Some(removed) = rec.removed_on {
-                    if add_days(removed, lc.tombstone_retention_days) < as_of {
-                        map.purge(id);
-                        counts.purged += 1;
-                    }
-                } else if rec.last_released.is_some() {
-                    rec.removed_on = Some(as_of);
-                    counts.tombstoned += 1;
-                    map.set_record(id, rec);
                 }
-            }
+                // A panic in the other thread is a bug; re-raise it here.
+                let ids_counts = choose
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e));
+                counts.joiners_early += ids_counts.joiners_early;
+                counts.leavers_in_grace += ids_counts.leavers_in_grace;
+                counts.dual_registered += ids_counts.dual_registered;
+                counts.shared_staff += ids_counts.shared_staff;
+            });
 
             findings.append(found);
             // Users and enrolments read the same inputs and write separate
@@ -1449,11 +1469,13 @@ impl<'a> Export<'a> {
             part
         };
         let (first, second) = snap.memberships.split_at(snap.memberships.len() / 2);
+        // The second half on another thread (it shares a core with the
+        // users), the first here.
         let (a, b) = std::thread::scope(|scope| {
-            let a = scope.spawn(|| build(first, snap.memberships.len()));
-            let b = build(second, second.len());
+            let b = scope.spawn(|| build(second, second.len()));
+            let a = build(first, snap.memberships.len());
             // A panic in the other thread is a bug; re-raise it here.
-            let a = a.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+            let b = b.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
             (a, b)
         });
         findings.append(a.findings);
