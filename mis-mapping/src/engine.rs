@@ -584,32 +584,35 @@ impl<'a> Export<'a> {
             for (file, header, cells) in user_tables.into_iter().flatten() {
                 pkg.set_table(file, header, cells);
             }
-            let (file, header, cells) = enrollments;
-            pkg.set_table(file, header, cells);
             pkg.prune();
 
-            // Delta and guard.
             // A panic in another thread is a bug; re-raise it here.
             let previous_prep = previous_prep
                 .join()
                 .unwrap_or_else(|e| std::panic::resume_unwind(e));
-            let (delta, changes, guard) = match (self.previous, &previous_prep) {
-                (Some(prev), Some((index, facts))) => {
+            // The guard's checks that compare the packages do not read the
+            // enrolments: they run while the enrolment halves are joined.
+            let prepared = self.previous.zip(previous_prep.as_ref());
+            let ((file, header, cells), structure) = std::thread::scope(|scope| {
+                let pkg = &pkg;
+                let structure = prepared.map(|(prev, (_, facts))| {
+                    scope.spawn(move || structure_findings_with(prev, facts, pkg, &c.guard, as_of))
+                });
+                let enrollments = enrollments.join();
+                // A panic in the other thread is a bug; re-raise it here.
+                let structure =
+                    structure.map(|s| s.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+                (enrollments, structure)
+            });
+            pkg.set_table(file, header, cells);
+            pkg.prune();
+
+            // Delta and guard.
+            let (delta, changes, guard) = match (prepared, structure) {
+                (Some((prev, (index, _))), Some(structure)) => {
                     let stamp = format!("{as_of}T00:00:00.000Z");
-                    // The guard's checks that compare the packages only run
-                    // while the delta is computed; findings keep their order.
-                    let (d, ch, structure) = std::thread::scope(|scope| {
-                        let pkg = &pkg;
-                        let structure = scope.spawn(move || {
-                            structure_findings_with(prev, facts, pkg, &c.guard, as_of)
-                        });
-                        let (d, ch) = pkg.delta_from_indexed(prev, index, &stamp);
-                        // A panic in the other thread is a bug; re-raise it here.
-                        let structure = structure
-                            .join()
-                            .unwrap_or_else(|e| std::panic::resume_unwind(e));
-                        (d, ch, structure)
-                    });
+                    let (d, ch) = pkg.delta_from_indexed(prev, index, &stamp);
+                    // Findings keep their order: removals, then structure.
                     let mut g = removal_findings(prev, &ch, &c.guard);
                     g.extend(structure);
                     (Some(d), Some(ch), g)
@@ -1294,7 +1297,7 @@ impl<'a> Export<'a> {
         roles: &[PersonRole],
         pkg: &OneRosterPackage,
         findings: &mut Findings,
-    ) -> Table {
+    ) -> EnrollmentHalves {
         let as_of = self.as_of;
         // Records by MIS id, one map per school of the snapshot.
         // (record, whether it is a pupil's), so the record itself is not read.
@@ -1478,8 +1481,30 @@ impl<'a> Export<'a> {
             let b = b.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
             (a, b)
         });
-        findings.append(a.findings);
-        findings.append(b.findings);
+        let (mut a, mut b) = (a, b);
+        findings.append(std::mem::take(&mut a.findings));
+        findings.append(std::mem::take(&mut b.findings));
+        EnrollmentHalves {
+            header,
+            first: a,
+            second: b,
+        }
+    }
+}
+
+/// The enrolment rows of the two halves of the memberships, to be joined.
+struct EnrollmentHalves {
+    header: Vec<String>,
+    first: EnrollmentPart,
+    second: EnrollmentPart,
+}
+
+impl EnrollmentHalves {
+    /// The table of one pass: the second half's rows follow the first's,
+    /// less those enrolling a human in a class the first half already
+    /// enrolled them in.
+    fn join(self) -> Table {
+        let (a, b) = (self.first, self.second);
         let mut rows = a.rows;
         // Most classes have all their rows in one half: a row is looked up
         // in the first half's classes of its human only when the first half
@@ -1490,7 +1515,7 @@ impl<'a> Export<'a> {
                     || a.seen.get(hi).is_none_or(|given| !given.contains(&key))
             })
         });
-        ("enrollments", header, rows)
+        ("enrollments", self.header, rows)
     }
 }
 
