@@ -1347,11 +1347,9 @@ impl<'a> Export<'a> {
         // so the table and the findings are those of one pass: a row of the
         // second half is dropped when the first half already enrolled the
         // same human in the same class.
-        // `room`: the rows the part will hold (the first half's rows are
-        // then joined by the second's without growing the buffers).
-        let build = |memberships: &[Membership], room: usize| {
+        let build = |memberships: &[Membership]| {
             let mut part = EnrollmentPart {
-                rows: Cells::with_capacity(width, room, 160),
+                rows: Cells::with_capacity(width, memberships.len(), 160),
                 findings: Findings::unlimited(),
                 seen: vec![Vec::new(); humans.len()],
                 given: Vec::with_capacity(memberships.len()),
@@ -1475,8 +1473,8 @@ impl<'a> Export<'a> {
         // The second half on another thread (it shares a core with the
         // users), the first here.
         let (a, b) = std::thread::scope(|scope| {
-            let b = scope.spawn(|| build(second, second.len()));
-            let a = build(first, snap.memberships.len());
+            let b = scope.spawn(|| build(second));
+            let a = build(first);
             // A panic in the other thread is a bug; re-raise it here.
             let b = b.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
             (a, b)
@@ -1508,9 +1506,11 @@ impl EnrollmentHalves {
         let mut rows = a.rows;
         // Most classes have all their rows in one half: a row is looked up
         // in the first half's classes of its human only when the first half
-        // enrolled anyone in its class.
-        rows.append_where(&b.rows, |i| {
-            b.given.get(i).is_none_or(|&(hi, key)| {
+        // enrolled anyone in its class. When every row is kept (the usual
+        // case), the second half's buffers follow the first's as they are.
+        let given = b.given;
+        rows.append_owned_where(b.rows, |i| {
+            given.get(i).is_none_or(|&(hi, key)| {
                 !a.classes.get(key).copied().unwrap_or(true)
                     || a.seen.get(hi).is_none_or(|given| !given.contains(&key))
             })

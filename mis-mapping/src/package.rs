@@ -223,16 +223,32 @@ impl Table {
 }
 
 /// The cells of a table, row-major: all text in one buffer, one end offset
-/// per cell. Equal contents always have equal buffers (the form is
-/// canonical), so derived equality is content equality.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// per cell. A table built in parts may keep a later part's buffers as
+/// they are ([`Cells::append_owned_where`]): its rows follow these.
+/// Equality is equality of the cells' contents, however they are stored.
+#[derive(Clone, Debug, Default)]
 pub(crate) struct Cells {
     width: usize,
     text: String,
     ends: Vec<usize>,
     /// Index in `ends` of the first cell of the row being written.
     row_start: usize,
+    /// The rows after these, in their own buffers.
+    next: Option<Box<Cells>>,
 }
+
+impl PartialEq for Cells {
+    fn eq(&self, other: &Self) -> bool {
+        self.width == other.width
+            && self.len() == other.len()
+            && self
+                .rows()
+                .zip(other.rows())
+                .all(|(a, b)| a.same_from(b, 0))
+    }
+}
+
+impl Eq for Cells {}
 
 impl Cells {
     /// Empty cells for rows of `width` columns, with room for `rows` rows
@@ -243,39 +259,64 @@ impl Cells {
             text: String::with_capacity(rows.saturating_mul(bytes_per_row)),
             ends: Vec::with_capacity(rows.saturating_mul(width)),
             row_start: 0,
+            next: None,
         }
     }
 
     /// Number of complete rows.
     pub(crate) fn len(&self) -> usize {
+        self.own_len() + self.next.as_ref().map_or(0, |n| n.len())
+    }
+
+    /// Number of complete rows in this part's buffers.
+    #[inline]
+    fn own_len(&self) -> usize {
         self.ends.len().checked_div(self.width).unwrap_or(0)
+    }
+
+    /// The last part: where new rows go.
+    #[inline]
+    fn tail_mut(&mut self) -> &mut Cells {
+        match self.next {
+            Some(ref mut n) => n.tail_mut(),
+            None => self,
+        }
     }
 
     /// Append a cell to the current row.
     #[inline]
     pub(crate) fn push(&mut self, value: &str) {
-        self.text.push_str(value);
-        self.ends.push(self.text.len());
+        let t = self.tail_mut();
+        t.text.push_str(value);
+        t.ends.push(t.text.len());
     }
 
     /// Append a cell written by `f` into the buffer.
     #[inline]
     pub(crate) fn push_with(&mut self, f: impl FnOnce(&mut String)) {
-        f(&mut self.text);
-        self.ends.push(self.text.len());
+        let t = self.tail_mut();
+        f(&mut t.text);
+        t.ends.push(t.text.len());
     }
 
     /// Append `n` empty cells.
     #[inline]
     pub(crate) fn push_empty(&mut self, n: usize) {
-        let end = self.text.len();
-        self.ends.extend(std::iter::repeat_n(end, n));
+        let t = self.tail_mut();
+        let end = t.text.len();
+        t.ends.extend(std::iter::repeat_n(end, n));
     }
 
     /// Finish the current row: pad it with empty cells (or cut it) to the
     /// table's width.
     #[inline]
     pub(crate) fn end_row(&mut self) {
+        let t = self.tail_mut();
+        t.end_own_row();
+    }
+
+    #[inline]
+    fn end_own_row(&mut self) {
         let want = self.row_start.saturating_add(self.width);
         if self.ends.len() < want {
             self.push_empty(want - self.ends.len());
@@ -298,8 +339,38 @@ impl Cells {
     /// Append the complete rows of `other` (same width) for which
     /// `keep(row number in other)` holds, in order.
     pub(crate) fn append_where(&mut self, other: &Cells, mut keep: impl FnMut(usize) -> bool) {
+        let mut offset: usize = 0;
+        let mut part = Some(other);
+        while let Some(o) = part {
+            self.tail_mut()
+                .append_part_where(o, |i| keep(offset.saturating_add(i)));
+            offset = offset.saturating_add(o.own_len());
+            part = o.next.as_deref();
+        }
+    }
+
+    /// [`Cells::append_where`], taking `other`: when every row of it is
+    /// kept, its buffers are kept as they are (no copy) after these.
+    pub(crate) fn append_owned_where(&mut self, other: Cells, mut keep: impl FnMut(usize) -> bool) {
+        let complete = other.row_start == other.ends.len();
+        let tail = self.tail_mut();
+        if other.width == tail.width
+            && complete
+            && tail.row_start == tail.ends.len()
+            && (0..other.len()).all(&mut keep)
+        {
+            if other.len() > 0 {
+                tail.next = Some(Box::new(other));
+            }
+        } else {
+            self.append_where(&other, keep);
+        }
+    }
+
+    /// [`Cells::append_where`] for the rows of `other`'s own buffers.
+    fn append_part_where(&mut self, other: &Cells, mut keep: impl FnMut(usize) -> bool) {
         let mut i = 0;
-        let n = other.len();
+        let n = other.own_len();
         while i < n {
             if !keep(i) {
                 i += 1;
@@ -338,9 +409,12 @@ impl Cells {
     /// Row `i`.
     #[inline]
     pub(crate) fn row(&self, i: usize) -> Row<'_> {
-        Row {
-            cells: self,
-            first: i.saturating_mul(self.width),
+        match &self.next {
+            Some(n) if i >= self.own_len() => n.row(i - self.own_len()),
+            _ => Row {
+                cells: self,
+                first: i.saturating_mul(self.width),
+            },
         }
     }
 
@@ -1016,6 +1090,49 @@ mod tests {
         assert_eq!(a.row(4).to_vec(), ["f", "6"]);
         a.append_where(&b, |_| false);
         assert_eq!(a.len(), 5);
+    }
+
+    #[test]
+    fn appending_a_whole_part_keeps_its_buffers_and_reads_as_one_table() {
+        let part = |rows: &[[&str; 2]]| {
+            let mut c = Cells::with_capacity(2, rows.len(), 8);
+            for r in rows {
+                c.push_row(*r);
+            }
+            c
+        };
+        let mut flat = part(&[["a", "1"], ["b", ""], ["c", "3"]]);
+        let mut a = part(&[["a", "1"]]);
+        a.append_owned_where(part(&[["b", ""], ["c", "3"]]), |_| true);
+        assert!(a.next.is_some(), "kept as a second part, not copied");
+        assert_eq!(a.len(), 3);
+        assert_eq!(a.row(2).to_vec(), ["c", "3"]);
+        assert_eq!(a, flat);
+        // Rows pushed later follow the second part's.
+        a.push_row(["d", "4"]);
+        flat.push_row(["d", "4"]);
+        assert_eq!(a, flat);
+        assert_eq!(
+            a.rows().map(Row::id).collect::<Vec<_>>(),
+            ["a", "b", "c", "d"]
+        );
+        // A part with a dropped row is copied; a segmented table can be
+        // appended from too.
+        let mut c = part(&[["x", "0"]]);
+        c.append_owned_where(a.clone(), |i| i != 1);
+        assert!(c.next.is_none());
+        let ids: Vec<_> = c.rows().map(Row::id).collect();
+        assert_eq!(ids, ["x", "a", "c", "d"]);
+        let mut d = part(&[["x", "0"]]);
+        d.append_where(&a, |i| i != 0);
+        let ids: Vec<_> = d.rows().map(Row::id).collect();
+        assert_eq!(ids, ["x", "b", "c", "d"]);
+        assert_ne!(a, d);
+        // Same rows, same ids in an index, whichever way they are stored.
+        let index = IdIndex::new(&a);
+        let mut cursor = 0;
+        assert_eq!(index.find("c", &mut cursor), Some(2));
+        assert_eq!(index.find("d", &mut cursor), Some(3));
     }
 
     fn pkg(rows: &[(&str, &str)]) -> OneRosterPackage {
