@@ -1347,14 +1347,17 @@ impl<'a> Export<'a> {
         // so the table and the findings are those of one pass: a row of the
         // second half is dropped when the first half already enrolled the
         // same human in the same class.
-        let build = |memberships: &[Membership]| {
-            let mut part = EnrollmentPart {
-                rows: Cells::with_capacity(width, memberships.len(), 160),
-                findings: Findings::unlimited(),
-                seen: vec![Vec::new(); humans.len()],
-                given: Vec::with_capacity(memberships.len()),
-                classes: vec![false; class_ids.len()],
-            };
+        // The buffers of both halves are allocated by this thread: with
+        // glibc, memory of another thread's arena tends to go back to the
+        // system when freed, and to be faulted in afresh on every run.
+        let new_part = |memberships: &[Membership]| EnrollmentPart {
+            rows: Cells::with_capacity(width, memberships.len(), 160),
+            findings: Findings::unlimited(),
+            seen: vec![Vec::new(); humans.len()],
+            given: Vec::with_capacity(memberships.len()),
+            classes: vec![false; class_ids.len()],
+        };
+        let build = |memberships: &[Membership], mut part: EnrollmentPart| {
             let mut dates: FxMap<NaiveDate, String> = FxMap::default();
             // Memberships come grouped by group: remember the last class
             // (and its school's number) looked up.
@@ -1470,13 +1473,14 @@ impl<'a> Export<'a> {
             part
         };
         let (first, second) = snap.memberships.split_at(snap.memberships.len() / 2);
-        // The second half on another thread (it shares a core with the
-        // users), the first here.
+        // The first half on another thread (it shares a core with the
+        // users), the second here.
+        let (part_a, part_b) = (new_part(first), new_part(second));
         let (a, b) = std::thread::scope(|scope| {
-            let b = scope.spawn(|| build(second));
-            let a = build(first);
+            let a = scope.spawn(|| build(first, part_a));
+            let b = build(second, part_b);
             // A panic in the other thread is a bug; re-raise it here.
-            let b = b.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+            let a = a.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
             (a, b)
         });
         let (mut a, mut b) = (a, b);
