@@ -590,29 +590,29 @@ impl<'a> Export<'a> {
             let previous_prep = previous_prep
                 .join()
                 .unwrap_or_else(|e| std::panic::resume_unwind(e));
-            // The guard's checks that compare the packages do not read the
-            // enrolments: they run while the enrolment halves are joined.
-            let prepared = self.previous.zip(previous_prep.as_ref());
-            let ((file, header, cells), structure) = std::thread::scope(|scope| {
-                let pkg = &pkg;
-                let structure = prepared.map(|(prev, (_, facts))| {
-                    scope.spawn(move || structure_findings_with(prev, facts, pkg, &c.guard, as_of))
-                });
-                let enrollments = enrollments.join();
-                // A panic in the other thread is a bug; re-raise it here.
-                let structure =
-                    structure.map(|s| s.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
-                (enrollments, structure)
-            });
+            let (file, header, cells) = enrollments.join();
             pkg.set_table(file, header, cells);
             pkg.prune();
 
             // Delta and guard.
-            let (delta, changes, guard) = match (prepared, structure) {
-                (Some((prev, (index, _))), Some(structure)) => {
+            let (delta, changes, guard) = match (self.previous, &previous_prep) {
+                (Some(prev), Some((index, facts))) => {
                     let stamp = format!("{as_of}T00:00:00.000Z");
-                    let (d, ch) = pkg.delta_from_indexed(prev, index, &stamp);
-                    // Findings keep their order: removals, then structure.
+                    // The guard's checks that compare the packages run while
+                    // the delta is computed; findings keep their order.
+                    let (d, ch, structure) = std::thread::scope(|scope| {
+                        let pkg = &pkg;
+                        let structure = scope.spawn(move || {
+                            structure_findings_with(prev, facts, pkg, &c.guard, as_of)
+                        });
+                        let (d, ch) = pkg.delta_from_indexed(prev, index, &stamp);
+                        // A panic in the other thread is a bug; re-raise it here.
+                        let structure = structure
+                            .join()
+                            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+                        (d, ch, structure)
+                    });
+                    // Removals first, then structure.
                     let mut g = removal_findings(prev, &ch, &c.guard);
                     g.extend(structure);
                     (Some(d), Some(ch), g)
