@@ -988,11 +988,38 @@ impl OneRosterPackage {
 
 /// The delta of one table: its change counts and its delta rows (`None`
 /// when nothing changed).
+/// Tables with at least this many rows are compared in two halves.
+const SPLIT_ROWS: usize = 50_000;
+
+/// Append a delta row: `cell(k, out)` writes column `k`, except `status`
+/// and `dateLastModified`, which are stamped.
+fn stamp(out: &mut Cells, timestamp: &str, status: &str, cell: impl Fn(usize, &mut Cells)) {
+    for k in 0..out.width {
+        match k {
+            1 => out.push(status),
+            2 => out.push(timestamp),
+            _ => cell(k, out),
+        }
+    }
+    out.end_row();
+}
+
 fn table_delta(
     new: &Stored,
     old: &Stored,
     old_index: Option<&IdIndex<'_>>,
     timestamp: &str,
+) -> (Changes, Option<Stored>) {
+    table_delta_split(new, old, old_index, timestamp, SPLIT_ROWS)
+}
+
+/// [`table_delta`], comparing in two halves from `split_rows` new rows.
+fn table_delta_split(
+    new: &Stored,
+    old: &Stored,
+    old_index: Option<&IdIndex<'_>>,
+    timestamp: &str,
+    split_rows: usize,
 ) -> (Changes, Option<Stored>) {
     let header = if new.header.is_empty() {
         &old.header
@@ -1011,60 +1038,82 @@ fn table_delta(
             &built
         }
     };
-    // Old rows matched by a new row (the rest are removals).
-    let mut matched = vec![false; old_rows];
-    let mut c = Changes::default();
     let width = header.len();
-    let mut out = Cells::with_capacity(width, 0, 0);
-    // A row with `status` and `dateLastModified` stamped.
-    let mut stamp = |cell: &dyn Fn(usize, &mut Cells), status: &str| {
-        for k in 0..width {
-            match k {
-                1 => out.push(status),
-                2 => out.push(timestamp),
-                _ => cell(k, &mut out),
-            }
-        }
-        out.end_row();
-    };
-    // Where the next old row is expected: consecutive runs write rows
-    // in nearly the same order, so most look-ups are one comparison.
-    let mut cursor = 0;
-    for i in 0..new_rows {
-        let r = new.cells.row(i);
-        let found = old_index.find(r.id(), &mut cursor).map(|i| {
-            if let Some(m) = matched.get_mut(i) {
-                *m = true;
-            }
-            old.cells.row(i)
-        });
-        match found {
-            None => {
-                c.added += 1;
-                stamp(&|k, out| out.push(r.get(k)), "active");
-            }
-            Some(o) => {
-                let same = if same_header {
-                    r.same_from(o, 3)
-                } else {
-                    (3..new.header.len())
-                        .all(|k| r.get(k) == map.get(k).copied().flatten().map_or("", |j| o.get(j)))
-                };
-                if !same {
-                    c.updated += 1;
-                    stamp(&|k, out| out.push(r.get(k)), "active");
+    // Compare a run of new rows with the old ones: their change counts,
+    // their delta rows, and which old rows they matched.
+    let compare = |rows: std::ops::Range<usize>| {
+        let mut matched = vec![false; old_rows];
+        let mut c = Changes::default();
+        let mut out = Cells::with_capacity(width, 0, 0);
+        // Where the next old row is expected: consecutive runs write rows
+        // in nearly the same order, so most look-ups are one comparison.
+        let mut cursor = rows.start;
+        for i in rows {
+            let r = new.cells.row(i);
+            let found = old_index.find(r.id(), &mut cursor).map(|i| {
+                if let Some(m) = matched.get_mut(i) {
+                    *m = true;
                 }
+                old.cells.row(i)
+            });
+            let changed = match found {
+                None => {
+                    c.added += 1;
+                    true
+                }
+                Some(o) => {
+                    let same = if same_header {
+                        r.same_from(o, 3)
+                    } else {
+                        (3..new.header.len()).all(|k| {
+                            r.get(k) == map.get(k).copied().flatten().map_or("", |j| o.get(j))
+                        })
+                    };
+                    if !same {
+                        c.updated += 1;
+                    }
+                    !same
+                }
+            };
+            if changed {
+                stamp(&mut out, timestamp, "active", |k, out| out.push(r.get(k)));
             }
         }
-    }
+        (c, out, matched)
+    };
+    // A large table (the enrolments) is compared in two halves on two
+    // threads; the halves' rows are joined in order, so the delta is that
+    // of one pass (which old row a new row matches does not depend on
+    // where the comparison started).
+    let (mut c, mut out, matched) = if new_rows >= split_rows.max(2) {
+        let mid = new_rows / 2;
+        let (first, second) = std::thread::scope(|scope| {
+            let second = scope.spawn(|| compare(mid..new_rows));
+            let first = compare(0..mid);
+            // A panic in the other thread is a bug; re-raise it here.
+            let second = second
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e));
+            (first, second)
+        });
+        let ((mut c, mut out, mut matched), (c2, out2, m2)) = (first, second);
+        c.added += c2.added;
+        c.updated += c2.updated;
+        out.append_owned_where(out2, |_| true);
+        for (m, m2) in matched.iter_mut().zip(m2) {
+            *m |= m2;
+        }
+        (c, out, matched)
+    } else {
+        compare(0..new_rows)
+    };
     for (i, seen) in matched.iter().enumerate() {
         if !seen {
             c.removed += 1;
             let o = old.cells.row(i);
-            stamp(
-                &|k, out| out.push(map.get(k).copied().flatten().map_or("", |j| o.get(j))),
-                "tobedeleted",
-            );
+            stamp(&mut out, timestamp, "tobedeleted", |k, out| {
+                out.push(map.get(k).copied().flatten().map_or("", |j| o.get(j)));
+            });
         }
     }
     let rows = (out.len() > 0).then(|| Stored::new(header.clone(), out));
@@ -1133,6 +1182,51 @@ mod tests {
         let mut cursor = 0;
         assert_eq!(index.find("c", &mut cursor), Some(2));
         assert_eq!(index.find("d", &mut cursor), Some(3));
+    }
+
+    #[test]
+    fn a_delta_compared_in_halves_is_that_of_one_pass() {
+        let table = |rows: &[(&str, &str)]| {
+            let mut c = Cells::with_capacity(4, rows.len(), 16);
+            for (id, v) in rows {
+                c.push_row([*id, "", "", *v]);
+            }
+            let header = ["sourcedId", "status", "dateLastModified", "v"].map(String::from);
+            Stored::new(header.to_vec(), c)
+        };
+        // Added, updated, unchanged, removed, moved and duplicated ids.
+        let old = table(&[
+            ("a", "1"),
+            ("b", "2"),
+            ("c", "3"),
+            ("d", "4"),
+            ("e", "5"),
+            ("f", "6"),
+        ]);
+        let new = table(&[
+            ("b", "2"),
+            ("a", "1"),
+            ("x", "9"),
+            ("c", "30"),
+            ("f", "6"),
+            ("x", "9"),
+            ("e", "5"),
+        ]);
+        let whole = table_delta_split(&new, &old, None, "T", usize::MAX);
+        for split in [2, 3, 7] {
+            let halves = table_delta_split(&new, &old, None, "T", split);
+            assert_eq!(halves.0, whole.0);
+            assert_eq!(halves.1, whole.1);
+        }
+        let (c, rows) = whole;
+        assert_eq!((c.added, c.updated, c.removed), (2, 1, 1));
+        let ids: Vec<_> = rows
+            .unwrap()
+            .cells
+            .rows()
+            .map(|r| r.id().to_owned())
+            .collect();
+        assert_eq!(ids, ["x", "c", "x", "d"]);
     }
 
     fn pkg(rows: &[(&str, &str)]) -> OneRosterPackage {
