@@ -437,9 +437,19 @@ impl<'a> Export<'a> {
                 });
                 if let Some(h) = humans.get_mut(h) {
                     h.records.push(i);
-                    for l in links {
-                        if !h.orgs.iter().any(|o| o.school == l.school) {
-                            h.orgs.push(l);
+                    // A human's first record's links, at distinct schools,
+                    // become the human's as they are (no new allocation).
+                    let distinct = links
+                        .iter()
+                        .enumerate()
+                        .all(|(k, l)| links.iter().take(k).all(|o| o.school != l.school));
+                    if h.orgs.is_empty() && distinct {
+                        h.orgs = links;
+                    } else {
+                        for l in links {
+                            if !h.orgs.iter().any(|o| o.school == l.school) {
+                                h.orgs.push(l);
+                            }
                         }
                     }
                 }
