@@ -10,8 +10,8 @@ use chrono::{Days, NaiveDate};
 
 use crate::calendar::{AcademicYear, NcYear, YearCalendar, check_year_calendar};
 use crate::contract::{Contract, IdentifierPolicy, OneRosterVersion, PseudonymKey, UserField};
-use crate::guard::{removal_findings, structure_findings};
-use crate::identity::{CanonicalId, IdentityMap, resolve};
+use crate::guard::{PreviousFacts, removal_findings, structure_findings_with};
+use crate::identity::{CanonicalId, IdentityMap, derive_keys, resolve_derived};
 use crate::ids::{LaEstab, Uln, Upn};
 use crate::package::{Cells, Mode, OneRosterPackage};
 use crate::report::{
@@ -290,16 +290,56 @@ impl<'a> Export<'a> {
         let c = self.contract;
         let as_of = self.as_of;
         let year = AcademicYear::containing(as_of);
-        // Orgs, sessions, courses and classes depend on the snapshot only:
-        // they are built on a second thread while the records are checked
-        // and resolved; their findings follow the lifecycle's, as before.
+        // People this contract can never release (contacts when contacts
+        // are excluded, supply staff when excluded) are not resolved.
+        let resolvable = |r: &PersonRole| match r {
+            PersonRole::Contact => c.include_contacts,
+            PersonRole::Supply => c.include_supply_staff,
+            _ => true,
+        };
+        let mut known_schools: FxMap<&LaEstab, usize> = FxMap::default();
+        for (i, s) in snap.schools.iter().enumerate() {
+            known_schools.entry(&s.laestab).or_insert(i);
+        }
+        let known = &known_schools;
         std::thread::scope(|scope| {
+            // The match keys (keyed hashes) depend only on each record and
+            // the key: one thread derives them for the first records from
+            // the start, while the records are checked, and the other for
+            // the rest once it has built what it builds first (below). The
+            // resolver takes them in input order, the first records' then
+            // the rest's, so the identity map sees the same look-ups and
+            // links in the same order as one thread would make. (The split
+            // balances the two threads; it cannot change the result.)
+            let (first_people, rest_people) = snap.people.split_at(snap.people.len() / 3 * 2);
+            let (ready, derived) = std::sync::mpsc::channel();
+            let (rest_ready, rest_derived) = std::sync::mpsc::channel();
+            let derive = scope.spawn(move || {
+                derive_keys(
+                    first_people.iter().filter(|p| resolvable(&p.role)),
+                    self.key,
+                    &ready,
+                );
+            });
+            // Orgs, sessions, courses and classes depend on the snapshot
+            // only, and each record's lifecycle does not depend on
+            // identities: both are worked out on another thread while the
+            // records are checked and resolved. Their findings keep their
+            // places: the lifecycle's after the data checks', the others'
+            // after the lifecycle's.
             let early = scope.spawn(move || {
                 let mut pkg = OneRosterPackage::new(c.version, Mode::Bulk);
                 let mut found = Findings::unlimited();
                 self.build_orgs_and_sessions(snap, year, &mut pkg, &mut found);
                 let (class_of, class_ids) = self.build_classes(snap, year, &mut pkg, &mut found);
-                (pkg, class_of, class_ids, found)
+                let (presence, lifecycle_found) = self.lifecycle(snap, known);
+                derive_keys(
+                    rest_people.iter().filter(|p| resolvable(&p.role)),
+                    self.key,
+                    &rest_ready,
+                );
+                drop(rest_ready);
+                (pkg, class_of, class_ids, found, presence, lifecycle_found)
             });
             let mut findings = Findings::default();
             // Each record's role, read once: later passes skip records without
@@ -308,103 +348,31 @@ impl<'a> Export<'a> {
 
             let lc = &c.lifecycle;
             let mut counts = LifecycleCounts::default();
-            let mut known_schools: FxMap<&LaEstab, usize> = FxMap::default();
-            for (i, s) in snap.schools.iter().enumerate() {
-                known_schools.entry(&s.laestab).or_insert(i);
-            }
-            // Lifecycle per record: it does not depend on identities, so it
-            // runs on a second thread while identities are resolved; its
-            // findings keep their place (after the data checks').
-            let lifecycle = || {
-                let mut found = Findings::unlimited();
-                let mut presence: Vec<Vec<OrgLink>> = Vec::with_capacity(snap.people.len());
-                let current = EnrolStatus::Current;
-                for (p, role) in snap.people.iter().zip(&roles) {
-                    let mut links = Vec::new();
-                    // Contacts are released through their pupils (below); supply
-                    // staff only when the contract includes them.
-                    if *role == PersonRole::Contact
-                        || (*role == PersonRole::Supply && !c.include_supply_staff)
-                    {
-                        presence.push(links);
-                        continue;
-                    }
-                    // No enrolments: one open, current enrolment at the record's school.
-                    let implicit = p
-                        .enrolments
-                        .is_empty()
-                        .then_some((&p.school, &current, None, None));
-                    let enrolments = p
-                        .enrolments
-                        .iter()
-                        .map(|e| (&e.school, &e.status, e.from, e.to))
-                        .chain(implicit);
-                    for (school, status, from, to) in enrolments {
-                        let e = EnrolView { status, from, to };
-                        let Some(&school_no) = known_schools.get(school) else {
-                            found.push(Finding::new(
-                                "person.unknown_school",
-                                Severity::Warning,
-                                format!(
-                                    "enrolment at {school} which is not in the source's schools"
-                                ),
-                                Location::entity("person", person_key(p)),
-                            ));
-                            continue;
-                        };
-                        let pre = *e.status == EnrolStatus::PreAdmission;
-                        let state = if pre || e.from.is_some_and(|f| f > as_of) {
-                            let start = e.from.unwrap_or(as_of);
-                            let allowed = (!pre || c.include_pre_admissions)
-                                && (as_of >= sub_days(start, lc.joiner_lead_days) || pre);
-                            allowed.then_some(Presence::Joiner)
-                        } else if let Some(to) = e.to.filter(|t| *t < as_of) {
-                            (as_of <= add_days(to, lc.leaver_grace_days))
-                                .then_some(Presence::Leaver)
-                        } else {
-                            Some(Presence::Active)
-                        };
-                        if let Some(presence) = state {
-                            links.push(OrgLink {
-                                school,
-                                school_no,
-                                status: e.status.clone(),
-                                presence,
-                                from: e.from,
-                                to: e.to,
-                            });
-                        }
-                    }
-                    presence.push(links);
-                }
-                (presence, found)
-            };
-            // People this contract can never release (contacts when contacts
-            // are excluded, supply staff when excluded) are not resolved.
-            let resolvable = |r: &PersonRole| match r {
-                PersonRole::Contact => c.include_contacts,
-                PersonRole::Supply => c.include_supply_staff,
-                _ => true,
-            };
-            let (mut presence, resolution) = std::thread::scope(|inner| {
-                let lifecycle = inner.spawn(lifecycle);
-                // Identity.
-                let resolution = resolve(
-                    snap.people
-                        .iter()
-                        .zip(&roles)
-                        .filter(|(_, r)| resolvable(r))
-                        .map(|(p, _)| p),
-                    map,
-                    self.key,
-                );
-                // A panic in the other thread is a bug; re-raise it here.
-                let (presence, found) = lifecycle
-                    .join()
-                    .unwrap_or_else(|e| std::panic::resume_unwind(e));
-                findings.append(found);
-                (presence, resolution)
+            // Identity.
+            let people: Vec<&Person> = snap
+                .people
+                .iter()
+                .zip(&roles)
+                .filter(|(_, r)| resolvable(r))
+                .map(|(p, _)| p)
+                .collect();
+            let resolution =
+                resolve_derived(&people, derived.iter().chain(rest_derived.iter()), map);
+            // A panic in another thread is a bug; re-raise it here.
+            derive
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e));
+            // What the delta and the guard need from the previous package
+            // alone, while the humans are put together here.
+            let previous_prep = scope.spawn(move || {
+                self.previous
+                    .map(|prev| (prev.index(), PreviousFacts::new(prev)))
             });
+            // A panic in another thread is a bug; re-raise it here.
+            let (mut pkg, class_of, class_ids, found, mut presence, lifecycle_found) = early
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e));
+            findings.append(lifecycle_found);
             let mut resolved = resolution.ids.iter().copied();
             let ids_by_record: Vec<Option<CanonicalId>> = roles
                 .iter()
@@ -469,9 +437,19 @@ impl<'a> Export<'a> {
                 });
                 if let Some(h) = humans.get_mut(h) {
                     h.records.push(i);
-                    for l in links {
-                        if !h.orgs.iter().any(|o| o.school == l.school) {
-                            h.orgs.push(l);
+                    // A human's first record's links, at distinct schools,
+                    // become the human's as they are (no new allocation).
+                    let distinct = links
+                        .iter()
+                        .enumerate()
+                        .all(|(k, l)| links.iter().take(k).all(|o| o.school != l.school));
+                    if h.orgs.is_empty() && distinct {
+                        h.orgs = links;
+                    } else {
+                        for l in links {
+                            if !h.orgs.iter().any(|o| o.school == l.school) {
+                                h.orgs.push(l);
+                            }
                         }
                     }
                 }
@@ -505,71 +483,87 @@ impl<'a> Export<'a> {
                     .join()
                     .unwrap_or_else(|e| std::panic::resume_unwind(e));
             });
-            for h in &mut humans {
-                let first = h.records.first().and_then(|&i| snap.people.get(i));
-                let derived = std::mem::take(&mut h.sourced_id);
-                let pseudo = || {
-                    if pseudonymous {
-                        derived.clone()
-                    } else {
-                        self.key.pseudonym(&c.consumer, &h.canonical.to_string())
+            // The choice of sourcedIds (in human order) and the tombstones
+            // (in the map's order) are independent: the first on another
+            // thread, the second here, where the identity map is.
+            let released_ids: FxSet<CanonicalId> = humans.iter().map(|h| h.canonical).collect();
+            std::thread::scope(|scope| {
+                let humans = &mut humans;
+                let used_ids = &mut used_ids;
+                let choose = scope.spawn(move || {
+                    let mut ids_counts = LifecycleCounts::default();
+                    for h in humans.iter_mut() {
+                        let first = h.records.first().and_then(|&i| snap.people.get(i));
+                        let derived = std::mem::take(&mut h.sourced_id);
+                        let pseudo = || {
+                            if pseudonymous {
+                                derived.clone()
+                            } else {
+                                self.key.pseudonym(&c.consumer, &h.canonical.to_string())
+                            }
+                        };
+                        let mut id = match (c.identifiers, first) {
+                            (IdentifierPolicy::Mis, Some(p)) => {
+                                slug(&format!("{}.{}", p.school, p.mis_id))
+                            }
+                            (IdentifierPolicy::Upn, Some(p)) if p.role == PersonRole::Pupil => p
+                                .identifier(&IdentifierKind::Upn, as_of)
+                                .and_then(|u| Upn::parse(u).ok())
+                                .map_or_else(pseudo, Upn::into_inner),
+                            _ => pseudo(),
+                        };
+                        if used_ids.contains(&id) {
+                            id = pseudo();
+                        }
+                        used_ids.insert(id.clone());
+                        h.sourced_id = id;
+                        let is_pupil = first.is_some_and(|p| p.role == PersonRole::Pupil);
+                        let is_staff = first.is_some_and(|p| p.role.is_staff());
+                        if h.orgs.iter().all(|o| o.presence == Presence::Joiner) {
+                            ids_counts.joiners_early += 1;
+                        }
+                        if h.orgs.iter().all(|o| o.presence == Presence::Leaver) {
+                            ids_counts.leavers_in_grace += 1;
+                        }
+                        if h.orgs.len() > 1 && is_pupil {
+                            ids_counts.dual_registered += 1;
+                        }
+                        if h.orgs.len() > 1 && is_staff {
+                            ids_counts.shared_staff += 1;
+                        }
                     }
-                };
-                let mut id = match (c.identifiers, first) {
-                    (IdentifierPolicy::Mis, Some(p)) => slug(&format!("{}.{}", p.school, p.mis_id)),
-                    (IdentifierPolicy::Upn, Some(p)) if p.role == PersonRole::Pupil => p
-                        .identifier(&IdentifierKind::Upn, as_of)
-                        .and_then(|u| Upn::parse(u).ok())
-                        .map_or_else(pseudo, Upn::into_inner),
-                    _ => pseudo(),
-                };
-                if used_ids.contains(&id) {
-                    id = pseudo();
+                    ids_counts
+                });
+                // Tombstones, resurrection, purge.
+                for id in map.ids() {
+                    let mut rec = map.record(id).unwrap_or_default();
+                    if released_ids.contains(&id) {
+                        if rec.removed_on.take().is_some() {
+                            counts.resurrected += 1;
+                        }
+                        rec.last_released = Some(as_of);
+                        map.set_record(id, rec);
+                    } else if let Some(removed) = rec.removed_on {
+                        if add_days(removed, lc.tombstone_retention_days) < as_of {
+                            map.purge(id);
+                            counts.purged += 1;
+                        }
+                    } else if rec.last_released.is_some() {
+                        rec.removed_on = Some(as_of);
+                        counts.tombstoned += 1;
+                        map.set_record(id, rec);
+                    }
                 }
-                used_ids.insert(id.clone());
-                h.sourced_id = id;
-                let is_pupil = first.is_some_and(|p| p.role == PersonRole::Pupil);
-                let is_staff = first.is_some_and(|p| p.role.is_staff());
-                if h.orgs.iter().all(|o| o.presence == Presence::Joiner) {
-                    counts.joiners_early += 1;
-                }
-                if h.orgs.iter().all(|o| o.presence == Presence::Leaver) {
-                    counts.leavers_in_grace += 1;
-                }
-                if h.orgs.len() > 1 && is_pupil {
-                    counts.dual_registered += 1;
-                }
-                if h.orgs.len() > 1 && is_staff {
-                    counts.shared_staff += 1;
-                }
-            }
+                // A panic in the other thread is a bug; re-raise it here.
+                let ids_counts = choose
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e));
+                counts.joiners_early += ids_counts.joiners_early;
+                counts.leavers_in_grace += ids_counts.leavers_in_grace;
+                counts.dual_registered += ids_counts.dual_registered;
+                counts.shared_staff += ids_counts.shared_staff;
+            });
 
-            // Tombstones, resurrection, purge.
-            let released_ids: FxSet<&CanonicalId> = humans.iter().map(|h| &h.canonical).collect();
-            for id in map.ids() {
-                let mut rec = map.record(id).unwrap_or_default();
-                if released_ids.contains(&id) {
-                    if rec.removed_on.take().is_some() {
-                        counts.resurrected += 1;
-                    }
-                    rec.last_released = Some(as_of);
-                    map.set_record(id, rec);
-                } else if let Some(removed) = rec.removed_on {
-                    if add_days(removed, lc.tombstone_retention_days) < as_of {
-                        map.purge(id);
-                        counts.purged += 1;
-                    }
-                } else if rec.last_released.is_some() {
-                    rec.removed_on = Some(as_of);
-                    counts.tombstoned += 1;
-                    map.set_record(id, rec);
-                }
-            }
-
-            // A panic in the other thread is a bug; re-raise it here.
-            let (mut pkg, class_of, class_ids, found) = early
-                .join()
-                .unwrap_or_else(|e| std::panic::resume_unwind(e));
             findings.append(found);
             // Users and enrolments read the same inputs and write separate
             // tables: build them on two threads, then store them in a fixed
@@ -600,32 +594,40 @@ impl<'a> Export<'a> {
             for (file, header, cells) in user_tables.into_iter().flatten() {
                 pkg.set_table(file, header, cells);
             }
-            let (file, header, cells) = enrollments;
+            pkg.prune();
+
+            // A panic in another thread is a bug; re-raise it here.
+            let previous_prep = previous_prep
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e));
+            let (file, header, cells) = enrollments.join();
             pkg.set_table(file, header, cells);
             pkg.prune();
 
             // Delta and guard.
-            let (delta, changes, guard) = match self.previous {
-                Some(prev) => {
+            let (delta, changes, guard) = match (self.previous, &previous_prep) {
+                (Some(prev), Some((index, facts))) => {
                     let stamp = format!("{as_of}T00:00:00.000Z");
-                    // The guard's checks that compare the packages only run
-                    // while the delta is computed; findings keep their order.
+                    // The guard's checks that compare the packages run while
+                    // the delta is computed; findings keep their order.
                     let (d, ch, structure) = std::thread::scope(|scope| {
                         let pkg = &pkg;
-                        let structure =
-                            scope.spawn(move || structure_findings(prev, pkg, &c.guard, as_of));
-                        let (d, ch) = pkg.delta_from(prev, &stamp);
+                        let structure = scope.spawn(move || {
+                            structure_findings_with(prev, facts, pkg, &c.guard, as_of)
+                        });
+                        let (d, ch) = pkg.delta_from_indexed(prev, index, &stamp);
                         // A panic in the other thread is a bug; re-raise it here.
                         let structure = structure
                             .join()
                             .unwrap_or_else(|e| std::panic::resume_unwind(e));
                         (d, ch, structure)
                     });
+                    // Removals first, then structure.
                     let mut g = removal_findings(prev, &ch, &c.guard);
                     g.extend(structure);
                     (Some(d), Some(ch), g)
                 }
-                None => (None, None, Vec::new()),
+                _ => (None, None, Vec::new()),
             };
             let verdict = match (guard.is_empty(), self.approval) {
                 (true, _) => Verdict::Written,
@@ -653,6 +655,78 @@ impl<'a> Export<'a> {
                 report,
             }
         })
+    }
+
+    /// Each record's links to its schools as of the run's date (joiner,
+    /// active, leaver in grace), in record order, and the findings made.
+    fn lifecycle<'s>(
+        &self,
+        snap: &'s MisSnapshot,
+        known_schools: &FxMap<&LaEstab, usize>,
+    ) -> (Vec<Vec<OrgLink<'s>>>, Findings) {
+        let c = self.contract;
+        let lc = &c.lifecycle;
+        let as_of = self.as_of;
+        let mut found = Findings::unlimited();
+        let mut presence: Vec<Vec<OrgLink>> = Vec::with_capacity(snap.people.len());
+        let current = EnrolStatus::Current;
+        for p in &snap.people {
+            let role = &p.role;
+            let mut links = Vec::new();
+            // Contacts are released through their pupils (below); supply
+            // staff only when the contract includes them.
+            if *role == PersonRole::Contact
+                || (*role == PersonRole::Supply && !c.include_supply_staff)
+            {
+                presence.push(links);
+                continue;
+            }
+            // No enrolments: one open, current enrolment at the record's school.
+            let implicit = p
+                .enrolments
+                .is_empty()
+                .then_some((&p.school, &current, None, None));
+            let enrolments = p
+                .enrolments
+                .iter()
+                .map(|e| (&e.school, &e.status, e.from, e.to))
+                .chain(implicit);
+            for (school, status, from, to) in enrolments {
+                let e = EnrolView { status, from, to };
+                let Some(&school_no) = known_schools.get(school) else {
+                    found.push(Finding::new(
+                        "person.unknown_school",
+                        Severity::Warning,
+                        format!("enrolment at {school} which is not in the source's schools"),
+                        Location::entity("person", person_key(p)),
+                    ));
+                    continue;
+                };
+                let pre = *e.status == EnrolStatus::PreAdmission;
+                let state = if pre || e.from.is_some_and(|f| f > as_of) {
+                    let start = e.from.unwrap_or(as_of);
+                    let allowed = (!pre || c.include_pre_admissions)
+                        && (as_of >= sub_days(start, lc.joiner_lead_days) || pre);
+                    allowed.then_some(Presence::Joiner)
+                } else if let Some(to) = e.to.filter(|t| *t < as_of) {
+                    (as_of <= add_days(to, lc.leaver_grace_days)).then_some(Presence::Leaver)
+                } else {
+                    Some(Presence::Active)
+                };
+                if let Some(presence) = state {
+                    links.push(OrgLink {
+                        school,
+                        school_no,
+                        status: e.status.clone(),
+                        presence,
+                        from: e.from,
+                        to: e.to,
+                    });
+                }
+            }
+            presence.push(links);
+        }
+        (presence, found)
     }
 
     fn released_fields(
@@ -1233,7 +1307,7 @@ impl<'a> Export<'a> {
         roles: &[PersonRole],
         pkg: &OneRosterPackage,
         findings: &mut Findings,
-    ) -> Table {
+    ) -> EnrollmentHalves {
         let as_of = self.as_of;
         // Records by MIS id, one map per school of the snapshot.
         // (record, whether it is a pupil's), so the record itself is not read.
@@ -1283,13 +1357,17 @@ impl<'a> Export<'a> {
         // so the table and the findings are those of one pass: a row of the
         // second half is dropped when the first half already enrolled the
         // same human in the same class.
-        let build = |memberships: &[Membership]| {
-            let mut part = EnrollmentPart {
-                rows: Cells::with_capacity(width, memberships.len(), 160),
-                findings: Findings::unlimited(),
-                seen: vec![Vec::new(); humans.len()],
-                given: Vec::new(),
-            };
+        // The buffers of both halves are allocated by this thread: with
+        // glibc, memory of another thread's arena tends to go back to the
+        // system when freed, and to be faulted in afresh on every run.
+        let new_part = |memberships: &[Membership]| EnrollmentPart {
+            rows: Cells::with_capacity(width, memberships.len(), 160),
+            findings: Findings::unlimited(),
+            seen: vec![Vec::new(); humans.len()],
+            given: Vec::with_capacity(memberships.len()),
+            classes: vec![false; class_ids.len()],
+        };
+        let build = |memberships: &[Membership], mut part: EnrollmentPart| {
             let mut dates: FxMap<NaiveDate, String> = FxMap::default();
             // Memberships come grouped by group: remember the last class
             // (and its school's number) looked up.
@@ -1379,6 +1457,9 @@ impl<'a> Export<'a> {
                 }
                 given.push(key);
                 part.given.push((hi, key));
+                if let Some(c) = part.classes.get_mut(key) {
+                    *c = true;
+                }
                 part.rows.push_with(|out| {
                     out.push_str(class);
                     out.push('.');
@@ -1402,22 +1483,53 @@ impl<'a> Export<'a> {
             part
         };
         let (first, second) = snap.memberships.split_at(snap.memberships.len() / 2);
+        // The first half on another thread (it shares a core with the
+        // users), the second here.
+        let (part_a, part_b) = (new_part(first), new_part(second));
         let (a, b) = std::thread::scope(|scope| {
-            let a = scope.spawn(|| build(first));
-            let b = build(second);
+            let a = scope.spawn(|| build(first, part_a));
+            let b = build(second, part_b);
             // A panic in the other thread is a bug; re-raise it here.
             let a = a.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
             (a, b)
         });
-        findings.append(a.findings);
-        findings.append(b.findings);
+        let (mut a, mut b) = (a, b);
+        findings.append(std::mem::take(&mut a.findings));
+        findings.append(std::mem::take(&mut b.findings));
+        EnrollmentHalves {
+            header,
+            first: a,
+            second: b,
+        }
+    }
+}
+
+/// The enrolment rows of the two halves of the memberships, to be joined.
+struct EnrollmentHalves {
+    header: Vec<String>,
+    first: EnrollmentPart,
+    second: EnrollmentPart,
+}
+
+impl EnrollmentHalves {
+    /// The table of one pass: the second half's rows follow the first's,
+    /// less those enrolling a human in a class the first half already
+    /// enrolled them in.
+    fn join(self) -> Table {
+        let (a, b) = (self.first, self.second);
         let mut rows = a.rows;
-        rows.append_where(&b.rows, |i| {
-            b.given
-                .get(i)
-                .is_none_or(|&(hi, key)| a.seen.get(hi).is_none_or(|given| !given.contains(&key)))
+        // Most classes have all their rows in one half: a row is looked up
+        // in the first half's classes of its human only when the first half
+        // enrolled anyone in its class. When every row is kept (the usual
+        // case), the second half's buffers follow the first's as they are.
+        let given = b.given;
+        rows.append_owned_where(b.rows, |i| {
+            given.get(i).is_none_or(|&(hi, key)| {
+                !a.classes.get(key).copied().unwrap_or(true)
+                    || a.seen.get(hi).is_none_or(|given| !given.contains(&key))
+            })
         });
-        ("enrollments", header, rows)
+        ("enrollments", self.header, rows)
     }
 }
 
@@ -1429,6 +1541,8 @@ struct EnrollmentPart {
     seen: Vec<Vec<usize>>,
     /// (human, class key) of each row, in row order.
     given: Vec<(usize, usize)>,
+    /// Whether any row of this run is in the class with each key.
+    classes: Vec<bool>,
 }
 
 /// A built table: file name, header, cells.

@@ -107,22 +107,101 @@ pub(crate) fn removal_findings(
 
 /// Checks 2 to 6, which compare the packages only (so they can run while
 /// the delta is computed).
+/// What the structural checks need from the previous package alone:
+/// worked out ahead, while there is a core to spare.
+pub(crate) struct PreviousFacts<'p> {
+    school_years: Vec<String>,
+    /// Enrolments per class.
+    members: FxMap<&'p str, usize>,
+    /// Users per (org, NC year).
+    year_groups: FxMap<(&'p str, &'p str), usize>,
+}
+
+impl<'p> PreviousFacts<'p> {
+    pub(crate) fn new(prev: &'p OneRosterPackage) -> Self {
+        Self {
+            school_years: school_years(prev),
+            members: class_members(prev),
+            year_groups: year_groups(prev),
+        }
+    }
+}
+
+/// Enrolments per class sourcedId.
+fn class_members(p: &OneRosterPackage) -> FxMap<&str, usize> {
+    let mut members: FxMap<&str, usize> = FxMap::default();
+    if let Some(t) = p.stored("enrollments")
+        && let Some(ci) = t.column("classSourcedId")
+    {
+        // Enrolments come grouped by class: count runs, then add them.
+        let mut run: Option<(&str, usize)> = None;
+        for r in t.cells.rows() {
+            let class = r.get(ci);
+            match &mut run {
+                Some((c, n)) if *c == class => *n += 1,
+                _ => {
+                    if let Some((c, n)) = run.replace((class, 1)) {
+                        *members.entry(c).or_insert(0) += n;
+                    }
+                }
+            }
+        }
+        if let Some((c, n)) = run {
+            *members.entry(c).or_insert(0) += n;
+        }
+    }
+    members
+}
+
+/// Users per (first org, NC year), when NC years are released in metadata.
+fn year_groups(p: &OneRosterPackage) -> FxMap<(&str, &str), usize> {
+    let mut m = FxMap::default();
+    if let Some(t) = p.stored("users") {
+        let org_col = t
+            .column("orgSourcedIds")
+            .or_else(|| t.column("primaryOrgSourcedId"));
+        let nc = t.column("metadata.uk.ncYear");
+        if let (Some(oc), Some(nc)) = (org_col, nc) {
+            for r in t.cells.rows() {
+                let org = r.get(oc).split(',').next().unwrap_or("");
+                let y = r.get(nc);
+                if !y.is_empty() {
+                    *m.entry((org, y)).or_insert(0) += 1;
+                }
+            }
+        }
+    }
+    m
+}
+
 pub(crate) fn structure_findings(
     prev: &OneRosterPackage,
     new: &OneRosterPackage,
     cfg: &GuardConfig,
     as_of: NaiveDate,
 ) -> Vec<Finding> {
+    structure_findings_with(prev, &PreviousFacts::new(prev), new, cfg, as_of)
+}
+
+/// [`structure_findings`] with the previous package's facts worked out
+/// ahead.
+pub(crate) fn structure_findings_with(
+    prev: &OneRosterPackage,
+    facts: &PreviousFacts<'_>,
+    new: &OneRosterPackage,
+    cfg: &GuardConfig,
+    as_of: NaiveDate,
+) -> Vec<Finding> {
     let mut out = Vec::new();
     // 2. Academic year change outside the rollover window.
-    let (py, ny) = (school_years(prev), school_years(new));
-    let rollover = py != ny;
+    let (py, ny) = (&facts.school_years, school_years(new));
+    let rollover = *py != ny;
     if rollover && !cfg.rollover_months.contains(&as_of.month()) {
         out.push(guard(
             "guard.year_changed_outside_window",
             format!(
                 "schoolYear changes from {} to {} on {as_of}, outside rollover months {}",
-                list(&py),
+                list(py),
                 list(&ny),
                 list(&cfg.rollover_months)
             ),
@@ -153,27 +232,7 @@ pub(crate) fn structure_findings(
     // 4. Whole classes vanishing (outside rollover, classes that had members).
     if !rollover {
         let new_classes = ids(new, "classes");
-        let mut members: FxMap<&str, usize> = FxMap::default();
-        if let Some(t) = prev.stored("enrollments")
-            && let Some(ci) = t.column("classSourcedId")
-        {
-            // Enrolments come grouped by class: count runs, then add them.
-            let mut run: Option<(&str, usize)> = None;
-            for r in t.cells.rows() {
-                let class = r.get(ci);
-                match &mut run {
-                    Some((c, n)) if *c == class => *n += 1,
-                    _ => {
-                        if let Some((c, n)) = run.replace((class, 1)) {
-                            *members.entry(c).or_insert(0) += n;
-                        }
-                    }
-                }
-            }
-            if let Some((c, n)) = run {
-                *members.entry(c).or_insert(0) += n;
-            }
-        }
+        let members = &facts.members;
         let mut gone: Vec<&str> = members
             .keys()
             .copied()
@@ -202,26 +261,7 @@ pub(crate) fn structure_findings(
     }
     // 5. Year groups vanishing (needs NC years released in metadata).
     if !rollover {
-        fn year_groups(p: &OneRosterPackage) -> FxMap<(&str, &str), usize> {
-            let mut m = FxMap::default();
-            if let Some(t) = p.stored("users") {
-                let org_col = t
-                    .column("orgSourcedIds")
-                    .or_else(|| t.column("primaryOrgSourcedId"));
-                let nc = t.column("metadata.uk.ncYear");
-                if let (Some(oc), Some(nc)) = (org_col, nc) {
-                    for r in t.cells.rows() {
-                        let org = r.get(oc).split(',').next().unwrap_or("");
-                        let y = r.get(nc);
-                        if !y.is_empty() {
-                            *m.entry((org, y)).or_insert(0) += 1;
-                        }
-                    }
-                }
-            }
-            m
-        }
-        let (before, after) = (year_groups(prev), year_groups(new));
+        let (before, after) = (&facts.year_groups, year_groups(new));
         let mut gone: Vec<_> = before
             .iter()
             .filter(|(k, _)| !after.contains_key(*k))

@@ -10,6 +10,8 @@
 //! a persisted identity map holds no raw UPNs, names or birth dates.
 
 use std::collections::BTreeMap;
+use std::ops::Range;
+use std::sync::mpsc::Sender;
 
 use crate::fxhash::FxMap;
 use std::fmt;
@@ -337,26 +339,83 @@ fn role_class(role: &PersonRole) -> &'static str {
     }
 }
 
-/// The match keys of a record, grouped by cascade step, strongest first.
-/// Buffers are reused from record to record.
+/// The match keys of a run of records, each record's grouped by cascade
+/// step, strongest first. Flat buffers: a chunk of records is a few
+/// allocations, however many keys its records have.
 #[derive(Default)]
-struct Steps {
+pub(crate) struct KeyChunk {
     keys: Vec<MatchKey>,
-    /// (step name, range in `keys`).
-    steps: Vec<(&'static str, std::ops::Range<usize>)>,
-    dob: String,
-    first: String,
-    last: String,
+    /// (step name, range in `keys`), record after record.
+    steps: Vec<(&'static str, Range<usize>)>,
+    /// Where each record's steps and keys end, in `steps` and `keys`.
+    records: Vec<(usize, usize)>,
 }
 
-impl Steps {
-    fn keys_of(&self, range: &std::ops::Range<usize>) -> &[MatchKey] {
-        self.keys.get(range.clone()).unwrap_or(&[])
+/// One record's part of a [`KeyChunk`].
+struct RecordKeys<'c> {
+    /// Every key of the record, in step order.
+    keys: &'c [MatchKey],
+    /// (step name, range in the chunk's keys).
+    steps: &'c [(&'static str, Range<usize>)],
+    /// The chunk's keys (step ranges index these).
+    all: &'c [MatchKey],
+}
+
+impl KeyChunk {
+    fn with_capacity(records: usize) -> Self {
+        Self {
+            keys: Vec::with_capacity(records.saturating_mul(4)),
+            steps: Vec::with_capacity(records.saturating_mul(4)),
+            records: Vec::with_capacity(records),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.records.len()
     }
 
     fn step(&mut self, name: &'static str, start: usize) {
         self.steps.push((name, start..self.keys.len()));
     }
+
+    /// Where record `i`'s steps and keys start.
+    fn record_start(&self, i: usize) -> (usize, usize) {
+        match i.checked_sub(1) {
+            None => (0, 0),
+            Some(p) => self.records.get(p).copied().unwrap_or((0, 0)),
+        }
+    }
+
+    /// The keys of records `from..to` (in order: one slice).
+    fn keys_of_records(&self, from: usize, to: usize) -> &[MatchKey] {
+        let (_, a) = self.record_start(from);
+        let (_, b) = self.record_start(to);
+        self.keys.get(a..b).unwrap_or(&[])
+    }
+
+    fn record(&self, i: usize) -> RecordKeys<'_> {
+        let (s0, k0) = self.record_start(i);
+        let (s1, k1) = self.records.get(i).copied().unwrap_or((s0, k0));
+        RecordKeys {
+            keys: self.keys.get(k0..k1).unwrap_or(&[]),
+            steps: self.steps.get(s0..s1).unwrap_or(&[]),
+            all: &self.keys,
+        }
+    }
+}
+
+impl RecordKeys<'_> {
+    fn keys_of(&self, range: &Range<usize>) -> &[MatchKey] {
+        self.all.get(range.clone()).unwrap_or(&[])
+    }
+}
+
+/// Text buffers reused from record to record while deriving keys.
+#[derive(Default)]
+struct Scratch {
+    dob: String,
+    first: String,
+    last: String,
 }
 
 /// `s` trimmed and lower-cased into `out` (as `str::to_lowercase`).
@@ -371,12 +430,11 @@ fn lower_into(out: &mut String, s: &str) {
     }
 }
 
-fn match_steps(p: &Person, key: &PseudonymKey, out: &mut Steps) {
+/// Append the match keys of `p` to `out`, as one more record.
+fn match_steps(p: &Person, key: &PseudonymKey, out: &mut KeyChunk, scratch: &mut Scratch) {
     use std::fmt::Write as _;
     let h = |parts: &[&[u8]]| MatchKey::derive(key, parts);
     let class = role_class(&p.role).as_bytes();
-    out.keys.clear();
-    out.steps.clear();
     if p.role == PersonRole::Pupil {
         let start = out.keys.len();
         for u in p
@@ -408,16 +466,16 @@ fn match_steps(p: &Person, key: &PseudonymKey, out: &mut Steps) {
     match p.role {
         PersonRole::Pupil => {
             if let Some(dob) = p.dob {
-                out.dob.clear();
-                let _ = write!(out.dob, "{dob}");
-                lower_into(&mut out.first, &p.names.legal_forename);
-                lower_into(&mut out.last, &p.names.legal_surname);
+                scratch.dob.clear();
+                let _ = write!(scratch.dob, "{dob}");
+                lower_into(&mut scratch.first, &p.names.legal_forename);
+                lower_into(&mut scratch.last, &p.names.legal_surname);
                 for school in std::iter::once(&p.school).chain(&p.previous_schools) {
                     let k = h(&[
                         b"dns",
-                        out.dob.as_bytes(),
-                        out.first.as_bytes(),
-                        out.last.as_bytes(),
+                        scratch.dob.as_bytes(),
+                        scratch.first.as_bytes(),
+                        scratch.last.as_bytes(),
                         school.as_str().as_bytes(),
                     ]);
                     out.keys.push(k);
@@ -427,12 +485,40 @@ fn match_steps(p: &Person, key: &PseudonymKey, out: &mut Steps) {
         }
         _ => {
             for e in p.email.iter().filter(|e| !e.trim().is_empty()) {
-                lower_into(&mut out.first, e);
-                let k = h(&[b"email", class, out.first.as_bytes()]);
+                lower_into(&mut scratch.first, e);
+                let k = h(&[b"email", class, scratch.first.as_bytes()]);
                 out.keys.push(k);
             }
             out.step("email", start);
         }
+    }
+    out.records.push((out.steps.len(), out.keys.len()));
+}
+
+/// Records per [`KeyChunk`] sent by [`derive_keys`].
+const CHUNK: usize = 512;
+
+/// Derive the match keys of `people` (keyed hashes: they depend only on
+/// each record and the key) and send them, in order, in chunks of
+/// [`CHUNK`] records. Stops when the receiver has gone.
+pub(crate) fn derive_keys<'p>(
+    people: impl IntoIterator<Item = &'p Person>,
+    key: &PseudonymKey,
+    ready: &Sender<KeyChunk>,
+) {
+    let mut scratch = Scratch::default();
+    let mut chunk = KeyChunk::with_capacity(CHUNK);
+    for p in people {
+        match_steps(p, key, &mut chunk, &mut scratch);
+        if chunk.len() == CHUNK {
+            let full = std::mem::replace(&mut chunk, KeyChunk::with_capacity(CHUNK));
+            if ready.send(full).is_err() {
+                return;
+            }
+        }
+    }
+    if chunk.len() > 0 {
+        let _ = ready.send(chunk);
     }
 }
 
@@ -448,174 +534,171 @@ where
     M: IdentityMap + ?Sized,
 {
     let people: Vec<&'p Person> = people.into_iter().collect();
+    // Match keys depend only on the record and the key, so a second thread
+    // derives them (the keyed hashes) ahead, while this thread resolves the
+    // records one by one in input order.
+    std::thread::scope(|scope| {
+        let (ready, chunks) = std::sync::mpsc::channel();
+        let all: &[&'p Person] = &people;
+        scope.spawn(move || derive_keys(all.iter().copied(), key, &ready));
+        resolve_derived(&people, chunks.iter(), map)
+    })
+}
+
+/// [`resolve`] with the match keys of `people` (in the same order)
+/// derived elsewhere by [`derive_keys`], in chunks of any size. The map
+/// sees the same look-ups and links in the same order as when the keys
+/// are derived here.
+pub(crate) fn resolve_derived<'p, M>(
+    people: &[&'p Person],
+    mut chunks: impl Iterator<Item = KeyChunk>,
+    map: &mut M,
+) -> Resolution
+where
+    M: IdentityMap + ?Sized,
+{
     let mut ids = Vec::with_capacity(people.len());
     let mut review = Vec::new();
     let (mut matched, mut minted) = (0, 0);
     // (canonical id, school) pairs seen in this run, to catch duplicates.
     let mut seen: FxMap<(CanonicalId, &'p LaEstab, &'static str), &'p str> =
         crate::fxhash::map_with(people.len());
-    // Match keys depend only on the record and the key, so a second thread
-    // derives them (the keyed hashes) a chunk ahead, while this thread
-    // resolves the records one by one in input order: the map sees the
-    // same look-ups and links in the same order as a single thread would.
     // Each chunk is resolved a batch at a time, with a prefetch hint to the
     // map for the batch's keys first.
-    const CHUNK: usize = 512;
     const BATCH: usize = 32;
-    let all: &[&'p Person] = &people;
-    let mut batch_keys: Vec<MatchKey> = Vec::new();
-    // Look-ups of each key (parallel to `steps.keys`), kept for linking.
+    // Look-ups of each key (parallel to the record's keys), kept for linking.
     let mut found: Vec<Option<CanonicalId>> = Vec::new();
     let mut cands: Vec<CanonicalId> = Vec::new();
     let mut marked: Vec<CanonicalId> = Vec::new();
-    std::thread::scope(|scope| {
-        let (ready, chunks) = std::sync::mpsc::sync_channel::<Vec<Steps>>(2);
-        let (recycle, spare) = std::sync::mpsc::channel::<Vec<Steps>>();
-        scope.spawn(move || {
-            for chunk in all.chunks(CHUNK) {
-                // Reuse the buffers of a chunk already resolved.
-                let mut steps = spare.try_recv().unwrap_or_default();
-                steps.resize_with(chunk.len(), Steps::default);
-                for (p, st) in chunk.iter().zip(steps.iter_mut()) {
-                    match_steps(p, key, st);
-                }
-                if ready.send(steps).is_err() {
-                    return;
-                }
-            }
-        });
-        for chunk in all.chunks(CHUNK) {
-            // Fails only if the deriving thread panicked; the scope then
-            // re-raises that panic.
-            let Ok(chunk_steps) = chunks.recv() else {
-                break;
-            };
-            for (batch, batch_steps) in chunk.chunks(BATCH).zip(chunk_steps.chunks(BATCH)) {
-                batch_keys.clear();
-                for st in batch_steps {
-                    batch_keys.extend_from_slice(&st.keys);
-                }
-                map.prefetch(&batch_keys);
-                for (&p, steps) in batch.iter().zip(batch_steps.iter()) {
-                    let mut chosen: Option<(CanonicalId, &'static str)> = None;
-                    let mut problem: Option<ReviewReason> = None;
-                    let has_upn = steps
-                        .steps
-                        .first()
-                        .is_some_and(|(s, r)| *s == "upn" && !r.is_empty());
-                    found.clear();
-                    // Candidates whose UPN marker the cascade saw.
-                    marked.clear();
-                    for (step, range) in &steps.steps {
-                        let keys = steps.keys_of(range);
-                        cands.clear();
-                        for k in keys {
-                            let hit = map.find(k);
-                            found.push(hit);
-                            cands.extend(hit);
-                        }
-                        if has_upn && *step == "dob_names_school" {
-                            // A pupil with a UPN never joins, by name and birth date alone,
-                            // a person known under another UPN: they are different people.
-                            cands.retain(|c| {
-                                let known = map.find(&upn_marker(*c)).is_some();
-                                if known {
-                                    marked.push(*c);
-                                }
-                                !known
-                            });
-                        }
-                        cands.sort();
-                        cands.dedup();
-                        match (cands.len(), &chosen) {
-                            (0, _) => {}
-                            (1, None) => {
-                                chosen = cands.pop().map(|c| (c, *step));
-                            }
-                            (1, Some((c, _))) if cands.first() == Some(c) => {}
-                            (_, None) | (_, Some(_)) => {
-                                // A strong identifier disagrees with an earlier step, or
-                                // one step points at several people.
-                                if let Some((c, _)) = &chosen
-                                    && !cands.contains(c)
-                                {
-                                    cands.push(*c);
-                                }
-                                // Only UPN/ULN disagreements are conflicts after a match;
-                                // weaker steps may legitimately point elsewhere (a twin).
-                                if chosen.is_none()
-                                    || *step == "upn"
-                                    || *step == "uln"
-                                    || *step == "mis"
-                                {
-                                    problem = Some(ReviewReason::Ambiguous {
-                                        step: (*step).to_owned(),
-                                        candidates: std::mem::take(&mut cands),
-                                    });
-                                    break;
-                                }
-                            }
-                        }
+    let mut rest = people;
+    while !rest.is_empty() {
+        // Ends early only if a deriving thread panicked (its scope then
+        // re-raises that panic) or was given other records (a bug).
+        let Some(chunk) = chunks.next() else {
+            break;
+        };
+        let (records, after) = rest.split_at(chunk.len().min(rest.len()));
+        rest = after;
+        for (b, batch) in records.chunks(BATCH).enumerate() {
+            let first = b * BATCH;
+            map.prefetch(chunk.keys_of_records(first, first + batch.len()));
+            for (j, &p) in batch.iter().enumerate() {
+                let steps = chunk.record(first + j);
+                let mut chosen: Option<(CanonicalId, &'static str)> = None;
+                let mut problem: Option<ReviewReason> = None;
+                let has_upn = steps
+                    .steps
+                    .first()
+                    .is_some_and(|(s, r)| *s == "upn" && !r.is_empty());
+                found.clear();
+                // Candidates whose UPN marker the cascade saw.
+                marked.clear();
+                for (step, range) in steps.steps {
+                    let keys = steps.keys_of(range);
+                    cands.clear();
+                    for k in keys {
+                        let hit = map.find(k);
+                        found.push(hit);
+                        cands.extend(hit);
                     }
-                    let class = role_class(&p.role);
-                    if problem.is_none()
-                        && let Some((c, step)) = &chosen
-                    {
-                        let slot = (*c, &p.school, class);
-                        if let Some(other) = seen.get(&slot)
-                            && *other != p.mis_id.as_str()
-                        {
-                            problem = Some(ReviewReason::Duplicate {
-                                with: *c,
-                                step: (*step).to_owned(),
-                            });
-                        }
+                    if has_upn && *step == "dob_names_school" {
+                        // A pupil with a UPN never joins, by name and birth date alone,
+                        // a person known under another UPN: they are different people.
+                        cands.retain(|c| {
+                            let known = map.find(&upn_marker(*c)).is_some();
+                            if known {
+                                marked.push(*c);
+                            }
+                            !known
+                        });
                     }
-                    let id = match (problem, chosen) {
-                        (Some(reason), _) => {
-                            let id = map.mint();
-                            minted += 1;
-                            // Link only this record's own MIS key, so reruns find it again
-                            // without touching the disputed keys.
-                            if let Some((_, range)) = steps.steps.iter().find(|(s, _)| *s == "mis")
+                    cands.sort();
+                    cands.dedup();
+                    match (cands.len(), &chosen) {
+                        (0, _) => {}
+                        (1, None) => {
+                            chosen = cands.pop().map(|c| (c, *step));
+                        }
+                        (1, Some((c, _))) if cands.first() == Some(c) => {}
+                        (_, None) | (_, Some(_)) => {
+                            // A strong identifier disagrees with an earlier step, or
+                            // one step points at several people.
+                            if let Some((c, _)) = &chosen
+                                && !cands.contains(c)
                             {
-                                for k in steps.keys_of(range) {
-                                    map.link(*k, id);
-                                }
+                                cands.push(*c);
                             }
-                            review.push(ReviewItem {
-                                school: p.school.to_string(),
-                                mis_id: p.mis_id.clone(),
-                                assigned: id,
-                                reason,
-                            });
-                            id
+                            // Only UPN/ULN disagreements are conflicts after a match;
+                            // weaker steps may legitimately point elsewhere (a twin).
+                            if chosen.is_none()
+                                || *step == "upn"
+                                || *step == "uln"
+                                || *step == "mis"
+                            {
+                                problem = Some(ReviewReason::Ambiguous {
+                                    step: (*step).to_owned(),
+                                    candidates: std::mem::take(&mut cands),
+                                });
+                                break;
+                            }
                         }
-                        (None, Some((id, _))) => {
-                            matched += 1;
-                            link_all(map, &steps.keys, &found, id);
-                            id
-                        }
-                        (None, None) => {
-                            minted += 1;
-                            let id = map.mint();
-                            link_all(map, &steps.keys, &found, id);
-                            id
-                        }
-                    };
-                    // (A marker found above already links to its own id.)
-                    if has_upn && !marked.contains(&id) {
-                        map.link(upn_marker(id), id);
                     }
-                    seen.entry((id, &p.school, class))
-                        .or_insert(p.mis_id.as_str());
-                    ids.push(id);
                 }
+                let class = role_class(&p.role);
+                if problem.is_none()
+                    && let Some((c, step)) = &chosen
+                {
+                    let slot = (*c, &p.school, class);
+                    if let Some(other) = seen.get(&slot)
+                        && *other != p.mis_id.as_str()
+                    {
+                        problem = Some(ReviewReason::Duplicate {
+                            with: *c,
+                            step: (*step).to_owned(),
+                        });
+                    }
+                }
+                let id = match (problem, chosen) {
+                    (Some(reason), _) => {
+                        let id = map.mint();
+                        minted += 1;
+                        // Link only this record's own MIS key, so reruns find it again
+                        // without touching the disputed keys.
+                        if let Some((_, range)) = steps.steps.iter().find(|(s, _)| *s == "mis") {
+                            for k in steps.keys_of(range) {
+                                map.link(*k, id);
+                            }
+                        }
+                        review.push(ReviewItem {
+                            school: p.school.to_string(),
+                            mis_id: p.mis_id.clone(),
+                            assigned: id,
+                            reason,
+                        });
+                        id
+                    }
+                    (None, Some((id, _))) => {
+                        matched += 1;
+                        link_all(map, steps.keys, &found, id);
+                        id
+                    }
+                    (None, None) => {
+                        minted += 1;
+                        let id = map.mint();
+                        link_all(map, steps.keys, &found, id);
+                        id
+                    }
+                };
+                // (A marker found above already links to its own id.)
+                if has_upn && !marked.contains(&id) {
+                    map.link(upn_marker(id), id);
+                }
+                seen.entry((id, &p.school, class))
+                    .or_insert(p.mis_id.as_str());
+                ids.push(id);
             }
-            // The deriving thread may have finished: nothing to recycle then.
-            let _ = recycle.send(chunk_steps);
         }
-    });
+    }
     Resolution {
         ids,
         review,

@@ -223,16 +223,32 @@ impl Table {
 }
 
 /// The cells of a table, row-major: all text in one buffer, one end offset
-/// per cell. Equal contents always have equal buffers (the form is
-/// canonical), so derived equality is content equality.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// per cell. A table built in parts may keep a later part's buffers as
+/// they are ([`Cells::append_owned_where`]): its rows follow these.
+/// Equality is equality of the cells' contents, however they are stored.
+#[derive(Clone, Debug, Default)]
 pub(crate) struct Cells {
     width: usize,
     text: String,
     ends: Vec<usize>,
     /// Index in `ends` of the first cell of the row being written.
     row_start: usize,
+    /// The rows after these, in their own buffers.
+    next: Option<Box<Cells>>,
 }
+
+impl PartialEq for Cells {
+    fn eq(&self, other: &Self) -> bool {
+        self.width == other.width
+            && self.len() == other.len()
+            && self
+                .rows()
+                .zip(other.rows())
+                .all(|(a, b)| a.same_from(b, 0))
+    }
+}
+
+impl Eq for Cells {}
 
 impl Cells {
     /// Empty cells for rows of `width` columns, with room for `rows` rows
@@ -243,39 +259,64 @@ impl Cells {
             text: String::with_capacity(rows.saturating_mul(bytes_per_row)),
             ends: Vec::with_capacity(rows.saturating_mul(width)),
             row_start: 0,
+            next: None,
         }
     }
 
     /// Number of complete rows.
     pub(crate) fn len(&self) -> usize {
+        self.own_len() + self.next.as_ref().map_or(0, |n| n.len())
+    }
+
+    /// Number of complete rows in this part's buffers.
+    #[inline]
+    fn own_len(&self) -> usize {
         self.ends.len().checked_div(self.width).unwrap_or(0)
+    }
+
+    /// The last part: where new rows go.
+    #[inline]
+    fn tail_mut(&mut self) -> &mut Cells {
+        match self.next {
+            Some(ref mut n) => n.tail_mut(),
+            None => self,
+        }
     }
 
     /// Append a cell to the current row.
     #[inline]
     pub(crate) fn push(&mut self, value: &str) {
-        self.text.push_str(value);
-        self.ends.push(self.text.len());
+        let t = self.tail_mut();
+        t.text.push_str(value);
+        t.ends.push(t.text.len());
     }
 
     /// Append a cell written by `f` into the buffer.
     #[inline]
     pub(crate) fn push_with(&mut self, f: impl FnOnce(&mut String)) {
-        f(&mut self.text);
-        self.ends.push(self.text.len());
+        let t = self.tail_mut();
+        f(&mut t.text);
+        t.ends.push(t.text.len());
     }
 
     /// Append `n` empty cells.
     #[inline]
     pub(crate) fn push_empty(&mut self, n: usize) {
-        let end = self.text.len();
-        self.ends.extend(std::iter::repeat_n(end, n));
+        let t = self.tail_mut();
+        let end = t.text.len();
+        t.ends.extend(std::iter::repeat_n(end, n));
     }
 
     /// Finish the current row: pad it with empty cells (or cut it) to the
     /// table's width.
     #[inline]
     pub(crate) fn end_row(&mut self) {
+        let t = self.tail_mut();
+        t.end_own_row();
+    }
+
+    #[inline]
+    fn end_own_row(&mut self) {
         let want = self.row_start.saturating_add(self.width);
         if self.ends.len() < want {
             self.push_empty(want - self.ends.len());
@@ -298,8 +339,38 @@ impl Cells {
     /// Append the complete rows of `other` (same width) for which
     /// `keep(row number in other)` holds, in order.
     pub(crate) fn append_where(&mut self, other: &Cells, mut keep: impl FnMut(usize) -> bool) {
+        let mut offset: usize = 0;
+        let mut part = Some(other);
+        while let Some(o) = part {
+            self.tail_mut()
+                .append_part_where(o, |i| keep(offset.saturating_add(i)));
+            offset = offset.saturating_add(o.own_len());
+            part = o.next.as_deref();
+        }
+    }
+
+    /// [`Cells::append_where`], taking `other`: when every row of it is
+    /// kept, its buffers are kept as they are (no copy) after these.
+    pub(crate) fn append_owned_where(&mut self, other: Cells, mut keep: impl FnMut(usize) -> bool) {
+        let complete = other.row_start == other.ends.len();
+        let tail = self.tail_mut();
+        if other.width == tail.width
+            && complete
+            && tail.row_start == tail.ends.len()
+            && (0..other.len()).all(&mut keep)
+        {
+            if other.len() > 0 {
+                tail.next = Some(Box::new(other));
+            }
+        } else {
+            self.append_where(&other, keep);
+        }
+    }
+
+    /// [`Cells::append_where`] for the rows of `other`'s own buffers.
+    fn append_part_where(&mut self, other: &Cells, mut keep: impl FnMut(usize) -> bool) {
         let mut i = 0;
-        let n = other.len();
+        let n = other.own_len();
         while i < n {
             if !keep(i) {
                 i += 1;
@@ -338,9 +409,12 @@ impl Cells {
     /// Row `i`.
     #[inline]
     pub(crate) fn row(&self, i: usize) -> Row<'_> {
-        Row {
-            cells: self,
-            first: i.saturating_mul(self.width),
+        match &self.next {
+            Some(n) if i >= self.own_len() => n.row(i - self.own_len()),
+            _ => Row {
+                cells: self,
+                first: i.saturating_mul(self.width),
+            },
         }
     }
 
@@ -502,6 +576,12 @@ pub struct OneRosterPackage {
     version: OneRosterVersion,
     mode: Mode,
     tables: BTreeMap<String, Stored>,
+}
+
+/// The sourcedId indexes of a previous package's tables, by table name.
+#[derive(Default)]
+pub(crate) struct PreviousIndex<'a> {
+    tables: BTreeMap<&'a str, IdIndex<'a>>,
 }
 
 /// Finds rows by sourcedId (for the delta and the guard): the last row
@@ -829,6 +909,30 @@ impl OneRosterPackage {
         previous: &Self,
         timestamp: &str,
     ) -> (Self, BTreeMap<String, Changes>) {
+        self.delta_from_indexed(previous, &PreviousIndex::default(), timestamp)
+    }
+
+    /// The sourcedId index of each table of this package (as the previous
+    /// package of a delta): built ahead, while there is a core to spare.
+    pub(crate) fn index(&self) -> PreviousIndex<'_> {
+        PreviousIndex {
+            tables: self
+                .tables
+                .iter()
+                .map(|(name, t)| (name.as_str(), IdIndex::new(&t.cells)))
+                .collect(),
+        }
+    }
+
+    /// [`OneRosterPackage::delta_from`] with the previous package's
+    /// indexes built ahead ([`OneRosterPackage::index`] of `previous`;
+    /// tables not in `index` are indexed here).
+    pub(crate) fn delta_from_indexed(
+        &self,
+        previous: &Self,
+        index: &PreviousIndex<'_>,
+        timestamp: &str,
+    ) -> (Self, BTreeMap<String, Changes>) {
         let mut delta = Self::new(self.version, Mode::Delta);
         let mut changes = BTreeMap::new();
         let empty = Stored::empty(Vec::new());
@@ -851,7 +955,8 @@ impl OneRosterPackage {
         let (mut results, big) = std::thread::scope(|scope| {
             let big = largest.map(|name| {
                 let (new, old) = pair(name);
-                scope.spawn(move || table_delta(new, old, timestamp))
+                let old_index = index.tables.get(name.as_str());
+                scope.spawn(move || table_delta(new, old, old_index, timestamp))
             });
             let results: Vec<(&String, (Changes, Option<Stored>))> = names
                 .iter()
@@ -859,7 +964,8 @@ impl OneRosterPackage {
                 .filter(|n| Some(*n) != largest)
                 .map(|name| {
                     let (new, old) = pair(name);
-                    (name, table_delta(new, old, timestamp))
+                    let old_index = index.tables.get(name.as_str());
+                    (name, table_delta(new, old, old_index, timestamp))
                 })
                 .collect();
             // A panic in the other thread is a bug; re-raise it here.
@@ -882,7 +988,39 @@ impl OneRosterPackage {
 
 /// The delta of one table: its change counts and its delta rows (`None`
 /// when nothing changed).
-fn table_delta(new: &Stored, old: &Stored, timestamp: &str) -> (Changes, Option<Stored>) {
+/// Tables with at least this many rows are compared in two halves.
+const SPLIT_ROWS: usize = 50_000;
+
+/// Append a delta row: `cell(k, out)` writes column `k`, except `status`
+/// and `dateLastModified`, which are stamped.
+fn stamp(out: &mut Cells, timestamp: &str, status: &str, cell: impl Fn(usize, &mut Cells)) {
+    for k in 0..out.width {
+        match k {
+            1 => out.push(status),
+            2 => out.push(timestamp),
+            _ => cell(k, out),
+        }
+    }
+    out.end_row();
+}
+
+fn table_delta(
+    new: &Stored,
+    old: &Stored,
+    old_index: Option<&IdIndex<'_>>,
+    timestamp: &str,
+) -> (Changes, Option<Stored>) {
+    table_delta_split(new, old, old_index, timestamp, SPLIT_ROWS)
+}
+
+/// [`table_delta`], comparing in two halves from `split_rows` new rows.
+fn table_delta_split(
+    new: &Stored,
+    old: &Stored,
+    old_index: Option<&IdIndex<'_>>,
+    timestamp: &str,
+    split_rows: usize,
+) -> (Changes, Option<Stored>) {
     let header = if new.header.is_empty() {
         &old.header
     } else {
@@ -892,61 +1030,90 @@ fn table_delta(new: &Stored, old: &Stored, timestamp: &str) -> (Changes, Option<
     // Map old columns onto the new header by name.
     let map: Vec<Option<usize>> = header.iter().map(|h| old.column(h)).collect();
     let (new_rows, old_rows) = (new.cells.len(), old.cells.len());
-    let old_index = IdIndex::new(&old.cells);
-    // Old rows matched by a new row (the rest are removals).
-    let mut matched = vec![false; old_rows];
-    let mut c = Changes::default();
-    let width = header.len();
-    let mut out = Cells::with_capacity(width, 0, 0);
-    // A row with `status` and `dateLastModified` stamped.
-    let mut stamp = |cell: &dyn Fn(usize, &mut Cells), status: &str| {
-        for k in 0..width {
-            match k {
-                1 => out.push(status),
-                2 => out.push(timestamp),
-                _ => cell(k, &mut out),
-            }
+    let built;
+    let old_index = match old_index {
+        Some(i) => i,
+        None => {
+            built = IdIndex::new(&old.cells);
+            &built
         }
-        out.end_row();
     };
-    // Where the next old row is expected: consecutive runs write rows
-    // in nearly the same order, so most look-ups are one comparison.
-    let mut cursor = 0;
-    for i in 0..new_rows {
-        let r = new.cells.row(i);
-        let found = old_index.find(r.id(), &mut cursor).map(|i| {
-            if let Some(m) = matched.get_mut(i) {
-                *m = true;
-            }
-            old.cells.row(i)
-        });
-        match found {
-            None => {
-                c.added += 1;
-                stamp(&|k, out| out.push(r.get(k)), "active");
-            }
-            Some(o) => {
-                let same = if same_header {
-                    r.same_from(o, 3)
-                } else {
-                    (3..new.header.len())
-                        .all(|k| r.get(k) == map.get(k).copied().flatten().map_or("", |j| o.get(j)))
-                };
-                if !same {
-                    c.updated += 1;
-                    stamp(&|k, out| out.push(r.get(k)), "active");
+    let width = header.len();
+    // Compare a run of new rows with the old ones: their change counts,
+    // their delta rows, and which old rows they matched.
+    let compare = |rows: std::ops::Range<usize>| {
+        let mut matched = vec![false; old_rows];
+        let mut c = Changes::default();
+        let mut out = Cells::with_capacity(width, 0, 0);
+        // Where the next old row is expected: consecutive runs write rows
+        // in nearly the same order, so most look-ups are one comparison.
+        let mut cursor = rows.start;
+        for i in rows {
+            let r = new.cells.row(i);
+            let found = old_index.find(r.id(), &mut cursor).map(|i| {
+                if let Some(m) = matched.get_mut(i) {
+                    *m = true;
                 }
+                old.cells.row(i)
+            });
+            let changed = match found {
+                None => {
+                    c.added += 1;
+                    true
+                }
+                Some(o) => {
+                    let same = if same_header {
+                        r.same_from(o, 3)
+                    } else {
+                        (3..new.header.len()).all(|k| {
+                            r.get(k) == map.get(k).copied().flatten().map_or("", |j| o.get(j))
+                        })
+                    };
+                    if !same {
+                        c.updated += 1;
+                    }
+                    !same
+                }
+            };
+            if changed {
+                stamp(&mut out, timestamp, "active", |k, out| out.push(r.get(k)));
             }
         }
-    }
+        (c, out, matched)
+    };
+    // A large table (the enrolments) is compared in two halves on two
+    // threads; the halves' rows are joined in order, so the delta is that
+    // of one pass (which old row a new row matches does not depend on
+    // where the comparison started).
+    let (mut c, mut out, matched) = if new_rows >= split_rows.max(2) {
+        let mid = new_rows / 2;
+        let (first, second) = std::thread::scope(|scope| {
+            let second = scope.spawn(|| compare(mid..new_rows));
+            let first = compare(0..mid);
+            // A panic in the other thread is a bug; re-raise it here.
+            let second = second
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e));
+            (first, second)
+        });
+        let ((mut c, mut out, mut matched), (c2, out2, m2)) = (first, second);
+        c.added += c2.added;
+        c.updated += c2.updated;
+        out.append_owned_where(out2, |_| true);
+        for (m, m2) in matched.iter_mut().zip(m2) {
+            *m |= m2;
+        }
+        (c, out, matched)
+    } else {
+        compare(0..new_rows)
+    };
     for (i, seen) in matched.iter().enumerate() {
         if !seen {
             c.removed += 1;
             let o = old.cells.row(i);
-            stamp(
-                &|k, out| out.push(map.get(k).copied().flatten().map_or("", |j| o.get(j))),
-                "tobedeleted",
-            );
+            stamp(&mut out, timestamp, "tobedeleted", |k, out| {
+                out.push(map.get(k).copied().flatten().map_or("", |j| o.get(j)));
+            });
         }
     }
     let rows = (out.len() > 0).then(|| Stored::new(header.clone(), out));
@@ -972,6 +1139,94 @@ mod tests {
         assert_eq!(a.row(4).to_vec(), ["f", "6"]);
         a.append_where(&b, |_| false);
         assert_eq!(a.len(), 5);
+    }
+
+    #[test]
+    fn appending_a_whole_part_keeps_its_buffers_and_reads_as_one_table() {
+        let part = |rows: &[[&str; 2]]| {
+            let mut c = Cells::with_capacity(2, rows.len(), 8);
+            for r in rows {
+                c.push_row(*r);
+            }
+            c
+        };
+        let mut flat = part(&[["a", "1"], ["b", ""], ["c", "3"]]);
+        let mut a = part(&[["a", "1"]]);
+        a.append_owned_where(part(&[["b", ""], ["c", "3"]]), |_| true);
+        assert!(a.next.is_some(), "kept as a second part, not copied");
+        assert_eq!(a.len(), 3);
+        assert_eq!(a.row(2).to_vec(), ["c", "3"]);
+        assert_eq!(a, flat);
+        // Rows pushed later follow the second part's.
+        a.push_row(["d", "4"]);
+        flat.push_row(["d", "4"]);
+        assert_eq!(a, flat);
+        assert_eq!(
+            a.rows().map(Row::id).collect::<Vec<_>>(),
+            ["a", "b", "c", "d"]
+        );
+        // A part with a dropped row is copied; a segmented table can be
+        // appended from too.
+        let mut c = part(&[["x", "0"]]);
+        c.append_owned_where(a.clone(), |i| i != 1);
+        assert!(c.next.is_none());
+        let ids: Vec<_> = c.rows().map(Row::id).collect();
+        assert_eq!(ids, ["x", "a", "c", "d"]);
+        let mut d = part(&[["x", "0"]]);
+        d.append_where(&a, |i| i != 0);
+        let ids: Vec<_> = d.rows().map(Row::id).collect();
+        assert_eq!(ids, ["x", "b", "c", "d"]);
+        assert_ne!(a, d);
+        // Same rows, same ids in an index, whichever way they are stored.
+        let index = IdIndex::new(&a);
+        let mut cursor = 0;
+        assert_eq!(index.find("c", &mut cursor), Some(2));
+        assert_eq!(index.find("d", &mut cursor), Some(3));
+    }
+
+    #[test]
+    fn a_delta_compared_in_halves_is_that_of_one_pass() {
+        let table = |rows: &[(&str, &str)]| {
+            let mut c = Cells::with_capacity(4, rows.len(), 16);
+            for (id, v) in rows {
+                c.push_row([*id, "", "", *v]);
+            }
+            let header = ["sourcedId", "status", "dateLastModified", "v"].map(String::from);
+            Stored::new(header.to_vec(), c)
+        };
+        // Added, updated, unchanged, removed, moved and duplicated ids.
+        let old = table(&[
+            ("a", "1"),
+            ("b", "2"),
+            ("c", "3"),
+            ("d", "4"),
+            ("e", "5"),
+            ("f", "6"),
+        ]);
+        let new = table(&[
+            ("b", "2"),
+            ("a", "1"),
+            ("x", "9"),
+            ("c", "30"),
+            ("f", "6"),
+            ("x", "9"),
+            ("e", "5"),
+        ]);
+        let whole = table_delta_split(&new, &old, None, "T", usize::MAX);
+        for split in [2, 3, 7] {
+            let halves = table_delta_split(&new, &old, None, "T", split);
+            assert_eq!(halves.0, whole.0);
+            assert_eq!(halves.1, whole.1);
+        }
+        let (c, rows) = whole;
+        assert_eq!((c.added, c.updated, c.removed), (2, 1, 1));
+        let ids: Vec<_> = rows
+            .unwrap()
+            .cells
+            .rows()
+            .map(|r| r.id().to_owned())
+            .collect();
+        assert_eq!(ids, ["x", "c", "x", "d"]);
     }
 
     fn pkg(rows: &[(&str, &str)]) -> OneRosterPackage {
