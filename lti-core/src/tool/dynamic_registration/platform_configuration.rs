@@ -166,13 +166,8 @@ impl PlatformConfiguration {
         fetched_from: &EndpointUrl,
         rule: IssuerMatch,
     ) -> Result<(), DynamicRegistrationError> {
-        let issuer = self.issuer.url();
-        if issuer.query().is_some() || issuer.fragment().is_some() {
-            return Err(DynamicRegistrationError::InvalidConfiguration {
-                field: "issuer",
-                reason: "an issuer has no query or fragment".into(),
-            });
-        }
+        // (An issuer with a query or fragment never gets here: `Issuer`
+        // refuses it while the document is read.)
         if !rule.allows(&self.issuer, fetched_from) {
             return Err(DynamicRegistrationError::IssuerMismatch {
                 issuer: self.issuer.as_str().to_owned(),
