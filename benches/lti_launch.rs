@@ -165,6 +165,15 @@ fn main() {
     let evp = josekit::jws::RS256.verifier_from_jwk(&jwk).unwrap();
     evp.verify(signing_input.as_bytes(), &signature).unwrap();
 
+    if let Some(n) = std::env::var("LTI_FORM_PROFILE")
+        .ok()
+        .and_then(|v| v.parse::<u32>().ok())
+    {
+        for _ in 0..n {
+            black_box(profile_form(body.as_bytes(), &cookie));
+        }
+        return;
+    }
     if let Some(n) = std::env::var("LTI_LAUNCH_PROFILE")
         .ok()
         .and_then(|v| v.parse::<u32>().ok())
@@ -389,6 +398,11 @@ impl RawRs256 {
         let t = &em[..len];
         t.len() == 51 && t[..19] == SHA256_DIGEST_INFO && t[19..] == openssl::sha::sha256(message)
     }
+}
+
+#[inline(never)]
+fn profile_form(body: &[u8], cookie: &str) -> bool {
+    LaunchForm::from_parts(body, Some(cookie)).is_ok()
 }
 
 #[inline(never)]

@@ -76,7 +76,7 @@ impl LaunchForm {
         let mut id_token = None;
         let mut state = None;
         let mut storage_binding = None;
-        for (k, v) in url::form_urlencoded::parse(body) {
+        for (k, v) in crate::form::form_pairs(body) {
             match k.as_ref() {
                 "id_token" => id_token = Some(v.into_owned()),
                 "state" => state = Some(v.into_owned()),
@@ -94,7 +94,7 @@ impl LaunchForm {
             field: "state",
             source,
         })?;
-        let cookie_name = format!("{STATE_COOKIE_PREFIX}{}", state.as_str());
+        let cookie_name = [STATE_COOKIE_PREFIX, state.as_str()].concat();
         let cookie = |name: &str| {
             cookie_header.and_then(|h| {
                 h.split(';').find_map(|c| {
@@ -105,7 +105,7 @@ impl LaunchForm {
         };
         Ok(Self {
             id_token,
-            host_cookie_binding: cookie(&format!("{HOST_COOKIE_PREFIX}{cookie_name}")),
+            host_cookie_binding: cookie(&[HOST_COOKIE_PREFIX, &cookie_name].concat()),
             cookie_binding: cookie(&cookie_name),
             state,
             storage_binding,

@@ -82,7 +82,7 @@ impl LoginInitiation {
             });
         }
         let get = |name: &str| -> Option<Cow<'_, str>> {
-            url::form_urlencoded::parse(data)
+            crate::form::form_pairs(data)
                 .find(|(k, _)| k == name)
                 .map(|(_, v)| v)
         };
