@@ -82,11 +82,38 @@ impl MatchKey {
     pub fn derive(key: &PseudonymKey, parts: &[&[u8]]) -> Self {
         Self(key.digest128(KEY_DOMAIN.as_bytes(), parts))
     }
+    /// The 16 bytes (big-endian), for a store's key column.
+    pub fn to_bytes(self) -> [u8; 16] {
+        self.0.to_be_bytes()
+    }
+    /// A key read back from [`MatchKey::to_bytes`].
+    pub fn from_bytes(bytes: [u8; 16]) -> Self {
+        Self(u128::from_be_bytes(bytes))
+    }
 }
 
 impl fmt::Display for MatchKey {
+    /// 32 lowercase hex digits.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{:032x}", self.0)
+    }
+}
+
+/// Text that is not 32 hex digits.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not a match key (32 hex digits): {0:?}")]
+pub struct InvalidMatchKey(pub String);
+
+impl std::str::FromStr for MatchKey {
+    type Err = InvalidMatchKey;
+    /// Reads the [`Display`](fmt::Display) form back.
+    fn from_str(s: &str) -> Result<Self, InvalidMatchKey> {
+        if s.len() != 32 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(InvalidMatchKey(s.to_owned()));
+        }
+        u128::from_str_radix(s, 16)
+            .map(Self)
+            .map_err(|_| InvalidMatchKey(s.to_owned()))
     }
 }
 
@@ -103,6 +130,54 @@ pub struct PersonRecord {
 /// Storage for identities. The engine reads and updates it; hosts choose
 /// where it lives (memory, a file through [`InMemoryIdentityMap::read_json`]
 /// / [`InMemoryIdentityMap::write_json`], a database).
+///
+/// A store of its own keeps [`MatchKey`]s as 16 bytes or 32 hex digits:
+///
+/// ```
+/// use std::collections::BTreeMap;
+/// use mis_mapping::{CanonicalId, IdentityMap, MatchKey, PersonRecord};
+///
+/// /// Keys as hex text, as a database column would hold them.
+/// #[derive(Default)]
+/// struct TextStore {
+///     links: BTreeMap<String, CanonicalId>,
+///     records: BTreeMap<CanonicalId, PersonRecord>,
+///     next: u64,
+/// }
+///
+/// impl IdentityMap for TextStore {
+///     fn find(&self, key: &MatchKey) -> Option<CanonicalId> {
+///         self.links.get(&key.to_string()).copied()
+///     }
+///     fn link(&mut self, key: MatchKey, id: CanonicalId) {
+///         self.links.insert(key.to_string(), id);
+///     }
+///     fn mint(&mut self) -> CanonicalId {
+///         self.next += 1;
+///         format!("p{}", self.next).parse().unwrap()
+///     }
+///     fn record(&self, id: CanonicalId) -> Option<PersonRecord> {
+///         self.records.get(&id).cloned()
+///     }
+///     fn set_record(&mut self, id: CanonicalId, record: PersonRecord) {
+///         self.records.insert(id, record);
+///     }
+///     fn ids(&self) -> Vec<CanonicalId> {
+///         self.records.keys().copied().collect()
+///     }
+///     fn purge(&mut self, id: CanonicalId) {
+///         self.records.remove(&id);
+///         self.links.retain(|_, v| *v != id);
+///     }
+/// }
+///
+/// let mut store = TextStore::default();
+/// let key: MatchKey = "000102030405060708090a0b0c0d0e0f".parse().unwrap();
+/// assert_eq!(MatchKey::from_bytes(key.to_bytes()), key);
+/// let id = store.mint();
+/// store.link(key, id);
+/// assert_eq!(store.find(&key), Some(id));
+/// ```
 pub trait IdentityMap {
     /// The canonical id a match key is linked to.
     fn find(&self, key: &MatchKey) -> Option<CanonicalId>;
@@ -739,6 +814,24 @@ mod tests {
     use super::*;
     use crate::ids::LaEstab;
     use crate::source::{Identifier, Names};
+
+    #[test]
+    fn match_keys_round_trip_as_text_and_bytes_and_refuse_anything_else() {
+        let key = MatchKey::derive(
+            &PseudonymKey::from_secret(b"k"),
+            &[b"upn", b"B801200005001"],
+        );
+        assert_eq!(key.to_string().parse::<MatchKey>().unwrap(), key);
+        assert_eq!(MatchKey::from_bytes(key.to_bytes()), key);
+        for bad in [
+            "",
+            "00",
+            "g0000000000000000000000000000000",
+            "+0000000000000000000000000000000",
+        ] {
+            assert!(bad.parse::<MatchKey>().is_err(), "{bad:?}");
+        }
+    }
 
     fn school(s: &str) -> LaEstab {
         LaEstab::parse(s).unwrap()

@@ -28,8 +28,8 @@ pub use contract::{
 pub use engine::{Export, ExportRun};
 pub use guard::check_guard;
 pub use identity::{
-    CanonicalId, IdentityMap, IdentityMapError, InMemoryIdentityMap, PersonRecord, Resolution,
-    ReviewItem, ReviewReason, resolve,
+    CanonicalId, IdentityMap, IdentityMapError, InMemoryIdentityMap, InvalidMatchKey, MatchKey,
+    PersonRecord, Resolution, ReviewItem, ReviewReason, resolve,
 };
 pub use ids::{IdCheck, IdError, IdKind, LaCodeList, LaEstab, Scn, Ukprn, Uln, Upn, Urn, check_id};
 pub use package::{Mode, OneRosterPackage, PackageError, Table};
