@@ -130,24 +130,8 @@ fn launch_returns_typed_claims_and_a_trace() {
 
 #[test]
 fn platform_storage_launch_without_cookies() {
-    let q = format!(
-        "{}&lti_storage_target=post_message_forwarding",
-        login_query()
-    );
-    let init = LoginInitiation::from_urlencoded(q.as_bytes()).unwrap();
-    let start = tool()
-        .start_login(&init, &store_with(registration()), &entropy(8), now())
-        .unwrap();
-    // What the platform frame stores (the value the page put_data's).
-    let html = start.response.body();
-    let value = html
-        .split("\"value\":\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
+    // `value` is what the platform frame stores (the value the page put_data's).
+    let (start, value) = platform_storage_login();
     let token = sign(&claims_for(&start.pending));
     // First post: no cookie → the tool answers with the get_data page.
     let form = LaunchForm::from_parts(

@@ -822,25 +822,8 @@ fn s29_a_planted_plain_named_state_cookie_does_not_count() {
 
 #[test]
 fn s29_platform_storage_repost_only_from_the_tools_own_origin() {
-    let q = format!(
-        "{}&lti_storage_target=post_message_forwarding",
-        login_query()
-    );
-    let init = LoginInitiation::from_urlencoded(q.as_bytes()).unwrap();
-    let start = tool()
-        .start_login(&init, &store_with(registration()), &entropy(8), now())
-        .unwrap();
     // The secret is in the login page: whoever started the login knows it.
-    let secret = start
-        .response
-        .body()
-        .split("\"value\":\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
+    let (start, secret) = platform_storage_login();
     let token = sign(&claims_for(&start.pending));
     let attempt = |value: &str, origin: Option<&str>| {
         let body = format!(

@@ -113,6 +113,30 @@ pub fn login() -> (PendingLaunch, String) {
     login_with(&tool(), registration(), 1)
 }
 
+/// A login where the platform offers platform storage, and the binding
+/// secret its page stores there (whoever started the login can read it).
+pub fn platform_storage_login() -> (lti_core::tool::LoginStart, String) {
+    let q = format!(
+        "{}&lti_storage_target=post_message_forwarding",
+        login_query()
+    );
+    let init = LoginInitiation::from_urlencoded(q.as_bytes()).unwrap();
+    let start = tool()
+        .start_login(&init, &store_with(registration()), &entropy(8), now())
+        .unwrap();
+    let secret = start
+        .response
+        .body()
+        .split("\"value\":\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    (start, secret)
+}
+
 /// A valid LtiResourceLinkRequest claims set for a pending login.
 pub fn claims_for(p: &PendingLaunch) -> Value {
     let t = now().timestamp();

@@ -414,26 +414,28 @@ fn export_leaves_files_that_are_not_its_own_and_refuses_its_input_folder() {
     ]);
     assert_eq!(gen_out.status.code(), Some(0));
     let contract = fixture("contracts/sample.toml");
+    let export_to = |out: &Path| {
+        let o = interop(&[
+            "mis",
+            "export",
+            "--source",
+            "csv",
+            src.to_str().unwrap(),
+            "--contract",
+            contract.to_str().unwrap(),
+            "--as-of",
+            "2025-10-01",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
     // Writing into the input folder is refused before anything is touched.
-    let o = interop(&[
-        "mis",
-        "export",
-        "--source",
-        "csv",
-        src.to_str().unwrap(),
-        "--contract",
-        contract.to_str().unwrap(),
-        "--as-of",
-        "2025-10-01",
-        "--out",
-        src.to_str().unwrap(),
-    ]);
-    assert_eq!(
-        o.status.code(),
-        Some(2),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    let (code, err) = export_to(&src);
+    assert_eq!(code, Some(2), "{err}");
     assert!(src.join("pupils.csv").is_file());
     // An output folder with someone else's CSV and a stale package file:
     // the stale OneRoster file goes, the other CSV stays.
@@ -441,25 +443,8 @@ fn export_leaves_files_that_are_not_its_own_and_refuses_its_input_folder() {
     std::fs::create_dir_all(&out).unwrap();
     std::fs::write(out.join("notes.csv"), "keep,me\n").unwrap();
     std::fs::write(out.join("demographics.csv"), "sourcedId\n").unwrap();
-    let o = interop(&[
-        "mis",
-        "export",
-        "--source",
-        "csv",
-        src.to_str().unwrap(),
-        "--contract",
-        contract.to_str().unwrap(),
-        "--as-of",
-        "2025-10-01",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    let (code, err) = export_to(&out);
+    assert_eq!(code, Some(0), "{err}");
     assert_eq!(
         std::fs::read_to_string(out.join("notes.csv")).unwrap(),
         "keep,me\n"
