@@ -464,8 +464,21 @@ fn write_outputs(
         let report =
             oneroster_model::validate_path(&a.out, &oneroster_model::ValidateOptions::new())
                 .map_err(|e| std::io::Error::other(e.to_string()))?;
+        // The export's own extra entries (identity state, delta, report)
+        // are expected beside the package: not warnings about it.
+        let own = report
+            .findings()
+            .iter()
+            .filter(|f| {
+                f.code == oneroster_model::Code::PackageUnknownFile
+                    && f.file.as_deref().is_some_and(|n| {
+                        let top = n.split(['/', '\\']).next().unwrap_or(n);
+                        [STATE_DIR, "delta", "report.json"].contains(&top)
+                    })
+            })
+            .count() as u64;
         validation = json!({"valid": report.is_valid(), "errors": report.error_count(),
-                            "warnings": report.warning_count()});
+                            "warnings": report.warning_count().saturating_sub(own)});
     }
     let mut report = serde_json::to_value(&run.report).map_err(std::io::Error::other)?;
     if let Some(obj) = report.as_object_mut() {

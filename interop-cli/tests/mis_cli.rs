@@ -165,6 +165,12 @@ fn generate_export_then_delta_and_guard() {
     let r = report(&out1);
     assert_eq!(r["verdict"], "written");
     assert_eq!(r["oneroster_validation"]["valid"], true);
+    // Its own state beside the package is not a warning about the package.
+    assert_eq!(
+        r["oneroster_validation"]["warnings"], 0,
+        "{}",
+        r["oneroster_validation"]
+    );
     assert_eq!(r["released"]["dev_pseudonym_key"], true);
     // The export folder (with its report.json) validates as a package: the
     // extra non-CSV file is only a warning.
