@@ -10,7 +10,7 @@
 //! Time is always passed in; the stores never read a clock.
 
 use std::collections::HashMap;
-use std::collections::hash_map::{Entry, RandomState};
+use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 use std::sync::{Mutex, PoisonError, RwLock};
 
@@ -108,21 +108,66 @@ fn poisoned<T>(_: PoisonError<T>) -> StoreError {
     StoreError::new(Poisoned)
 }
 
-/// In-memory [`ReplayStore`], bounded: expired entries are purged when the
-/// map grows, and past `capacity` live entries new values are refused
-/// (fail closed) rather than growing without bound.
+/// In-memory [`ReplayStore`], bounded: past `capacity` live entries new
+/// values are refused (fail closed) rather than growing without bound, and
+/// expired entries are purged when the store is full, and only once one can
+/// have expired, so a store full of live values refuses in O(1).
+///
+/// Scopes share the capacity. A host serving several tenants (a platform
+/// with many tools: client-assertion `jti`s and deep-linking nonces are
+/// chosen by the tool) should set [`Self::per_scope_limit`], so that one
+/// tenant cannot fill the store for the others.
 ///
 /// Values are kept as 128-bit fingerprints (two SipHash-1-3 digests of
 /// `scope` and `value` under keys drawn when the store is made), not as
-/// strings: 32 bytes an entry and nothing to allocate or free per launch.
-/// Two different values share a fingerprint with probability about 2⁻¹²⁸
-/// per pair, and the only effect would be a fresh value refused as a replay
-/// (fail closed); a replay is never taken for a first use.
+/// strings: under 50 bytes an entry and nothing to allocate or free per
+/// call. Two different values share a fingerprint with probability about
+/// 2⁻¹²⁸ per pair, and the only effect would be a fresh value refused as a
+/// replay (fail closed); a replay is never taken for a first use.
 #[derive(Debug)]
 pub struct InMemoryReplayStore {
-    seen: Mutex<HashMap<Fingerprint, DateTime<Utc>, BuildHasherDefault<FingerprintHasher>>>,
+    seen: Mutex<SeenValues>,
     keys: [RandomState; 2],
     capacity: usize,
+    per_scope_limit: Option<usize>,
+}
+
+#[derive(Debug, Default)]
+struct SeenValues {
+    by_key: HashMap<Fingerprint, SeenValue, BuildHasherDefault<FingerprintHasher>>,
+    /// Live-or-unpurged values per scope fingerprint.
+    per_scope: HashMap<u64, usize>,
+    /// No value in `by_key` expires before this (`None`: empty).
+    none_expire_before: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug)]
+struct SeenValue {
+    expires_at: DateTime<Utc>,
+    scope: u64,
+}
+
+impl SeenValues {
+    /// Drops expired values, if any can have expired by `now`.
+    fn purge(&mut self, now: DateTime<Utc>) {
+        if self.none_expire_before.is_none_or(|t| t > now) {
+            return;
+        }
+        let per_scope = &mut self.per_scope;
+        self.by_key.retain(|_, v| {
+            let live = v.expires_at > now;
+            if !live && let Some(n) = per_scope.get_mut(&v.scope) {
+                *n = n.saturating_sub(1);
+            }
+            live
+        });
+        self.per_scope.retain(|_, n| *n > 0);
+        self.none_expire_before = self.by_key.values().map(|v| v.expires_at).min();
+    }
+
+    fn note_expiry(&mut self, at: DateTime<Utc>) {
+        self.none_expire_before = Some(self.none_expire_before.map_or(at, |t| t.min(at)));
+    }
 }
 
 /// A keyed 128-bit digest of (scope, value).
@@ -147,6 +192,10 @@ impl Hasher for FingerprintHasher {
     }
 }
 
+#[derive(Debug, thiserror::Error)]
+#[error("this scope already holds {0} live values in the in-memory store")]
+struct ScopeFull(usize);
+
 impl Default for InMemoryReplayStore {
     fn default() -> Self {
         Self::new(1_000_000)
@@ -157,14 +206,23 @@ impl InMemoryReplayStore {
     /// A store holding at most `capacity` live values.
     pub fn new(capacity: usize) -> Self {
         Self {
-            seen: Mutex::new(HashMap::default()),
+            seen: Mutex::new(SeenValues::default()),
             keys: [RandomState::new(), RandomState::new()],
             capacity,
+            per_scope_limit: None,
         }
+    }
+    /// At most `limit` live values per scope (default: no limit below the
+    /// capacity). Past it, new values of that scope are refused (fail
+    /// closed) while other scopes go on.
+    #[must_use]
+    pub fn per_scope_limit(mut self, limit: usize) -> Self {
+        self.per_scope_limit = Some(limit);
+        self
     }
     /// Number of values held (live or not yet purged).
     pub fn len(&self) -> usize {
-        self.seen.lock().map(|m| m.len()).unwrap_or(0)
+        self.seen.lock().map(|m| m.by_key.len()).unwrap_or(0)
     }
     /// True when empty.
     pub fn is_empty(&self) -> bool {
@@ -188,30 +246,46 @@ impl ReplayStore for InMemoryReplayStore {
         now: DateTime<Utc>,
     ) -> Result<Freshness, StoreError> {
         let key = self.fingerprint(scope, value);
-        let mut m = self.seen.lock().map_err(poisoned)?;
-        if m.len() >= self.capacity {
-            if let Some(exp) = m.get(&key)
-                && *exp > now
-            {
+        let mut s = self.seen.lock().map_err(poisoned)?;
+        // One probe for the common cases: a replay, or a value seen before
+        // that has expired (its slot is reused, in the same scope).
+        if let Some(seen) = s.by_key.get_mut(&key) {
+            if seen.expires_at > now {
                 return Ok(Freshness::Replayed);
             }
-            m.retain(|_, exp| *exp > now);
-            if m.len() >= self.capacity {
+            seen.expires_at = expires_at;
+            s.note_expiry(expires_at);
+            return Ok(Freshness::First);
+        }
+        // Values are counted per scope only when there is a limit to keep.
+        let scope_fp = match self.per_scope_limit {
+            Some(_) => self.keys[0].hash_one(scope),
+            None => 0,
+        };
+        let scope_full = |s: &SeenValues| {
+            self.per_scope_limit
+                .filter(|&limit| s.per_scope.get(&scope_fp).copied().unwrap_or(0) >= limit)
+        };
+        if s.by_key.len() >= self.capacity || scope_full(&s).is_some() {
+            s.purge(now);
+            if s.by_key.len() >= self.capacity {
                 return Err(StoreError::new(Full(self.capacity)));
             }
-        }
-        // One hash and one probe for the common case.
-        match m.entry(key) {
-            Entry::Occupied(mut seen) => {
-                if *seen.get() > now {
-                    return Ok(Freshness::Replayed);
-                }
-                seen.insert(expires_at);
-            }
-            Entry::Vacant(slot) => {
-                slot.insert(expires_at);
+            if let Some(limit) = scope_full(&s) {
+                return Err(StoreError::new(ScopeFull(limit)));
             }
         }
+        s.by_key.insert(
+            key,
+            SeenValue {
+                expires_at,
+                scope: scope_fp,
+            },
+        );
+        if self.per_scope_limit.is_some() {
+            *s.per_scope.entry(scope_fp).or_default() += 1;
+        }
+        s.note_expiry(expires_at);
         Ok(Freshness::First)
     }
 }
@@ -391,6 +465,26 @@ mod tests {
             Freshness::First
         );
         assert_eq!(store.len(), 4);
+    }
+
+    #[test]
+    fn one_scope_cannot_fill_the_store_for_the_others() {
+        let store = InMemoryReplayStore::new(100).per_scope_limit(2);
+        let (now, until) = (at(1_000), at(1_600));
+        let record =
+            |scope: &str, value: &str, when| store.check_and_record(scope, value, until, when);
+        assert_eq!(record("tool-a", "j1", now).unwrap(), Freshness::First);
+        assert_eq!(record("tool-a", "j2", now).unwrap(), Freshness::First);
+        // tool-a is at its limit: its new values are refused, its replays
+        // still recognised, and tool-b is unaffected.
+        assert!(record("tool-a", "j3", now).is_err());
+        assert_eq!(record("tool-a", "j1", now).unwrap(), Freshness::Replayed);
+        assert_eq!(record("tool-b", "j1", now).unwrap(), Freshness::First);
+        // Once tool-a's values expire they are purged and it may go on.
+        let later = at(1_700);
+        assert_eq!(record("tool-a", "j3", later).unwrap(), Freshness::First);
+        // (The purge took every expired value, tool-b's too.)
+        assert_eq!(store.len(), 1);
     }
 
     #[test]

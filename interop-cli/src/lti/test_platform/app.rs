@@ -66,7 +66,8 @@ impl App {
             contexts,
             base,
             policy,
-            replay: InMemoryReplayStore::default(),
+            // Many tools share it: none may fill it for the others.
+            replay: InMemoryReplayStore::default().per_scope_limit(100_000),
             sessions: Mutex::new(HashMap::new()),
             keys: Mutex::new(PlatformKeyCache::new().insecure_allow_loopback_http()),
         }
