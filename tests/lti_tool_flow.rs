@@ -12,7 +12,7 @@ use lti_core::claims::{
 use lti_core::ids::{ClientId, Kid, Nonce};
 use lti_core::jwt::{JwtValidation, UnverifiedJwt};
 use lti_core::keys::{SigningKey, ToolKeySet};
-use lti_core::store::{InMemoryReplayStore, InMemoryStateStore, StateStore};
+use lti_core::store::{InMemoryStateStore, StateStore};
 use lti_core::tool::{
     DeepLinkError, DeepLinkResponse, LaunchError, LaunchForm, LoginInitiation, Registration,
     presets,
@@ -88,16 +88,7 @@ fn launch_returns_typed_claims_and_a_trace() {
         .unwrap();
     let form = LaunchForm::from_request(&req).unwrap();
     let pending = store.take(form.state(), now()).unwrap().unwrap();
-    let l = tool()
-        .finish_launch(
-            &form,
-            &pending,
-            &registration(),
-            &platform_keys(),
-            &InMemoryReplayStore::default(),
-            now(),
-        )
-        .unwrap();
+    let l = finish_form(&form, &pending).unwrap();
     assert_eq!(l.message_type(), &MessageType::ResourceLink);
     assert_eq!(l.subject(), Some("user-7"));
     assert_eq!(l.deployment_id().as_str(), DEPLOYMENT);
@@ -139,16 +130,7 @@ fn platform_storage_launch_without_cookies() {
         None,
     )
     .unwrap();
-    let err = tool()
-        .finish_launch(
-            &form,
-            &start.pending,
-            &registration(),
-            &platform_keys(),
-            &InMemoryReplayStore::default(),
-            now(),
-        )
-        .unwrap_err();
+    let err = finish_form(&form, &start.pending).unwrap_err();
     assert!(matches!(
         err,
         LaunchError::StateCookieMissing {
@@ -168,16 +150,7 @@ fn platform_storage_launch_without_cookies() {
     let form = LaunchForm::from_parts(body.as_bytes(), None)
         .unwrap()
         .with_origin(Some("https://tool.example"));
-    let l = tool()
-        .finish_launch(
-            &form,
-            &start.pending,
-            &registration(),
-            &platform_keys(),
-            &InMemoryReplayStore::default(),
-            now(),
-        )
-        .unwrap();
+    let l = finish_form(&form, &start.pending).unwrap();
     let binding = l
         .trace()
         .entries()

@@ -734,14 +734,7 @@ fn s28_state_missing_unknown_or_expired_rejected() {
         Some(&cookie),
     )
     .unwrap();
-    let r = tool().finish_launch(
-        &form,
-        &p,
-        &registration(),
-        &platform_keys(),
-        &InMemoryReplayStore::default(),
-        now(),
-    );
+    let r = finish_form(&form, &p);
     assert_launch_err!(r, LaunchError::StateMismatch);
     // Expired login.
     let form = LaunchForm::from_parts(
@@ -793,14 +786,7 @@ fn s29_state_without_browser_binding_rejected() {
         let form = LaunchForm::from_parts(body.as_bytes(), None)
             .unwrap()
             .with_origin(Some("https://tool.example"));
-        let r = tool().finish_launch(
-            &form,
-            &p,
-            &registration(),
-            &platform_keys(),
-            &InMemoryReplayStore::default(),
-            now(),
-        );
+        let r = finish_form(&form, &p);
         assert_launch_err!(r, LaunchError::StorageBindingNotOffered);
     }
 }
@@ -834,14 +820,7 @@ fn s29_platform_storage_repost_only_from_the_tools_own_origin() {
         let form = LaunchForm::from_parts(body.as_bytes(), None)
             .unwrap()
             .with_origin(origin);
-        tool().finish_launch(
-            &form,
-            &start.pending,
-            &registration(),
-            &platform_keys(),
-            &InMemoryReplayStore::default(),
-            now(),
-        )
+        finish_form(&form, &start.pending)
     };
     // Posted from another site, with a null origin, or with none: refused.
     for origin in [Some("https://attacker.example"), Some("null"), None] {
@@ -1458,14 +1437,7 @@ fn s54_platform_storage_pages_pin_origin_and_correlate_messages() {
         None,
     )
     .unwrap();
-    let r = tool().finish_launch(
-        &form,
-        &start.pending,
-        &registration(),
-        &platform_keys(),
-        &InMemoryReplayStore::default(),
-        now(),
-    );
+    let r = finish_form(&form, &start.pending);
     assert_launch_err!(
         r,
         LaunchError::StateCookieMissing {

@@ -240,6 +240,22 @@ pub fn finish_with(
     tool.finish_launch(&form, pending, reg, keys, replay, now())
 }
 
+/// Runs `finish_launch` on an already-read form with the default tool,
+/// registration and keys, a fresh replay store and `now()`.
+pub fn finish_form(
+    form: &LaunchForm,
+    pending: &PendingLaunch,
+) -> Result<lti_core::tool::Launch, LaunchError> {
+    tool().finish_launch(
+        form,
+        pending,
+        &registration(),
+        &platform_keys(),
+        &InMemoryReplayStore::default(),
+        now(),
+    )
+}
+
 /// Signs `claims` for a fresh login and runs the launch.
 pub fn launch_claims(
     mutate: impl FnOnce(&mut Value),
