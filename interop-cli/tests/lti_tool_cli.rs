@@ -3,9 +3,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod cli_support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use cli_support::assert_success;
 use lti_core::claims::DeepLinkingResponseClaims;
 use lti_core::ids::Kid;
 use lti_core::jwt::{JwtValidation, UnverifiedJwt};
@@ -86,17 +89,6 @@ fn verify_launch(reg: &str, jwks: Option<&str>, rest: &[&str]) -> Output {
     }
     args.extend_from_slice(rest);
     interop(&args)
-}
-
-/// Asserts that a run exited 0, showing its stderr when it did not.
-#[track_caller]
-fn assert_success(o: &Output) {
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
 }
 
 fn lines(o: &Output) -> Vec<Value> {

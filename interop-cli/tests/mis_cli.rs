@@ -1,8 +1,12 @@
 //! `interop mis …` as external checks call it: JSON lines, files, exit codes.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod cli_support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+
+use cli_support::assert_success;
 
 fn interop(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_interop"))
@@ -67,17 +71,6 @@ fn export(source: &str, input: &Path, contract: &Path, out: &Path, extra: &[&str
     ];
     args.extend_from_slice(extra);
     interop(&args)
-}
-
-/// Asserts that a run exited 0, showing its stderr when it did not.
-#[track_caller]
-fn assert_success(o: &Output) {
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
 }
 
 #[test]
