@@ -40,14 +40,34 @@ fn node_modules() -> Option<String> {
     }
 }
 
+/// Starts `interop lti platform` with `config` (whose `key` is a fresh
+/// `platform.pem` written beside it in `dir`).
+fn spawn_platform(dir: &Path, config: &Value) -> Server {
+    write_key(dir, "platform.pem");
+    let path = dir.join("platform.json");
+    std::fs::write(&path, config.to_string()).unwrap();
+    let mut cmd = Command::new(interop());
+    cmd.args(["lti", "platform", "--listen", "127.0.0.1:0"])
+        .arg("--config")
+        .arg(&path);
+    spawn(cmd, Duration::from_secs(30))
+}
+
+/// Starts ltijs's harness (`ltijs_tool.js`) with `args`.
+fn spawn_ltijs(modules: &str, args: &[&str]) -> Server {
+    let mut cmd = Command::new("node");
+    cmd.arg(interop_dir().join("ltijs_tool.js"))
+        .args(args)
+        .env("INTEROP_NODE_MODULES", modules);
+    spawn(cmd, Duration::from_secs(60))
+}
+
 /// Starts our platform for a tool at `tool_url` (its harness routes), and
 /// registers the platform with the tool.
 fn start_platform(dir: &Path, tool_url: &str, claims: &[&str]) -> Server {
-    write_key(dir, "platform.pem");
-    let config = dir.join("platform.json");
-    std::fs::write(
-        &config,
-        json!({
+    let platform = spawn_platform(
+        dir,
+        &json!({
             "key": "platform.pem", "kid": "interop-platform-1",
             "tools": [{
                 "client_id": "peer-client", "deployment_id": "peer-deployment",
@@ -64,15 +84,8 @@ fn start_platform(dir: &Path, tool_url: &str, claims: &[&str]) -> Server {
                 {"id": "pupil-1", "given_name": "Alan", "family_name": "Turing", "email": "alan@school.example", "roles": [LEARNER]}
             ],
             "contexts": [{"id": "course-1", "label": "MATHS-7", "title": "Year 7 maths", "members": ["teacher-1", "pupil-1"]}]
-        })
-        .to_string(),
-    )
-    .unwrap();
-    let mut cmd = Command::new(interop());
-    cmd.args(["lti", "platform", "--listen", "127.0.0.1:0"])
-        .arg("--config")
-        .arg(&config);
-    let platform = spawn(cmd, Duration::from_secs(30));
+        }),
+    );
     let reg = json!({
         "issuer": platform.url, "client_id": "peer-client", "deployment_ids": ["peer-deployment"],
         "auth_login_url": format!("{}/auth", platform.url), "jwks_url": format!("{}/jwks", platform.url),
@@ -93,14 +106,22 @@ fn browse(py: &str, platform: &Server, user: &str, message_type: &str) -> Value 
     browse_extra(py, platform, user, message_type, "")
 }
 
+/// [`browse`] with `extra` appended to the `/launch` query.
 fn browse_extra(py: &str, platform: &Server, user: &str, message_type: &str, extra: &str) -> Value {
-    let url = format!(
-        "{}/launch?client_id=peer-client&user={user}&context=course-1&resource_link=link-1&message_type={message_type}{extra}",
-        platform.url
-    );
+    browse_url(
+        py,
+        &format!(
+            "{}/launch?client_id=peer-client&user={user}&context=course-1&resource_link=link-1&message_type={message_type}{extra}",
+            platform.url
+        ),
+    )
+}
+
+/// Drives `browse.py` from `url` and returns the JSON it prints.
+fn browse_url(py: &str, url: &str) -> Value {
     let out = Command::new(py)
         .arg(interop_dir().join("browse.py"))
-        .args(["--url", &url])
+        .args(["--url", url])
         .output()
         .unwrap();
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
@@ -306,11 +327,7 @@ fn ltijs_accepts_our_launches() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let mut cmd = Command::new("node");
-    cmd.arg(interop_dir().join("ltijs_tool.js"))
-        .args(["--port", "0"])
-        .env("INTEROP_NODE_MODULES", &modules);
-    let tool = spawn(cmd, Duration::from_secs(60));
+    let tool = spawn_ltijs(&modules, &["--port", "0"]);
     let platform = start_platform(dir.path(), &tool.url, &[]);
 
     let r = browse(&py, &platform, "pupil-1", "LtiResourceLinkRequest");
@@ -354,32 +371,18 @@ fn ltijs_registers_dynamically_with_our_platform_and_is_launched() {
         json!({"dynamic_registration": true}).to_string(),
     )
     .unwrap();
-    let mut cmd = Command::new("node");
-    cmd.arg(interop_dir().join("ltijs_tool.js"))
-        .arg("--config")
-        .arg(&tool_config)
-        .env("INTEROP_NODE_MODULES", &modules);
-    let tool = spawn(cmd, Duration::from_secs(60));
+    let tool = spawn_ltijs(&modules, &["--config", tool_config.to_str().unwrap()]);
 
-    write_key(dir.path(), "platform.pem");
-    let config = dir.path().join("platform.json");
-    std::fs::write(
-        &config,
-        json!({
+    let platform = spawn_platform(
+        dir.path(),
+        &json!({
             "key": "platform.pem", "kid": "interop-platform-dr",
             "users": [{"id": "pupil-1", "given_name": "Alan", "family_name": "Turing", "roles": [LEARNER]}],
             "contexts": [{"id": "course-1", "label": "MATHS-7", "title": "Year 7 maths", "members": ["pupil-1"]}],
             "dynamic_registration": {"product_family_code": "edtech-interop", "auto_approve": true,
                                      "scopes": ["https://purl.imsglobal.org/spec/lti-ags/scope/score"]}
-        })
-        .to_string(),
-    )
-    .unwrap();
-    let mut cmd = Command::new(interop());
-    cmd.args(["lti", "platform", "--listen", "127.0.0.1:0"])
-        .arg("--config")
-        .arg(&config);
-    let platform = spawn(cmd, Duration::from_secs(30));
+        }),
+    );
 
     // The administrator's "register a tool" button: a redirect to the tool.
     let start = http(
@@ -437,16 +440,13 @@ fn ltijs_registers_dynamically_with_our_platform_and_is_launched() {
         again.body
     );
 
-    let url = format!(
-        "{}/launch?client_id={client_id}&user=pupil-1&context=course-1&resource_link=link-1&message_type=LtiResourceLinkRequest",
-        platform.url
+    let r = browse_url(
+        &py,
+        &format!(
+            "{}/launch?client_id={client_id}&user=pupil-1&context=course-1&resource_link=link-1&message_type=LtiResourceLinkRequest",
+            platform.url
+        ),
     );
-    let out = Command::new(&py)
-        .arg(interop_dir().join("browse.py"))
-        .args(["--url", &url])
-        .output()
-        .unwrap();
-    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(r["ok"], true, "{r}");
     assert_eq!(r["json"]["accepted"], true, "{r}");
     assert_eq!(r["json"]["tool"], "ltijs");

@@ -3,9 +3,12 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod cli_support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use cli_support::assert_success;
 use lti_core::claims::DeepLinkingResponseClaims;
 use lti_core::ids::Kid;
 use lti_core::jwt::{JwtValidation, UnverifiedJwt};
@@ -77,6 +80,17 @@ impl Fx {
     }
 }
 
+/// Runs `interop lti verify-launch --registration <reg> [--jwks <jwks>]` followed by `rest`
+/// (`--now`, `--format`, token files).
+fn verify_launch(reg: &str, jwks: Option<&str>, rest: &[&str]) -> Output {
+    let mut args = vec!["lti", "verify-launch", "--registration", reg];
+    if let Some(jwks) = jwks {
+        args.extend(["--jwks", jwks]);
+    }
+    args.extend_from_slice(rest);
+    interop(&args)
+}
+
 fn lines(o: &Output) -> Vec<Value> {
     String::from_utf8(o.stdout.clone())
         .unwrap()
@@ -88,50 +102,23 @@ fn lines(o: &Output) -> Vec<Value> {
 #[test]
 fn verify_launch_reports_each_token_and_exit_codes() {
     let fx = Fx::new();
-    let good = fx.token("good.jwt", |_| {});
-    let expired = fx.token("expired.jwt", |c| c["exp"] = json!(NOW - 3600));
+    let good = fx.s(&fx.token("good.jwt", |_| {}));
+    let expired = fx.s(&fx.token("expired.jwt", |c| c["exp"] = json!(NOW - 3600)));
     let (reg, jwks) = (
         fx.s(&fx.path("registration.json")),
         fx.s(&fx.path("jwks.json")),
     );
     let now = NOW.to_string();
-    let o = interop(&[
-        "lti",
-        "verify-launch",
-        "--registration",
-        &reg,
-        "--jwks",
-        &jwks,
-        "--now",
-        &now,
-        &fx.s(&good),
-    ]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    let o = verify_launch(&reg, Some(&jwks), &["--now", &now, &good]);
+    assert_success(&o);
     let l = lines(&o);
     assert_eq!(
         l[0],
-        json!({"file": fx.s(&good), "valid": true, "message_type": "LtiResourceLinkRequest", "error": null})
+        json!({"file": good, "valid": true, "message_type": "LtiResourceLinkRequest", "error": null})
     );
 
     // Same token twice (nonce single-use across the run) and an expired one.
-    let o = interop(&[
-        "lti",
-        "verify-launch",
-        "--registration",
-        &reg,
-        "--jwks",
-        &jwks,
-        "--now",
-        &now,
-        &fx.s(&good),
-        &fx.s(&good),
-        &fx.s(&expired),
-    ]);
+    let o = verify_launch(&reg, Some(&jwks), &["--now", &now, &good, &good, &expired]);
     assert_eq!(o.status.code(), Some(1));
     let l = lines(&o);
     assert_eq!(l.len(), 3);
@@ -142,17 +129,7 @@ fn verify_launch_reports_each_token_and_exit_codes() {
     assert_eq!(l[2]["message_type"], json!("LtiResourceLinkRequest"));
     // Unreadable tokens still get a string message_type (empty).
     let junk = fx.write("junk.jwt", "not a token");
-    let o = interop(&[
-        "lti",
-        "verify-launch",
-        "--registration",
-        &reg,
-        "--jwks",
-        &jwks,
-        "--now",
-        &now,
-        &fx.s(&junk),
-    ]);
+    let o = verify_launch(&reg, Some(&jwks), &["--now", &now, &fx.s(&junk)]);
     assert_eq!(o.status.code(), Some(1));
     assert_eq!(lines(&o)[0]["message_type"], json!(""));
     assert!(
@@ -162,19 +139,8 @@ fn verify_launch_reports_each_token_and_exit_codes() {
             .contains("expired")
     );
 
-    let o = interop(&[
-        "lti",
-        "verify-launch",
-        "--registration",
-        &reg,
-        "--jwks",
-        &jwks,
-        "--now",
-        &now,
-        "--format",
-        "text",
-        &fx.s(&expired),
-    ]);
+    let text = ["--now", &now, "--format", "text", &expired];
+    let o = verify_launch(&reg, Some(&jwks), &text);
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stdout).contains("INVALID [jwt.expired]"));
 }
@@ -189,40 +155,18 @@ fn verify_launch_usage_and_io_errors_exit_2() {
     );
     let missing = fx.s(&fx.path("missing.jwt"));
     assert_eq!(
-        interop(&[
-            "lti",
-            "verify-launch",
-            "--registration",
-            &reg,
-            "--jwks",
-            &jwks,
-            &missing
-        ])
-        .status
-        .code(),
+        verify_launch(&reg, Some(&jwks), &[&missing]).status.code(),
         Some(2)
     );
     let bad_reg = fx.s(&fx.write("bad.json", "{\"issuer\": 1}"));
     assert_eq!(
-        interop(&[
-            "lti",
-            "verify-launch",
-            "--registration",
-            &bad_reg,
-            "--jwks",
-            &jwks,
-            &fx.s(&good)
-        ])
-        .status
-        .code(),
-        Some(2)
-    );
-    assert_eq!(
-        interop(&["lti", "verify-launch", "--registration", &reg])
+        verify_launch(&bad_reg, Some(&jwks), &[&fx.s(&good)])
             .status
             .code(),
         Some(2)
     );
+    // Neither --jwks nor a token file.
+    assert_eq!(verify_launch(&reg, None, &[]).status.code(), Some(2));
 }
 
 /// Serves `body` with `status` to each of `n` HTTP requests on 127.0.0.1.
@@ -255,55 +199,25 @@ fn verify_launch_fetches_jwks_url_without_jwks_flag() {
     let fx = Fx::new();
     let good = fx.token("good.jwt", |_| {});
     let now = NOW.to_string();
-    let reg_with = |jwks_url: &str| {
+    let good = fx.s(&good);
+    // Verifies `good` against a registration whose JWKS lives at `jwks_url`.
+    let verify_with_jwks_url = |jwks_url: &str| {
         let mut r: Value =
             serde_json::from_str(&std::fs::read_to_string(fx.path("registration.json")).unwrap())
                 .unwrap();
         r["jwks_url"] = json!(jwks_url);
-        fx.s(&fx.write("reg-fetch.json", &r.to_string()))
+        let reg = fx.s(&fx.write("reg-fetch.json", &r.to_string()));
+        verify_launch(&reg, None, &["--now", &now, &good])
     };
     let url = serve(200, Jwks::new(vec![fx.platform.public_jwk()]).to_json(), 1);
-    let reg = reg_with(&url);
-    let o = interop(&[
-        "lti",
-        "verify-launch",
-        "--registration",
-        &reg,
-        "--now",
-        &now,
-        &fx.s(&good),
-    ]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_success(&verify_with_jwks_url(&url));
     // A JWKS endpoint that fails is an I/O error: exit 2.
     let url = serve(404, "{}".into(), 1);
-    let reg = reg_with(&url);
-    let o = interop(&[
-        "lti",
-        "verify-launch",
-        "--registration",
-        &reg,
-        "--now",
-        &now,
-        &fx.s(&good),
-    ]);
+    let o = verify_with_jwks_url(&url);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("404"));
     // An https URL on a private address is refused before any fetch.
-    let reg = reg_with("https://10.0.0.1/jwks");
-    let o = interop(&[
-        "lti",
-        "verify-launch",
-        "--registration",
-        &reg,
-        "--now",
-        &now,
-        &fx.s(&good),
-    ]);
+    let o = verify_with_jwks_url("https://10.0.0.1/jwks");
     assert_eq!(o.status.code(), Some(2));
 }
 
@@ -368,34 +282,29 @@ fn deep_link_response_signs_and_refuses_unaccepted_items() {
         "one.json",
         r#"[{"type": "ltiResourceLink", "title": "Quiz", "lineItem": {"scoreMaximum": 5}}]"#,
     );
-    let args = |items: &Path| {
-        vec![
-            "lti".to_owned(),
-            "deep-link-response".into(),
-            "--registration".into(),
-            fx.s(&fx.path("registration.json")),
-            "--jwks".into(),
-            fx.s(&fx.path("jwks.json")),
-            "--key".into(),
-            fx.s(&key),
-            "--kid".into(),
-            "tool-1".into(),
-            "--request".into(),
-            fx.s(&request),
-            "--items".into(),
-            fx.s(items),
-            "--now".into(),
-            NOW.to_string(),
-        ]
+    // Runs `interop lti deep-link-response` answering `request` with `items`.
+    let deep_link_response = |items: &Path| {
+        interop(&[
+            "lti",
+            "deep-link-response",
+            "--registration",
+            &fx.s(&fx.path("registration.json")),
+            "--jwks",
+            &fx.s(&fx.path("jwks.json")),
+            "--key",
+            &fx.s(&key),
+            "--kid",
+            "tool-1",
+            "--request",
+            &fx.s(&request),
+            "--items",
+            &fx.s(items),
+            "--now",
+            &NOW.to_string(),
+        ])
     };
-    let a = args(&one);
-    let o = interop(&a.iter().map(String::as_str).collect::<Vec<_>>());
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    let o = deep_link_response(&one);
+    assert_success(&o);
     let jwt = String::from_utf8(o.stdout).unwrap().trim().to_owned();
     // Verify as the platform would, with the tool's JWKS.
     let jwks_out = interop(&["lti", "jwks", "--key", &fx.s(&key), "--kid", "tool-1"]);
@@ -417,13 +326,11 @@ fn deep_link_response_signs_and_refuses_unaccepted_items() {
         "two.json",
         r#"[{"type": "ltiResourceLink"}, {"type": "ltiResourceLink"}]"#,
     );
-    let a = args(&two);
-    let o = interop(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    let o = deep_link_response(&two);
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("deep_link.multiple_not_accepted"));
     let html = fx.write("html.json", r#"[{"type": "html", "html": "<b>x</b>"}]"#);
-    let a = args(&html);
-    let o = interop(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    let o = deep_link_response(&html);
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("deep_link.type_not_accepted"));
 }

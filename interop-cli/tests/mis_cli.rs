@@ -1,8 +1,12 @@
 //! `interop mis …` as external checks call it: JSON lines, files, exit codes.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod cli_support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+
+use cli_support::assert_success;
 
 fn interop(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_interop"))
@@ -30,16 +34,48 @@ fn report(dir: &Path) -> serde_json::Value {
         .expect("json")
 }
 
+/// Runs `interop mis check-id --kind <kind>` on `values`.
+fn check_id(kind: &str, values: &[&str]) -> Output {
+    let mut args = vec!["mis", "check-id", "--kind", kind];
+    args.extend_from_slice(values);
+    interop(&args)
+}
+
+/// Runs `interop mis generate` for `schools` synthetic schools from `seed` into `out`.
+fn generate(schools: &str, seed: &str, out: &Path) -> Output {
+    interop(&[
+        "mis",
+        "generate",
+        "--schools",
+        schools,
+        "--seed",
+        seed,
+        "--out",
+        out.to_str().unwrap(),
+    ])
+}
+
+/// Runs `interop mis export --source <source> <input> --contract <contract> --out <out>`,
+/// followed by the `extra` flags (`--as-of`, `--previous`, `--approve`).
+fn export(source: &str, input: &Path, contract: &Path, out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "mis",
+        "export",
+        "--source",
+        source,
+        input.to_str().unwrap(),
+        "--contract",
+        contract.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    interop(&args)
+}
+
 #[test]
 fn check_id_json_lines_and_exit_codes() {
-    let o = interop(&[
-        "mis",
-        "check-id",
-        "--kind",
-        "upn",
-        "B801200005001",
-        "L20112342401A",
-    ]);
+    let o = check_id("upn", &["B801200005001", "L20112342401A"]);
     assert_eq!(o.status.code(), Some(0));
     let l = lines(&o);
     assert_eq!(l.len(), 2);
@@ -48,14 +84,7 @@ fn check_id_json_lines_and_exit_codes() {
         serde_json::json!({"value": "B801200005001", "kind": "upn", "valid": true, "reason": null})
     );
     // The help-page UPN is wrong.
-    let o = interop(&[
-        "mis",
-        "check-id",
-        "--kind",
-        "upn",
-        "P207000016049",
-        "Q207000016049",
-    ]);
+    let o = check_id("upn", &["P207000016049", "Q207000016049"]);
     assert_eq!(o.status.code(), Some(1));
     let l = lines(&o);
     assert_eq!(l[0]["valid"], true);
@@ -67,19 +96,14 @@ fn check_id_json_lines_and_exit_codes() {
         ("laestab", "8201234", "820123"),
         ("urn", "100000", "10000x"),
     ] {
-        let o = interop(&["mis", "check-id", "--kind", kind, good]);
+        let o = check_id(kind, &[good]);
         assert_eq!(o.status.code(), Some(0), "{kind} {good}");
-        let o = interop(&["mis", "check-id", "--kind", kind, bad]);
+        let o = check_id(kind, &[bad]);
         assert_eq!(o.status.code(), Some(1), "{kind} {bad}");
         assert_eq!(lines(&o)[0]["kind"], kind);
     }
     assert_eq!(interop(&["mis", "check-id"]).status.code(), Some(2));
-    assert_eq!(
-        interop(&["mis", "check-id", "--kind", "nhs", "1"])
-            .status
-            .code(),
-        Some(2)
-    );
+    assert_eq!(check_id("nhs", &["1"]).status.code(), Some(2));
 }
 
 #[test]
@@ -104,22 +128,7 @@ fn generate_refuses_sizes_outside_its_bounds() {
 fn generate_export_then_delta_and_guard() {
     let tmp = tempfile::tempdir().unwrap();
     let src = tmp.path().join("src");
-    let o = interop(&[
-        "mis",
-        "generate",
-        "--schools",
-        "2",
-        "--seed",
-        "9",
-        "--out",
-        src.to_str().unwrap(),
-    ]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_success(&generate("2", "9", &src));
     for f in [
         "schools.csv",
         "pupils.csv",
@@ -130,27 +139,9 @@ fn generate_export_then_delta_and_guard() {
         assert!(src.join(f).is_file(), "{f}");
     }
     let contract = fixture("contracts/sample.toml");
-    let c = contract.to_str().unwrap();
     let out1 = tmp.path().join("out1");
-    let o = interop(&[
-        "mis",
-        "export",
-        "--source",
-        "csv",
-        src.to_str().unwrap(),
-        "--contract",
-        c,
-        "--as-of",
-        "2025-10-01",
-        "--out",
-        out1.to_str().unwrap(),
-    ]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    let o = export("csv", &src, &contract, &out1, &["--as-of", "2025-10-01"]);
+    assert_success(&o);
     assert!(String::from_utf8_lossy(&o.stderr).contains("development pseudonym key"));
     for f in [
         "manifest.csv",
@@ -197,27 +188,13 @@ fn generate_export_then_delta_and_guard() {
     );
     // Four months later: leavers and joiners → a delta.
     let out2 = tmp.path().join("out2");
-    let o = interop(&[
-        "mis",
-        "export",
-        "--source",
-        "csv",
-        src.to_str().unwrap(),
-        "--contract",
-        c,
+    let delta_flags = [
         "--as-of",
         "2026-02-02",
         "--previous",
         out1.to_str().unwrap(),
-        "--out",
-        out2.to_str().unwrap(),
-    ]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    ];
+    assert_success(&export("csv", &src, &contract, &out2, &delta_flags));
     let r = report(&out2);
     assert!(r["changes"]["users.csv"]["removed"].as_u64().unwrap() > 0);
     assert!(r["changes"]["users.csv"]["added"].as_u64().unwrap() > 0);
@@ -249,21 +226,7 @@ fn generate_export_then_delta_and_guard() {
         .collect();
     std::fs::write(broken.join("pupils.csv"), kept.join("\n")).unwrap();
     let out3 = tmp.path().join("out3");
-    let o = interop(&[
-        "mis",
-        "export",
-        "--source",
-        "csv",
-        broken.to_str().unwrap(),
-        "--contract",
-        c,
-        "--as-of",
-        "2026-02-02",
-        "--previous",
-        out1.to_str().unwrap(),
-        "--out",
-        out3.to_str().unwrap(),
-    ]);
+    let o = export("csv", &broken, &contract, &out3, &delta_flags);
     assert_eq!(o.status.code(), Some(1));
     let names: Vec<_> = std::fs::read_dir(&out3)
         .unwrap()
@@ -272,22 +235,8 @@ fn generate_export_then_delta_and_guard() {
     assert_eq!(names, vec![std::ffi::OsString::from("report.json")]);
     assert_eq!(report(&out3)["verdict"], "quarantined");
     // --approve writes it anyway.
-    let o = interop(&[
-        "mis",
-        "export",
-        "--source",
-        "csv",
-        broken.to_str().unwrap(),
-        "--contract",
-        c,
-        "--as-of",
-        "2026-02-02",
-        "--previous",
-        out1.to_str().unwrap(),
-        "--approve",
-        "--out",
-        out3.to_str().unwrap(),
-    ]);
+    let approved = [delta_flags.as_slice(), &["--approve"]].concat();
+    let o = export("csv", &broken, &contract, &out3, &approved);
     assert_eq!(o.status.code(), Some(0));
     assert_eq!(report(&out3)["verdict"], "approved");
     assert!(out3.join("users.csv").is_file());
@@ -297,28 +246,10 @@ fn generate_export_then_delta_and_guard() {
 fn ctf_and_wonde_sources_and_bad_input() {
     let tmp = tempfile::tempdir().unwrap();
     let contract = fixture("contracts/sample.toml");
-    let c = contract.to_str().unwrap();
-    let ctf = fixture("fixtures/ctf");
+    let as_of = ["--as-of", "2025-10-05"];
     let out = tmp.path().join("ctf");
-    let o = interop(&[
-        "mis",
-        "export",
-        "--source",
-        "ctf",
-        ctf.to_str().unwrap(),
-        "--contract",
-        c,
-        "--as-of",
-        "2025-10-05",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    let o = export("ctf", &fixture("fixtures/ctf"), &contract, &out, &as_of);
+    assert_success(&o);
     let r = report(&out);
     let codes: Vec<&str> = r["findings"]
         .as_array()
@@ -332,25 +263,7 @@ fn ctf_and_wonde_sources_and_bad_input() {
     );
     let out = tmp.path().join("wonde");
     let wonde = fixture("fixtures/wonde");
-    let o = interop(&[
-        "mis",
-        "export",
-        "--source",
-        "wonde",
-        wonde.to_str().unwrap(),
-        "--contract",
-        c,
-        "--as-of",
-        "2025-10-05",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_success(&export("wonde", &wonde, &contract, &out, &as_of));
     assert_eq!(report(&out)["counts"]["users.csv"], 5);
     // Unreadable input → 2; unknown CTF version → 2; refused contract → 1.
     for (src, input) in [
@@ -359,81 +272,25 @@ fn ctf_and_wonde_sources_and_bad_input() {
         ("csv", "does-not-exist"),
     ] {
         let input = fixture(input);
-        let o = interop(&[
-            "mis",
-            "export",
-            "--source",
-            src,
-            input.to_str().unwrap(),
-            "--contract",
-            c,
-            "--out",
-            tmp.path().join("x").to_str().unwrap(),
-        ]);
+        let o = export(src, &input, &contract, &tmp.path().join("x"), &[]);
         assert_eq!(o.status.code(), Some(2), "{input:?}");
     }
     let refused = fixture("contracts/refused.toml");
-    let o = interop(&[
-        "mis",
-        "export",
-        "--source",
-        "wonde",
-        wonde.to_str().unwrap(),
-        "--contract",
-        refused.to_str().unwrap(),
-        "--out",
-        tmp.path().join("r").to_str().unwrap(),
-    ]);
+    let o = export("wonde", &wonde, &refused, &tmp.path().join("r"), &[]);
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("shoeSize"));
-    assert_eq!(
-        interop(&[
-            "mis",
-            "export",
-            "--source",
-            "sims",
-            "x",
-            "--contract",
-            c,
-            "--out",
-            "y"
-        ])
-        .status
-        .code(),
-        Some(2)
-    );
+    let unknown_source = export("sims", Path::new("x"), &contract, Path::new("y"), &[]);
+    assert_eq!(unknown_source.status.code(), Some(2));
 }
 
 #[test]
 fn export_leaves_files_that_are_not_its_own_and_refuses_its_input_folder() {
     let tmp = tempfile::tempdir().unwrap();
     let src = tmp.path().join("src");
-    let gen_out = interop(&[
-        "mis",
-        "generate",
-        "--schools",
-        "1",
-        "--seed",
-        "3",
-        "--out",
-        src.to_str().unwrap(),
-    ]);
-    assert_eq!(gen_out.status.code(), Some(0));
+    assert_success(&generate("1", "3", &src));
     let contract = fixture("contracts/sample.toml");
     let export_to = |out: &Path| {
-        let o = interop(&[
-            "mis",
-            "export",
-            "--source",
-            "csv",
-            src.to_str().unwrap(),
-            "--contract",
-            contract.to_str().unwrap(),
-            "--as-of",
-            "2025-10-01",
-            "--out",
-            out.to_str().unwrap(),
-        ]);
+        let o = export("csv", &src, &contract, out, &["--as-of", "2025-10-01"]);
         (
             o.status.code(),
             String::from_utf8_lossy(&o.stderr).into_owned(),

@@ -46,23 +46,31 @@ fn respond(status: u16, body: &serde_json::Value) -> http::Response<Vec<u8>> {
     r
 }
 
-fn tool() -> ToolConfiguration {
+/// A builder for a tool named `client_name` that logs in and launches at
+/// `https://tool.example` and publishes its keys at `jwks_uri`.
+fn tool_builder(client_name: &str, jwks_uri: &str) -> ToolConfigurationBuilder {
     ToolConfiguration::builder(
-        "Maths Practice",
+        client_name,
         EndpointUrl::try_from("https://tool.example/login").unwrap(),
         RedirectUri::try_from("https://tool.example/launch").unwrap(),
-        EndpointUrl::try_from("https://tool.example/jwks").unwrap(),
+        EndpointUrl::try_from(jwks_uri).unwrap(),
         TargetLinkUri::try_from("https://tool.example/launch").unwrap(),
     )
-    .scope("https://purl.imsglobal.org/spec/lti-ags/scope/score")
-    .scope("https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly")
-    .message(
-        ToolMessage::new(MessageType::DeepLinking)
-            .target_link_uri(TargetLinkUri::try_from("https://tool.example/deep-link").unwrap()),
-    )
-    .message(ToolMessage::new(MessageType::SubmissionReview))
-    .build()
-    .unwrap()
+}
+
+/// The tool under test: AGS and NRPS scopes, deep linking and submission review.
+fn tool() -> ToolConfiguration {
+    tool_builder("Maths Practice", "https://tool.example/jwks")
+        .scope("https://purl.imsglobal.org/spec/lti-ags/scope/score")
+        .scope("https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly")
+        .message(
+            ToolMessage::new(MessageType::DeepLinking).target_link_uri(
+                TargetLinkUri::try_from("https://tool.example/deep-link").unwrap(),
+            ),
+        )
+        .message(ToolMessage::new(MessageType::SubmissionReview))
+        .build()
+        .unwrap()
 }
 
 fn configured(config: &serde_json::Value) -> Result<ConfiguredPlatform, DynamicRegistrationError> {
@@ -398,15 +406,7 @@ fn registration_refusals_and_bad_answers_are_typed() {
 
 #[test]
 fn tool_configuration_urls_must_lie_in_its_domains() {
-    let base = || {
-        ToolConfiguration::builder(
-            "T",
-            EndpointUrl::try_from("https://tool.example/login").unwrap(),
-            RedirectUri::try_from("https://tool.example/launch").unwrap(),
-            EndpointUrl::try_from("https://keys.example/jwks").unwrap(),
-            TargetLinkUri::try_from("https://tool.example/launch").unwrap(),
-        )
-    };
+    let base = || tool_builder("T", "https://keys.example/jwks");
     assert!(base().build().is_ok(), "the JWKS may live elsewhere");
     let e = base()
         .redirect_uri(RedirectUri::try_from("https://evil.example/launch").unwrap())
@@ -421,15 +421,9 @@ fn tool_configuration_urls_must_lie_in_its_domains() {
             .is_ok()
     );
     assert!(base().scope("two words").build().is_err());
-    let e = ToolConfiguration::builder(
-        " ",
-        EndpointUrl::try_from("https://tool.example/login").unwrap(),
-        RedirectUri::try_from("https://tool.example/launch").unwrap(),
-        EndpointUrl::try_from("https://tool.example/jwks").unwrap(),
-        TargetLinkUri::try_from("https://tool.example/launch").unwrap(),
-    )
-    .build()
-    .unwrap_err();
+    let e = tool_builder(" ", "https://tool.example/jwks")
+        .build()
+        .unwrap_err();
     assert_eq!(
         e,
         DynamicRegistrationError::InvalidToolConfiguration {
