@@ -263,12 +263,15 @@ fn main() {
     // same claims read into borrowed fields (nothing allocated, nothing
     // validated beyond JSON types), and serde_json's cheapest pass, both
     // right after the verify as in a launch.
-    c.bench_function("lti_launch/reference_raw_verify_then_zero_copy_parse", |b| {
-        b.iter(|| {
-            assert!(raw.verify(black_box(signing_input.as_bytes()), black_box(&signature)));
-            serde_json::from_str::<zero_copy::Claims<'_>>(black_box(&payload)).unwrap()
-        })
-    });
+    c.bench_function(
+        "lti_launch/reference_raw_verify_then_zero_copy_parse",
+        |b| {
+            b.iter(|| {
+                assert!(raw.verify(black_box(signing_input.as_bytes()), black_box(&signature)));
+                serde_json::from_str::<zero_copy::Claims<'_>>(black_box(&payload)).unwrap()
+            })
+        },
+    );
     c.bench_function("lti_launch/reference_raw_verify_then_json_skip", |b| {
         b.iter(|| {
             assert!(raw.verify(black_box(signing_input.as_bytes()), black_box(&signature)));
@@ -515,15 +518,27 @@ mod zero_copy {
         azp: Option<Cow<'a, str>>,
         #[serde(borrow)]
         nonce: Option<Cow<'a, str>>,
-        #[serde(borrow, rename = "https://purl.imsglobal.org/spec/lti/claim/message_type")]
+        #[serde(
+            borrow,
+            rename = "https://purl.imsglobal.org/spec/lti/claim/message_type"
+        )]
         message_type: Option<Cow<'a, str>>,
         #[serde(borrow, rename = "https://purl.imsglobal.org/spec/lti/claim/version")]
         version: Option<Cow<'a, str>>,
-        #[serde(borrow, rename = "https://purl.imsglobal.org/spec/lti/claim/deployment_id")]
+        #[serde(
+            borrow,
+            rename = "https://purl.imsglobal.org/spec/lti/claim/deployment_id"
+        )]
         deployment_id: Option<Cow<'a, str>>,
-        #[serde(borrow, rename = "https://purl.imsglobal.org/spec/lti/claim/target_link_uri")]
+        #[serde(
+            borrow,
+            rename = "https://purl.imsglobal.org/spec/lti/claim/target_link_uri"
+        )]
         target_link_uri: Option<Cow<'a, str>>,
-        #[serde(borrow, rename = "https://purl.imsglobal.org/spec/lti/claim/resource_link")]
+        #[serde(
+            borrow,
+            rename = "https://purl.imsglobal.org/spec/lti/claim/resource_link"
+        )]
         resource_link: Option<ResourceLink<'a>>,
         #[serde(borrow, rename = "https://purl.imsglobal.org/spec/lti/claim/roles")]
         roles: Option<Vec<Cow<'a, str>>>,

@@ -1,9 +1,12 @@
 //! `interop oneroster diff|apply|convert|generate` through the real binary.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
+mod cli_support;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
+use cli_support::assert_success;
 use oneroster_model::{FileKind, FileMode, Package, ReadLimits, Table, Version};
 
 fn interop(args: &[&str]) -> Output {
@@ -49,7 +52,7 @@ fn generate_is_deterministic_and_valid_shape() {
         "--out",
         s(&a),
     ]);
-    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    assert_success(&o);
     let o = interop(&[
         "oneroster",
         "generate",
@@ -123,7 +126,7 @@ fn diff_then_apply_reproduces_the_new_snapshot_from_dirs_and_zips() {
         "--out",
         s(&delta),
     ]);
-    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    assert_success(&o);
     let d = read(&delta);
     assert_eq!(d.mode(FileKind::Users), FileMode::Delta);
     assert_eq!(d.mode(FileKind::Classes), FileMode::Absent);
@@ -139,7 +142,7 @@ fn diff_then_apply_reproduces_the_new_snapshot_from_dirs_and_zips() {
 
     let out = dir.path().join("out");
     let o = interop(&["oneroster", "apply", s(&old), s(&delta), "--out", s(&out)]);
-    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    assert_success(&o);
     assert!(
         o.stderr.is_empty(),
         "{}",
@@ -223,7 +226,7 @@ fn convert_round_trip_and_lossy_conversion() {
         "--out",
         s(&v11),
     ]);
-    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    assert_success(&o);
     let p = read(&v11);
     assert_eq!(p.version(), Version::V1_1);
     assert!(!v11.join("roles.csv").exists());
@@ -237,7 +240,7 @@ fn convert_round_trip_and_lossy_conversion() {
         "--out",
         s(&v12),
     ]);
-    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    assert_success(&o);
     let back = read(&v12);
     assert_eq!(
         back.table(FileKind::Enrollments),
