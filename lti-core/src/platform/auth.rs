@@ -117,6 +117,25 @@ impl AuthRequest {
 
     /// Builds a request from name/value pairs. A repeated name is remembered
     /// and refused by [`Platform::authorize`].
+    ///
+    /// ```
+    /// # use chrono::{TimeZone, Utc};
+    /// # use lti_core::ids::*;
+    /// # use lti_core::keys::{Algorithm, SigningKey, ToolKeySet};
+    /// # use lti_core::platform::*;
+    /// # let platform = Platform::new(Issuer::try_from("https://lms.example")?,
+    /// #     ToolKeySet::new(SigningKey::generate(Kid::try_from("p1")?, Algorithm::Es256)?),
+    /// #     PlatformSecret::from_bytes([7; 32]));
+    /// # let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+    /// # let replay = lti_core::store::InMemoryReplayStore::default();
+    /// let pairs = [("client_id", "tool-1"), ("client_id", "tool-2")];
+    /// let request = AuthRequest::from_pairs(pairs.map(|(k, v)| (k.to_owned(), v.to_owned())));
+    /// assert_eq!(request.get("client_id"), Some("tool-1")); // the first is kept...
+    /// let registry: Vec<ToolRegistration> = Vec::new();
+    /// let refused = platform.authorize(&request, &registry, None, &replay, now).unwrap_err();
+    /// assert_eq!(refused.code(), "auth.duplicate_parameter"); // ...but the request is refused
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_pairs<I: IntoIterator<Item = (String, String)>>(pairs: I) -> Self {
         let mut r = Self::default();
         for (k, v) in pairs {

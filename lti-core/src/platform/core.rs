@@ -119,6 +119,25 @@ impl Platform {
     /// The signing keys, to rotate them: `add_next`, then `rotate` once
     /// tools have refreshed the JWKS, then `remove_retired` once no token
     /// signed by the old key can still be valid.
+    ///
+    /// ```
+    /// # use lti_core::ids::{Issuer, Kid};
+    /// # use lti_core::keys::{Algorithm, SigningKey, ToolKeySet};
+    /// # use lti_core::platform::{Platform, PlatformSecret};
+    /// # let mut platform = Platform::new(Issuer::try_from("https://lms.example")?,
+    /// #     ToolKeySet::new(SigningKey::generate(Kid::try_from("p-2026-01")?, Algorithm::Es256)?),
+    /// #     PlatformSecret::from_bytes([7; 32]));
+    /// let old = Kid::try_from("p-2026-01")?;
+    /// platform.keys_mut().add_next(SigningKey::generate_rs256(Kid::try_from("p-2026-07")?)?)?;
+    /// assert_eq!(platform.jwks().keys.len(), 2); // publish the next key ahead of use
+    /// // Later, once tools have refreshed the JWKS:
+    /// platform.keys_mut().rotate()?;
+    /// assert_eq!(platform.keys().current()?.kid().as_str(), "p-2026-07");
+    /// // Later still, once every token the old key signed has expired:
+    /// platform.keys_mut().remove_retired(&old)?;
+    /// assert_eq!(platform.jwks().keys.len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn keys_mut(&mut self) -> &mut ToolKeySet {
         &mut self.keys
     }
