@@ -5,6 +5,17 @@ use crate::ids::ContextId;
 
 vocabulary!(
     /// Context types (`http://purl.imsglobal.org/vocab/lis/v2/course#…`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lti_core::claims::ContextType;
+    ///
+    /// let t = ContextType::parse("http://purl.imsglobal.org/vocab/lis/v2/course#CourseSection");
+    /// assert_eq!(t, ContextType::CourseSection);
+    /// // Only the full URI is recognised; anything else is kept as an extension.
+    /// assert_eq!(ContextType::parse("CourseSection"), ContextType::Extension("CourseSection".into()));
+    /// ```
     ContextType {
         /// CourseTemplate
         CourseTemplate => "http://purl.imsglobal.org/vocab/lis/v2/course#CourseTemplate",
@@ -18,6 +29,28 @@ vocabulary!(
 );
 
 /// The context (course, section, group) the launch happens in.
+///
+/// # Examples
+///
+/// ```
+/// use lti_core::claims::{Context, ContextType};
+/// use lti_core::ids::ContextId;
+///
+/// let context: Context = serde_json::from_str(r#"{
+///     "id": "c-8f2e", "label": "7X/Ma1", "title": "Year 7 Maths, set 1",
+///     "type": ["http://purl.imsglobal.org/vocab/lis/v2/course#CourseSection"]
+/// }"#)?;
+/// assert_eq!(context.id.as_str(), "c-8f2e");
+/// assert_eq!(context.label.as_deref(), Some("7X/Ma1"));
+/// assert_eq!(context.types, [ContextType::CourseSection]);
+///
+/// // A platform builds one from its id and fills what it has.
+/// let mut built = Context::new(ContextId::try_from("c-8f2e")?);
+/// built.title = Some("Year 7 Maths, set 1".into());
+/// let json = serde_json::to_value(&built)?;
+/// assert_eq!(json, serde_json::json!({"id": "c-8f2e", "title": "Year 7 Maths, set 1"}));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct Context {

@@ -4,6 +4,26 @@ use std::collections::BTreeMap;
 
 /// Custom parameters: a map of strings. Numbers and booleans that some
 /// platforms send are turned into their string form.
+///
+/// # Examples
+///
+/// ```
+/// use lti_core::claims::Custom;
+///
+/// // Some platforms send numbers and booleans: they arrive as strings.
+/// let custom: Custom = serde_json::from_str(r#"{"chapter": 3, "review": true, "topic": "fractions"}"#)?;
+/// assert_eq!(custom.get("chapter"), Some("3"));
+/// assert_eq!(custom.get("review"), Some("true"));
+/// assert_eq!(custom.iter().map(|(k, _)| k).collect::<Vec<_>>(), ["chapter", "review", "topic"]);
+///
+/// // A duplicated key is refused rather than silently last-wins.
+/// assert!(serde_json::from_str::<Custom>(r#"{"a": "1", "a": "2"}"#).is_err());
+///
+/// let mut sent = Custom::new();
+/// sent.insert("chapter", "3");
+/// assert_eq!(serde_json::to_string(&sent)?, r#"{"chapter":"3"}"#);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 #[serde(transparent)]
 pub struct Custom(BTreeMap<String, String>);

@@ -11,6 +11,18 @@ use crate::ids::EndpointUrl;
 
 vocabulary!(
     /// Content item types a platform accepts (`accept_types`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lti_core::claims::ContentItemType;
+    ///
+    /// let types: Vec<ContentItemType> = serde_json::from_str(r#"["ltiResourceLink", "file", "x-video"]"#)?;
+    /// assert_eq!(types[0], ContentItemType::LtiResourceLink);
+    /// assert_eq!(types[1].as_str(), "file");
+    /// assert_eq!(types[2], ContentItemType::Extension("x-video".into()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     ContentItemType {
         /// `link`
         Link => "link",
@@ -26,6 +38,31 @@ vocabulary!(
 );
 
 /// `https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings`.
+///
+/// # Examples
+///
+/// Reading the settings of an `LtiDeepLinkingRequest` (this one from a
+/// platform that sends booleans as strings, as Moodle once did):
+///
+/// ```
+/// use lti_core::claims::{ContentItemType, DeepLinkingSettings, DocumentTarget};
+///
+/// let s: DeepLinkingSettings = serde_json::from_str(r#"{
+///   "deep_link_return_url": "https://lms.example/deep_links/return",
+///   "accept_types": ["link", "ltiResourceLink"],
+///   "accept_presentation_document_targets": ["iframe", "window"],
+///   "accept_media_types": "image/*,text/html",
+///   "accept_multiple": "true", "accept_lineitem": true,
+///   "data": "csrftoken:c7fbba78"
+/// }"#)?;
+/// assert!(s.accept_types.contains(&ContentItemType::LtiResourceLink));
+/// assert!(!s.accept_types.contains(&ContentItemType::File));
+/// assert_eq!(s.accept_presentation_document_targets, [DocumentTarget::Iframe, DocumentTarget::Window]);
+/// assert_eq!(s.accept_multiple, Some(true)); // "true" read as a boolean
+/// assert_eq!(s.auto_create, None);
+/// assert_eq!(s.data.as_deref(), Some("csrftoken:c7fbba78")); // to echo exactly
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct DeepLinkingSettings {
@@ -73,7 +110,25 @@ pub struct DeepLinkingSettings {
 }
 
 impl DeepLinkingSettings {
-    /// Settings with a return URL and accepted types.
+    /// Settings with a return URL and accepted types; presentation targets
+    /// `iframe` and `window`, everything else unset.
+    ///
+    /// ```
+    /// use lti_core::claims::{ContentItemType, DeepLinkingSettings, DocumentTarget};
+    /// use lti_core::ids::EndpointUrl;
+    ///
+    /// let mut s = DeepLinkingSettings::new(
+    ///     EndpointUrl::try_from("https://lms.example/deep_links/return")?,
+    ///     vec![ContentItemType::LtiResourceLink],
+    /// );
+    /// s.accept_multiple = Some(false);
+    /// assert_eq!(s.accept_presentation_document_targets, [DocumentTarget::Iframe, DocumentTarget::Window]);
+    /// let json = serde_json::to_value(&s)?;
+    /// assert_eq!(json["accept_types"], serde_json::json!(["ltiResourceLink"]));
+    /// assert_eq!(json["accept_multiple"], false);
+    /// assert!(json.get("data").is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(deep_link_return_url: EndpointUrl, accept_types: Vec<ContentItemType>) -> Self {
         Self {
             deep_link_return_url,
@@ -112,6 +167,17 @@ mod lenient_bool_opt {
 }
 
 /// An icon or thumbnail.
+///
+/// # Examples
+///
+/// ```
+/// use lti_core::claims::ImageRef;
+///
+/// let icon: ImageRef = serde_json::from_str(
+///     r#"{"url": "https://tool.example/icons/quiz.png", "width": 32, "height": 32}"#)?;
+/// assert_eq!((icon.width, icon.height), (Some(32), Some(32)));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ImageRef {
@@ -126,6 +192,20 @@ pub struct ImageRef {
 }
 
 /// Presentation in a new window.
+///
+/// Members are camelCase on the wire (`targetName`, `windowFeatures`).
+///
+/// # Examples
+///
+/// ```
+/// use lti_core::claims::Window;
+///
+/// let w: Window = serde_json::from_str(
+///     r#"{"targetName": "quiz", "windowFeatures": "height=560,width=900"}"#)?;
+/// assert_eq!(w.target_name.as_deref(), Some("quiz"));
+/// assert_eq!(w.window_features.as_deref(), Some("height=560,width=900"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -145,6 +225,18 @@ pub struct Window {
 }
 
 /// Presentation in an iframe.
+///
+/// # Examples
+///
+/// ```
+/// use lti_core::claims::Iframe;
+///
+/// let mut f = Iframe::default();
+/// f.width = Some(800);
+/// f.height = Some(600);
+/// assert_eq!(serde_json::to_string(&f)?, r#"{"width":800,"height":600}"#);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct Iframe {
@@ -160,6 +252,19 @@ pub struct Iframe {
 }
 
 /// Embedded HTML (for `link`).
+///
+/// # Examples
+///
+/// ```
+/// use lti_core::claims::ContentItem;
+///
+/// let item: ContentItem = serde_json::from_str(r#"{"type": "link",
+///     "url": "https://video.example/v/42",
+///     "embed": {"html": "<iframe src=\"https://video.example/embed/42\"></iframe>"}}"#)?;
+/// let ContentItem::Link(link) = &item else { return Err("not a link".into()) };
+/// assert!(link.embed.as_ref().is_some_and(|e| e.html.starts_with("<iframe")));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct Embed {
@@ -168,6 +273,26 @@ pub struct Embed {
 }
 
 /// A line item to create with an `ltiResourceLink`.
+///
+/// Members are camelCase on the wire (`scoreMaximum`, `resourceId`,
+/// `gradesReleased`).
+///
+/// # Examples
+///
+/// ```
+/// use lti_core::claims::LineItem;
+///
+/// let li: LineItem = serde_json::from_str(
+///     r#"{"label": "Chapter 3 quiz", "scoreMaximum": 25, "tag": "quiz"}"#)?;
+/// assert_eq!(li.score_maximum, 25.0);
+/// // `scoreMaximum` is required.
+/// assert!(serde_json::from_str::<LineItem>(r#"{"label": "Chapter 3 quiz"}"#).is_err());
+///
+/// let mut built = LineItem::new(10.0);
+/// built.resource_id = Some("quiz-3".into());
+/// assert_eq!(serde_json::to_string(&built)?, r#"{"scoreMaximum":10.0,"resourceId":"quiz-3"}"#);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -202,6 +327,20 @@ impl LineItem {
 }
 
 /// A start/end window (`available`, `submission`).
+///
+/// # Examples
+///
+/// ```
+/// use lti_core::claims::TimeWindow;
+///
+/// let w: TimeWindow = serde_json::from_str(
+///     r#"{"startDateTime": "2026-09-01T08:00:00+01:00", "endDateTime": "2026-09-08T17:00:00+01:00"}"#)?;
+/// let (start, end) = (w.start_date_time.ok_or("start")?, w.end_date_time.ok_or("end")?);
+/// assert_eq!((end - start).num_days(), 7);
+/// // Not an ISO 8601 date-time: refused.
+/// assert!(serde_json::from_str::<TimeWindow>(r#"{"startDateTime": "1 Sept"}"#).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -215,6 +354,20 @@ pub struct TimeWindow {
 }
 
 /// `link`: a plain URL.
+///
+/// # Examples
+///
+/// ```
+/// use lti_core::claims::ContentItem;
+///
+/// let item: ContentItem = serde_json::from_str(r#"{"type": "link",
+///     "url": "https://en.wikipedia.org/wiki/Fraction", "title": "Fractions",
+///     "window": {"targetName": "reading"}}"#)?;
+/// let ContentItem::Link(link) = &item else { return Err("not a link".into()) };
+/// assert_eq!(link.url, "https://en.wikipedia.org/wiki/Fraction");
+/// assert!(link.window.is_some() && link.iframe.is_none());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct LinkItem {
@@ -244,6 +397,26 @@ pub struct LinkItem {
 }
 
 /// `ltiResourceLink`: a launchable link back to the tool.
+///
+/// # Examples
+///
+/// ```
+/// use lti_core::claims::{ContentItem, Custom, LineItem, LtiResourceLinkItem};
+///
+/// let mut item = LtiResourceLinkItem::default(); // url defaults to the tool's launch URL
+/// item.title = Some("Chapter 3 quiz".into());
+/// item.line_item = Some(LineItem::new(25.0));
+/// let mut custom = Custom::new();
+/// custom.insert("quiz_id", "q3");
+/// item.custom = Some(custom);
+///
+/// let json = serde_json::to_value(ContentItem::LtiResourceLink(item))?;
+/// assert_eq!(json["type"], "ltiResourceLink");
+/// assert_eq!(json["lineItem"]["scoreMaximum"], 25.0);
+/// assert_eq!(json["custom"]["quiz_id"], "q3");
+/// assert!(json.get("url").is_none());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -284,6 +457,20 @@ pub struct LtiResourceLinkItem {
 }
 
 /// `file`: a downloadable file.
+///
+/// # Examples
+///
+/// ```
+/// use lti_core::claims::ContentItem;
+///
+/// let item: ContentItem = serde_json::from_str(r#"{"type": "file",
+///     "url": "https://tool.example/files/worksheet.pdf", "title": "Worksheet",
+///     "expiresAt": "2026-09-01T00:00:00Z"}"#)?;
+/// let ContentItem::File(file) = &item else { return Err("not a file".into()) };
+/// assert_eq!(file.title.as_deref(), Some("Worksheet"));
+/// assert_eq!(file.expires_at.map(|t| t.timestamp()), Some(1_788_220_800));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -307,7 +494,21 @@ pub struct FileItem {
     pub expires_at: Option<DateTime<FixedOffset>>,
 }
 
-/// `html`: an HTML fragment.
+/// `html`: an HTML fragment. The platform must sanitise it before showing it.
+///
+/// # Examples
+///
+/// ```
+/// use lti_core::claims::ContentItem;
+///
+/// let item: ContentItem = serde_json::from_str(
+///     r#"{"type": "html", "html": "<p>Remember to show your working.</p>", "title": "Note"}"#)?;
+/// let ContentItem::Html(h) = &item else { return Err("not html".into()) };
+/// assert_eq!(h.html, "<p>Remember to show your working.</p>");
+/// // `html` is required.
+/// assert!(serde_json::from_str::<ContentItem>(r#"{"type": "html", "title": "Note"}"#).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct HtmlItem {
@@ -322,6 +523,18 @@ pub struct HtmlItem {
 }
 
 /// `image`: an image.
+///
+/// # Examples
+///
+/// ```
+/// use lti_core::claims::ContentItem;
+///
+/// let item: ContentItem = serde_json::from_str(r#"{"type": "image",
+///     "url": "https://tool.example/img/number-line.png", "width": 640, "height": 120}"#)?;
+/// let ContentItem::Image(img) = &item else { return Err("not an image".into()) };
+/// assert_eq!((img.width, img.height), (Some(640), Some(120)));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ImageItem {
@@ -349,6 +562,38 @@ pub struct ImageItem {
 
 /// One content item of a deep-linking response, in the spec's JSON shape
 /// (`{"type": "...", ...}`).
+///
+/// # Examples
+///
+/// All five standard types, plus a custom one that is kept as sent:
+///
+/// ```
+/// use lti_core::claims::{ContentItem, ContentItemType};
+///
+/// let items: Vec<ContentItem> = serde_json::from_str(r#"[
+///   {"type": "link", "url": "https://en.wikipedia.org/wiki/Fraction"},
+///   {"type": "ltiResourceLink", "title": "Quiz", "lineItem": {"scoreMaximum": 10}},
+///   {"type": "file", "url": "https://tool.example/files/worksheet.pdf"},
+///   {"type": "html", "html": "<p>Hello</p>"},
+///   {"type": "image", "url": "https://tool.example/img/1.png"},
+///   {"type": "x-video", "url": "https://video.example/42", "duration": 95}
+/// ]"#)?;
+/// let types: Vec<ContentItemType> = items.iter().map(ContentItem::item_type).collect();
+/// assert_eq!(types[..5], [ContentItemType::Link, ContentItemType::LtiResourceLink,
+///     ContentItemType::File, ContentItemType::Html, ContentItemType::Image]);
+/// assert!(matches!(&items[5], ContentItem::Extension { item_type, members }
+///     if item_type == "x-video" && members["duration"] == 95));
+/// // Checking an item against the request's accept_types:
+/// let accept = [ContentItemType::LtiResourceLink];
+/// assert!(accept.contains(&items[1].item_type()) && !accept.contains(&items[0].item_type()));
+/// // Round trip keeps the spec shape.
+/// let back: Vec<ContentItem> = serde_json::from_str(&serde_json::to_string(&items)?)?;
+/// assert_eq!(back, items);
+/// // A member with the wrong type is refused with the item type named.
+/// let err = serde_json::from_str::<ContentItem>(r#"{"type": "link", "url": 7}"#).unwrap_err();
+/// assert!(err.to_string().contains("content item of type link"), "{err}");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum ContentItem {
@@ -384,7 +629,20 @@ impl ContentItem {
         }
     }
 
-    /// The URLs the item points at (for scheme checks).
+    /// The URLs the item points at (for scheme checks): `url` of `link`,
+    /// `file`, `image`, and of `ltiResourceLink` when set. Icons,
+    /// thumbnails and iframe `src` are not included.
+    ///
+    /// ```
+    /// use lti_core::claims::ContentItem;
+    ///
+    /// let link: ContentItem = serde_json::from_str(
+    ///     r#"{"type": "link", "url": "javascript:alert(1)"}"#)?;
+    /// assert_eq!(link.urls(), ["javascript:alert(1)"]); // for the caller to refuse
+    /// let html: ContentItem = serde_json::from_str(r#"{"type": "html", "html": "<b>hi</b>"}"#)?;
+    /// assert!(html.urls().is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn urls(&self) -> Vec<&str> {
         let mut v = Vec::new();
         match self {

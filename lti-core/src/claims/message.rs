@@ -21,6 +21,21 @@ use crate::jwt::{JwtClaims, RegisteredRef};
 
 vocabulary!(
     /// `https://purl.imsglobal.org/spec/lti/claim/message_type`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lti_core::claims::MessageType;
+    ///
+    /// let mt: MessageType = serde_json::from_str(r#""LtiDeepLinkingRequest""#)?;
+    /// assert_eq!(mt, MessageType::DeepLinking);
+    /// assert_eq!(MessageType::ResourceLink.as_str(), "LtiResourceLinkRequest");
+    /// // Newer message types are kept as sent, not refused.
+    /// let eula = MessageType::parse("LtiEulaRequest");
+    /// assert_eq!(eula, MessageType::Extension("LtiEulaRequest".into()));
+    /// assert_eq!(serde_json::to_string(&eula)?, r#""LtiEulaRequest""#);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     MessageType {
         /// A resource link launch.
         ResourceLink => "LtiResourceLinkRequest",
@@ -39,6 +54,27 @@ vocabulary!(
 pub const LTI_VERSION: &str = "1.3.0";
 
 /// Claims that are not modelled, kept as sent (also when we re-serialise).
+///
+/// # Examples
+///
+/// ```
+/// use lti_core::claims::MessageClaims;
+///
+/// let mut claims: MessageClaims = serde_json::from_str(r#"{
+///     "https://purl.imsglobal.org/spec/lti-bo/claim/basicoutcome":
+///         {"lis_outcome_service_url": "https://lms.example/outcomes"}
+/// }"#)?;
+/// let outcome = claims.extra.get("https://purl.imsglobal.org/spec/lti-bo/claim/basicoutcome");
+/// assert_eq!(outcome.and_then(|o| o["lis_outcome_service_url"].as_str()),
+///            Some("https://lms.example/outcomes"));
+///
+/// // A platform adds a claim of its own; it is written back as a top-level member.
+/// claims.extra.insert("https://lms.example/claim/tenant", serde_json::json!("north"));
+/// assert_eq!(claims.extra.len(), 2);
+/// let json = serde_json::to_value(&claims)?;
+/// assert_eq!(json["https://lms.example/claim/tenant"], "north");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
 #[serde(transparent)]
 pub struct ExtraClaims(Map<String, Value>);
@@ -85,6 +121,62 @@ impl<'de> serde::Deserialize<'de> for ExtraClaims {
 /// typed validation error (with its name) rather than a parse error; the
 /// tool pipeline enforces presence per message type. The platform role
 /// fills this struct to mint id_tokens.
+///
+/// # Examples
+///
+/// Reading the claims of a resource-link launch. (A tool gets them from a
+/// *verified* id_token, see [`crate::tool`]; here they are parsed directly.)
+///
+/// ```
+/// use lti_core::claims::{ContextRole, ContextType, MessageClaims, MessageType};
+///
+/// let claims: MessageClaims = serde_json::from_str(r#"{
+///   "iss": "https://lms.example", "sub": "a6d5c443-1f51", "aud": "tool-1",
+///   "iat": 1700000000, "exp": 1700000300, "nonce": "n-123",
+///   "https://purl.imsglobal.org/spec/lti/claim/message_type": "LtiResourceLinkRequest",
+///   "https://purl.imsglobal.org/spec/lti/claim/version": "1.3.0",
+///   "https://purl.imsglobal.org/spec/lti/claim/deployment_id": "dep-1",
+///   "https://purl.imsglobal.org/spec/lti/claim/target_link_uri": "https://tool.example/launch",
+///   "https://purl.imsglobal.org/spec/lti/claim/resource_link": {"id": "rl-1", "title": "Week 1 quiz"},
+///   "https://purl.imsglobal.org/spec/lti/claim/roles": [
+///     "http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"],
+///   "https://purl.imsglobal.org/spec/lti/claim/context": {"id": "course-7", "label": "MATH101",
+///     "type": ["http://purl.imsglobal.org/vocab/lis/v2/course#CourseOffering"]},
+///   "https://purl.imsglobal.org/spec/lti/claim/custom": {"chapter": "3"},
+///   "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint": {
+///     "scope": ["https://purl.imsglobal.org/spec/lti-ags/scope/score"],
+///     "lineitem": "https://lms.example/courses/7/lineitems/1"}
+/// }"#)?;
+/// assert_eq!(claims.message_type, Some(MessageType::ResourceLink));
+/// assert!(claims.aud.as_ref().is_some_and(|a| a.contains("tool-1")));
+/// assert_eq!(claims.exp.map(|e| e.seconds()), Some(1_700_000_300));
+/// assert_eq!(claims.deployment_id.as_ref().map(|d| d.as_str()), Some("dep-1"));
+/// assert_eq!(claims.resource_link.as_ref().and_then(|l| l.title.as_deref()), Some("Week 1 quiz"));
+/// let roles = claims.roles.as_ref().ok_or("roles")?;
+/// assert!(roles.has_context_role(&ContextRole::Learner) && !roles.is_instructor());
+/// let context = claims.context.as_ref().ok_or("context")?;
+/// assert_eq!((context.id.as_str(), context.types.as_slice()),
+///            ("course-7", &[ContextType::CourseOffering][..]));
+/// assert_eq!(claims.custom.as_ref().and_then(|c| c.get("chapter")), Some("3"));
+/// assert!(claims.ags.as_ref().is_some_and(|a| a.lineitem.is_some()));
+/// assert!(claims.nrps.is_none() && claims.extra.is_empty());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// Built by hand, it serialises with the spec's claim URIs:
+///
+/// ```
+/// use lti_core::claims::{MessageClaims, MessageType, Roles};
+///
+/// let mut claims = MessageClaims::default();
+/// claims.message_type = Some(MessageType::ResourceLink);
+/// claims.roles = Some(Roles::EMPTY);
+/// let json = serde_json::to_value(&claims)?;
+/// assert_eq!(json["https://purl.imsglobal.org/spec/lti/claim/message_type"], "LtiResourceLinkRequest");
+/// assert_eq!(json["https://purl.imsglobal.org/spec/lti/claim/roles"], serde_json::json!([]));
+/// assert!(json.get("sub").is_none()); // unset claims are left out
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct MessageClaims {
@@ -278,6 +370,32 @@ impl JwtClaims for MessageClaims {
 
 /// The claims of an `LtiDeepLinkingResponse` (tool → platform): `iss` is
 /// the tool's client_id, `aud` the platform issuer.
+///
+/// # Examples
+///
+/// ```
+/// use lti_core::claims::{ContentItemType, DeepLinkingResponseClaims, MessageType};
+///
+/// let claims: DeepLinkingResponseClaims = serde_json::from_str(r#"{
+///   "iss": "tool-1", "aud": ["https://lms.example"], "iat": 1700000000, "exp": 1700000300,
+///   "nonce": "n-9",
+///   "https://purl.imsglobal.org/spec/lti/claim/message_type": "LtiDeepLinkingResponse",
+///   "https://purl.imsglobal.org/spec/lti/claim/version": "1.3.0",
+///   "https://purl.imsglobal.org/spec/lti/claim/deployment_id": "dep-1",
+///   "https://purl.imsglobal.org/spec/lti-dl/claim/data": "opaque-from-request",
+///   "https://purl.imsglobal.org/spec/lti-dl/claim/msg": "1 item added",
+///   "https://purl.imsglobal.org/spec/lti-dl/claim/content_items": [
+///     {"type": "ltiResourceLink", "title": "Fractions quiz"}]
+/// }"#)?;
+/// assert_eq!(claims.message_type, Some(MessageType::DeepLinkingResponse));
+/// assert!(claims.aud.as_ref().is_some_and(|a| a.contains("https://lms.example")));
+/// assert_eq!(claims.data.as_deref(), Some("opaque-from-request"));
+/// let items = claims.content_items.as_deref().unwrap_or_default();
+/// assert_eq!(items.len(), 1);
+/// assert_eq!(items[0].item_type(), ContentItemType::LtiResourceLink);
+/// assert_eq!(claims.msg.as_deref(), Some("1 item added"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct DeepLinkingResponseClaims {

@@ -44,6 +44,19 @@ pub use services::{AgsEndpoint, AgsScope, NamesRoleService};
 pub use tool_platform::ToolPlatform;
 
 /// Claim URIs.
+///
+/// # Examples
+///
+/// ```
+/// use lti_core::claims::{uri, MessageClaims};
+///
+/// let claims: MessageClaims = serde_json::from_str(r#"{
+///     "https://purl.imsglobal.org/spec/lti/claim/deployment_id": "dep-1"}"#)?;
+/// let json = serde_json::to_value(&claims)?;
+/// assert_eq!(json[uri::DEPLOYMENT_ID], "dep-1");
+/// assert_eq!(uri::CONTENT_ITEMS, "https://purl.imsglobal.org/spec/lti-dl/claim/content_items");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub mod uri {
     /// Message type.
     pub const MESSAGE_TYPE: &str = "https://purl.imsglobal.org/spec/lti/claim/message_type";

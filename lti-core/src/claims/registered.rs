@@ -6,6 +6,23 @@ use chrono::{DateTime, Utc};
 
 /// The `aud` claim: one string or an array of strings (Schoology sends an
 /// array, most platforms a string). Serialises back in the form it had.
+///
+/// # Examples
+///
+/// ```
+/// use lti_core::claims::Audience;
+///
+/// let one: Audience = serde_json::from_str(r#""tool-1""#)?;
+/// let many: Audience = serde_json::from_str(r#"["tool-1", "https://lms.example/token"]"#)?;
+/// assert!(one.contains("tool-1") && many.contains("tool-1"));
+/// assert!(!many.contains("tool-2"));
+/// assert_eq!((one.len(), many.len()), (1, 2));
+/// assert_eq!(many.iter().last(), Some("https://lms.example/token"));
+/// // Each keeps its shape when written back.
+/// assert_eq!(serde_json::to_string(&one)?, r#""tool-1""#);
+/// assert_eq!(serde_json::to_string(&Audience::many(vec!["tool-1".into()]))?, r#"["tool-1"]"#);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Audience(AudienceRepr);
 
@@ -89,6 +106,23 @@ impl<'de> serde::Deserialize<'de> for Audience {
 
 /// A JWT NumericDate: seconds since the epoch. Floats are accepted (and
 /// truncated) on input, as some issuers send them; integers are written.
+///
+/// # Examples
+///
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// use lti_core::claims::NumericDate;
+///
+/// let exp: NumericDate = serde_json::from_str("1700000300.75")?;
+/// assert_eq!(exp.seconds(), 1_700_000_300);
+/// assert_eq!(serde_json::to_string(&exp)?, "1700000300");
+///
+/// let t = Utc.with_ymd_and_hms(2023, 11, 14, 22, 13, 20).single().ok_or("time")?;
+/// assert_eq!(NumericDate::from_datetime(t), NumericDate::from_seconds(1_700_000_000));
+/// assert_eq!(NumericDate::from_seconds(1_700_000_000).to_datetime(), t);
+/// assert!(NumericDate::from_seconds(1) < exp);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct NumericDate(i64);
 

@@ -18,7 +18,17 @@ pub const CONTEXT_SUB_PREFIX: &str = "http://purl.imsglobal.org/vocab/lis/v2/mem
 pub const LTI_SYSTEM_PREFIX: &str = "http://purl.imsglobal.org/vocab/lti/system/person#";
 
 vocabulary!(
-    /// LIS system roles.
+    /// LIS system roles (`http://purl.imsglobal.org/vocab/lis/v2/system/person#…`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lti_core::claims::{Role, RoleKind, SystemRole};
+    ///
+    /// let role = Role::parse("http://purl.imsglobal.org/vocab/lis/v2/system/person#SysAdmin");
+    /// assert_eq!(role.kind(), &RoleKind::System(SystemRole::SysAdmin));
+    /// assert_eq!(SystemRole::parse("Root"), SystemRole::Extension("Root".into()));
+    /// ```
     SystemRole {
         /// Administrator
         Administrator => "Administrator",
@@ -38,7 +48,17 @@ vocabulary!(
 );
 
 vocabulary!(
-    /// LIS institution roles.
+    /// LIS institution roles (`http://purl.imsglobal.org/vocab/lis/v2/institution/person#…`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lti_core::claims::{InstitutionRole, Role, RoleKind};
+    ///
+    /// let role = Role::parse("http://purl.imsglobal.org/vocab/lis/v2/institution/person#Faculty");
+    /// assert_eq!(role.kind(), &RoleKind::Institution(InstitutionRole::Faculty));
+    /// assert_eq!(InstitutionRole::ProspectiveStudent.as_str(), "ProspectiveStudent");
+    /// ```
     InstitutionRole {
         /// Administrator
         Administrator => "Administrator",
@@ -72,7 +92,19 @@ vocabulary!(
 );
 
 vocabulary!(
-    /// Context (membership) roles.
+    /// Context (membership) roles (`http://purl.imsglobal.org/vocab/lis/v2/membership#…`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lti_core::claims::{ContextRole, Role};
+    ///
+    /// assert_eq!(ContextRole::parse("ContentDeveloper"), ContextRole::ContentDeveloper);
+    /// assert_eq!(
+    ///     Role::context(ContextRole::Mentor).as_str(),
+    ///     "http://purl.imsglobal.org/vocab/lis/v2/membership#Mentor"
+    /// );
+    /// ```
     ContextRole {
         /// Administrator
         Administrator => "Administrator",
@@ -94,6 +126,24 @@ vocabulary!(
 );
 
 /// What a role string means.
+///
+/// # Examples
+///
+/// ```
+/// use lti_core::claims::{ContextRole, Role, RoleKind};
+///
+/// let ta = Role::parse(
+///     "http://purl.imsglobal.org/vocab/lis/v2/membership/Instructor#TeachingAssistant");
+/// match ta.kind() {
+///     RoleKind::Context { role, sub_role } => {
+///         assert_eq!(role, &ContextRole::Instructor);
+///         assert_eq!(sub_role.as_deref(), Some("TeachingAssistant"));
+///     }
+///     other => panic!("not a context role: {other:?}"),
+/// }
+/// let test_user = Role::parse("http://purl.imsglobal.org/vocab/lti/system/person#TestUser");
+/// assert_eq!(test_user.kind(), &RoleKind::LtiSystem("TestUser".into()));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum RoleKind {
@@ -115,6 +165,29 @@ pub enum RoleKind {
 }
 
 /// One role value: the string as sent plus its parsed meaning.
+///
+/// # Examples
+///
+/// ```
+/// use lti_core::claims::{ContextRole, Role, RoleKind};
+///
+/// // Long form.
+/// let long = Role::parse("http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor");
+/// assert_eq!(long.kind(), &RoleKind::Context { role: ContextRole::Instructor, sub_role: None });
+/// assert!(!long.is_short_form());
+///
+/// // The deprecated short form is read as a context role.
+/// let short = Role::parse("Learner");
+/// assert!(short.is_short_form());
+/// assert_eq!(short.long_form().as_deref(),
+///            Some("http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"));
+///
+/// // Unknown values are kept as sent.
+/// let custom = Role::parse("http://example.edu/roles#Invigilator");
+/// assert_eq!(custom.kind(), &RoleKind::Unknown);
+/// assert_eq!(custom.as_str(), "http://example.edu/roles#Invigilator");
+/// assert_eq!(custom.long_form(), None);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Role {
     raw: String,
@@ -125,7 +198,7 @@ pub struct Role {
 impl Role {
     /// Parses a role string. Short forms (bare `Instructor`) are read as
     /// context roles, as the certification suite expects; unknown values
-    /// are kept as [`RoleKind::Unknown`].
+    /// are kept as [`RoleKind::Unknown`]. Parsing never fails.
     pub fn parse(raw: impl Into<String>) -> Self {
         let raw = raw.into();
         let (kind, short) = classify(&raw);
@@ -227,6 +300,28 @@ impl<'de> serde::Deserialize<'de> for Role {
 }
 
 /// The roles claim: may be empty, never absent in a valid launch.
+///
+/// # Examples
+///
+/// ```
+/// use lti_core::claims::{ContextRole, InstitutionRole, RoleKind, Roles};
+///
+/// let roles: Roles = serde_json::from_str(r#"[
+///     "http://purl.imsglobal.org/vocab/lis/v2/institution/person#Faculty",
+///     "http://purl.imsglobal.org/vocab/lis/v2/membership/Instructor#TeachingAssistant",
+///     "Learner",
+///     "http://example.edu/roles#Invigilator"
+/// ]"#)?;
+/// assert_eq!(roles.len(), 4);
+/// assert!(roles.is_instructor()); // a teaching assistant is an Instructor sub-role
+/// assert!(roles.is_learner());    // short form counts
+/// assert!(!roles.has_context_role(&ContextRole::Mentor));
+/// assert!(roles.iter().any(|r| r.kind() == &RoleKind::Institution(InstitutionRole::Faculty)));
+/// // Written back exactly as received, unknown role included.
+/// let back: Vec<String> = serde_json::from_value(serde_json::to_value(&roles)?)?;
+/// assert_eq!(back[3], "http://example.edu/roles#Invigilator");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(transparent)]
 pub struct Roles(Vec<Role>);
@@ -257,6 +352,18 @@ impl Roles {
             .any(|r| matches!(&r.kind, RoleKind::Context { role, .. } if role == wanted))
     }
     /// Instructor or Administrator in the context, or a system/institution administrator.
+    ///
+    /// ```
+    /// use lti_core::claims::{Role, Roles};
+    ///
+    /// let admin = Roles::new(vec![Role::parse(
+    ///     "http://purl.imsglobal.org/vocab/lis/v2/system/person#Administrator")]);
+    /// assert!(admin.is_instructor());
+    /// let faculty = Roles::new(vec![Role::parse(
+    ///     "http://purl.imsglobal.org/vocab/lis/v2/institution/person#Faculty")]);
+    /// assert!(!faculty.is_instructor()); // only context roles and administrators count
+    /// assert!(!Roles::EMPTY.is_instructor() && !Roles::EMPTY.is_learner());
+    /// ```
     pub fn is_instructor(&self) -> bool {
         self.has_context_role(&ContextRole::Instructor)
             || self.has_context_role(&ContextRole::Administrator)

@@ -1,6 +1,20 @@
 //! `https://purl.imsglobal.org/spec/lti/claim/tool_platform`.
 
 /// The platform instance that sent the message.
+///
+/// # Examples
+///
+/// ```
+/// use lti_core::claims::ToolPlatform;
+///
+/// let p: ToolPlatform = serde_json::from_str(r#"{
+///     "guid": "5a1f-lms-prod", "name": "Example LMS",
+///     "product_family_code": "moodle", "version": "4.5"
+/// }"#)?;
+/// assert_eq!(p.product_family_code.as_deref(), Some("moodle"));
+/// assert_eq!(p.contact_email, None);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct ToolPlatform {

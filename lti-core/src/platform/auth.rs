@@ -22,6 +22,35 @@ const MAX_PARAM_BYTES: usize = 4096;
 
 /// Looks tools up by client_id. Implemented for slices and vectors of
 /// registrations and for closures.
+///
+/// # Examples
+///
+/// ```
+/// # use chrono::{TimeZone, Utc};
+/// # use lti_core::claims::MessageType;
+/// # use lti_core::ids::*;
+/// # use lti_core::keys::{Algorithm, SigningKey, ToolKeySet};
+/// # use lti_core::platform::*;
+/// # let platform = Platform::new(Issuer::try_from("https://lms.example")?,
+/// #     ToolKeySet::new(SigningKey::generate(Kid::try_from("p1")?, Algorithm::Es256)?),
+/// #     PlatformSecret::from_bytes([7; 32]));
+/// # let tool = ToolRegistration::new(ClientId::try_from("tool-1")?, DeploymentId::try_from("dep-1")?,
+/// #     EndpointUrl::try_from("https://tool.example/login")?,
+/// #     RedirectUri::try_from("https://tool.example/launch")?,
+/// #     ToolKeySource::JwksUrl(EndpointUrl::try_from("https://tool.example/jwks")?));
+/// # let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+/// # let replay = lti_core::store::InMemoryReplayStore::default();
+/// // A closure over the host's own registry (a database lookup, say):
+/// let registry = |id: &ClientId| (id.as_str() == "tool-1").then(|| tool.clone());
+/// assert!(registry.find(&ClientId::try_from("tool-1")?).is_some());
+///
+/// let unknown = AuthRequest::from_urlencoded(b"client_id=tool-2&redirect_uri=https%3A%2F%2Fevil.example%2F");
+/// let refused = platform.authorize(&unknown, &registry, None, &replay, now).unwrap_err();
+/// assert_eq!(refused.code(), "auth.unknown_client");
+/// assert_eq!(refused.oidc_code(), OidcErrorCode::UnauthorizedClient);
+/// assert!(refused.redirect_uri().is_none()); // an error page, nothing posted to evil.example
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub trait ToolRegistry {
     /// The registration for `client_id`, if any.
     fn find(&self, client_id: &ClientId) -> Option<ToolRegistration>;
@@ -49,6 +78,17 @@ impl<F: Fn(&ClientId) -> Option<ToolRegistration>> ToolRegistry for F {
 /// (GET) or the form body (POST). Nothing is trusted yet.
 ///
 /// `Debug` lists parameter names only (hints and nonces stay out of logs).
+///
+/// # Examples
+///
+/// ```
+/// use lti_core::platform::AuthRequest;
+///
+/// let req = AuthRequest::from_urlencoded(b"scope=openid&nonce=n-123&client_id=tool-1");
+/// assert_eq!(req.get("client_id"), Some("tool-1"));
+/// assert_eq!(req.get("state"), None);
+/// assert_eq!(format!("{req:?}"), r#"AuthRequest { params: ["client_id", "nonce", "scope"], duplicate: None }"#);
+/// ```
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct AuthRequest {
     params: HashMap<String, String>,
@@ -77,6 +117,25 @@ impl AuthRequest {
 
     /// Builds a request from name/value pairs. A repeated name is remembered
     /// and refused by [`Platform::authorize`].
+    ///
+    /// ```
+    /// # use chrono::{TimeZone, Utc};
+    /// # use lti_core::ids::*;
+    /// # use lti_core::keys::{Algorithm, SigningKey, ToolKeySet};
+    /// # use lti_core::platform::*;
+    /// # let platform = Platform::new(Issuer::try_from("https://lms.example")?,
+    /// #     ToolKeySet::new(SigningKey::generate(Kid::try_from("p1")?, Algorithm::Es256)?),
+    /// #     PlatformSecret::from_bytes([7; 32]));
+    /// # let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+    /// # let replay = lti_core::store::InMemoryReplayStore::default();
+    /// let pairs = [("client_id", "tool-1"), ("client_id", "tool-2")];
+    /// let request = AuthRequest::from_pairs(pairs.map(|(k, v)| (k.to_owned(), v.to_owned())));
+    /// assert_eq!(request.get("client_id"), Some("tool-1")); // the first is kept...
+    /// let registry: Vec<ToolRegistration> = Vec::new();
+    /// let refused = platform.authorize(&request, &registry, None, &replay, now).unwrap_err();
+    /// assert_eq!(refused.code(), "auth.duplicate_parameter"); // ...but the request is refused
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_pairs<I: IntoIterator<Item = (String, String)>>(pairs: I) -> Self {
         let mut r = Self::default();
         for (k, v) in pairs {
@@ -104,6 +163,8 @@ impl AuthRequest {
 
 /// A validated authentication request: the host mints the id_token for
 /// exactly this (see [`Platform::mint`]). `Debug` hides the tool's `state`.
+///
+/// Made by [`Platform::authorize`], whose example shows one.
 #[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct AuthGrant {
@@ -132,6 +193,36 @@ pub struct AuthGrant {
 }
 
 /// What to send back for a refused authentication request.
+///
+/// # Examples
+///
+/// ```
+/// # use chrono::{TimeZone, Utc};
+/// # use lti_core::claims::MessageType;
+/// # use lti_core::ids::*;
+/// # use lti_core::keys::{Algorithm, SigningKey, ToolKeySet};
+/// # use lti_core::platform::*;
+/// # let platform = Platform::new(Issuer::try_from("https://lms.example")?,
+/// #     ToolKeySet::new(SigningKey::generate(Kid::try_from("p1")?, Algorithm::Es256)?),
+/// #     PlatformSecret::from_bytes([7; 32]));
+/// # let tool = ToolRegistration::new(ClientId::try_from("tool-1")?, DeploymentId::try_from("dep-1")?,
+/// #     EndpointUrl::try_from("https://tool.example/login")?,
+/// #     RedirectUri::try_from("https://tool.example/launch")?,
+/// #     ToolKeySource::JwksUrl(EndpointUrl::try_from("https://tool.example/jwks")?));
+/// # let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+/// # let replay = lti_core::store::InMemoryReplayStore::default();
+/// let request = AuthRequest::from_urlencoded(
+///     b"client_id=tool-1&redirect_uri=https%3A%2F%2Ftool.example%2Fother");
+/// let refused = platform.authorize(&request, &vec![tool], None, &replay, now).unwrap_err();
+/// let AuthErrorResponse::ErrorPage { status, html } = refused.response() else {
+///     return Err("expected an error page".into());
+/// };
+/// assert_eq!(status, 400);
+/// assert!(html.contains("invalid_request"));
+/// let http = refused.response().to_response();
+/// assert_eq!(http.headers()["cache-control"], "no-store");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum AuthErrorResponse {
@@ -159,6 +250,43 @@ impl AuthErrorResponse {
 
 /// A refused authentication request: the typed [`AuthError`] plus where
 /// (if anywhere) the error may be sent.
+///
+/// # Examples
+///
+/// Once the redirect_uri is validated, errors are posted back to it with
+/// the tool's `state`:
+///
+/// ```
+/// # use chrono::{TimeZone, Utc};
+/// # use lti_core::claims::MessageType;
+/// # use lti_core::ids::*;
+/// # use lti_core::keys::{Algorithm, SigningKey, ToolKeySet};
+/// # use lti_core::platform::*;
+/// # let platform = Platform::new(Issuer::try_from("https://lms.example")?,
+/// #     ToolKeySet::new(SigningKey::generate(Kid::try_from("p1")?, Algorithm::Es256)?),
+/// #     PlatformSecret::from_bytes([7; 32]));
+/// # let tool = ToolRegistration::new(ClientId::try_from("tool-1")?, DeploymentId::try_from("dep-1")?,
+/// #     EndpointUrl::try_from("https://tool.example/login")?,
+/// #     RedirectUri::try_from("https://tool.example/launch")?,
+/// #     ToolKeySource::JwksUrl(EndpointUrl::try_from("https://tool.example/jwks")?));
+/// # let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+/// # let replay = lti_core::store::InMemoryReplayStore::default();
+/// let request = AuthRequest::from_urlencoded(concat!(
+///     "client_id=tool-1&redirect_uri=https%3A%2F%2Ftool.example%2Flaunch",
+///     "&response_type=id_token&scope=openid&response_mode=form_post",
+///     "&prompt=login&nonce=n-1&state=s-1").as_bytes());
+/// let refused = platform.authorize(&request, &vec![tool], None, &replay, now).unwrap_err();
+/// assert!(matches!(refused.error(), AuthError::UnsupportedPrompt { found } if found == "login"));
+/// assert_eq!(refused.code(), "auth.unsupported_prompt");
+/// assert_eq!(refused.redirect_uri().map(|r| r.as_str()), Some("https://tool.example/launch"));
+/// let AuthErrorResponse::FormPost(form) = refused.response() else {
+///     return Err("expected a form post".into());
+/// };
+/// assert_eq!(form.action.as_str(), "https://tool.example/launch");
+/// assert_eq!(form.field("error"), Some("invalid_request"));
+/// assert_eq!(form.field("state"), Some("s-1"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct AuthRejection(Box<Rejected>);
 
@@ -298,6 +426,62 @@ impl Platform {
     ///
     /// `signed_in` is the platform user of the browser session (the host
     /// reads its own session cookie); `None` yields `login_required`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use chrono::{TimeZone, Utc};
+    /// # use lti_core::claims::MessageType;
+    /// # use lti_core::ids::*;
+    /// # use lti_core::keys::{Algorithm, SigningKey, ToolKeySet};
+    /// # use lti_core::platform::*;
+    /// # let platform = Platform::new(Issuer::try_from("https://lms.example")?,
+    /// #     ToolKeySet::new(SigningKey::generate(Kid::try_from("p1")?, Algorithm::Es256)?),
+    /// #     PlatformSecret::from_bytes([7; 32]));
+    /// # let tool = ToolRegistration::new(ClientId::try_from("tool-1")?, DeploymentId::try_from("dep-1")?,
+    /// #     EndpointUrl::try_from("https://tool.example/login")?,
+    /// #     RedirectUri::try_from("https://tool.example/launch")?,
+    /// #     ToolKeySource::JwksUrl(EndpointUrl::try_from("https://tool.example/jwks")?));
+    /// # let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+    /// # let user = UserId::try_from("u-42")?;
+    /// # let login = platform.start_launch(&tool, &LaunchRequest::new(user.clone(), MessageType::ResourceLink,
+    /// #     DeploymentId::try_from("dep-1")?, TargetLinkUri::try_from("https://tool.example/launch")?)
+    /// #     .context(ContextId::try_from("course-7")?)
+    /// #     .resource_link(ResourceLinkId::try_from("rl-1")?), [1; 16], now)?;
+    /// # let replay = lti_core::store::InMemoryReplayStore::default();
+    /// // `login` was sent to the tool; the tool redirects the browser back with:
+    /// let query = url::form_urlencoded::Serializer::new(String::new())
+    ///     .append_pair("client_id", "tool-1")
+    ///     .append_pair("redirect_uri", "https://tool.example/launch")
+    ///     .append_pair("response_type", "id_token")
+    ///     .append_pair("scope", "openid")
+    ///     .append_pair("response_mode", "form_post")
+    ///     .append_pair("prompt", "none")
+    ///     .append_pair("nonce", "n-123")
+    ///     .append_pair("state", "s-456")
+    ///     .append_pair("login_hint", login.login_hint.as_str())
+    ///     .append_pair("lti_message_hint", login.lti_message_hint.as_str())
+    ///     .finish();
+    /// let request = AuthRequest::from_urlencoded(query.as_bytes());
+    /// let registry = vec![tool];
+    ///
+    /// // Nobody signed in (e.g. the session cookie was not sent): login_required.
+    /// let no_user = platform.authorize(&request, &registry, None, &replay, now).unwrap_err();
+    /// assert_eq!(no_user.oidc_code(), OidcErrorCode::LoginRequired);
+    ///
+    /// let grant = platform.authorize(&request, &registry, Some(&user), &replay, now)?;
+    /// assert_eq!(grant.nonce.as_str(), "n-123");
+    /// assert_eq!(grant.state.as_deref(), Some("s-456"));
+    /// assert_eq!(grant.message_type, MessageType::ResourceLink);
+    /// assert_eq!(grant.resource_link.as_ref().map(|r| r.as_str()), Some("rl-1"));
+    /// assert_eq!(grant.context.as_ref().map(|c| c.as_str()), Some("course-7"));
+    ///
+    /// // Another user's browser cannot use the same login.
+    /// let mallory = UserId::try_from("u-666")?;
+    /// let other = platform.authorize(&request, &registry, Some(&mallory), &replay, now).unwrap_err();
+    /// assert_eq!(other.code(), "auth.login_hint_mismatch");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     ///
     /// # Errors
     /// An [`AuthRejection`] whose [`AuthRejection::response`] is what to send.

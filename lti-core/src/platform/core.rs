@@ -56,6 +56,27 @@ impl Platform {
     }
 
     /// Sets the id_token lifetime (`exp - iat`), clamped to 1 s ..= 1 h.
+    ///
+    /// ```
+    /// # use lti_core::ids::{Issuer, Kid};
+    /// # use lti_core::keys::{Algorithm, SigningKey, ToolKeySet};
+    /// use chrono::Duration;
+    /// use lti_core::platform::{Platform, PlatformSecret};
+    ///
+    /// # let key = || -> Result<SigningKey, Box<dyn std::error::Error>> {
+    /// #     Ok(SigningKey::generate(Kid::try_from("p1")?, Algorithm::Es256)?) };
+    /// let platform = Platform::new(Issuer::try_from("https://lms.example")?,
+    ///         ToolKeySet::new(key()?), PlatformSecret::from_bytes([7; 32]))
+    ///     .id_token_lifetime(Duration::minutes(2))
+    ///     .leeway(Duration::seconds(30));
+    /// assert_eq!(platform.id_token_lifetime_value(), Duration::minutes(2));
+    /// // Out-of-range values are clamped, not refused.
+    /// let long = Platform::new(Issuer::try_from("https://lms.example")?,
+    ///         ToolKeySet::new(key()?), PlatformSecret::from_bytes([7; 32]))
+    ///     .id_token_lifetime(Duration::days(1));
+    /// assert_eq!(long.id_token_lifetime_value(), Duration::hours(1));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn id_token_lifetime(mut self, lifetime: Duration) -> Self {
         self.id_token_lifetime = lifetime.clamp(Duration::seconds(1), Duration::hours(1));
@@ -98,6 +119,25 @@ impl Platform {
     /// The signing keys, to rotate them: `add_next`, then `rotate` once
     /// tools have refreshed the JWKS, then `remove_retired` once no token
     /// signed by the old key can still be valid.
+    ///
+    /// ```
+    /// # use lti_core::ids::{Issuer, Kid};
+    /// # use lti_core::keys::{Algorithm, SigningKey, ToolKeySet};
+    /// # use lti_core::platform::{Platform, PlatformSecret};
+    /// # let mut platform = Platform::new(Issuer::try_from("https://lms.example")?,
+    /// #     ToolKeySet::new(SigningKey::generate(Kid::try_from("p-2026-01")?, Algorithm::Es256)?),
+    /// #     PlatformSecret::from_bytes([7; 32]));
+    /// let old = Kid::try_from("p-2026-01")?;
+    /// platform.keys_mut().add_next(SigningKey::generate_rs256(Kid::try_from("p-2026-07")?)?)?;
+    /// assert_eq!(platform.jwks().keys.len(), 2); // publish the next key ahead of use
+    /// // Later, once tools have refreshed the JWKS:
+    /// platform.keys_mut().rotate()?;
+    /// assert_eq!(platform.keys().current()?.kid().as_str(), "p-2026-07");
+    /// // Later still, once every token the old key signed has expired:
+    /// platform.keys_mut().remove_retired(&old)?;
+    /// assert_eq!(platform.jwks().keys.len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn keys_mut(&mut self) -> &mut ToolKeySet {
         &mut self.keys
     }
@@ -115,7 +155,8 @@ impl Platform {
     /// The `sub` (and `login_hint`) this tool sees for a platform user.
     ///
     /// Pseudonymous by default: `base64url(HMAC-SHA256(secret, client_id,
-    /// user_id))`, stable for one tool, unlinkable between tools.
+    /// user_id))`, stable for one tool, unlinkable between tools. See
+    /// [`SubjectPolicy`] for an example.
     pub fn subject_for(&self, registration: &ToolRegistration, user: &UserId) -> UserId {
         match registration.subject() {
             SubjectPolicy::PlatformUserId => user.clone(),

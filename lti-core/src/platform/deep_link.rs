@@ -20,6 +20,27 @@ use crate::trace::Trace;
 
 /// What the platform expects of a deep-linking response: who sends it,
 /// for which deployment, the exact `data` it sent, and what it accepts.
+///
+/// # Examples
+///
+/// ```
+/// use lti_core::claims::{ContentItemType, DeepLinkingSettings};
+/// use lti_core::ids::{ClientId, DeploymentId};
+/// use lti_core::platform::{DeepLinkExpectation, Multiplicity};
+///
+/// // The settings the platform sent in its LtiDeepLinkingRequest:
+/// let sent: DeepLinkingSettings = serde_json::from_str(r#"{
+///     "deep_link_return_url": "https://lms.example/deep_links/return",
+///     "accept_types": ["ltiResourceLink"], "accept_presentation_document_targets": ["iframe"],
+///     "accept_multiple": true, "data": "session-81"}"#)?;
+/// let (client, deployment) = (ClientId::try_from("tool-1")?, DeploymentId::try_from("dep-1")?);
+/// let expect = DeepLinkExpectation::from_settings(client.clone(), deployment.clone(), &sent);
+/// assert_eq!(expect, DeepLinkExpectation::new(client, deployment)
+///     .data(Some("session-81".into()))
+///     .accept_types(vec![ContentItemType::LtiResourceLink])
+///     .accept_multiple(Multiplicity::Many));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeepLinkExpectation {
     client_id: ClientId,
@@ -82,7 +103,8 @@ impl DeepLinkExpectation {
     }
 }
 
-/// How many content items a deep-linking response may carry.
+/// How many content items a deep-linking response may carry
+/// (`accept_multiple`). See [`Platform::deep_linking_settings`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Multiplicity {
@@ -93,6 +115,8 @@ pub enum Multiplicity {
 }
 
 /// What the host must do before showing an item.
+///
+/// See [`Platform::verify_deep_link_return`] for an example.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Sanitise {
@@ -104,6 +128,8 @@ pub enum Sanitise {
 }
 
 /// A content item that passed validation.
+///
+/// See [`Platform::verify_deep_link_return`] for an example.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ReceivedItem {
@@ -114,6 +140,9 @@ pub struct ReceivedItem {
 }
 
 /// A validated deep-linking response.
+///
+/// See [`Platform::verify_deep_link_return`] and
+/// [`verify_deep_link_response`] for examples.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct DeepLinkResponse {
@@ -334,6 +363,38 @@ pub fn verify_deep_link_response(
 
 /// The deep-linking session sealed into `data`: which tool, deployment and
 /// user asked, for which context, and what is accepted.
+///
+/// # Examples
+///
+/// ```
+/// # use chrono::{TimeZone, Utc};
+/// # use lti_core::claims::*;
+/// # use lti_core::ids::*;
+/// # use lti_core::keys::{Algorithm, SigningKey, ToolKeySet};
+/// # use lti_core::platform::*;
+/// # let platform = Platform::new(Issuer::try_from("https://lms.example")?,
+/// #     ToolKeySet::new(SigningKey::generate(Kid::try_from("p1")?, Algorithm::Es256)?),
+/// #     PlatformSecret::from_bytes([7; 32]));
+/// # let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+/// let settings = platform.deep_linking_settings(
+///     &ClientId::try_from("tool-1")?,
+///     &DeploymentId::try_from("dep-1")?,
+///     &UserId::try_from("teacher-7")?,
+///     Some(&ContextId::try_from("course-7")?),
+///     EndpointUrl::try_from("https://lms.example/deep_links/return")?,
+///     vec![ContentItemType::LtiResourceLink, ContentItemType::Html],
+///     Multiplicity::Many,
+///     [5; 16], // from the host's CSPRNG
+///     now,
+/// );
+/// let data = settings.data.as_deref().ok_or("data")?;
+/// let session: DeepLinkSession = platform.open_deep_link_data(&ClientId::try_from("tool-1")?, data, now)?;
+/// assert_eq!(session.user.as_str(), "teacher-7");
+/// assert_eq!(session.context.as_ref().map(|c| c.as_str()), Some("course-7"));
+/// assert!(session.accept_multiple);
+/// assert_eq!(session.exp, now.timestamp() + 3600); // one hour by default
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct DeepLinkSession {
@@ -363,6 +424,41 @@ impl Platform {
     /// endpoint needs no server-side state: [`Platform::verify_deep_link_return`]
     /// opens it, checks it is this tool's and unexpired, and checks the
     /// response echoes it exactly.
+    ///
+    /// ```
+    /// # use chrono::{TimeZone, Utc};
+    /// # use lti_core::claims::*;
+    /// # use lti_core::ids::*;
+    /// # use lti_core::keys::{Algorithm, SigningKey, ToolKeySet};
+    /// # use lti_core::platform::*;
+    /// # let platform = Platform::new(Issuer::try_from("https://lms.example")?,
+    /// #     ToolKeySet::new(SigningKey::generate(Kid::try_from("p1")?, Algorithm::Es256)?),
+    /// #     PlatformSecret::from_bytes([7; 32]));
+    /// # let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+    /// let settings = platform.deep_linking_settings(
+    ///     &ClientId::try_from("tool-1")?,
+    ///     &DeploymentId::try_from("dep-1")?,
+    ///     &UserId::try_from("teacher-7")?,
+    ///     Some(&ContextId::try_from("course-7")?),
+    ///     EndpointUrl::try_from("https://lms.example/deep_links/return")?,
+    ///     vec![ContentItemType::LtiResourceLink, ContentItemType::Html],
+    ///     Multiplicity::Many,
+    ///     [5; 16], // from the host's CSPRNG
+    ///     now,
+    /// );
+    /// assert_eq!(settings.accept_multiple, Some(true));
+    /// assert_eq!(settings.accept_types, [ContentItemType::LtiResourceLink, ContentItemType::Html]);
+    /// // `data` is sealed: opaque to the tool, and nothing to store on the platform.
+    /// let data = settings.data.as_deref().ok_or("data")?;
+    /// assert!(!data.contains("teacher-7"));
+    /// // Sent in the LtiDeepLinkingRequest (see LaunchBuilder::deep_linking).
+    /// let launch = LaunchBuilder::deep_linking(DeploymentId::try_from("dep-1")?,
+    ///     TargetLinkUri::try_from("https://tool.example/launch")?, settings)
+    ///     .roles(Roles::new(vec![Role::context(ContextRole::Instructor)]))
+    ///     .build()?;
+    /// assert_eq!(launch.message_type(), &MessageType::DeepLinking);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[allow(clippy::too_many_arguments)]
     pub fn deep_linking_settings(
         &self,
@@ -397,6 +493,39 @@ impl Platform {
 
     /// Opens a sealed `data` value made by [`Platform::deep_linking_settings`].
     ///
+    /// ```
+    /// # use chrono::{TimeZone, Utc};
+    /// # use lti_core::claims::*;
+    /// # use lti_core::ids::*;
+    /// # use lti_core::keys::{Algorithm, SigningKey, ToolKeySet};
+    /// # use lti_core::platform::*;
+    /// # let platform = Platform::new(Issuer::try_from("https://lms.example")?,
+    /// #     ToolKeySet::new(SigningKey::generate(Kid::try_from("p1")?, Algorithm::Es256)?),
+    /// #     PlatformSecret::from_bytes([7; 32]));
+    /// # let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+    /// let settings = platform.deep_linking_settings(
+    ///     &ClientId::try_from("tool-1")?,
+    ///     &DeploymentId::try_from("dep-1")?,
+    ///     &UserId::try_from("teacher-7")?,
+    ///     Some(&ContextId::try_from("course-7")?),
+    ///     EndpointUrl::try_from("https://lms.example/deep_links/return")?,
+    ///     vec![ContentItemType::LtiResourceLink, ContentItemType::Html],
+    ///     Multiplicity::Many,
+    ///     [5; 16], // from the host's CSPRNG
+    ///     now,
+    /// );
+    /// let data = settings.data.as_deref().ok_or("data")?;
+    /// let tool_1 = ClientId::try_from("tool-1")?;
+    /// assert!(platform.open_deep_link_data(&tool_1, data, now).is_ok());
+    /// // Another tool cannot use it.
+    /// let other = platform.open_deep_link_data(&ClientId::try_from("tool-2")?, data, now).unwrap_err();
+    /// assert_eq!(other.code(), "deep_link_response.data_invalid");
+    /// // Nor can anyone after the session's lifetime (1 h by default).
+    /// let late = platform.open_deep_link_data(&tool_1, data, now + chrono::Duration::hours(2)).unwrap_err();
+    /// assert!(matches!(late, DeepLinkError::SessionExpired { .. }));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
     /// # Errors
     /// [`DeepLinkError::DataInvalid`] (forged, altered, other tool),
     /// [`DeepLinkError::SessionExpired`].
@@ -427,6 +556,68 @@ impl Platform {
     /// [`verify_deep_link_response`] with the session's expectations.
     ///
     /// `tool_keys` must be the keys of the tool named by `client_id`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use chrono::{TimeZone, Utc};
+    /// # use lti_core::claims::*;
+    /// # use lti_core::ids::*;
+    /// # use lti_core::keys::{Algorithm, SigningKey, ToolKeySet};
+    /// # use lti_core::platform::*;
+    /// # let platform = Platform::new(Issuer::try_from("https://lms.example")?,
+    /// #     ToolKeySet::new(SigningKey::generate(Kid::try_from("p1")?, Algorithm::Es256)?),
+    /// #     PlatformSecret::from_bytes([7; 32]));
+    /// # let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+    /// let settings = platform.deep_linking_settings(
+    ///     &ClientId::try_from("tool-1")?,
+    ///     &DeploymentId::try_from("dep-1")?,
+    ///     &UserId::try_from("teacher-7")?,
+    ///     Some(&ContextId::try_from("course-7")?),
+    ///     EndpointUrl::try_from("https://lms.example/deep_links/return")?,
+    ///     vec![ContentItemType::LtiResourceLink, ContentItemType::Html],
+    ///     Multiplicity::Many,
+    ///     [5; 16], // from the host's CSPRNG
+    ///     now,
+    /// );
+    /// # use lti_core::keys::PublicKeySet;
+    /// # let data = settings.data.clone().ok_or("data")?;
+    /// # let tool_key = SigningKey::generate_rs256(Kid::try_from("tool-k")?)?;
+    /// # let jwt = tool_key.sign_jwt(&serde_json::json!({
+    /// #     "iss": "tool-1", "aud": "https://lms.example", "iat": 1_700_000_030, "exp": 1_700_000_330,
+    /// #     "nonce": "tool-nonce-1",
+    /// #     "https://purl.imsglobal.org/spec/lti/claim/message_type": "LtiDeepLinkingResponse",
+    /// #     "https://purl.imsglobal.org/spec/lti/claim/version": "1.3.0",
+    /// #     "https://purl.imsglobal.org/spec/lti/claim/deployment_id": "dep-1",
+    /// #     "https://purl.imsglobal.org/spec/lti-dl/claim/data": data,
+    /// #     "https://purl.imsglobal.org/spec/lti-dl/claim/msg": "2 items added",
+    /// #     "https://purl.imsglobal.org/spec/lti-dl/claim/content_items": [
+    /// #         {"type": "ltiResourceLink", "title": "Quiz", "lineItem": {"scoreMaximum": 10}},
+    /// #         {"type": "html", "html": "<p>Read chapter 3 first.</p>"}]
+    /// # }))?;
+    /// # let mut tool_keys = PublicKeySet::new();
+    /// # tool_keys.push(tool_key.verifying_key()?);
+    /// # let replay = lti_core::store::InMemoryReplayStore::default();
+    /// // The tool form-posted `JWT` to the return URL. Which tool and session is it?
+    /// let (client_id, data_echoed) = peek_deep_link_response(&jwt)?;
+    /// assert_eq!(client_id.as_str(), "tool-1");
+    /// // (`tool_keys`: that tool's JWKS, fetched and cached by the host.)
+    /// let (session, response) = platform.verify_deep_link_return(
+    ///     &client_id, &jwt, data_echoed.as_deref().unwrap_or_default(), &tool_keys, &replay, now)?;
+    /// assert_eq!(session.user.as_str(), "teacher-7"); // must be the signed-in user
+    /// assert_eq!(response.msg.as_deref(), Some("2 items added"));
+    /// assert_eq!(response.kid.as_str(), "tool-k");
+    /// let [quiz, note] = &response.items[..] else { return Err("two items".into()) };
+    /// assert!(matches!(&quiz.item, ContentItem::LtiResourceLink(l) if l.title.as_deref() == Some("Quiz")));
+    /// assert_eq!(quiz.sanitise, Sanitise::NotNeeded);
+    /// assert_eq!(note.sanitise, Sanitise::Html); // sanitise before rendering
+    ///
+    /// // Posted twice: refused.
+    /// let again = platform.verify_deep_link_return(
+    ///     &client_id, &jwt, &data_echoed.unwrap_or_default(), &tool_keys, &replay, now).unwrap_err();
+    /// assert_eq!(again.code(), "deep_link_response.nonce_replayed");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     ///
     /// # Host duties
     /// Before adding the items, check that the returned
@@ -471,6 +662,17 @@ impl Platform {
 /// Reads `iss` (the tool's client_id) and `data` from a deep-linking
 /// response **without verifying it**, only to choose the registration and
 /// the session whose keys and expectations then verify it.
+///
+/// [`Platform::verify_deep_link_return`] shows it in use. Anything that is
+/// not a JWT is refused:
+///
+/// ```
+/// use lti_core::platform::peek_deep_link_response;
+///
+/// let err = peek_deep_link_response("not-a-jwt").unwrap_err();
+/// assert_eq!(err.code(), "deep_link_response.jwt");
+/// assert!(err.jwt_error().is_some());
+/// ```
 ///
 /// # Errors
 /// [`DeepLinkError::Jwt`] for an oversize or malformed token, or when

@@ -40,6 +40,8 @@ const TOKEN_SCOPE: &str = "dynamic_registration_token";
 pub const MAX_REGISTRATION_REQUEST_BYTES: usize = 64 * 1024;
 
 /// The platform's endpoints, as announced in its configuration.
+///
+/// See [`Platform::openid_configuration`] for an example.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct PlatformEndpoints {
@@ -73,6 +75,37 @@ impl PlatformEndpoints {
 /// What a dynamically registered tool may get. Least by default: no
 /// service scopes, no personal claims, resource-link and deep-linking
 /// messages, tokens valid one hour.
+///
+/// # Examples
+///
+/// ```
+/// # use chrono::{TimeZone, Utc};
+/// # use lti_core::ids::*;
+/// # use lti_core::keys::{Algorithm, SigningKey, ToolKeySet};
+/// # let platform = Platform::new(Issuer::try_from("https://lms.example")?,
+/// #     ToolKeySet::new(SigningKey::generate(Kid::try_from("p1")?, Algorithm::Es256)?),
+/// #     PlatformSecret::from_bytes([7; 32]));
+/// # let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+/// # let at = |path: &str| EndpointUrl::try_from(format!("https://lms.example{path}"));
+/// # let endpoints = PlatformEndpoints::new(at("/auth")?, at("/token")?, at("/jwks")?, at("/lti/register")?);
+/// use chrono::Duration;
+/// use lti_core::claims::MessageType;
+/// use lti_core::platform::*;
+///
+/// let policy = RegistrationPolicy::new("example-lms")
+///     .version("2026.1")
+///     .messages(vec![MessageType::ResourceLink])
+///     .url_policy(UrlPolicy::new())
+///     .token_lifetime(Duration::minutes(30));
+/// let config = platform.openid_configuration(&endpoints, &policy);
+/// let lti = &config["https://purl.imsglobal.org/spec/lti-platform-configuration"];
+/// assert_eq!(lti["version"], "2026.1");
+/// assert_eq!(lti["messages_supported"], serde_json::json!([{"type": "LtiResourceLinkRequest"}]));
+/// assert_eq!(config["scopes_supported"], serde_json::json!(["openid"])); // no service scopes by default
+/// let token = platform.registration_token(&policy, [1; 16], now);
+/// assert_eq!(token.expires_at, now + Duration::minutes(30));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct RegistrationPolicy {
@@ -131,6 +164,8 @@ impl RegistrationPolicy {
 }
 
 /// A registration token handed to the tool in the registration URL.
+///
+/// See [`Platform::registration_token`] for an example.
 #[derive(Clone, PartialEq, Eq)]
 pub struct IssuedRegistrationToken {
     /// The bearer token (sealed; opaque to the tool).
@@ -157,6 +192,39 @@ struct TokenPayload {
 /// The registration request was refused. Codes are stable; the
 /// [`Self::response`] is the RFC 7591 §3.2.2 error (or RFC 6750 for the
 /// token).
+///
+/// # Examples
+///
+/// ```
+/// # use chrono::{TimeZone, Utc};
+/// # use lti_core::ids::*;
+/// # use lti_core::keys::{Algorithm, SigningKey, ToolKeySet};
+/// # use lti_core::platform::*;
+/// # let platform = Platform::new(Issuer::try_from("https://lms.example")?,
+/// #     ToolKeySet::new(SigningKey::generate(Kid::try_from("p1")?, Algorithm::Es256)?),
+/// #     PlatformSecret::from_bytes([7; 32]));
+/// # let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+/// # let replay = lti_core::store::InMemoryReplayStore::default();
+/// let policy = RegistrationPolicy::new("example-lms");
+/// // A registration posted without the bearer registration token:
+/// let request = http::Request::post("https://lms.example/lti/register").body(b"{}".to_vec())?;
+/// let err = platform.register_tool(&request, &policy, &replay, [3; 32], now).unwrap_err();
+/// assert_eq!(err.code(), "dynamic_registration.token_missing");
+/// let response = err.response();
+/// assert_eq!(response.status(), 401);
+/// assert_eq!(response.headers()["www-authenticate"], r#"Bearer error="invalid_token""#);
+///
+/// // With a valid token but a bad body: RFC 7591 invalid_client_metadata.
+/// let token = platform.registration_token(&policy, [1; 16], now);
+/// let request = http::Request::post("https://lms.example/lti/register")
+///     .header("authorization", format!("Bearer {}", token.token))
+///     .body(br#"{"application_type": "native"}"#.to_vec())?;
+/// let err = platform.register_tool(&request, &policy, &replay, [3; 32], now).unwrap_err();
+/// assert!(matches!(&err, ToolRegistrationError::InvalidMetadata { .. }));
+/// assert_eq!(err.response().status(), 400);
+/// assert!(err.response().body().contains("invalid_client_metadata"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ToolRegistrationError {
@@ -251,6 +319,8 @@ impl ToolRegistrationError {
 
 /// A tool registered through Dynamic Registration, waiting for an
 /// administrator (S53: registered tools start inactive).
+///
+/// See [`Platform::register_tool`] for an example.
 #[derive(Debug, Clone)]
 pub struct PendingToolRegistration {
     registration: ToolRegistration,
@@ -288,6 +358,8 @@ impl PendingToolRegistration {
 
 /// [`Platform::register_tool`]'s success: the pending registration and the
 /// `201 Created` answer to send.
+///
+/// See [`Platform::register_tool`] for an example.
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct ToolRegistered {
@@ -345,6 +417,32 @@ impl Platform {
     /// The `openid-configuration` document tools read (serialise it with
     /// `serde_json`). Announces RS256, `private_key_jwt` and the policy's
     /// scopes and messages.
+    ///
+    /// ```
+    /// # use chrono::{TimeZone, Utc};
+    /// # use lti_core::ids::*;
+    /// # use lti_core::keys::{Algorithm, SigningKey, ToolKeySet};
+    /// # use lti_core::platform::*;
+    /// # let platform = Platform::new(Issuer::try_from("https://lms.example")?,
+    /// #     ToolKeySet::new(SigningKey::generate(Kid::try_from("p1")?, Algorithm::Es256)?),
+    /// #     PlatformSecret::from_bytes([7; 32]));
+    /// # let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+    /// let at = |path: &str| EndpointUrl::try_from(format!("https://lms.example{path}"));
+    /// let endpoints = PlatformEndpoints::new(at("/auth")?, at("/token")?, at("/jwks")?, at("/lti/register")?);
+    /// let policy = RegistrationPolicy::new("example-lms")
+    ///     .scope("https://purl.imsglobal.org/spec/lti-ags/scope/score")
+    ///     .claims(ClaimsPolicy::none().allow(PersonalClaim::GivenName));
+    /// let config = platform.openid_configuration(&endpoints, &policy);
+    /// assert_eq!(config["issuer"], "https://lms.example");
+    /// assert_eq!(config["registration_endpoint"], "https://lms.example/lti/register");
+    /// assert_eq!(config["scopes_supported"],
+    ///     serde_json::json!(["openid", "https://purl.imsglobal.org/spec/lti-ags/scope/score"]));
+    /// assert!(config["claims_supported"].as_array().is_some_and(|c| c.contains(&"given_name".into())));
+    /// let lti = &config["https://purl.imsglobal.org/spec/lti-platform-configuration"];
+    /// assert_eq!(lti["product_family_code"], "example-lms");
+    /// assert_eq!(lti["messages_supported"][1]["type"], "LtiDeepLinkingRequest");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn openid_configuration(
         &self,
         endpoints: &PlatformEndpoints,
@@ -392,6 +490,28 @@ impl Platform {
 
     /// A sealed, single-use registration token valid for the policy's
     /// lifetime. `entropy` comes from the host's CSPRNG.
+    ///
+    /// ```
+    /// # use chrono::{TimeZone, Utc};
+    /// # use lti_core::ids::*;
+    /// # use lti_core::keys::{Algorithm, SigningKey, ToolKeySet};
+    /// # use lti_core::platform::*;
+    /// # let platform = Platform::new(Issuer::try_from("https://lms.example")?,
+    /// #     ToolKeySet::new(SigningKey::generate(Kid::try_from("p1")?, Algorithm::Es256)?),
+    /// #     PlatformSecret::from_bytes([7; 32]));
+    /// # let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+    /// let policy = RegistrationPolicy::new("example-lms").token_lifetime(chrono::Duration::minutes(10));
+    /// let issued = platform.registration_token(&policy, [1; 16], now);
+    /// assert_eq!(issued.expires_at, now + chrono::Duration::minutes(10));
+    /// assert!(!format!("{issued:?}").contains(&issued.token)); // Debug redacts it
+    /// // Open the tool's registration URL with it:
+    /// let mut url = url::Url::parse("https://tool.example/register")?;
+    /// url.query_pairs_mut()
+    ///     .append_pair("openid_configuration", "https://lms.example/.well-known/openid-configuration")
+    ///     .append_pair("registration_token", &issued.token);
+    /// assert!(url.as_str().contains("registration_token="));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn registration_token(
         &self,
         policy: &RegistrationPolicy,
@@ -416,6 +536,68 @@ impl Platform {
     /// CSPRNG) makes the client id and the deployment id. The token is
     /// recorded as used only when the registration succeeds, so a tool may
     /// correct a refused request with the same token until it expires.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use chrono::{TimeZone, Utc};
+    /// # use lti_core::ids::*;
+    /// # use lti_core::keys::{Algorithm, SigningKey, ToolKeySet};
+    /// # use lti_core::platform::*;
+    /// # let platform = Platform::new(Issuer::try_from("https://lms.example")?,
+    /// #     ToolKeySet::new(SigningKey::generate(Kid::try_from("p1")?, Algorithm::Es256)?),
+    /// #     PlatformSecret::from_bytes([7; 32]));
+    /// # let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+    /// # let replay = lti_core::store::InMemoryReplayStore::default();
+    /// let policy = RegistrationPolicy::new("example-lms")
+    ///     .scope("https://purl.imsglobal.org/spec/lti-ags/scope/score")
+    ///     .claims(ClaimsPolicy::none().allow(PersonalClaim::GivenName));
+    /// let issued = platform.registration_token(&policy, [1; 16], now);
+    /// // The tool posts its RFC 7591 client metadata with the token:
+    /// let body = serde_json::json!({
+    ///     "application_type": "web",
+    ///     "response_types": ["id_token"],
+    ///     "grant_types": ["implicit", "client_credentials"],
+    ///     "initiate_login_uri": "https://tool.example/login",
+    ///     "redirect_uris": ["https://tool.example/launch"],
+    ///     "client_name": "Quiz Tool",
+    ///     "jwks_uri": "https://tool.example/jwks",
+    ///     "token_endpoint_auth_method": "private_key_jwt",
+    ///     "scope": "https://purl.imsglobal.org/spec/lti-ags/scope/score https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly",
+    ///     "https://purl.imsglobal.org/spec/lti-tool-configuration": {
+    ///         "domain": "tool.example",
+    ///         "target_link_uri": "https://tool.example/launch",
+    ///         "claims": ["iss", "sub", "given_name", "email"],
+    ///         "messages": [{"type": "LtiDeepLinkingRequest", "target_link_uri": "https://tool.example/pick"}]
+    ///     }
+    /// });
+    /// let request = http::Request::post("https://lms.example/lti/register")
+    ///     .header("authorization", format!("Bearer {}", issued.token))
+    ///     .header("content-type", "application/json")
+    ///     .body(body.to_string().into_bytes())?;
+    /// let registered = platform.register_tool(&request, &policy, &replay, [9; 32], now)?;
+    ///
+    /// assert_eq!(registered.response.status(), 201);
+    /// let answer: serde_json::Value = serde_json::from_str(registered.response.body())?;
+    /// assert_eq!(answer["scope"], "https://purl.imsglobal.org/spec/lti-ags/scope/score");
+    /// let pending = registered.pending;
+    /// assert_eq!(answer["client_id"], pending.client_id().as_str());
+    /// assert_eq!(pending.client_name(), "Quiz Tool");
+    /// // What the tool asked for beyond the policy is listed for the administrator.
+    /// assert_eq!(pending.scopes_not_granted(),
+    ///     ["https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"]);
+    /// assert_eq!(pending.claims_not_granted(), ["email"]);
+    ///
+    /// // After approval, launches use the registration.
+    /// let tool = pending.approve();
+    /// assert!(tool.policy().allows(PersonalClaim::GivenName) && !tool.policy().allows(PersonalClaim::Email));
+    /// assert!(tool.allows_target_link_uri(&TargetLinkUri::try_from("https://tool.example/pick")?));
+    ///
+    /// // The token was used up.
+    /// let again = platform.register_tool(&request, &policy, &replay, [8; 32], now).unwrap_err();
+    /// assert_eq!(again.code(), "dynamic_registration.token_reused");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     ///
     /// # Errors
     /// [`ToolRegistrationError`]; send its [`ToolRegistrationError::response`].

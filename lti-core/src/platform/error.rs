@@ -10,6 +10,32 @@ use crate::error::{JwtError, KeyError, StoreError, TokenError};
 use crate::ids::{DeploymentId, TargetLinkUri};
 
 /// [`crate::platform::Platform::start_launch`] failed.
+///
+/// # Examples
+///
+/// ```
+/// # use chrono::{TimeZone, Utc};
+/// # use lti_core::claims::MessageType;
+/// # use lti_core::ids::*;
+/// # use lti_core::keys::{Algorithm, SigningKey, ToolKeySet};
+/// # use lti_core::platform::*;
+/// # let platform = Platform::new(Issuer::try_from("https://lms.example")?,
+/// #     ToolKeySet::new(SigningKey::generate(Kid::try_from("p1")?, Algorithm::Es256)?),
+/// #     PlatformSecret::from_bytes([7; 32]));
+/// # let tool = ToolRegistration::new(ClientId::try_from("tool-1")?, DeploymentId::try_from("dep-1")?,
+/// #     EndpointUrl::try_from("https://tool.example/login")?,
+/// #     RedirectUri::try_from("https://tool.example/launch")?,
+/// #     ToolKeySource::JwksUrl(EndpointUrl::try_from("https://tool.example/jwks")?));
+/// # let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+/// // The platform does not start data-privacy launches itself.
+/// let request = LaunchRequest::new(UserId::try_from("u-42")?, MessageType::DataPrivacy,
+///     DeploymentId::try_from("dep-1")?, TargetLinkUri::try_from("https://tool.example/launch")?);
+/// let err = platform.start_launch(&tool, &request, [1; 16], now).unwrap_err();
+/// assert_eq!(err, LoginError::UnsupportedMessageType { message_type: MessageType::DataPrivacy });
+/// assert_eq!(err.code(), "platform_login.unsupported_message_type");
+/// assert_eq!(err.to_string(), "message type DataPrivacyLaunchRequest cannot be launched by the platform");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum LoginError {
@@ -63,6 +89,15 @@ impl LoginError {
 }
 
 /// An OIDC error code (OIDC Core §3.1.2.6, RFC 6749 §4.1.2.1).
+///
+/// # Examples
+///
+/// ```
+/// use lti_core::platform::{AuthError, OidcErrorCode};
+///
+/// assert_eq!(AuthError::NotSignedIn.oidc_code(), OidcErrorCode::LoginRequired);
+/// assert_eq!(OidcErrorCode::LoginRequired.as_str(), "login_required");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum OidcErrorCode {
@@ -104,6 +139,16 @@ impl fmt::Display for OidcErrorCode {
 }
 
 /// A parameter of the OIDC authentication request.
+///
+/// # Examples
+///
+/// ```
+/// use lti_core::platform::{AuthError, AuthParam};
+///
+/// assert_eq!(AuthParam::LtiMessageHint.as_str(), "lti_message_hint");
+/// let err = AuthError::MissingParameter { param: AuthParam::Nonce };
+/// assert_eq!(err.to_string(), "parameter nonce is missing");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum AuthParam {
@@ -160,6 +205,34 @@ impl fmt::Display for AuthParam {
 /// and **never** posts anything. The rest are OIDC errors form-posted to
 /// the validated redirect_uri with `state` (see
 /// [`crate::platform::AuthRejection::response`]).
+///
+/// # Examples
+///
+/// ```
+/// # use chrono::{TimeZone, Utc};
+/// # use lti_core::claims::MessageType;
+/// # use lti_core::ids::*;
+/// # use lti_core::keys::{Algorithm, SigningKey, ToolKeySet};
+/// # use lti_core::platform::*;
+/// # let platform = Platform::new(Issuer::try_from("https://lms.example")?,
+/// #     ToolKeySet::new(SigningKey::generate(Kid::try_from("p1")?, Algorithm::Es256)?),
+/// #     PlatformSecret::from_bytes([7; 32]));
+/// # let tool = ToolRegistration::new(ClientId::try_from("tool-1")?, DeploymentId::try_from("dep-1")?,
+/// #     EndpointUrl::try_from("https://tool.example/login")?,
+/// #     RedirectUri::try_from("https://tool.example/launch")?,
+/// #     ToolKeySource::JwksUrl(EndpointUrl::try_from("https://tool.example/jwks")?));
+/// # let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+/// # let replay = lti_core::store::InMemoryReplayStore::default();
+/// // A request without a nonce (the id_token could be replayed without one):
+/// let request = AuthRequest::from_urlencoded(concat!(
+///     "client_id=tool-1&redirect_uri=https%3A%2F%2Ftool.example%2Flaunch",
+///     "&response_type=id_token&scope=openid&response_mode=form_post&prompt=none").as_bytes());
+/// let err = platform.authorize(&request, &vec![tool], None, &replay, now).unwrap_err().into_error();
+/// assert!(matches!(err, AuthError::MissingParameter { param: AuthParam::Nonce }));
+/// assert_eq!(err.code(), "auth.missing_parameter");
+/// assert_eq!(err.oidc_code(), OidcErrorCode::InvalidRequest);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum AuthError {
@@ -284,6 +357,24 @@ impl AuthError {
 }
 
 /// A claim the platform puts in an id_token.
+///
+/// # Examples
+///
+/// ```
+/// use lti_core::claims::{ResourceLink, MessageType};
+/// use lti_core::ids::{DeploymentId, ResourceLinkId, TargetLinkUri};
+/// use lti_core::platform::{LaunchBuilder, LaunchClaim, MintError};
+///
+/// let err = LaunchBuilder::resource_link(DeploymentId::try_from("dep-1")?,
+///         TargetLinkUri::try_from("https://tool.example/launch")?,
+///         ResourceLink::new(ResourceLinkId::try_from("rl-1")?))
+///     .build() // roles never set
+///     .unwrap_err();
+/// assert!(matches!(err, MintError::MissingClaim { claim: LaunchClaim::Roles, .. }));
+/// assert_eq!(err.to_string(), "a LtiResourceLinkRequest launch requires roles");
+/// assert_eq!(LaunchClaim::AgsLineItem.as_str(), "endpoint.lineitem");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum LaunchClaim {
@@ -345,6 +436,16 @@ impl fmt::Display for LaunchClaim {
 }
 
 /// What of an authorised launch the id_token must not change.
+///
+/// [`crate::platform::Platform::mint`] shows it in use.
+///
+/// ```
+/// use lti_core::platform::{GrantField, MintError};
+///
+/// let err = MintError::GrantMismatch { field: GrantField::TargetLinkUri };
+/// assert_eq!(err.to_string(), "the launch's target link URI differs from the authorised one");
+/// assert_eq!(err.code(), "mint.grant_mismatch");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum GrantField {
@@ -376,6 +477,23 @@ impl fmt::Display for GrantField {
 }
 
 /// Building or signing an id_token failed. Nothing was signed.
+///
+/// # Examples
+///
+/// ```
+/// use lti_core::claims::{MessageType, Roles};
+/// use lti_core::ids::{DeploymentId, TargetLinkUri};
+/// use lti_core::platform::{LaunchBuilder, MintError};
+///
+/// let err = LaunchBuilder::new(MessageType::DataPrivacy, DeploymentId::try_from("dep-1")?,
+///         TargetLinkUri::try_from("https://tool.example/privacy")?)
+///     .roles(Roles::EMPTY)
+///     .build()
+///     .unwrap_err();
+/// assert!(matches!(err, MintError::UnsupportedMessageType { .. }));
+/// assert_eq!(err.code(), "mint.unsupported_message_type");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum MintError {
@@ -443,6 +561,31 @@ impl MintError {
 }
 
 /// A deep-linking response from a tool was refused (S49).
+///
+/// # Examples
+///
+/// ```
+/// # use chrono::{TimeZone, Utc};
+/// # use lti_core::claims::MessageType;
+/// # use lti_core::ids::*;
+/// # use lti_core::keys::{Algorithm, SigningKey, ToolKeySet};
+/// # use lti_core::platform::*;
+/// # let platform = Platform::new(Issuer::try_from("https://lms.example")?,
+/// #     ToolKeySet::new(SigningKey::generate(Kid::try_from("p1")?, Algorithm::Es256)?),
+/// #     PlatformSecret::from_bytes([7; 32]));
+/// # let tool = ToolRegistration::new(ClientId::try_from("tool-1")?, DeploymentId::try_from("dep-1")?,
+/// #     EndpointUrl::try_from("https://tool.example/login")?,
+/// #     RedirectUri::try_from("https://tool.example/launch")?,
+/// #     ToolKeySource::JwksUrl(EndpointUrl::try_from("https://tool.example/jwks")?));
+/// # let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+/// // A `data` value the platform never sealed:
+/// let err = platform.open_deep_link_data(&ClientId::try_from("tool-1")?, "eyJ4IjoxfQ.Zm9yZ2Vk", now)
+///     .unwrap_err();
+/// assert!(matches!(err, DeepLinkError::DataInvalid));
+/// assert_eq!(err.code(), "deep_link_response.data_invalid");
+/// assert!(err.jwt_error().is_none());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum DeepLinkError {

@@ -17,6 +17,17 @@ use crate::ids::{DeploymentId, Nonce, TargetLinkUri, UserId};
 
 /// Personal data about the user. Only what the registration's
 /// [`ClaimsPolicy`] allows reaches the tool.
+///
+/// # Examples
+///
+/// ```
+/// use lti_core::platform::PersonalInfo;
+///
+/// let person = PersonalInfo::new().names("Ada", "Lovelace").email("ada@example.org");
+/// assert_eq!(person.name.as_deref(), Some("Ada Lovelace"));
+/// assert_eq!(person.family_name.as_deref(), Some("Lovelace"));
+/// assert_eq!(person.picture, None);
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct PersonalInfo {
@@ -59,6 +70,26 @@ impl PersonalInfo {
 /// A launch message before signing: what the platform wants to tell the
 /// tool. Build it with [`LaunchBuilder`]; [`LaunchBuilder::build`] refuses
 /// a launch missing what its message type requires.
+///
+/// # Examples
+///
+/// ```
+/// use lti_core::claims::{MessageType, ResourceLink, Roles};
+/// use lti_core::ids::{DeploymentId, ResourceLinkId, TargetLinkUri};
+/// use lti_core::platform::LaunchBuilder;
+///
+/// let launch = LaunchBuilder::resource_link(
+///     DeploymentId::try_from("dep-1")?,
+///     TargetLinkUri::try_from("https://tool.example/launch")?,
+///     ResourceLink::new(ResourceLinkId::try_from("rl-1")?),
+/// )
+/// .roles(Roles::EMPTY) // no role is a valid launch
+/// .build()?;
+/// assert_eq!(launch.message_type(), &MessageType::ResourceLink);
+/// assert_eq!(launch.deployment_id().as_str(), "dep-1");
+/// assert_eq!(launch.target_link_uri().as_str(), "https://tool.example/launch");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Launch {
     message_type: MessageType,
@@ -183,6 +214,32 @@ impl LaunchBuilder {
     }
     /// An `LtiSubmissionReviewRequest`: the link, its AGS endpoint (with
     /// `lineitem`) and the user whose submission is reviewed.
+    ///
+    /// ```
+    /// use lti_core::claims::{AgsEndpoint, ForUser, ResourceLink, Roles};
+    /// use lti_core::ids::{DeploymentId, ResourceLinkId, TargetLinkUri};
+    /// use lti_core::platform::{LaunchBuilder, LaunchClaim, MintError};
+    ///
+    /// let for_user: ForUser = serde_json::from_str(r#"{"user_id": "s-77"}"#)?;
+    /// let review = |ags: AgsEndpoint| -> Result<_, Box<dyn std::error::Error>> {
+    ///     Ok(LaunchBuilder::submission_review(
+    ///         DeploymentId::try_from("dep-1")?,
+    ///         TargetLinkUri::try_from("https://tool.example/launch")?,
+    ///         ResourceLink::new(ResourceLinkId::try_from("rl-1")?),
+    ///         ags,
+    ///         for_user.clone(),
+    ///     )
+    ///     .roles(Roles::EMPTY)
+    ///     .build())
+    /// };
+    /// // The AGS claim must name the link's line item.
+    /// let err = review(AgsEndpoint::default())?.unwrap_err();
+    /// assert!(matches!(err, MintError::MissingClaim { claim: LaunchClaim::AgsLineItem, .. }));
+    /// let ags: AgsEndpoint = serde_json::from_str(
+    ///     r#"{"scope": [], "lineitem": "https://lms.example/courses/7/lineitems/1"}"#)?;
+    /// assert!(review(ags)?.is_ok());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn submission_review(
         deployment_id: DeploymentId,
         target_link_uri: TargetLinkUri,
@@ -329,6 +386,8 @@ impl LaunchBuilder {
 /// The id_token post for the browser: an auto-submitting form to the
 /// grant's redirect_uri with `id_token` and `state`. `Debug` shows the
 /// destination only (the token is a bearer credential).
+///
+/// Made by [`Platform::mint`], whose example shows one.
 #[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct IdTokenPost {
@@ -401,6 +460,44 @@ impl Platform {
     /// `sub` (as given: already the tool-facing id), `nonce`, `iat` = now,
     /// `exp` = now + lifetime, the LTI claims, and the personal claims the
     /// `policy` allows.
+    ///
+    /// ```
+    /// # use chrono::{TimeZone, Utc};
+    /// # use lti_core::claims::*;
+    /// # use lti_core::ids::*;
+    /// # use lti_core::keys::{Algorithm, SigningKey, ToolKeySet};
+    /// # use lti_core::platform::*;
+    /// # let platform = Platform::new(Issuer::try_from("https://lms.example")?,
+    /// #     ToolKeySet::new(SigningKey::generate(Kid::try_from("p1")?, Algorithm::Es256)?),
+    /// #     PlatformSecret::from_bytes([7; 32]));
+    /// # let tool = ToolRegistration::new(ClientId::try_from("tool-1")?, DeploymentId::try_from("dep-1")?,
+    /// #     EndpointUrl::try_from("https://tool.example/login")?,
+    /// #     RedirectUri::try_from("https://tool.example/launch")?,
+    /// #     ToolKeySource::JwksUrl(EndpointUrl::try_from("https://tool.example/jwks")?));
+    /// # let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+    /// let launch = LaunchBuilder::resource_link(DeploymentId::try_from("dep-1")?,
+    ///         TargetLinkUri::try_from("https://tool.example/launch")?,
+    ///         ResourceLink::new(ResourceLinkId::try_from("rl-1")?))
+    ///     .roles(Roles::new(vec![Role::context(ContextRole::Learner)]))
+    ///     .person(PersonalInfo::new().names("Ada", "Lovelace").email("ada@example.org"))
+    ///     .build()?;
+    /// let sub = UserId::try_from("pseudonym-1")?;
+    /// let nonce = Nonce::try_from("n-123")?;
+    ///
+    /// // The default policy sends no personal claims.
+    /// let minimal = platform.id_token_claims(&tool, &launch, &sub, &nonce, now);
+    /// assert_eq!((minimal.name, minimal.email), (None, None));
+    /// assert_eq!(minimal.exp.map(|e| e.seconds()), Some(1_700_000_300)); // 5 min
+    /// assert_eq!(minimal.azp.as_deref(), Some("tool-1"));
+    ///
+    /// // A tool allowed given and family names gets those only.
+    /// let named = tool.claims_policy(ClaimsPolicy::none()
+    ///     .allow(PersonalClaim::GivenName).allow(PersonalClaim::FamilyName));
+    /// let claims = platform.id_token_claims(&named, &launch, &sub, &nonce, now);
+    /// assert_eq!(claims.given_name.as_deref(), Some("Ada"));
+    /// assert_eq!((claims.name, claims.email), (None, None));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn id_token_claims(
         &self,
         registration: &ToolRegistration,
@@ -462,6 +559,48 @@ impl Platform {
     /// [`Platform::subject_for`] of the platform user (what [`Platform::mint`]
     /// does), or an id the caller already chose for this tool.
     ///
+    /// ```
+    /// # use chrono::{TimeZone, Utc};
+    /// # use lti_core::claims::*;
+    /// # use lti_core::ids::*;
+    /// # use lti_core::keys::{Algorithm, SigningKey, ToolKeySet};
+    /// # use lti_core::platform::*;
+    /// # let platform = Platform::new(Issuer::try_from("https://lms.example")?,
+    /// #     ToolKeySet::new(SigningKey::generate_rs256(Kid::try_from("p1")?)?),
+    /// #     PlatformSecret::from_bytes([7; 32]));
+    /// # let tool = ToolRegistration::new(ClientId::try_from("tool-1")?, DeploymentId::try_from("dep-1")?,
+    /// #     EndpointUrl::try_from("https://tool.example/login")?,
+    /// #     RedirectUri::try_from("https://tool.example/launch")?,
+    /// #     ToolKeySource::JwksUrl(EndpointUrl::try_from("https://tool.example/jwks")?));
+    /// # let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+    /// use lti_core::jwt::UnverifiedJwt;
+    ///
+    /// let launch = LaunchBuilder::resource_link(DeploymentId::try_from("dep-1")?,
+    ///         TargetLinkUri::try_from("https://tool.example/launch")?,
+    ///         ResourceLink::new(ResourceLinkId::try_from("rl-1")?))
+    ///     .roles(Roles::new(vec![Role::context(ContextRole::Instructor)]))
+    ///     .build()?;
+    /// let sub = platform.subject_for(&tool, &UserId::try_from("u-42")?);
+    /// let token = platform.mint_id_token(&tool, &launch, &sub, &Nonce::try_from("n-123")?, now)?;
+    ///
+    /// let jwt = UnverifiedJwt::parse(&token)?;
+    /// assert_eq!((jwt.alg(), jwt.kid()), ("RS256", Some("p1")));
+    /// let claims: MessageClaims = jwt.insecure_peek_claims()?; // what the tool will verify
+    /// assert_eq!(claims.sub.as_deref(), Some(sub.as_str()));
+    /// assert_eq!(claims.version.as_deref(), Some("1.3.0"));
+    /// assert!(claims.roles.is_some_and(|r| r.is_instructor()));
+    ///
+    /// // A launch for a deployment the tool does not have is not signed.
+    /// let elsewhere = LaunchBuilder::resource_link(DeploymentId::try_from("dep-9")?,
+    ///         TargetLinkUri::try_from("https://tool.example/launch")?,
+    ///         ResourceLink::new(ResourceLinkId::try_from("rl-1")?))
+    ///     .roles(Roles::EMPTY)
+    ///     .build()?;
+    /// let err = platform.mint_id_token(&tool, &elsewhere, &sub, &Nonce::try_from("n-124")?, now).unwrap_err();
+    /// assert_eq!(err.code(), "mint.unknown_deployment");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
     /// # Errors
     /// [`MintError::MessageTypeNotEnabled`], [`MintError::UnknownDeployment`],
     /// [`MintError::TargetLinkUriNotAllowed`], [`MintError::MissingClaim`],
@@ -502,6 +641,54 @@ impl Platform {
     /// [`Platform::subject_for`] the signed-in user; the launch must be the
     /// one bound at login (message type, deployment, target link URI,
     /// context, resource link), else [`MintError::GrantMismatch`].
+    ///
+    /// ```
+    /// # use chrono::{TimeZone, Utc};
+    /// # use lti_core::claims::*;
+    /// # use lti_core::ids::*;
+    /// # use lti_core::keys::{Algorithm, SigningKey, ToolKeySet};
+    /// # use lti_core::platform::*;
+    /// # let platform = Platform::new(Issuer::try_from("https://lms.example")?,
+    /// #     ToolKeySet::new(SigningKey::generate_rs256(Kid::try_from("p1")?)?),
+    /// #     PlatformSecret::from_bytes([7; 32]));
+    /// # let tool = ToolRegistration::new(ClientId::try_from("tool-1")?, DeploymentId::try_from("dep-1")?,
+    /// #     EndpointUrl::try_from("https://tool.example/login")?,
+    /// #     RedirectUri::try_from("https://tool.example/launch")?,
+    /// #     ToolKeySource::JwksUrl(EndpointUrl::try_from("https://tool.example/jwks")?));
+    /// # let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+    /// # let user = UserId::try_from("u-42")?;
+    /// # let login = platform.start_launch(&tool, &LaunchRequest::new(user.clone(), MessageType::ResourceLink,
+    /// #     DeploymentId::try_from("dep-1")?, TargetLinkUri::try_from("https://tool.example/launch")?)
+    /// #     .resource_link(ResourceLinkId::try_from("rl-1")?), [1; 16], now)?;
+    /// # let auth = AuthRequest::from_pairs([
+    /// #     ("client_id", "tool-1"), ("redirect_uri", "https://tool.example/launch"),
+    /// #     ("response_type", "id_token"), ("scope", "openid"), ("response_mode", "form_post"),
+    /// #     ("prompt", "none"), ("nonce", "n-123"), ("state", "s-456"),
+    /// #     ("login_hint", login.login_hint.as_str()),
+    /// #     ("lti_message_hint", login.lti_message_hint.as_str()),
+    /// # ].map(|(k, v)| (k.to_owned(), v.to_owned())));
+    /// # let replay = lti_core::store::InMemoryReplayStore::default();
+    /// # let grant = platform.authorize(&auth, &vec![tool.clone()], Some(&user), &replay, now)?;
+    /// // `grant` came from Platform::authorize for resource link rl-1.
+    /// let link = |id: &str| -> Result<_, Box<dyn std::error::Error>> {
+    ///     Ok(LaunchBuilder::resource_link(grant.deployment_id.clone(), grant.target_link_uri.clone(),
+    ///             ResourceLink::new(ResourceLinkId::try_from(id)?))
+    ///         .roles(Roles::new(vec![Role::context(ContextRole::Learner)]))
+    ///         .build()?)
+    /// };
+    /// // The host cannot launch something other than what the login bound.
+    /// let err = platform.mint(&tool, &grant, &link("rl-2")?, now).unwrap_err();
+    /// assert!(matches!(err, MintError::GrantMismatch { field: GrantField::ResourceLink }));
+    ///
+    /// let post = platform.mint(&tool, &grant, &link("rl-1")?, now)?;
+    /// assert_eq!(post.form.action.as_str(), "https://tool.example/launch");
+    /// assert_eq!(post.form.field("id_token"), Some(post.id_token.as_str()));
+    /// assert_eq!(post.form.field("state"), Some("s-456"));
+    /// assert!(!format!("{post:?}").contains(&post.id_token)); // Debug hides the token
+    /// let html = post.form.to_html(); // the auto-submitting page for the browser
+    /// assert!(html.contains("https://tool.example/launch"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     ///
     /// # Errors
     /// As [`Platform::mint_id_token`], plus [`MintError::GrantMismatch`].

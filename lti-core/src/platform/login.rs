@@ -18,6 +18,25 @@ use crate::jose::b64_encode;
 /// What the host wants to launch: the signed-in user, the tool deployment,
 /// the message type, where the tool should land, and the context and
 /// resource link (all bound into the message hint).
+///
+/// # Examples
+///
+/// ```
+/// use lti_core::claims::MessageType;
+/// use lti_core::ids::*;
+/// use lti_core::platform::LaunchRequest;
+///
+/// let request = LaunchRequest::new(
+///     UserId::try_from("u-42")?,
+///     MessageType::DeepLinking,
+///     DeploymentId::try_from("dep-1")?,
+///     TargetLinkUri::try_from("https://tool.example/launch")?,
+/// )
+/// .context(ContextId::try_from("course-7")?);
+/// assert_eq!(request.context.as_ref().map(|c| c.as_str()), Some("course-7"));
+/// assert!(request.resource_link.is_none()); // deep linking needs none
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct LaunchRequest {
@@ -91,6 +110,41 @@ pub(crate) fn hint_binding<'a>(client_id: &'a ClientId, user: &'a UserId) -> [&'
 /// The login initiation to send to the tool's login initiation URL, as a
 /// redirect ([`LoginInitiation::redirect`]) or an auto-submitting form
 /// ([`LoginInitiation::form_post`]).
+///
+/// # Examples
+///
+/// ```
+/// # use chrono::{TimeZone, Utc};
+/// # use lti_core::claims::MessageType;
+/// # use lti_core::ids::*;
+/// # use lti_core::keys::{Algorithm, SigningKey, ToolKeySet};
+/// # use lti_core::platform::*;
+/// # let platform = Platform::new(Issuer::try_from("https://lms.example")?,
+/// #     ToolKeySet::new(SigningKey::generate(Kid::try_from("p1")?, Algorithm::Es256)?),
+/// #     PlatformSecret::from_bytes([7; 32]));
+/// # let tool = ToolRegistration::new(ClientId::try_from("tool-1")?, DeploymentId::try_from("dep-1")?,
+/// #     EndpointUrl::try_from("https://tool.example/login")?,
+/// #     RedirectUri::try_from("https://tool.example/launch")?,
+/// #     ToolKeySource::JwksUrl(EndpointUrl::try_from("https://tool.example/jwks")?));
+/// # let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+/// # let user = UserId::try_from("u-42")?;
+/// # let login = platform.start_launch(&tool, &LaunchRequest::new(user.clone(), MessageType::ResourceLink,
+/// #     DeploymentId::try_from("dep-1")?, TargetLinkUri::try_from("https://tool.example/launch")?)
+/// #     .context(ContextId::try_from("course-7")?)
+/// #     .resource_link(ResourceLinkId::try_from("rl-1")?), [1; 16], now)?;
+/// // `login` came from Platform::start_launch.
+/// let names: Vec<&str> = login.params().iter().map(|(k, _)| *k).collect();
+/// assert_eq!(names, ["iss", "login_hint", "target_link_uri", "lti_message_hint",
+///                    "client_id", "lti_deployment_id"]);
+/// let url = login.url();
+/// assert_eq!(url.path(), "/login");
+/// assert!(url.query_pairs().any(|(k, v)| k == "iss" && v == "https://lms.example"));
+/// // Or as a form post, for long hints.
+/// let form = login.form_post();
+/// assert_eq!(form.field("lti_deployment_id"), Some("dep-1"));
+/// assert_eq!(login.expires_at, now + chrono::Duration::minutes(5));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct LoginInitiation {
@@ -199,6 +253,31 @@ impl Platform {
     /// let redirect = login.redirect(); // 302 to https://tool.example/login?iss=...
     /// assert_eq!(redirect.status(), 302);
     /// assert_ne!(login.login_hint.as_str(), "u-42"); // pseudonymous
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// Refusals are typed:
+    ///
+    /// ```
+    /// # use chrono::{TimeZone, Utc};
+    /// # use lti_core::claims::MessageType;
+    /// # use lti_core::ids::*;
+    /// # use lti_core::keys::{Algorithm, SigningKey, ToolKeySet};
+    /// # use lti_core::platform::*;
+    /// # let platform = Platform::new(Issuer::try_from("https://lms.example")?,
+    /// #     ToolKeySet::new(SigningKey::generate(Kid::try_from("p1")?, Algorithm::Es256)?),
+    /// #     PlatformSecret::from_bytes([7; 32]));
+    /// # let tool = ToolRegistration::new(ClientId::try_from("tool-1")?, DeploymentId::try_from("dep-1")?,
+    /// #     EndpointUrl::try_from("https://tool.example/login")?,
+    /// #     RedirectUri::try_from("https://tool.example/launch")?,
+    /// #     ToolKeySource::JwksUrl(EndpointUrl::try_from("https://tool.example/jwks")?));
+    /// # let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+    /// let request = LaunchRequest::new(UserId::try_from("u-42")?, MessageType::ResourceLink,
+    ///     DeploymentId::try_from("dep-9")?, TargetLinkUri::try_from("https://tool.example/launch")?)
+    ///     .resource_link(ResourceLinkId::try_from("rl-1")?);
+    /// let err = platform.start_launch(&tool, &request, [9; 16], now).unwrap_err();
+    /// assert!(matches!(err, LoginError::UnknownDeployment { .. }));
+    /// assert_eq!(err.code(), "platform_login.unknown_deployment");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     ///

@@ -8,6 +8,20 @@ use crate::ids::{ClientId, DeploymentId, EndpointUrl, RedirectUri, TargetLinkUri
 use crate::keys::Jwks;
 
 /// A personal claim a platform may send about the user.
+///
+/// # Examples
+///
+/// ```
+/// use lti_core::platform::PersonalClaim;
+///
+/// assert_eq!(PersonalClaim::from_name("lis_person_sourcedid"), Some(PersonalClaim::LisPersonSourcedId));
+/// assert_eq!(PersonalClaim::Email.as_str(), "email");
+/// assert_eq!(PersonalClaim::from_name("phone_number"), None); // not a claim we send
+/// // Configuration files name them the same way.
+/// let claims: Vec<PersonalClaim> = serde_json::from_str(r#"["name", "email"]"#)?;
+/// assert_eq!(claims, [PersonalClaim::Name, PersonalClaim::Email]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum PersonalClaim {
@@ -88,6 +102,22 @@ impl<'de> serde::Deserialize<'de> for PersonalClaim {
 
 /// Which personal claims a tool may receive. The default allows none: a
 /// launch then carries a pseudonymous `sub`, roles and context only.
+///
+/// # Examples
+///
+/// ```
+/// use lti_core::platform::{ClaimsPolicy, PersonalClaim};
+///
+/// let policy = ClaimsPolicy::none().allow(PersonalClaim::GivenName).allow(PersonalClaim::FamilyName);
+/// assert!(policy.allows(PersonalClaim::GivenName));
+/// assert!(!policy.allows(PersonalClaim::Email));
+/// assert_eq!(policy.iter().count(), 2);
+/// assert_eq!(ClaimsPolicy::default(), ClaimsPolicy::none());
+/// // Also from a list, e.g. one read from configuration.
+/// let from_config: ClaimsPolicy = ["name", "email"].iter().filter_map(|n| PersonalClaim::from_name(n)).collect();
+/// assert!(from_config.allows(PersonalClaim::Email) && !from_config.allows(PersonalClaim::Picture));
+/// assert_eq!(ClaimsPolicy::all().iter().count(), PersonalClaim::ALL.len());
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct ClaimsPolicy(u8);
 
@@ -130,6 +160,33 @@ impl fmt::Debug for ClaimsPolicy {
 }
 
 /// How the platform names the user to a tool in `sub` (and `login_hint`).
+///
+/// # Examples
+///
+/// ```
+/// # use lti_core::ids::*;
+/// # use lti_core::keys::{Algorithm, SigningKey, ToolKeySet};
+/// use lti_core::platform::{Platform, PlatformSecret, SubjectPolicy, ToolKeySource, ToolRegistration};
+///
+/// # let platform = Platform::new(Issuer::try_from("https://lms.example")?,
+/// #     ToolKeySet::new(SigningKey::generate(Kid::try_from("p1")?, Algorithm::Es256)?),
+/// #     PlatformSecret::from_bytes([7; 32]));
+/// # let tool = |id: &str| -> Result<ToolRegistration, lti_core::error::InvalidId> { Ok(ToolRegistration::new(
+/// #     ClientId::try_from(id)?, DeploymentId::try_from("dep-1")?,
+/// #     EndpointUrl::try_from("https://tool.example/login")?,
+/// #     RedirectUri::try_from("https://tool.example/launch")?,
+/// #     ToolKeySource::JwksUrl(EndpointUrl::try_from("https://tool.example/jwks")?))) };
+/// let user = UserId::try_from("u-42")?;
+/// // Default: a different, stable pseudonym per tool.
+/// let (a, b) = (tool("tool-a")?, tool("tool-b")?);
+/// assert_eq!(a.subject(), SubjectPolicy::Pseudonymous);
+/// assert_ne!(platform.subject_for(&a, &user), platform.subject_for(&b, &user));
+/// assert_eq!(platform.subject_for(&a, &user), platform.subject_for(&a, &user));
+/// // Opt-in: the platform's own user id.
+/// let sis_tool = tool("tool-sis")?.subject_policy(SubjectPolicy::PlatformUserId);
+/// assert_eq!(platform.subject_for(&sis_tool, &user).as_str(), "u-42");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum SubjectPolicy {
@@ -143,6 +200,25 @@ pub enum SubjectPolicy {
 }
 
 /// Where the platform gets the tool's public keys.
+///
+/// # Examples
+///
+/// ```
+/// use lti_core::ids::EndpointUrl;
+/// use lti_core::keys::Jwks;
+/// use lti_core::platform::ToolKeySource;
+///
+/// // The usual case: fetch (under the UrlPolicy) and cache the tool's JWKS.
+/// let by_url = ToolKeySource::JwksUrl(EndpointUrl::try_from("https://tool.example/.well-known/jwks.json")?);
+/// // Or keys pasted in at registration time.
+/// let jwks = Jwks::from_json_bytes(br#"{"keys": [{"kty": "EC", "crv": "P-256", "kid": "t1",
+///     "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
+///     "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]}"#)?;
+/// let inline = ToolKeySource::Jwks(jwks);
+/// assert!(matches!(&inline, ToolKeySource::Jwks(j) if j.keys.len() == 1));
+/// assert_ne!(by_url, inline);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum ToolKeySource {
@@ -157,6 +233,35 @@ pub enum ToolKeySource {
 ///
 /// Build with [`ToolRegistration::new`] and the setters; every URL is a
 /// validating newtype, and the claims policy defaults to none.
+///
+/// # Examples
+///
+/// ```
+/// use lti_core::claims::MessageType;
+/// use lti_core::ids::*;
+/// use lti_core::platform::{ClaimsPolicy, PersonalClaim, ToolKeySource, ToolRegistration};
+///
+/// let tool = ToolRegistration::new(
+///     ClientId::try_from("tool-1")?,
+///     DeploymentId::try_from("dep-1")?,
+///     EndpointUrl::try_from("https://tool.example/login")?,
+///     RedirectUri::try_from("https://tool.example/launch")?,
+///     ToolKeySource::JwksUrl(EndpointUrl::try_from("https://tool.example/jwks")?),
+/// )
+/// .deployment(DeploymentId::try_from("dep-2")?)
+/// .scopes(vec!["https://purl.imsglobal.org/spec/lti-ags/scope/score".into()])
+/// .claims_policy(ClaimsPolicy::none().allow(PersonalClaim::GivenName));
+///
+/// assert!(tool.has_deployment(&DeploymentId::try_from("dep-2")?));
+/// assert!(tool.has_redirect_uri("https://tool.example/launch"));
+/// assert!(!tool.has_redirect_uri("https://tool.example/launch/")); // exact match only
+/// // The redirect URI is also the only allowed target link URI until set otherwise.
+/// assert!(tool.allows_target_link_uri(&TargetLinkUri::try_from("https://tool.example/launch")?));
+/// assert!(tool.allows_message_type(&MessageType::DeepLinking));
+/// assert!(!tool.allows_message_type(&MessageType::SubmissionReview));
+/// assert!(tool.policy().allows(PersonalClaim::GivenName) && !tool.policy().allows(PersonalClaim::Email));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct ToolRegistration {
     client_id: ClientId,

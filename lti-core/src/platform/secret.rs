@@ -20,6 +20,16 @@ type HmacSha256 = hmac::Hmac<Sha256>;
 /// Rotating it changes every pseudonymous `sub`, so tools would see new
 /// users: rotate only with a migration plan. `Debug` is redacted and there
 /// is no `Clone`.
+///
+/// # Examples
+///
+/// ```
+/// use lti_core::platform::PlatformSecret;
+///
+/// // In production: 32 bytes from the OS CSPRNG, stored with the signing keys.
+/// let secret = PlatformSecret::from_bytes([0x5a; 32]);
+/// assert_eq!(format!("{secret:?}"), "PlatformSecret(<redacted>)");
+/// ```
 pub struct PlatformSecret([u8; 32]);
 
 impl PlatformSecret {

@@ -23,6 +23,16 @@ pub const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-be
 pub const MAX_ASSERTION_LIFETIME: Duration = Duration::minutes(5);
 
 /// An RFC 6749 §5.2 error code.
+///
+/// # Examples
+///
+/// ```
+/// use lti_core::platform::{OAuthErrorCode, TokenRequestError};
+///
+/// let err = TokenRequestError::JtiReplayed;
+/// assert_eq!(err.oauth_code(), OAuthErrorCode::InvalidGrant);
+/// assert_eq!(OAuthErrorCode::InvalidClient.as_str(), "invalid_client");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum OAuthErrorCode {
@@ -52,6 +62,34 @@ impl OAuthErrorCode {
 }
 
 /// A token request was refused.
+///
+/// # Examples
+///
+/// ```
+/// # use chrono::{TimeZone, Utc};
+/// # use lti_core::ids::*;
+/// # use lti_core::keys::{Algorithm, SigningKey, ToolKeySet};
+/// # use lti_core::platform::*;
+/// # let platform = Platform::new(Issuer::try_from("https://lms.example")?,
+/// #     ToolKeySet::new(SigningKey::generate(Kid::try_from("p1")?, Algorithm::Es256)?),
+/// #     PlatformSecret::from_bytes([7; 32]));
+/// # let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+/// # let tool = ToolRegistration::new(ClientId::try_from("tool-1")?, DeploymentId::try_from("dep-1")?,
+/// #     EndpointUrl::try_from("https://tool.example/login")?,
+/// #     RedirectUri::try_from("https://tool.example/launch")?,
+/// #     ToolKeySource::JwksUrl(EndpointUrl::try_from("https://tool.example/jwks")?));
+/// # let replay = lti_core::store::InMemoryReplayStore::default();
+/// # let keys = lti_core::keys::PublicKeySet::new();
+/// let request = TokenRequest::from_urlencoded(b"grant_type=password&username=a&password=b");
+/// let err = platform
+///     .verify_token_request(&request, &tool, &keys, "https://lms.example/token", &replay, now)
+///     .unwrap_err();
+/// assert_eq!(err.code(), "token_request.unsupported_grant_type");
+/// assert_eq!(err.oauth_code(), OAuthErrorCode::UnsupportedGrantType);
+/// let body: serde_json::Value = serde_json::from_str(&err.to_json())?;
+/// assert_eq!(body["error"], "unsupported_grant_type");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum TokenRequestError {
@@ -154,6 +192,16 @@ impl TokenRequestError {
 
 /// A parsed token request body. Nothing is trusted yet. `Debug` lists
 /// parameter names only (the assertion is a credential).
+///
+/// # Examples
+///
+/// ```
+/// use lti_core::platform::TokenRequest;
+///
+/// let req = TokenRequest::from_urlencoded(b"grant_type=client_credentials&client_assertion=x.y.z");
+/// assert_eq!(req.claimed_client_id(), None); // not a JWT
+/// assert!(!format!("{req:?}").contains("x.y.z"));
+/// ```
 #[derive(Clone, Default)]
 pub struct TokenRequest {
     params: HashMap<String, String>,
@@ -208,6 +256,8 @@ impl TokenRequest {
 }
 
 /// A validated token request: the tool and the scopes to put in the token.
+///
+/// Made by [`Platform::verify_token_request`], whose example shows one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct TokenGrant {
@@ -223,6 +273,56 @@ impl Platform {
     /// signature with the tool's keys, `aud` exactly `token_endpoint` (a
     /// trailing slash is a different audience), `exp`/`iat` with leeway,
     /// lifetime ≤ 5 min, `jti` present and single-use, scopes ⊆ granted.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use chrono::{TimeZone, Utc};
+    /// # use lti_core::ids::*;
+    /// # use lti_core::keys::{Algorithm, SigningKey, ToolKeySet};
+    /// # use lti_core::platform::*;
+    /// # let platform = Platform::new(Issuer::try_from("https://lms.example")?,
+    /// #     ToolKeySet::new(SigningKey::generate(Kid::try_from("p1")?, Algorithm::Es256)?),
+    /// #     PlatformSecret::from_bytes([7; 32]));
+    /// # let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+    /// # let tool = ToolRegistration::new(ClientId::try_from("tool-1")?, DeploymentId::try_from("dep-1")?,
+    /// #     EndpointUrl::try_from("https://tool.example/login")?,
+    /// #     RedirectUri::try_from("https://tool.example/launch")?,
+    /// #     ToolKeySource::JwksUrl(EndpointUrl::try_from("https://tool.example/jwks")?))
+    /// #     .scopes(vec!["https://purl.imsglobal.org/spec/lti-ags/scope/score".into()]);
+    /// # let replay = lti_core::store::InMemoryReplayStore::default();
+    /// // The tool signs a client assertion with its private key...
+    /// let tool_key = SigningKey::generate_rs256(Kid::try_from("tool-k")?)?;
+    /// let assertion = tool_key.sign_jwt(&serde_json::json!({
+    ///     "iss": "tool-1", "sub": "tool-1", "aud": "https://lms.example/token",
+    ///     "iat": 1_700_000_000, "exp": 1_700_000_060, "jti": "a-7f3c",
+    /// }))?;
+    /// let body = url::form_urlencoded::Serializer::new(String::new())
+    ///     .append_pair("grant_type", "client_credentials")
+    ///     .append_pair("client_assertion_type", JWT_BEARER)
+    ///     .append_pair("client_assertion", &assertion)
+    ///     .append_pair("scope", "https://purl.imsglobal.org/spec/lti-ags/scope/score")
+    ///     .finish();
+    ///
+    /// // ... and the platform checks it with the tool's public keys.
+    /// let request = TokenRequest::from_urlencoded(body.as_bytes());
+    /// assert_eq!(request.claimed_client_id().as_ref().map(|c| c.as_str()), Some("tool-1"));
+    /// let mut tool_keys = lti_core::keys::PublicKeySet::new();
+    /// tool_keys.push(tool_key.verifying_key()?);
+    /// let token_endpoint = "https://lms.example/token";
+    /// let grant = platform.verify_token_request(&request, &tool, &tool_keys, token_endpoint, &replay, now)?;
+    /// assert_eq!(grant.client_id.as_str(), "tool-1");
+    /// assert_eq!(grant.scopes, ["https://purl.imsglobal.org/spec/lti-ags/scope/score"]);
+    ///
+    /// // The same assertion (same jti) a second time is refused.
+    /// let again = platform.verify_token_request(&request, &tool, &tool_keys, token_endpoint, &replay, now);
+    /// assert_eq!(again.map_err(|e| e.code()).unwrap_err(), "token_request.jti_replayed");
+    /// // An assertion for another audience (a trailing slash is one) is refused too.
+    /// let slash = platform.verify_token_request(&request, &tool, &tool_keys,
+    ///     "https://lms.example/token/", &lti_core::store::InMemoryReplayStore::default(), now);
+    /// assert_eq!(slash.map_err(|e| e.code()).unwrap_err(), "token_request.aud_mismatch");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     ///
     /// # Errors
     /// A [`TokenRequestError`]; answer with its [`TokenRequestError::to_json`]

@@ -33,6 +33,18 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
 
 /// Why a URL or an address is refused.
+///
+/// # Examples
+///
+/// ```
+/// use lti_core::platform::{UrlPolicy, UrlPolicyError};
+///
+/// let policy = UrlPolicy::new();
+/// let err = policy.check_url(&url::Url::parse("http://tool.example/jwks")?).unwrap_err();
+/// assert_eq!(err, UrlPolicyError::NotHttps { scheme: "http".into() });
+/// assert_eq!(err.code(), "url.not_https");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum UrlPolicyError {
@@ -99,6 +111,17 @@ impl UrlPolicyError {
 }
 
 /// The class of a non-public address.
+///
+/// # Examples
+///
+/// ```
+/// use lti_core::platform::{classify_address, AddressClass};
+///
+/// let class = classify_address("100.100.100.200".parse()?); // Alibaba Cloud metadata
+/// assert_eq!(class, Some(AddressClass::Metadata));
+/// assert_eq!(AddressClass::Shared.to_string(), "a shared (CGNAT) address");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum AddressClass {
@@ -197,6 +220,31 @@ fn classify_v6(ip: Ipv6Addr) -> Option<AddressClass> {
 }
 
 /// The class of `ip` when it is not a public unicast address.
+///
+/// IPv4 addresses embedded in IPv6 (`::ffff:a.b.c.d`, NAT64 `64:ff9b::/96`)
+/// are classified as the IPv4 address they carry.
+///
+/// # Examples
+///
+/// ```
+/// use std::net::IpAddr;
+/// use lti_core::platform::{classify_address, AddressClass};
+///
+/// let class = |s: &str| s.parse::<IpAddr>().map(classify_address);
+/// assert_eq!(class("203.0.114.7")?, None); // public
+/// assert_eq!(class("2a00:1450:4009::200e")?, None); // public
+/// assert_eq!(class("127.0.0.1")?, Some(AddressClass::Loopback));
+/// assert_eq!(class("10.1.2.3")?, Some(AddressClass::Private));
+/// assert_eq!(class("fd12:3456::1")?, Some(AddressClass::Private));
+/// assert_eq!(class("169.254.169.254")?, Some(AddressClass::Metadata));
+/// assert_eq!(class("fe80::1")?, Some(AddressClass::LinkLocal));
+/// assert_eq!(class("100.72.0.1")?, Some(AddressClass::Shared));
+/// assert_eq!(class("198.51.100.9")?, Some(AddressClass::Reserved)); // documentation
+/// // The same addresses hidden inside IPv6 are caught.
+/// assert_eq!(class("::ffff:10.1.2.3")?, Some(AddressClass::Private));
+/// assert_eq!(class("64:ff9b::a9fe:a9fe")?, Some(AddressClass::Metadata));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn classify_address(ip: IpAddr) -> Option<AddressClass> {
     match ip {
         IpAddr::V4(v4) => classify_v4(v4),
@@ -206,6 +254,18 @@ pub fn classify_address(ip: IpAddr) -> Option<AddressClass> {
 
 /// What the host's HTTP client must do with a vetted URL. The library
 /// cannot enforce these (it does no I/O); the host applies them.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use lti_core::platform::UrlPolicy;
+///
+/// let limits = UrlPolicy::new().max_bytes(16 * 1024).limits();
+/// assert_eq!(limits.max_bytes, 16 * 1024);
+/// assert_eq!(limits.timeout, Duration::from_secs(5));
+/// assert_eq!(limits.max_redirects, 0);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct FetchLimits {
@@ -219,6 +279,21 @@ pub struct FetchLimits {
 
 /// A URL that passed the policy, pinned to one resolved address: connect
 /// to [`VettedUrl::address`] (do not resolve the name again).
+///
+/// # Examples
+///
+/// ```
+/// use std::net::IpAddr;
+/// use lti_core::platform::UrlPolicy;
+///
+/// let url = url::Url::parse("https://tool.example:8443/jwks")?;
+/// let addr: IpAddr = "203.0.114.7".parse()?;
+/// let vetted = UrlPolicy::new().check_resolved(&url, &[addr])?;
+/// // Connect to 203.0.114.7:8443, send Host/SNI tool.example.
+/// assert_eq!((vetted.address(), vetted.port()), (addr, 8443));
+/// assert_eq!(vetted.url().host_str(), Some("tool.example"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VettedUrl {
     url: url::Url,
@@ -242,6 +317,31 @@ impl VettedUrl {
 
 /// Rules for URLs supplied by tools (S51). Secure defaults: https only,
 /// public addresses only, no redirects, 64 KiB, 5 s.
+///
+/// The flow: [`UrlPolicy::check_url`] before resolving, then
+/// [`UrlPolicy::check_resolved`] with the resolver's answers, then fetch from
+/// the pinned [`VettedUrl::address`] under [`UrlPolicy::limits`].
+///
+/// # Examples
+///
+/// ```
+/// use std::net::IpAddr;
+/// use lti_core::platform::{UrlPolicy, UrlPolicyError};
+///
+/// let dev = url::Url::parse("http://localhost:3000/jwks")?;
+/// let loopback: IpAddr = "127.0.0.1".parse()?;
+/// // Refused by default...
+/// assert!(UrlPolicy::new().check_url(&dev).is_err());
+/// // ...accepted for local development only.
+/// let policy = UrlPolicy::new().insecure_allow_loopback();
+/// assert!(policy.allows_loopback());
+/// assert!(policy.check_resolved(&dev, &[loopback]).is_ok());
+/// // Even then, other private addresses stay refused.
+/// let private: IpAddr = "192.168.1.5".parse()?;
+/// assert!(matches!(policy.check_resolved(&dev, &[loopback, private]),
+///     Err(UrlPolicyError::ForbiddenAddress { .. })));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UrlPolicy {
     allow_loopback: bool,
@@ -319,6 +419,22 @@ impl UrlPolicy {
     /// Checks a URL before resolution: scheme, user info, literal
     /// addresses and local names.
     ///
+    /// ```
+    /// use lti_core::platform::UrlPolicy;
+    ///
+    /// let policy = UrlPolicy::new();
+    /// let code = |u: &str| -> Result<&str, url::ParseError> {
+    ///     Ok(policy.check_url(&url::Url::parse(u)?).map_or_else(|e| e.code(), |()| "ok"))
+    /// };
+    /// assert_eq!(code("https://tool.example/jwks")?, "ok");
+    /// assert_eq!(code("https://admin:pw@tool.example/jwks")?, "url.userinfo");
+    /// assert_eq!(code("https://metadata.google.internal/")?, "url.local_name");
+    /// assert_eq!(code("https://intranet/jwks")?, "url.local_name"); // single label
+    /// assert_eq!(code("https://[::1]/jwks")?, "url.forbidden_address");
+    /// assert_eq!(code("file:///etc/passwd")?, "url.not_https");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
     /// # Errors
     /// [`UrlPolicyError::NotHttps`], [`UrlPolicyError::UserInfo`],
     /// [`UrlPolicyError::NoHost`], [`UrlPolicyError::LocalName`],
@@ -361,6 +477,20 @@ impl UrlPolicy {
     /// and pins the first one. **Every** address must be acceptable: a name
     /// that resolves to one public and one private address is refused.
     ///
+    /// ```
+    /// use std::net::IpAddr;
+    /// use lti_core::platform::{AddressClass, UrlPolicy, UrlPolicyError};
+    ///
+    /// let url = url::Url::parse("https://tool.example/jwks")?;
+    /// let public: IpAddr = "203.0.114.7".parse()?;
+    /// let private: IpAddr = "10.0.0.8".parse()?;
+    /// // One bad answer among good ones is enough to refuse.
+    /// let err = UrlPolicy::new().check_resolved(&url, &[public, private]).unwrap_err();
+    /// assert_eq!(err, UrlPolicyError::ForbiddenAddress { address: private, class: AddressClass::Private });
+    /// assert_eq!(UrlPolicy::new().check_resolved(&url, &[]), Err(UrlPolicyError::NoAddress));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
     /// # Errors
     /// Anything [`Self::check_url`] refuses, [`UrlPolicyError::NoAddress`],
     /// [`UrlPolicyError::ForbiddenAddress`].
@@ -396,6 +526,15 @@ impl UrlPolicy {
 
     /// Checks the status of the response: redirects are refused.
     ///
+    /// ```
+    /// use lti_core::platform::{UrlPolicy, UrlPolicyError};
+    ///
+    /// let policy = UrlPolicy::new();
+    /// assert!(policy.check_response_status(http::StatusCode::OK).is_ok());
+    /// assert_eq!(policy.check_response_status(http::StatusCode::FOUND),
+    ///            Err(UrlPolicyError::Redirect { status: 302 }));
+    /// ```
+    ///
     /// # Errors
     /// [`UrlPolicyError::Redirect`] for any 3xx.
     pub fn check_response_status(&self, status: http::StatusCode) -> Result<(), UrlPolicyError> {
@@ -408,6 +547,14 @@ impl UrlPolicy {
     }
 
     /// Checks a body size against the cap.
+    ///
+    /// ```
+    /// use lti_core::platform::UrlPolicy;
+    ///
+    /// let policy = UrlPolicy::new(); // 64 KiB
+    /// assert!(policy.check_body_len(65_536).is_ok());
+    /// assert_eq!(policy.check_body_len(65_537).map_err(|e| e.code()), Err("url.too_large"));
+    /// ```
     ///
     /// # Errors
     /// [`UrlPolicyError::TooLarge`].
