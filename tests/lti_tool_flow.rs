@@ -6,8 +6,8 @@
 
 use chrono::Duration;
 use lti_core::claims::{
-    ContentItem, ContentItemType, ContextRole, DeepLinkingResponseClaims, LineItem, LinkItem,
-    LtiResourceLinkItem, MessageType, RoleKind,
+    ContentItem, ContentItemType, ContextRole, DeepLinkingResponseClaims, Iframe, ImageRef,
+    LineItem, LinkItem, LtiResourceLinkItem, MessageType, RoleKind,
 };
 use lti_core::ids::{ClientId, Kid, Nonce};
 use lti_core::jwt::{JwtValidation, UnverifiedJwt};
@@ -265,15 +265,36 @@ fn deep_linking_refuses_what_the_platform_does_not_accept() {
             ..
         })
     ));
-    let js = ContentItem::Link(
-        serde_json::from_value::<LinkItem>(json!({"url": "javascript:alert(1)"})).unwrap(),
-    );
+    let js = ContentItem::Link(LinkItem::new("javascript:alert(1)"));
     assert!(matches!(
         DeepLinkResponse::new()
             .item(js)
             .sign(&single, &key, &nonce, now()),
         Err(DeepLinkError::UnsafeUrl { index: 0 })
     ));
+    // Every URL of an item is checked, not only `url`: the icon, the
+    // thumbnail and the iframe `src` too.
+    let unsafe_edits: [fn(&mut LtiResourceLinkItem); 3] = [
+        |i| i.icon = Some(ImageRef::new("javascript:alert(1)")),
+        |i| i.thumbnail = Some(ImageRef::new("data:text/html,<script>alert(1)</script>")),
+        |i| {
+            let mut frame = Iframe::default();
+            frame.src = Some("javascript:alert(1)".into());
+            i.iframe = Some(frame);
+        },
+    ];
+    for edit in unsafe_edits {
+        let ContentItem::LtiResourceLink(mut item) = resource_link_item() else {
+            unreachable!()
+        };
+        edit(&mut item);
+        assert!(matches!(
+            DeepLinkResponse::new()
+                .item(ContentItem::LtiResourceLink(item))
+                .sign(&single, &key, &nonce, now()),
+            Err(DeepLinkError::UnsafeUrl { index: 0 })
+        ));
+    }
     let mut no_li = settings(false);
     no_li["accept_lineitem"] = json!(false);
     let l = deep_linking_launch(no_li);

@@ -191,6 +191,22 @@ pub struct ImageRef {
     pub height: Option<u32>,
 }
 
+impl ImageRef {
+    /// An image reference with only its URL.
+    ///
+    /// ```
+    /// let icon = lti_core::claims::ImageRef::new("https://tool.example/icons/quiz.png");
+    /// assert_eq!((icon.url.as_str(), icon.width), ("https://tool.example/icons/quiz.png", None));
+    /// ```
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            width: None,
+            height: None,
+        }
+    }
+}
+
 /// Presentation in a new window.
 ///
 /// Members are camelCase on the wire (`targetName`, `windowFeatures`).
@@ -270,6 +286,18 @@ pub struct Iframe {
 pub struct Embed {
     /// The HTML.
     pub html: String,
+}
+
+impl Embed {
+    /// Embedded HTML.
+    ///
+    /// ```
+    /// let e = lti_core::claims::Embed::new("<iframe src=\"https://video.example/embed/42\"></iframe>");
+    /// assert!(e.html.starts_with("<iframe"));
+    /// ```
+    pub fn new(html: impl Into<String>) -> Self {
+        Self { html: html.into() }
+    }
 }
 
 /// A line item to create with an `ltiResourceLink`.
@@ -396,6 +424,34 @@ pub struct LinkItem {
     pub iframe: Option<Iframe>,
 }
 
+impl LinkItem {
+    /// A `link` item with only its URL; set the other members as needed.
+    ///
+    /// ```
+    /// use lti_core::claims::{ContentItem, LinkItem, Window};
+    ///
+    /// let mut link = LinkItem::new("https://en.wikipedia.org/wiki/Fraction");
+    /// link.title = Some("Fractions".into());
+    /// link.window = Some(Window::default());
+    /// let json = serde_json::to_value(ContentItem::Link(link))?;
+    /// assert_eq!(json["type"], "link");
+    /// assert_eq!(json["title"], "Fractions");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            title: None,
+            text: None,
+            icon: None,
+            thumbnail: None,
+            embed: None,
+            window: None,
+            iframe: None,
+        }
+    }
+}
+
 /// `ltiResourceLink`: a launchable link back to the tool.
 ///
 /// # Examples
@@ -494,6 +550,30 @@ pub struct FileItem {
     pub expires_at: Option<DateTime<FixedOffset>>,
 }
 
+impl FileItem {
+    /// A `file` item with only its URL; set the other members as needed.
+    ///
+    /// ```
+    /// use lti_core::claims::{ContentItem, FileItem};
+    ///
+    /// let mut file = FileItem::new("https://tool.example/files/worksheet.pdf");
+    /// file.title = Some("Worksheet".into());
+    /// let json = serde_json::to_value(ContentItem::File(file))?;
+    /// assert_eq!((json["type"].as_str(), json["title"].as_str()), (Some("file"), Some("Worksheet")));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            title: None,
+            text: None,
+            icon: None,
+            thumbnail: None,
+            expires_at: None,
+        }
+    }
+}
+
 /// `html`: an HTML fragment. The platform must sanitise it before showing it.
 ///
 /// # Examples
@@ -520,6 +600,25 @@ pub struct HtmlItem {
     /// Text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
+}
+
+impl HtmlItem {
+    /// An `html` item; the platform sanitises the fragment before showing it.
+    ///
+    /// ```
+    /// use lti_core::claims::{ContentItem, HtmlItem};
+    ///
+    /// let json = serde_json::to_value(ContentItem::Html(HtmlItem::new("<p>Show your working.</p>")))?;
+    /// assert_eq!(json, serde_json::json!({"type": "html", "html": "<p>Show your working.</p>"}));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn new(html: impl Into<String>) -> Self {
+        Self {
+            html: html.into(),
+            title: None,
+            text: None,
+        }
+    }
 }
 
 /// `image`: an image.
@@ -558,6 +657,31 @@ pub struct ImageItem {
     /// Height.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub height: Option<u32>,
+}
+
+impl ImageItem {
+    /// An `image` item with only its URL; set the other members as needed.
+    ///
+    /// ```
+    /// use lti_core::claims::{ContentItem, ImageItem};
+    ///
+    /// let mut img = ImageItem::new("https://tool.example/img/number-line.png");
+    /// (img.width, img.height) = (Some(640), Some(120));
+    /// let json = serde_json::to_value(ContentItem::Image(img))?;
+    /// assert_eq!((json["type"].as_str(), json["width"].as_u64()), (Some("image"), Some(640)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            title: None,
+            text: None,
+            icon: None,
+            thumbnail: None,
+            width: None,
+            height: None,
+        }
+    }
 }
 
 /// One content item of a deep-linking response, in the spec's JSON shape
@@ -629,9 +753,10 @@ impl ContentItem {
         }
     }
 
-    /// The URLs the item points at (for scheme checks): `url` of `link`,
-    /// `file`, `image`, and of `ltiResourceLink` when set. Icons,
-    /// thumbnails and iframe `src` are not included.
+    /// Every URL the item points at, for scheme checks: `url` (of
+    /// `ltiResourceLink` only when set), `icon.url`, `thumbnail.url`,
+    /// `iframe.src`, and the `url` and `src` members of a custom type.
+    /// Both roles refuse an item when any of them is not http(s).
     ///
     /// ```
     /// use lti_core::claims::ContentItem;
@@ -639,19 +764,44 @@ impl ContentItem {
     /// let link: ContentItem = serde_json::from_str(
     ///     r#"{"type": "link", "url": "javascript:alert(1)"}"#)?;
     /// assert_eq!(link.urls(), ["javascript:alert(1)"]); // for the caller to refuse
+    /// let image: ContentItem = serde_json::from_str(r#"{"type": "image",
+    ///     "url": "https://tool.example/a.png", "thumbnail": {"url": "data:image/png,x"}}"#)?;
+    /// assert_eq!(image.urls(), ["https://tool.example/a.png", "data:image/png,x"]);
     /// let html: ContentItem = serde_json::from_str(r#"{"type": "html", "html": "<b>hi</b>"}"#)?;
     /// assert!(html.urls().is_empty());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn urls(&self) -> Vec<&str> {
         let mut v = Vec::new();
-        match self {
-            Self::Link(l) => v.push(l.url.as_str()),
-            Self::LtiResourceLink(l) => v.extend(l.url.as_deref()),
-            Self::File(f) => v.push(f.url.as_str()),
-            Self::Image(i) => v.push(i.url.as_str()),
-            Self::Html(_) | Self::Extension { .. } => {}
-        }
+        let (icon, thumbnail, iframe) = match self {
+            Self::Link(l) => {
+                v.push(l.url.as_str());
+                (&l.icon, &l.thumbnail, &l.iframe)
+            }
+            Self::LtiResourceLink(l) => {
+                v.extend(l.url.as_deref());
+                (&l.icon, &l.thumbnail, &l.iframe)
+            }
+            Self::File(f) => {
+                v.push(f.url.as_str());
+                (&f.icon, &f.thumbnail, &None)
+            }
+            Self::Image(i) => {
+                v.push(i.url.as_str());
+                (&i.icon, &i.thumbnail, &None)
+            }
+            Self::Html(_) => (&None, &None, &None),
+            Self::Extension { members, .. } => {
+                v.extend(
+                    ["url", "src"]
+                        .iter()
+                        .filter_map(|k| members.get(*k)?.as_str()),
+                );
+                (&None, &None, &None)
+            }
+        };
+        v.extend(icon.iter().chain(thumbnail).map(|i| i.url.as_str()));
+        v.extend(iframe.as_ref().and_then(|f| f.src.as_deref()));
         v
     }
 }

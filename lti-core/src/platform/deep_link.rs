@@ -174,33 +174,6 @@ fn scheme_ok(index: usize, raw: &str) -> Result<(), DeepLinkError> {
     }
 }
 
-fn item_urls(item: &ContentItem) -> Vec<&str> {
-    let mut v = item.urls();
-    let (icon, thumb) = match item {
-        ContentItem::Link(l) => {
-            if let Some(src) = l.iframe.as_ref().and_then(|f| f.src.as_deref()) {
-                v.push(src);
-            }
-            (l.icon.as_ref(), l.thumbnail.as_ref())
-        }
-        ContentItem::LtiResourceLink(l) => (l.icon.as_ref(), l.thumbnail.as_ref()),
-        ContentItem::File(f) => (f.icon.as_ref(), f.thumbnail.as_ref()),
-        ContentItem::Image(i) => (i.icon.as_ref(), i.thumbnail.as_ref()),
-        ContentItem::Extension { members, .. } => {
-            for key in ["url", "src"] {
-                if let Some(s) = members.get(key).and_then(|u| u.as_str()) {
-                    v.push(s);
-                }
-            }
-            (None, None)
-        }
-        _ => (None, None),
-    };
-    v.extend(icon.map(|i| i.url.as_str()));
-    v.extend(thumb.map(|i| i.url.as_str()));
-    v
-}
-
 /// Validates a deep-linking response JWT (the form field `JWT`) for the
 /// platform `issuer`, with the tool's keys.
 ///
@@ -320,7 +293,7 @@ pub fn verify_deep_link_response(
                 item_type: t,
             });
         }
-        for u in item_urls(&item) {
+        for u in item.urls() {
             scheme_ok(index, u)?;
         }
         let sanitise = match &item {
