@@ -6,6 +6,11 @@ use crate::ids::ContextId;
 vocabulary!(
     /// Context types (`http://purl.imsglobal.org/vocab/lis/v2/course#…`).
     ///
+    /// The bare LTI 1.1 names (`CourseSection`, ...) are deprecated, but a
+    /// platform that carries its LTI 1.1 `context_type` value over into the
+    /// claim sends them, so they parse to the same values (as bare role
+    /// names do) and are written back as full URIs.
+    ///
     /// # Examples
     ///
     /// ```
@@ -13,18 +18,21 @@ vocabulary!(
     ///
     /// let t = ContextType::parse("http://purl.imsglobal.org/vocab/lis/v2/course#CourseSection");
     /// assert_eq!(t, ContextType::CourseSection);
-    /// // Only the full URI is recognised; anything else is kept as an extension.
-    /// assert_eq!(ContextType::parse("CourseSection"), ContextType::Extension("CourseSection".into()));
+    /// assert_eq!(ContextType::parse("CourseSection"), ContextType::CourseSection);
+    /// assert_eq!(ContextType::parse("CourseSection").as_str(),
+    ///     "http://purl.imsglobal.org/vocab/lis/v2/course#CourseSection");
+    /// // Anything else is kept as sent.
+    /// assert_eq!(ContextType::parse("coursesection"), ContextType::Extension("coursesection".into()));
     /// ```
     ContextType {
         /// CourseTemplate
-        CourseTemplate => "http://purl.imsglobal.org/vocab/lis/v2/course#CourseTemplate",
+        CourseTemplate => "http://purl.imsglobal.org/vocab/lis/v2/course#CourseTemplate" | "CourseTemplate",
         /// CourseOffering
-        CourseOffering => "http://purl.imsglobal.org/vocab/lis/v2/course#CourseOffering",
+        CourseOffering => "http://purl.imsglobal.org/vocab/lis/v2/course#CourseOffering" | "CourseOffering",
         /// CourseSection
-        CourseSection => "http://purl.imsglobal.org/vocab/lis/v2/course#CourseSection",
+        CourseSection => "http://purl.imsglobal.org/vocab/lis/v2/course#CourseSection" | "CourseSection",
         /// Group
-        Group => "http://purl.imsglobal.org/vocab/lis/v2/course#Group",
+        Group => "http://purl.imsglobal.org/vocab/lis/v2/course#Group" | "Group",
     }
 );
 
@@ -76,5 +84,29 @@ impl Context {
             title: None,
             types: Vec::new(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bare_lti_1_1_type_names_read_as_the_vocabulary_and_write_as_uris() {
+        let c: Context =
+            serde_json::from_str(r#"{"id": "42", "type": ["CourseSection", "Group", "x-club"]}"#)
+                .unwrap();
+        assert_eq!(
+            c.types,
+            [
+                ContextType::CourseSection,
+                ContextType::Group,
+                ContextType::Extension("x-club".into())
+            ]
+        );
+        assert_eq!(
+            serde_json::to_value(&c).unwrap()["type"][0],
+            "http://purl.imsglobal.org/vocab/lis/v2/course#CourseSection"
+        );
     }
 }

@@ -128,9 +128,10 @@ pub(crate) fn stringish<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String
 }
 
 /// Declares a string vocabulary enum with an `Extension(String)` arm,
-/// serialised to and from the spec strings.
+/// serialised to and from the spec strings. A variant may list older
+/// spellings after `|` that parse to it (it always serialises to the first).
 macro_rules! vocabulary {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $s:literal),+ $(,)? }) => {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $s:literal $(| $alias:literal)*),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, PartialEq, Eq, Hash)]
         #[non_exhaustive]
@@ -158,7 +159,7 @@ macro_rules! vocabulary {
             /// Parses a spec string; unknown values become `Extension`.
             pub fn parse(s: &str) -> Self {
                 match s {
-                    $($s => Self::$variant,)+
+                    $($s $(| $alias)* => Self::$variant,)+
                     other => Self::Extension(other.to_owned()),
                 }
             }
