@@ -120,6 +120,23 @@ pub struct Export<'a> {
 
 /// The result of a run: the package, the delta (when a previous package was
 /// given) and the report. When quarantined, hosts write only the report.
+///
+/// # Examples
+/// ```
+/// use mis_mapping::{Contract, Export, GeneratorConfig, InMemoryIdentityMap, Mode, PseudonymKey, generate};
+/// let trust = generate(&GeneratorConfig::new(1, 7).pupils_per_school(60));
+/// let contract = Contract::from_toml("consumer = \"maths-app\"\ngroup_kinds = [\"teaching\"]")?;
+/// let key = PseudonymKey::from_secret(b"a secret from the environment");
+/// let run = Export::new(&contract, &key, "2025-10-01".parse()?).run(&trust, &mut InMemoryIdentityMap::new());
+/// if !run.is_quarantined() {
+///     // the host writes the package wherever it likes, e.g. through oneroster-model
+///     let model = run.package.to_model();
+///     assert_eq!(model.mode(oneroster_model::FileKind::Users), oneroster_model::FileMode::Bulk);
+/// }
+/// assert_eq!(run.package.mode(), Mode::Bulk);
+/// assert!(run.delta.is_none()); // no previous package given
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct ExportRun {
