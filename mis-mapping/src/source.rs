@@ -841,6 +841,28 @@ impl Capabilities {
 
 /// What the engine needs from an MIS. The host implements it and does the
 /// I/O; errors pass through untouched.
+///
+/// # Examples
+/// ```
+/// use mis_mapping::*;
+/// /// A host's source: one school, facts fetched elsewhere.
+/// struct Fetched { school: School, people: Vec<Person> }
+/// impl MisSource for Fetched {
+///     type Error = std::io::Error;
+///     fn schools(&self) -> Result<Vec<School>, Self::Error> { Ok(vec![self.school.clone()]) }
+///     fn calendars(&self) -> Result<Vec<SchoolCalendar>, Self::Error> { Ok(vec![]) } // English default
+///     fn people(&self) -> Result<Vec<Person>, Self::Error> { Ok(self.people.clone()) }
+///     fn groups(&self) -> Result<Vec<Group>, Self::Error> { Ok(vec![]) }
+///     fn memberships(&self) -> Result<Vec<Membership>, Self::Error> { Ok(vec![]) }
+///     fn capabilities(&self) -> Capabilities { Capabilities::snapshot() }
+/// }
+/// let elm = LaEstab::parse("8201234")?;
+/// let teacher = Person::new("T1", elm.clone(), PersonRole::Teacher, Names::new("Tom", "Ng"));
+/// let src = Fetched { school: School::new(elm, "Elm Academy"), people: vec![teacher] };
+/// let snap = MisSnapshot::from_source(&src)?;
+/// assert_eq!((snap.schools.len(), snap.people.len()), (1, 1));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub trait MisSource {
     /// The host's error.
     type Error: std::error::Error + Send + Sync + 'static;
