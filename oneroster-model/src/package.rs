@@ -248,6 +248,19 @@ impl Table {
     ///
     /// # Errors
     /// [`TableError::NoSuchRow`] or [`TableError::WidthMismatch`].
+    ///
+    /// # Examples
+    /// ```
+    /// use oneroster_model::{FileKind, Table, TableError};
+    /// let mut t = Table::with_header(FileKind::Orgs, vec!["sourcedId".into(), "name".into()]);
+    /// t.push_row(vec!["sch-1".into(), "Hillside".into()])?;
+    /// t.replace_row(0, vec!["sch-1".into(), "Hillside Academy".into()])?;
+    /// assert_eq!(t.row(0).and_then(|r| r.get("name")), Some("Hillside Academy"));
+    /// assert_eq!(t.replace_row(5, vec!["x".into(), "y".into()]), Err(TableError::NoSuchRow(5)));
+    /// assert_eq!(t.remove_row(0)?, ["sch-1", "Hillside Academy"]);
+    /// assert!(t.is_empty());
+    /// # Ok::<(), TableError>(())
+    /// ```
     pub fn replace_row(&mut self, i: usize, values: Vec<String>) -> Result<(), TableError> {
         if values.len() != self.header.len() {
             return Err(TableError::WidthMismatch {
