@@ -151,6 +151,20 @@ impl std::str::FromStr for MatchKey {
 }
 
 /// What the map remembers about a canonical person.
+///
+/// # Examples
+/// ```
+/// use mis_mapping::{IdentityMap, InMemoryIdentityMap, PersonRecord};
+/// let mut ids = InMemoryIdentityMap::new();
+/// let p = ids.mint();
+/// assert_eq!(ids.record(p), Some(PersonRecord::default())); // never released yet
+/// let mut r = PersonRecord::default();
+/// r.removed_on = "2025-11-01".parse().ok(); // a tombstone
+/// ids.set_record(p, r.clone());
+/// assert_eq!(ids.record(p), Some(r));
+/// ids.purge(p); // after the retention period
+/// assert!(ids.is_empty());
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct PersonRecord {
@@ -235,6 +249,20 @@ pub trait IdentityMap {
 }
 
 /// The in-memory identity map; serialisable as JSON for file-backed use.
+///
+/// # Examples
+/// ```
+/// use mis_mapping::{IdentityMap, InMemoryIdentityMap, MatchKey, PseudonymKey};
+/// let key = PseudonymKey::from_secret(b"a secret from the environment");
+/// let mut ids = InMemoryIdentityMap::new();
+/// assert!(ids.is_empty());
+/// let (a, b) = (ids.mint(), ids.mint());
+/// let email = MatchKey::derive(&key, &[b"email", b"t.ng@elm.example"]);
+/// ids.link(email, a);
+/// ids.link(email, b); // a link is replaced, never duplicated
+/// assert_eq!(ids.find(&email), Some(b));
+/// assert_eq!((ids.len(), ids.ids()), (2, vec![a, b]));
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(into = "Persisted", try_from = "Persisted")]
 pub struct InMemoryIdentityMap {
@@ -413,6 +441,29 @@ impl IdentityMap for InMemoryIdentityMap {
 }
 
 /// Why a record went to the review list.
+///
+/// # Examples
+/// Two known pupils, then a record whose UPN is one's and ULN the other's:
+/// the cascade disagrees with itself, so nothing is merged.
+/// ```
+/// use mis_mapping::{Identifier, IdentifierKind, InMemoryIdentityMap, LaEstab, Names, Person,
+///     PersonRole, PseudonymKey, ReviewReason, resolve};
+/// let pupil = |mis: &str, ids: &[(IdentifierKind, &str)]| {
+///     let mut p = Person::new(mis, LaEstab::parse("8201234").unwrap(), PersonRole::Pupil, Names::new("Sam", "Jones"));
+///     p.identifiers.extend(ids.iter().map(|(k, v)| Identifier::new(k.clone(), *v)));
+///     p
+/// };
+/// let key = PseudonymKey::from_secret(b"a secret from the environment");
+/// let mut map = InMemoryIdentityMap::new();
+/// let known = resolve(&[pupil("1", &[(IdentifierKind::Upn, "B801200005001")]),
+///                       pupil("2", &[(IdentifierKind::Uln, "1234567899")])], &mut map, &key);
+/// let odd = pupil("3", &[(IdentifierKind::Upn, "B801200005001"), (IdentifierKind::Uln, "1234567899")]);
+/// let r = resolve(&[odd], &mut map, &key);
+/// let item = &r.review[0];
+/// assert_eq!((item.school.as_str(), item.mis_id.as_str()), ("8201234", "3"));
+/// assert!(matches!(&item.reason, ReviewReason::Ambiguous { candidates, .. } if candidates.len() == 2), "{:?}", item.reason);
+/// assert!(!known.ids.contains(&item.assigned)); // a provisional id of its own
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 #[non_exhaustive]

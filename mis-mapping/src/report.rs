@@ -166,6 +166,14 @@ pub enum Verdict {
 }
 
 /// Whether the operator approved a run the guard would quarantine.
+///
+/// # Examples
+/// ```
+/// use mis_mapping::Approval;
+/// assert_eq!(Approval::default(), Approval::Required); // quarantine unless told otherwise
+/// ```
+///
+/// [`Export::approval`](crate::Export::approval) shows a quarantined run approved.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum Approval {
@@ -205,6 +213,20 @@ pub struct Changes {
 }
 
 /// Lifecycle counts of a run.
+///
+/// # Examples
+/// ```
+/// use mis_mapping::{Contract, Export, GeneratorConfig, InMemoryIdentityMap, PseudonymKey, generate};
+/// // the generated trust shares staff between schools and has a few dual registrations
+/// let trust = generate(&GeneratorConfig::new(4, 11).pupils_per_school(200));
+/// let contract = Contract::from_toml("consumer = \"maths-app\"\ngroup_kinds = [\"teaching\"]")?;
+/// let key = PseudonymKey::from_secret(b"a secret from the environment");
+/// let run = Export::new(&contract, &key, "2025-10-01".parse()?).run(&trust, &mut InMemoryIdentityMap::new());
+/// let counts = run.report.lifecycle;
+/// assert_eq!((counts.shared_staff, counts.dual_registered), (4, 3));
+/// assert_eq!(counts.resurrected, 0); // a first run has no tombstones to revive
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct LifecycleCounts {
