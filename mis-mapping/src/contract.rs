@@ -455,6 +455,33 @@ impl Contract {
     /// # Errors
     /// [`ContractError`] for bad TOML, unknown keys, unknown field names,
     /// unknown group kinds or values outside a vocabulary.
+    ///
+    /// # Examples
+    /// ```
+    /// use mis_mapping::{Contract, ContractError, GroupKind, IdentifierPolicy, OneRosterVersion, UserField};
+    /// let c = Contract::from_toml(r#"
+    /// consumer = "reading-app"
+    /// oneroster_version = "1.2"
+    /// identifiers = "mis"
+    /// user_fields = ["givenName", "familyName", "birthDate"]
+    /// group_kinds = ["registration"]
+    /// include = { pre_admissions = true, contacts = true }
+    ///
+    /// [sync_guard]
+    /// max_removal_percent = 5.0
+    /// "#)?;
+    /// assert_eq!((c.version, c.identifiers), (OneRosterVersion::V1_2, IdentifierPolicy::Mis));
+    /// assert!(c.releases(UserField::BirthDate)); // sensitive, but named
+    /// assert!(c.include_pre_admissions && c.include_contacts);
+    /// assert!(!c.include_supply_staff); // not named: left out
+    /// assert_eq!(c.group_kinds.iter().copied().collect::<Vec<_>>(), [GroupKind::Registration]);
+    /// assert_eq!(c.guard.max_removal_percent, 5.0);
+    ///
+    /// // a typo never widens or narrows what is released: it is refused
+    /// let err = Contract::from_toml("consumer = \"reading-app\"\nuser_fields = [\"givenname\"]").unwrap_err();
+    /// assert_eq!(err, ContractError::UnknownField("givenname".into()));
+    /// # Ok::<(), ContractError>(())
+    /// ```
     pub fn from_toml(text: &str) -> Result<Self, ContractError> {
         let raw: RawContract = toml::from_str(text).map_err(|e| ContractError::Syntax {
             line: e

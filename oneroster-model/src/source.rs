@@ -433,6 +433,26 @@ impl PackageSource {
     /// # Errors
     /// [`ReadError::Io`] when the path cannot be read, [`ReadError::InvalidArchive`]
     /// when a file is not a zip.
+    ///
+    /// # Examples
+    /// ```
+    /// use oneroster_model::{Code, Package, PackageSource, ReadError, ReadLimits, Severity, Version};
+    /// let dir = tempfile::tempdir()?;
+    /// Package::new(Version::V1_2).write_dir(dir.path())?;
+    /// std::fs::write(dir.path().join("README.txt"), "exported nightly")?;
+    /// std::fs::create_dir(dir.path().join("old"))?;
+    /// let src = PackageSource::open(dir.path(), ReadLimits::default())?;
+    /// let names: Vec<&str> = src.entries().iter().map(|e| e.name.as_str()).collect();
+    /// assert_eq!(names, ["README.txt", "manifest.csv"]); // validation will flag README.txt
+    /// // a sub-directory is skipped with a warning, not an error
+    /// let f = &src.findings()[0];
+    /// assert_eq!((f.code, f.severity, f.file.as_deref()), (Code::PackageUnknownFile, Severity::Warning, Some("old")));
+    ///
+    /// // a file that is not a zip
+    /// let err = PackageSource::open(dir.path().join("README.txt"), ReadLimits::default()).unwrap_err();
+    /// assert!(matches!(err, ReadError::InvalidArchive(_)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn open(path: impl AsRef<Path>, limits: ReadLimits) -> Result<Self, ReadError> {
         let path = path.as_ref();
         let meta =
