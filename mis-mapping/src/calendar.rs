@@ -8,6 +8,19 @@ use chrono::{Datelike, NaiveDate};
 /// An English academic year (September–August), named by its start year:
 /// `AcademicYear(2025)` is 2025/26. OneRoster's `schoolYear` is the *end*
 /// year (see [`AcademicYear::oneroster_school_year`]).
+///
+/// # Examples
+/// ```
+/// use mis_mapping::AcademicYear;
+/// let y = AcademicYear::containing("2026-02-02".parse()?);
+/// assert_eq!(y, AcademicYear::starting(2025));
+/// assert_eq!(AcademicYear::containing("2026-09-01".parse()?), y.next()); // September starts a new year
+/// assert_eq!((y.start_year(), y.oneroster_school_year()), (2025, 2026));
+/// assert_eq!(y.to_string(), "2025/26");
+/// assert_eq!(AcademicYear::starting(1999).to_string(), "1999/00");
+/// assert_eq!(y.default_end().map(|d| d.to_string()).as_deref(), Some("2026-08-31"));
+/// # Ok::<(), chrono::ParseError>(())
+/// ```
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
 )]
@@ -68,6 +81,21 @@ impl fmt::Display for AcademicYear {
 }
 
 /// A National Curriculum year as in census `NCyearActual`.
+///
+/// # Examples
+/// ```
+/// use mis_mapping::{GradeProfile, NcYear};
+/// let y7: NcYear = "Year 7".parse()?;
+/// assert_eq!((y7, y7.to_string()), (NcYear::Year(7), "7".to_owned()));
+/// assert_eq!("R".parse::<NcYear>()?.next(), NcYear::Year(1));
+/// assert_eq!(NcYear::Year(14).next(), NcYear::Year(14));
+/// // CEDS grades by profile (uk-mis.md §3.2): Year 7 is US grade 6 by age, "07" by label
+/// assert_eq!(y7.ceds_grade(GradeProfile::AgeAligned), "06");
+/// assert_eq!(y7.ceds_grade(GradeProfile::LabelAligned), "07");
+/// assert_eq!(NcYear::R.ceds_grade(GradeProfile::AgeAligned), "PK");
+/// assert_eq!(NcYear::X.ceds_grade(GradeProfile::LabelAligned), "UG");
+/// # Ok::<(), mis_mapping::InvalidNcYear>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum NcYear {
@@ -88,6 +116,14 @@ pub enum NcYear {
 }
 
 /// A value that is not an NC year code.
+///
+/// # Examples
+/// ```
+/// use mis_mapping::{InvalidNcYear, NcYear};
+/// assert_eq!("15".parse::<NcYear>(), Err(InvalidNcYear("15".into())));
+/// assert_eq!("Year 0".parse::<NcYear>().unwrap_err().to_string(),
+///     r#""Year 0" is not an NC year (E1, E2, N1, N2, R, 1-14, X)"#);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{0:?} is not an NC year (E1, E2, N1, N2, R, 1-14, X)")]
 pub struct InvalidNcYear(pub String);
@@ -174,6 +210,17 @@ impl NcYear {
 
 /// How UK NC years become CEDS grade tokens. The NC year always travels in
 /// `metadata.uk.ncYear` as well.
+///
+/// # Examples
+/// ```
+/// use mis_mapping::{Contract, GradeProfile, NcYear};
+/// let c = Contract::from_toml("consumer = \"maths-app\"\ngrade_profile = \"label-aligned\"")?;
+/// assert_eq!(c.grade_profile, GradeProfile::LabelAligned);
+/// assert_eq!(GradeProfile::default(), GradeProfile::AgeAligned);
+/// assert_eq!(NcYear::Year(1).ceds_grade(GradeProfile::AgeAligned), "KG");
+/// assert_eq!(NcYear::Year(1).ceds_grade(GradeProfile::LabelAligned), "01");
+/// # Ok::<(), mis_mapping::ContractError>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
@@ -186,6 +233,15 @@ pub enum GradeProfile {
 }
 
 /// One term of a school's year, optionally split into half-terms.
+///
+/// # Examples
+/// ```
+/// use mis_mapping::Term;
+/// let d = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
+/// let mut michaelmas = Term::new("Michaelmas", d("2025-09-04"), d("2025-12-12"));
+/// michaelmas.half_terms.push(("Michaelmas 1".into(), d("2025-09-04"), d("2025-10-17")));
+/// assert_eq!(michaelmas.half_terms.len(), 1);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Term {
@@ -212,6 +268,17 @@ impl Term {
 }
 
 /// One academic year of one school's calendar.
+///
+/// # Examples
+/// ```
+/// use mis_mapping::{AcademicYear, YearCalendar, check_year_calendar};
+/// let cal = YearCalendar::english_default(AcademicYear::starting(2025)).unwrap();
+/// assert_eq!((cal.start.to_string(), cal.end.to_string()), ("2025-09-01".into(), "2026-08-31".into()));
+/// let names: Vec<&str> = cal.terms.iter().map(|t| t.name.as_str()).collect();
+/// assert_eq!(names, ["Autumn", "Spring", "Summer"]);
+/// assert_eq!(cal.terms[0].half_terms[1].0, "Autumn 2");
+/// assert!(check_year_calendar(&cal).is_empty());
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct YearCalendar {
@@ -266,6 +333,18 @@ impl YearCalendar {
 }
 
 /// A problem with calendar dates (reported, never a panic).
+///
+/// # Examples
+/// ```
+/// use mis_mapping::{AcademicYear, CalendarProblem, Term, YearCalendar, check_year_calendar};
+/// let d = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
+/// let mut cal = YearCalendar::new(AcademicYear::starting(2025), d("2025-09-01"), d("2026-08-31"));
+/// cal.terms.push(Term::new("Autumn", d("2025-12-19"), d("2025-09-03"))); // start and end swapped
+/// cal.terms.push(Term::new("Summer", d("2026-04-13"), d("2026-09-22"))); // runs past the year
+/// let problems = check_year_calendar(&cal);
+/// assert!(matches!(&problems[0], CalendarProblem::EndBeforeStart { what, .. } if what.contains("Autumn")));
+/// assert!(problems.iter().any(|p| matches!(p, CalendarProblem::OutsideParent { what, .. } if what.contains("Summer"))));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum CalendarProblem {

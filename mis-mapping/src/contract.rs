@@ -30,6 +30,15 @@ use crate::calendar::GradeProfile;
 use crate::source::GroupKind;
 
 /// Which OneRoster version to produce.
+///
+/// # Examples
+/// ```
+/// use mis_mapping::{Contract, OneRosterVersion};
+/// let c = Contract::from_toml("consumer = \"maths-app\"\noneroster_version = \"1.2\"")?;
+/// assert_eq!(c.version, OneRosterVersion::V1_2);
+/// assert_eq!(Contract::from_toml("consumer = \"maths-app\"")?.version.as_str(), "1.1"); // the default
+/// # Ok::<(), mis_mapping::ContractError>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum OneRosterVersion {
@@ -50,6 +59,15 @@ impl OneRosterVersion {
 }
 
 /// How people's `sourcedId`s are made.
+///
+/// # Examples
+/// ```
+/// use mis_mapping::{Contract, IdentifierPolicy};
+/// assert_eq!(Contract::from_toml("consumer = \"a\"")?.identifiers, IdentifierPolicy::Pseudonymous);
+/// let c = Contract::from_toml("consumer = \"a\"\nidentifiers = \"upn\"")?;
+/// assert_eq!((c.identifiers, c.identifiers.as_str()), (IdentifierPolicy::Upn, "upn"));
+/// # Ok::<(), mis_mapping::ContractError>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum IdentifierPolicy {
@@ -75,6 +93,16 @@ impl IdentifierPolicy {
 /// A user field a contract can release. Structural fields (`sourcedId`,
 /// `enabledUser`, `role`, `orgSourcedIds`) are always released and are
 /// recorded as such in the audit.
+///
+/// # Examples
+/// ```
+/// use mis_mapping::UserField;
+/// assert_eq!(UserField::parse("preferredGivenName"), Some(UserField::PreferredGivenName));
+/// assert_eq!(UserField::parse("shoeSize"), None);
+/// assert!(UserField::Upn.is_sensitive() && UserField::BirthDate.is_sensitive());
+/// assert!(!UserField::Email.is_sensitive());
+/// assert_eq!(UserField::CareStatus.to_string(), "careStatus");
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum UserField {
@@ -201,6 +229,23 @@ impl fmt::Display for UserField {
 }
 
 /// Why a contract was refused.
+///
+/// # Examples
+/// ```
+/// use mis_mapping::{Contract, ContractError};
+/// let err = Contract::from_toml("consumer = \"maths-app\"\nuser_fields = [\"dob\"]").unwrap_err();
+/// assert_eq!(err, ContractError::UnknownField("dob".into())); // the field is `birthDate`
+/// assert_eq!(err.code(), "contract.unknown_field");
+///
+/// let err = Contract::from_toml("consumer = \"maths-app\"\ngroup_kinds = [\"sets\"]").unwrap_err();
+/// assert_eq!(err.code(), "contract.unknown_group_kind");
+/// let err = Contract::from_toml("consumer = \"maths-app\"\nidentifiers = \"email\"").unwrap_err();
+/// assert_eq!(err, ContractError::UnknownValue { key: "identifiers", value: "email".into() });
+/// // a key we do not know is a syntax error, with its line
+/// let err = Contract::from_toml("consumer = \"maths-app\"\nuser_feilds = []").unwrap_err();
+/// assert!(matches!(err, ContractError::Syntax { line: Some(2), .. }), "{err}");
+/// assert_eq!(Contract::from_toml("consumer = \"\"").unwrap_err().code(), "contract.empty_consumer");
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ContractError {
@@ -298,6 +343,21 @@ struct RawGuard {
 }
 
 /// Lifecycle settings (joiners, leavers, tombstones).
+///
+/// # Examples
+/// ```
+/// use mis_mapping::Contract;
+/// let c = Contract::from_toml(r#"
+/// consumer = "maths-app"
+/// include = { leavers_days = 14 }
+/// [lifecycle]
+/// joiner_lead_days = 7
+/// "#)?;
+/// assert_eq!(c.lifecycle.joiner_lead_days, 7);
+/// assert_eq!(c.lifecycle.leaver_grace_days, 14); // from include.leavers_days
+/// assert_eq!(c.lifecycle.tombstone_retention_days, 365); // the default
+/// # Ok::<(), mis_mapping::ContractError>(())
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct Lifecycle {
@@ -314,6 +374,16 @@ pub struct Lifecycle {
 
 /// Sync-guard thresholds (defaults: 500 removals or 10 % per entity;
 /// rollover in July, August, September).
+///
+/// # Examples
+/// ```
+/// use mis_mapping::{Contract, GuardConfig};
+/// let c = Contract::from_toml("consumer = \"maths-app\"\n[sync_guard]\nmax_removals = 50")?;
+/// assert_eq!(c.guard.max_removals, 50);
+/// assert_eq!(c.guard.max_removal_percent, GuardConfig::default().max_removal_percent);
+/// assert_eq!(GuardConfig::default().rollover_months, [7, 8, 9]);
+/// # Ok::<(), mis_mapping::ContractError>(())
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct GuardConfig {
@@ -336,6 +406,20 @@ impl Default for GuardConfig {
 }
 
 /// A parsed, checked data contract.
+///
+/// # Examples
+/// ```
+/// use mis_mapping::{Contract, GradeProfile, GroupKind, SAMPLE_CONTRACT, UserField};
+/// let c = Contract::from_toml(SAMPLE_CONTRACT)?;
+/// assert_eq!(c.consumer, "maths-app");
+/// assert_eq!(c.pseudonym_key_env.as_deref(), Some("MATHS_APP_KEY"));
+/// assert!(c.group_kinds.contains(&GroupKind::Registration));
+/// assert_eq!(c.grade_profile, GradeProfile::AgeAligned);
+/// // default deny: nothing sensitive unless named
+/// assert!(!c.user_fields.iter().any(|f| f.is_sensitive()));
+/// assert!(c.releases(UserField::Username) && !c.include_contacts);
+/// # Ok::<(), mis_mapping::ContractError>(())
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct Contract {
@@ -371,6 +455,33 @@ impl Contract {
     /// # Errors
     /// [`ContractError`] for bad TOML, unknown keys, unknown field names,
     /// unknown group kinds or values outside a vocabulary.
+    ///
+    /// # Examples
+    /// ```
+    /// use mis_mapping::{Contract, ContractError, GroupKind, IdentifierPolicy, OneRosterVersion, UserField};
+    /// let c = Contract::from_toml(r#"
+    /// consumer = "reading-app"
+    /// oneroster_version = "1.2"
+    /// identifiers = "mis"
+    /// user_fields = ["givenName", "familyName", "birthDate"]
+    /// group_kinds = ["registration"]
+    /// include = { pre_admissions = true, contacts = true }
+    ///
+    /// [sync_guard]
+    /// max_removal_percent = 5.0
+    /// "#)?;
+    /// assert_eq!((c.version, c.identifiers), (OneRosterVersion::V1_2, IdentifierPolicy::Mis));
+    /// assert!(c.releases(UserField::BirthDate)); // sensitive, but named
+    /// assert!(c.include_pre_admissions && c.include_contacts);
+    /// assert!(!c.include_supply_staff); // not named: left out
+    /// assert_eq!(c.group_kinds.iter().copied().collect::<Vec<_>>(), [GroupKind::Registration]);
+    /// assert_eq!(c.guard.max_removal_percent, 5.0);
+    ///
+    /// // a typo never widens or narrows what is released: it is refused
+    /// let err = Contract::from_toml("consumer = \"reading-app\"\nuser_fields = [\"givenname\"]").unwrap_err();
+    /// assert_eq!(err, ContractError::UnknownField("givenname".into()));
+    /// # Ok::<(), ContractError>(())
+    /// ```
     pub fn from_toml(text: &str) -> Result<Self, ContractError> {
         let raw: RawContract = toml::from_str(text).map_err(|e| ContractError::Syntax {
             line: e
@@ -471,6 +582,18 @@ impl Contract {
 }
 
 /// The secret for pseudonymous ids. `Debug` is redacted; not `Clone`.
+///
+/// # Examples
+/// ```
+/// use mis_mapping::PseudonymKey;
+/// let key = PseudonymKey::from_secret(b"a secret from the environment");
+/// // HMAC-SHA256(key, "maths-app" 0x1f "p000001"), first 128 bits, computed independently
+/// assert_eq!(key.pseudonym("maths-app", "p000001"), "cfcade27721ed99945b33d42585ce7f0");
+/// // unlinkable across consumers
+/// assert_ne!(key.pseudonym("reading-app", "p000001"), key.pseudonym("maths-app", "p000001"));
+/// assert!(!key.is_dev() && PseudonymKey::insecure_dev().is_dev());
+/// assert!(!format!("{key:?}").contains("secret"));
+/// ```
 pub struct PseudonymKey {
     mac: Hmac<Sha256>,
     dev: bool,

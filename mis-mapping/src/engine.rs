@@ -120,6 +120,23 @@ pub struct Export<'a> {
 
 /// The result of a run: the package, the delta (when a previous package was
 /// given) and the report. When quarantined, hosts write only the report.
+///
+/// # Examples
+/// ```
+/// use mis_mapping::{Contract, Export, GeneratorConfig, InMemoryIdentityMap, Mode, PseudonymKey, generate};
+/// let trust = generate(&GeneratorConfig::new(1, 7).pupils_per_school(60));
+/// let contract = Contract::from_toml("consumer = \"maths-app\"\ngroup_kinds = [\"teaching\"]")?;
+/// let key = PseudonymKey::from_secret(b"a secret from the environment");
+/// let run = Export::new(&contract, &key, "2025-10-01".parse()?).run(&trust, &mut InMemoryIdentityMap::new());
+/// if !run.is_quarantined() {
+///     // the host writes the package wherever it likes, e.g. through oneroster-model
+///     let model = run.package.to_model();
+///     assert_eq!(model.mode(oneroster_model::FileKind::Users), oneroster_model::FileMode::Bulk);
+/// }
+/// assert_eq!(run.package.mode(), Mode::Bulk);
+/// assert!(run.delta.is_none()); // no previous package given
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct ExportRun {
@@ -257,6 +274,24 @@ impl<'a> Export<'a> {
     }
 
     /// Compare with (and produce a delta against) the previous package.
+    ///
+    /// # Examples
+    /// ```
+    /// use mis_mapping::{Contract, Export, GeneratorConfig, InMemoryIdentityMap, PseudonymKey, generate};
+    /// let trust = generate(&GeneratorConfig::new(1, 7).pupils_per_school(60));
+    /// let contract = Contract::from_toml("consumer = \"maths-app\"\nuser_fields = [\"givenName\"]\ngroup_kinds = [\"teaching\"]")?;
+    /// let key = PseudonymKey::from_secret(b"a secret from the environment");
+    /// let mut ids = InMemoryIdentityMap::new();
+    /// let first = Export::new(&contract, &key, "2025-10-01".parse()?).run(&trust, &mut ids);
+    /// assert!(first.delta.is_none() && first.report.changes.is_none());
+    ///
+    /// // the same facts the next day: an empty delta
+    /// let next = Export::new(&contract, &key, "2025-10-02".parse()?).previous(&first.package).run(&trust, &mut ids);
+    /// let delta = next.delta.as_ref().unwrap();
+    /// assert!(delta.tables().next().is_none());
+    /// assert_eq!(next.report.changes.as_ref().unwrap()["users.csv"].removed, 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn previous(mut self, previous: &'a OneRosterPackage) -> Self {
         self.previous = Some(previous);
@@ -264,6 +299,31 @@ impl<'a> Export<'a> {
     }
 
     /// Whether the operator approved a run the guard would quarantine.
+    ///
+    /// # Examples
+    /// ```
+    /// use mis_mapping::{Approval, Contract, Export, GeneratorConfig, InMemoryIdentityMap, PseudonymKey, Verdict, generate};
+    /// let trust = generate(&GeneratorConfig::new(2, 5).pupils_per_school(60));
+    /// let contract = Contract::from_toml("consumer = \"maths-app\"\ngroup_kinds = [\"teaching\"]")?;
+    /// let key = PseudonymKey::from_secret(b"a secret from the environment");
+    /// let mut ids = InMemoryIdentityMap::new();
+    /// let base = Export::new(&contract, &key, "2025-10-01".parse()?).run(&trust, &mut ids);
+    ///
+    /// // the next extract lacks a school: the guard quarantines the run…
+    /// let mut broken = trust.clone();
+    /// let gone = broken.schools.remove(0).laestab;
+    /// broken.people.retain(|p| p.school != gone);
+    /// let export = Export::new(&contract, &key, "2025-10-02".parse()?).previous(&base.package);
+    /// let run = export.run(&broken, &mut ids.clone());
+    /// assert_eq!(run.report.verdict, Verdict::Quarantined);
+    /// assert!(run.report.guard.iter().any(|f| f.code == "guard.school_vanished"));
+    ///
+    /// // …unless an operator approves it, which the report records
+    /// let run = export.approval(Approval::Granted).run(&broken, &mut ids.clone());
+    /// assert_eq!(run.report.verdict, Verdict::Approved);
+    /// assert!(!run.is_quarantined());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn approval(mut self, approval: Approval) -> Self {
         self.approval = approval;
@@ -274,6 +334,36 @@ impl<'a> Export<'a> {
     ///
     /// # Errors
     /// The source's own error, untouched.
+    ///
+    /// # Examples
+    /// ```
+    /// use mis_mapping::*;
+    /// /// A host's MIS connection whose token has expired.
+    /// struct Expired;
+    /// #[derive(Debug, thiserror::Error)]
+    /// #[error("MIS API: 401 token expired")]
+    /// struct ApiError;
+    /// impl MisSource for Expired {
+    ///     type Error = ApiError;
+    ///     fn schools(&self) -> Result<Vec<School>, ApiError> { Err(ApiError) }
+    ///     fn calendars(&self) -> Result<Vec<SchoolCalendar>, ApiError> { Ok(vec![]) }
+    ///     fn people(&self) -> Result<Vec<Person>, ApiError> { Ok(vec![]) }
+    ///     fn groups(&self) -> Result<Vec<Group>, ApiError> { Ok(vec![]) }
+    ///     fn memberships(&self) -> Result<Vec<Membership>, ApiError> { Ok(vec![]) }
+    ///     fn capabilities(&self) -> Capabilities { Capabilities::default() }
+    /// }
+    /// let contract = Contract::from_toml("consumer = \"maths-app\"")?;
+    /// let key = PseudonymKey::from_secret(b"a secret from the environment");
+    /// let export = Export::new(&contract, &key, "2025-10-01".parse()?);
+    /// let err = export.run_source(&Expired, &mut InMemoryIdentityMap::new()).unwrap_err();
+    /// assert_eq!(err.to_string(), "MIS API: 401 token expired"); // the host's own error
+    ///
+    /// // an in-memory snapshot is a source too
+    /// let trust = generate(&GeneratorConfig::new(1, 1).pupils_per_school(30));
+    /// let run = export.run_source(&trust, &mut InMemoryIdentityMap::new())?;
+    /// assert_eq!(run.report.counts["orgs.csv"], 2); // the trust and its school
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn run_source<S, M>(&self, source: &S, map: &mut M) -> Result<ExportRun, S::Error>
     where
         S: MisSource + ?Sized,
@@ -286,6 +376,58 @@ impl<'a> Export<'a> {
     /// Map a snapshot. Never fails: bad data becomes report findings, and
     /// the sync guard decides the verdict. `map` is updated (new people,
     /// tombstones); hosts persist it only when the run is not quarantined.
+    ///
+    /// # Examples
+    /// A leaver, kept for the contract's grace period, then tombstoned, then
+    /// back after the school changed MIS (new MIS id, same UPN): the same
+    /// sourcedId.
+    /// ```
+    /// use mis_mapping::{Approval, Contract, Export, InMemoryIdentityMap, PseudonymKey};
+    /// # fn elm(pupils: &str) -> mis_mapping::MisSnapshot {
+    /// #     let staff = "mis_id,laestab,role,forename,surname,email,start_date\nT1,8201234,teacher,Tom,Ng,t.ng@elm.example,2020-09-01\n";
+    /// #     let groups = "group_id,laestab,kind,code,subject,academic_year\nG1,8201234,teaching,8x/Ma1,Mathematics,2025\n";
+    /// #     let members = "laestab,group_id,person_mis_id,role\n8201234,G1,101,pupil\n8201234,G1,NEW-9,pupil\n8201234,G1,T1,lead\n";
+    /// #     mis_mapping::read_csv_set([("schools.csv", &b"laestab,urn,name\n8201234,,Elm Academy\n"[..]),
+    /// #         ("pupils.csv", pupils.as_bytes()), ("staff.csv", staff.as_bytes()),
+    /// #         ("groups.csv", groups.as_bytes()), ("memberships.csv", members.as_bytes())]).unwrap()
+    /// # }
+    /// let contract = Contract::from_toml(r#"
+    /// consumer = "maths-app"
+    /// user_fields = ["givenName", "familyName"]
+    /// group_kinds = ["teaching"]
+    /// include = { leavers_days = 14 }
+    /// "#)?;
+    /// let key = PseudonymKey::from_secret(b"a secret from the environment");
+    /// let mut ids = InMemoryIdentityMap::new();
+    /// let head = "mis_id,laestab,upn,legal_forename,legal_surname,dob,entry_date,leaving_date\n";
+    /// let left = elm(&format!("{head}101,8201234,B801200005001,Ada,Lovelace,2012-03-04,2025-09-03,2025-10-10\n"));
+    /// let pupil_row = |run: &mis_mapping::ExportRun| -> Option<Vec<String>> {
+    ///     let users = run.package.table("users")?;
+    ///     let role = users.column("role")?;
+    ///     users.rows.iter().find(|r| r[role] == "student").cloned()
+    /// };
+    ///
+    /// // ten days after leaving: still released, but disabled
+    /// let r1 = Export::new(&contract, &key, "2025-10-20".parse()?).run(&left, &mut ids);
+    /// let users = r1.package.table("users").unwrap();
+    /// let ada = pupil_row(&r1).unwrap();
+    /// assert_eq!(ada[users.column("enabledUser").unwrap()], "false");
+    /// assert_eq!(r1.report.lifecycle.leavers_in_grace, 1);
+    ///
+    /// // after the grace period: removed (a tobedeleted row in the delta) and tombstoned
+    /// let r2 = Export::new(&contract, &key, "2025-11-01".parse()?).previous(&r1.package)
+    ///     .approval(Approval::Granted).run(&left, &mut ids);
+    /// assert!(pupil_row(&r2).is_none());
+    /// assert_eq!(r2.report.lifecycle.tombstoned, 1);
+    /// assert_eq!(r2.report.changes.as_ref().unwrap()["users.csv"].removed, 1);
+    ///
+    /// // back in January under a new MIS id
+    /// let back = elm(&format!("{head}NEW-9,8201234,B801200005001,Ada,Lovelace,2012-03-04,2026-01-05,\n"));
+    /// let r3 = Export::new(&contract, &key, "2026-01-12".parse()?).previous(&r2.package).run(&back, &mut ids);
+    /// assert_eq!(r3.report.lifecycle.resurrected, 1);
+    /// assert_eq!(pupil_row(&r3).unwrap()[0], ada[0]); // the same sourcedId
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn run<M: IdentityMap + ?Sized>(&self, snap: &MisSnapshot, map: &mut M) -> ExportRun {
         let c = self.contract;
         let as_of = self.as_of;

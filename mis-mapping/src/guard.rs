@@ -59,6 +59,30 @@ fn guard(code: &'static str, message: String, source: &str, key: impl Into<Strin
 
 /// Compare `prev` with `new` (whose per-file `changes` are already known).
 /// Every finding quarantines the run unless it is approved.
+///
+/// # Examples
+/// ```
+/// use mis_mapping::{Contract, Export, GeneratorConfig, InMemoryIdentityMap, PseudonymKey, check_guard, generate};
+/// let trust = generate(&GeneratorConfig::new(2, 5).pupils_per_school(60));
+/// let contract = Contract::from_toml("consumer = \"maths-app\"\ngroup_kinds = [\"teaching\"]")?;
+/// let key = PseudonymKey::from_secret(b"a secret from the environment");
+/// let export = Export::new(&contract, &key, "2025-10-01".parse()?);
+/// let before = export.run(&trust, &mut InMemoryIdentityMap::new()).package;
+/// let mut one_school = trust.clone();
+/// let gone = one_school.schools.remove(1).laestab;
+/// one_school.people.retain(|p| p.school != gone);
+/// let after = export.run(&one_school, &mut InMemoryIdentityMap::new()).package;
+///
+/// let (_, changes) = after.delta_from(&before, "2025-10-02T06:00:00.000Z");
+/// let findings = check_guard(&before, &after, &changes, &contract.guard, "2025-10-02".parse()?);
+/// let codes: Vec<&str> = findings.iter().map(|f| f.code).collect();
+/// assert!(codes.contains(&"guard.school_vanished"), "{codes:?}");
+/// assert!(codes.contains(&"guard.mass_removal"), "{codes:?}");
+/// // the same package twice: nothing to object to
+/// let (_, none) = before.delta_from(&before, "2025-10-02T06:00:00.000Z");
+/// assert!(check_guard(&before, &before, &none, &contract.guard, "2025-10-02".parse()?).is_empty());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn check_guard(
     prev: &OneRosterPackage,
     new: &OneRosterPackage,

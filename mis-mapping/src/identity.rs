@@ -25,6 +25,17 @@ use crate::source::{IdentifierKind, Person, PersonRole};
 
 /// A canonical person id minted by the engine (`p000001`). Never released
 /// to consumers directly; sourcedIds derive from it.
+///
+/// # Examples
+/// ```
+/// use mis_mapping::{CanonicalId, IdentityMap, InMemoryIdentityMap};
+/// let mut ids = InMemoryIdentityMap::new();
+/// let id = ids.mint();
+/// assert_eq!((id.get(), id.to_string()), (1, "p000001".to_owned()));
+/// assert_eq!("p000001".parse::<CanonicalId>()?, id);
+/// assert!("000001".parse::<CanonicalId>().is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
 )]
@@ -74,6 +85,20 @@ impl std::str::FromStr for CanonicalId {
 
 /// A match key: 128 bits of a keyed hash of one identifying fact (a UPN, an
 /// email, DOB + names + school). Raw values never reach the identity map.
+///
+/// # Examples
+/// ```
+/// use mis_mapping::{MatchKey, PseudonymKey};
+/// let key = PseudonymKey::from_secret(b"a secret from the environment");
+/// let a = MatchKey::derive(&key, &[b"upn", b"B801200005001"]);
+/// assert_eq!(a, MatchKey::derive(&key, &[b"upn", b"B801200005001"])); // deterministic
+/// assert_ne!(a, MatchKey::derive(&PseudonymKey::insecure_dev(), &[b"upn", b"B801200005001"]));
+/// // a store can keep it as 16 bytes or as 32 hex digits
+/// assert_eq!(MatchKey::from_bytes(a.to_bytes()), a);
+/// assert_eq!(a.to_string().parse::<MatchKey>()?, a);
+/// assert!(!a.to_string().contains("B801200005001"));
+/// # Ok::<(), mis_mapping::InvalidMatchKey>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct MatchKey(u128);
 
@@ -100,6 +125,14 @@ impl fmt::Display for MatchKey {
 }
 
 /// Text that is not 32 hex digits.
+///
+/// # Examples
+/// ```
+/// use mis_mapping::{InvalidMatchKey, MatchKey};
+/// let err = "0f".parse::<MatchKey>().unwrap_err();
+/// assert_eq!(err, InvalidMatchKey("0f".into()));
+/// assert!("+0102030405060708090a0b0c0d0e0f".parse::<MatchKey>().is_err()); // no sign
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("not a match key (32 hex digits): {0:?}")]
 pub struct InvalidMatchKey(pub String);
@@ -118,6 +151,20 @@ impl std::str::FromStr for MatchKey {
 }
 
 /// What the map remembers about a canonical person.
+///
+/// # Examples
+/// ```
+/// use mis_mapping::{IdentityMap, InMemoryIdentityMap, PersonRecord};
+/// let mut ids = InMemoryIdentityMap::new();
+/// let p = ids.mint();
+/// assert_eq!(ids.record(p), Some(PersonRecord::default())); // never released yet
+/// let mut r = PersonRecord::default();
+/// r.removed_on = "2025-11-01".parse().ok(); // a tombstone
+/// ids.set_record(p, r.clone());
+/// assert_eq!(ids.record(p), Some(r));
+/// ids.purge(p); // after the retention period
+/// assert!(ids.is_empty());
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct PersonRecord {
@@ -202,6 +249,20 @@ pub trait IdentityMap {
 }
 
 /// The in-memory identity map; serialisable as JSON for file-backed use.
+///
+/// # Examples
+/// ```
+/// use mis_mapping::{IdentityMap, InMemoryIdentityMap, MatchKey, PseudonymKey};
+/// let key = PseudonymKey::from_secret(b"a secret from the environment");
+/// let mut ids = InMemoryIdentityMap::new();
+/// assert!(ids.is_empty());
+/// let (a, b) = (ids.mint(), ids.mint());
+/// let email = MatchKey::derive(&key, &[b"email", b"t.ng@elm.example"]);
+/// ids.link(email, a);
+/// ids.link(email, b); // a link is replaced, never duplicated
+/// assert_eq!(ids.find(&email), Some(b));
+/// assert_eq!((ids.len(), ids.ids()), (2, vec![a, b]));
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(into = "Persisted", try_from = "Persisted")]
 pub struct InMemoryIdentityMap {
@@ -249,6 +310,14 @@ impl TryFrom<Persisted> for InMemoryIdentityMap {
 }
 
 /// Reading or writing a persisted identity map failed.
+///
+/// # Examples
+/// ```
+/// use mis_mapping::{IdentityMapError, InMemoryIdentityMap};
+/// let err = InMemoryIdentityMap::read_json(&b"{\"next\": 1,\n \"keys\": 7}"[..]).unwrap_err();
+/// assert!(matches!(err, IdentityMapError::Malformed { line: 2, .. }), "{err}");
+/// assert_eq!(err.code(), "identity.malformed");
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum IdentityMapError {
@@ -285,6 +354,24 @@ impl InMemoryIdentityMap {
     ///
     /// # Errors
     /// [`IdentityMapError`] when reading fails or the JSON is malformed.
+    ///
+    /// # Examples
+    /// ```
+    /// use mis_mapping::{IdentityMap, InMemoryIdentityMap, MatchKey, PseudonymKey};
+    /// let key = PseudonymKey::from_secret(b"a secret from the environment");
+    /// let mut ids = InMemoryIdentityMap::new();
+    /// let p = ids.mint();
+    /// ids.link(MatchKey::derive(&key, &[b"upn", b"B801200005001"]), p);
+    ///
+    /// let mut file = Vec::new();
+    /// ids.write_json(&mut file)?;
+    /// let text = String::from_utf8(file.clone())?;
+    /// assert!(!text.contains("B801200005001")); // keyed digests only
+    /// let back = InMemoryIdentityMap::read_json(file.as_slice())?;
+    /// assert_eq!(back, ids);
+    /// assert_eq!(back.find(&MatchKey::derive(&key, &[b"upn", b"B801200005001"])), Some(p));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn read_json<R: Read>(reader: R) -> Result<Self, IdentityMapError> {
         serde_json::from_reader(reader).map_err(|e| {
             if e.is_io() {
@@ -354,6 +441,29 @@ impl IdentityMap for InMemoryIdentityMap {
 }
 
 /// Why a record went to the review list.
+///
+/// # Examples
+/// Two known pupils, then a record whose UPN is one's and ULN the other's:
+/// the cascade disagrees with itself, so nothing is merged.
+/// ```
+/// use mis_mapping::{Identifier, IdentifierKind, InMemoryIdentityMap, LaEstab, Names, Person,
+///     PersonRole, PseudonymKey, ReviewReason, resolve};
+/// let pupil = |mis: &str, ids: &[(IdentifierKind, &str)]| {
+///     let mut p = Person::new(mis, LaEstab::parse("8201234").unwrap(), PersonRole::Pupil, Names::new("Sam", "Jones"));
+///     p.identifiers.extend(ids.iter().map(|(k, v)| Identifier::new(k.clone(), *v)));
+///     p
+/// };
+/// let key = PseudonymKey::from_secret(b"a secret from the environment");
+/// let mut map = InMemoryIdentityMap::new();
+/// let known = resolve(&[pupil("1", &[(IdentifierKind::Upn, "B801200005001")]),
+///                       pupil("2", &[(IdentifierKind::Uln, "1234567899")])], &mut map, &key);
+/// let odd = pupil("3", &[(IdentifierKind::Upn, "B801200005001"), (IdentifierKind::Uln, "1234567899")]);
+/// let r = resolve(&[odd], &mut map, &key);
+/// let item = &r.review[0];
+/// assert_eq!((item.school.as_str(), item.mis_id.as_str()), ("8201234", "3"));
+/// assert!(matches!(&item.reason, ReviewReason::Ambiguous { candidates, .. } if candidates.len() == 2), "{:?}", item.reason);
+/// assert!(!known.ids.contains(&item.assigned)); // a provisional id of its own
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 #[non_exhaustive]
@@ -603,6 +713,34 @@ pub(crate) fn derive_keys<'p>(
 /// dual-registered pupil, a member of staff at two schools) resolves to the
 /// first one's id. Two records *of the same school* resolving to the same id
 /// are a duplicate: the second gets its own id and a review item.
+///
+/// # Examples
+/// ```
+/// use mis_mapping::{Identifier, IdentifierKind, InMemoryIdentityMap, LaEstab, Names, Person,
+///     PersonRole, PseudonymKey, ReviewReason, resolve};
+/// let pupil = |mis: &str, school: &str, upn: &str| {
+///     let mut p = Person::new(mis, LaEstab::parse(school).unwrap(), PersonRole::Pupil, Names::new("Ada", "Lovelace"));
+///     p.identifiers.push(Identifier::new(IdentifierKind::Upn, upn));
+///     p
+/// };
+/// let key = PseudonymKey::from_secret(b"a secret from the environment");
+/// let mut ids = InMemoryIdentityMap::new();
+/// let people = [
+///     pupil("101", "8201234", "B801200005001"), // main school
+///     pupil("7", "8454010", "B801200005001"),   // dual registration: same UPN, another school
+///     pupil("102", "8201234", "B801200005001"), // the same UPN twice in one MIS
+/// ];
+/// let r = resolve(&people, &mut ids, &key);
+/// assert_eq!(r.ids[0], r.ids[1]); // one human
+/// assert_ne!(r.ids[2], r.ids[0]); // never merged silently…
+/// assert!(matches!(&r.review[0].reason, ReviewReason::Duplicate { with, step } if *with == r.ids[0] && step == "upn"));
+/// assert_eq!(r.review[0].mis_id, "102"); // …but queued for review
+/// assert_eq!((r.minted, r.matched), (2, 1));
+///
+/// // next run, after an MIS migration: new MIS ids, same UPN, same person
+/// let again = resolve(&[pupil("NEW-1", "8201234", "B801200005001")], &mut ids, &key);
+/// assert_eq!(again.ids[0], r.ids[0]);
+/// ```
 pub fn resolve<'p, I, M>(people: I, map: &mut M, key: &PseudonymKey) -> Resolution
 where
     I: IntoIterator<Item = &'p Person>,

@@ -26,6 +26,19 @@ fn alpha23_letter(v: u32) -> char {
 }
 
 /// Which identifier a value claims to be.
+///
+/// # Examples
+/// ```
+/// use mis_mapping::IdKind;
+/// assert_eq!(IdKind::infer("B801200005001"), Some(IdKind::Upn));
+/// assert_eq!(IdKind::infer("1234567899"), Some(IdKind::Uln));
+/// assert_eq!(IdKind::infer("820 1234"), Some(IdKind::LaEstab)); // spaces ignored
+/// assert_eq!(IdKind::infer("EY123456"), Some(IdKind::Urn));
+/// assert_eq!(IdKind::infer("abc"), None);
+/// assert_eq!("ukprn".parse::<IdKind>()?, IdKind::Ukprn);
+/// assert_eq!(IdKind::Scn.to_string(), "scn");
+/// # Ok::<(), mis_mapping::IdError>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum IdKind {
@@ -95,6 +108,21 @@ impl FromStr for IdKind {
 }
 
 /// Why a value is not a valid identifier.
+///
+/// # Examples
+/// ```
+/// use mis_mapping::{IdError, IdKind, Uln, Upn};
+/// // uk-mis.md §2.2: the weighted sum of A801200005001 is 93, 93 mod 23 = 1, so the letter is B
+/// let err = Upn::parse("A801200005001").unwrap_err();
+/// assert_eq!(err, IdError::CheckCharacter { kind: IdKind::Upn, expected: 'B', found: 'A' });
+/// assert_eq!(err.code(), "id.check_character");
+/// assert_eq!(err.to_string(), "upn check character is 'A', computed 'B'");
+///
+/// let err = Upn::parse("B8012000050O1").unwrap_err(); // letter O for zero
+/// assert_eq!(err, IdError::Character { kind: IdKind::Upn, position: 12, found: 'O' });
+/// assert_eq!(Uln::parse("12345").unwrap_err().code(), "id.length");
+/// assert_eq!("nhs".parse::<IdKind>().unwrap_err().code(), "id.unknown_kind");
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum IdError {
@@ -271,13 +299,22 @@ id_newtype!(
     /// A Unique Pupil Number: check letter + LA(3) + establishment(4) + year(2) +
     /// serial(3), or a temporary UPN whose last character is a letter.
     ///
+    /// # Examples
     /// ```
     /// use mis_mapping::Upn;
     /// let upn: Upn = "P207000016049".parse()?;
     /// assert_eq!(upn.la_code(), "207");
+    /// assert_eq!(upn.establishment(), "0000"); // P 207 0000 16 049
     /// assert!(!upn.is_temporary());
     /// // A vendor help page's "corrected" UPN is itself wrong:
     /// assert!("Q207000016049".parse::<Upn>().is_err());
+    ///
+    /// // a temporary UPN ends in a letter; input is normalised (spaces, case)
+    /// let tmp = Upn::parse("l201 1234 2401a")?;
+    /// assert_eq!(tmp.as_str(), "L20112342401A");
+    /// assert!(tmp.is_temporary());
+    /// // serde goes through the same check
+    /// assert!(serde_json::from_str::<Upn>(r#""A801200005001""#).is_err());
     /// # Ok::<(), mis_mapping::IdError>(())
     /// ```
     Upn
@@ -373,10 +410,16 @@ impl Upn {
 id_newtype!(
     /// A Unique Learner Number: 10 digits, mod-11 check digit.
     ///
+    /// # Examples
     /// ```
-    /// use mis_mapping::Uln;
+    /// use mis_mapping::{IdError, IdKind, Uln};
     /// assert!("1234567899".parse::<Uln>().is_ok());
     /// assert!("9876543210".parse::<Uln>().is_err()); // remainder 0: never valid
+    /// assert_eq!(Uln::parse("1000000000")?.as_str(), "1000000000"); // sum 10, r 10, check 0
+    /// // the "ULN not known" placeholder is not a real ULN (the check digit would be 8)
+    /// assert_eq!(Uln::parse("9999999999").unwrap_err(),
+    ///     IdError::CheckCharacter { kind: IdKind::Uln, expected: '8', found: '9' });
+    /// # Ok::<(), IdError>(())
     /// ```
     Uln
 );
@@ -426,9 +469,13 @@ impl Uln {
 id_newtype!(
     /// A Scottish Candidate Number: 9 digits, mod-11 with weights 3 2 7 6 5 4 3 2.
     ///
+    /// # Examples
     /// ```
-    /// use mis_mapping::Scn;
+    /// use mis_mapping::{IdError, IdKind, Scn};
     /// assert!("123456785".parse::<Scn>().is_ok());
+    /// assert!("051234561".parse::<Scn>().is_ok()); // sum 87, r 10, check 1
+    /// assert_eq!(Scn::parse("123456784").unwrap_err(),
+    ///     IdError::CheckCharacter { kind: IdKind::Scn, expected: '5', found: '4' });
     /// ```
     Scn
 );
@@ -464,6 +511,17 @@ impl Scn {
 
 id_newtype!(
     /// LA code (3 digits) + DfE establishment number (4 digits), the "DfE number".
+    ///
+    /// # Examples
+    /// ```
+    /// use mis_mapping::LaEstab;
+    /// let a = LaEstab::parse("820/4001")?;
+    /// let b = LaEstab::from_parts("820", "4001")?; // CTF LEA + Estab
+    /// assert_eq!(a, b);
+    /// assert_eq!((a.as_str(), a.la_code()), ("8204001", "820"));
+    /// assert_eq!(LaEstab::parse("82O4001").unwrap_err().code(), "id.character");
+    /// # Ok::<(), mis_mapping::IdError>(())
+    /// ```
     LaEstab
 );
 
@@ -499,6 +557,15 @@ impl LaEstab {
 
 id_newtype!(
     /// A GIAS Unique Reference Number (6 digits, or `EY` + digits for Ofsted early years).
+    ///
+    /// # Examples
+    /// ```
+    /// use mis_mapping::Urn;
+    /// assert_eq!(Urn::parse("100000")?.as_str(), "100000");
+    /// assert_eq!(Urn::parse("ey123456")?.as_str(), "EY123456");
+    /// assert_eq!(Urn::parse("12345").unwrap_err().code(), "id.length");
+    /// # Ok::<(), mis_mapping::IdError>(())
+    /// ```
     Urn
 );
 
@@ -529,6 +596,14 @@ impl Urn {
 
 id_newtype!(
     /// A UK Provider Reference Number (8 digits, starting with 1).
+    ///
+    /// # Examples
+    /// ```
+    /// use mis_mapping::{IdError, IdKind, Ukprn};
+    /// assert_eq!(Ukprn::parse("10012345")?.to_string(), "10012345");
+    /// assert_eq!(Ukprn::parse("20012345").unwrap_err(), IdError::Prefix { kind: IdKind::Ukprn, expected: "1" });
+    /// # Ok::<(), IdError>(())
+    /// ```
     Ukprn
 );
 
@@ -580,6 +655,15 @@ impl LaCodeList {
     ///
     /// # Errors
     /// The 1-based line number of the first line that is not a code or range.
+    ///
+    /// # Examples
+    /// ```
+    /// use mis_mapping::LaCodeList;
+    /// let list = LaCodeList::from_text("# Wales\n660-681\n820 # Bedford\n").unwrap();
+    /// assert!(list.contains("670") && list.contains("820"));
+    /// assert!(!list.contains("682"));
+    /// assert_eq!(LaCodeList::from_text("201\n213-201\n").unwrap_err(), 2); // a backwards range
+    /// ```
     pub fn from_text(text: &str) -> Result<Self, usize> {
         let mut ranges = Vec::new();
         for (n, line) in text.lines().enumerate() {
@@ -608,6 +692,15 @@ impl LaCodeList {
 }
 
 /// The outcome of checking one value with [`check_id`].
+///
+/// # Examples
+/// ```
+/// use mis_mapping::{IdKind, LaCodeList, check_id};
+/// let c = check_id(IdKind::Upn, "A801200005001", &LaCodeList::builtin());
+/// assert_eq!(c.kind, IdKind::Upn);
+/// assert_eq!(c.result.unwrap_err().code(), "id.check_character");
+/// assert!(c.warnings.is_empty());
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct IdCheck {
@@ -621,6 +714,20 @@ pub struct IdCheck {
 
 /// Check a value as the given kind; LA codes of UPNs and LAESTABs are
 /// compared with `la_codes` and an unknown code is a warning.
+///
+/// # Examples
+/// ```
+/// use mis_mapping::{IdKind, LaCodeList, check_id};
+/// let la = LaCodeList::builtin();
+/// let ok = check_id(IdKind::Upn, "b801 2000 05001", &la);
+/// assert_eq!(ok.result.as_deref(), Ok("B801200005001"));
+/// assert!(ok.warnings.is_empty());
+///
+/// // a valid DfE number whose LA code is not on the list: valid, with a warning
+/// let odd = check_id(IdKind::LaEstab, "9994001", &la);
+/// assert!(odd.result.is_ok());
+/// assert_eq!(odd.warnings, ["LA code 999 is not on the LA code list"]);
+/// ```
 pub fn check_id(kind: IdKind, value: &str, la_codes: &LaCodeList) -> IdCheck {
     let mut warnings = Vec::new();
     let mut la_warn = |code: &str| {

@@ -59,10 +59,11 @@ pub const SAMPLE_CONTRACT: &str = include_str!("../contracts/sample.toml");
 /// let mut ids = InMemoryIdentityMap::new();
 /// let run = export_synthetic_trust(
 ///     &GeneratorConfig::new(2, 1).pupils_per_school(100),
-///     &contract, &key, &mut ids, "2025-11-03".parse().unwrap(),
+///     &contract, &key, &mut ids, "2025-11-03".parse()?,
 /// );
 /// assert_eq!(run.report.counts["orgs.csv"], 3); // the trust + 2 schools
-/// # Ok::<(), mis_mapping::ContractError>(())
+/// assert!(!run.is_quarantined());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn export_synthetic_trust<M: IdentityMap + ?Sized>(
     config: &GeneratorConfig,

@@ -19,6 +19,19 @@ use crate::contract::OneRosterVersion;
 use crate::report::Changes;
 
 /// Whether a package is a full snapshot or a delta.
+///
+/// # Examples
+/// ```
+/// use mis_mapping::{Mode, OneRosterPackage};
+/// # let trust = mis_mapping::generate(&mis_mapping::GeneratorConfig::new(1, 4).pupils_per_school(40));
+/// # let contract = mis_mapping::Contract::from_toml("consumer = \"maths-app\"\nuser_fields = [\"givenName\", \"familyName\"]\ngroup_kinds = [\"teaching\"]")?;
+/// # let key = mis_mapping::PseudonymKey::from_secret(b"a secret from the environment");
+/// # let run = mis_mapping::Export::new(&contract, &key, "2025-10-01".parse()?).run(&trust, &mut mis_mapping::InMemoryIdentityMap::new());
+/// assert_eq!(run.package.mode(), Mode::Bulk);
+/// let (delta, _) = run.package.delta_from(&run.package, "2025-10-02T06:00:00.000Z");
+/// assert_eq!(delta.mode(), Mode::Delta);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Mode {
@@ -206,6 +219,20 @@ pub(crate) fn columns(file: &str, version: OneRosterVersion) -> &'static [&'stat
 }
 
 /// One CSV file: header and rows (column 0 is the sourcedId).
+///
+/// # Examples
+/// ```
+/// # let trust = mis_mapping::generate(&mis_mapping::GeneratorConfig::new(1, 4).pupils_per_school(40));
+/// # let contract = mis_mapping::Contract::from_toml("consumer = \"maths-app\"\nuser_fields = [\"givenName\", \"familyName\"]\ngroup_kinds = [\"teaching\"]")?;
+/// # let key = mis_mapping::PseudonymKey::from_secret(b"a secret from the environment");
+/// # let run = mis_mapping::Export::new(&contract, &key, "2025-10-01".parse()?).run(&trust, &mut mis_mapping::InMemoryIdentityMap::new());
+/// let orgs = run.package.table("orgs").unwrap();
+/// assert_eq!(orgs.header[0], "sourcedId");
+/// let ty = orgs.column("type").unwrap();
+/// let types: Vec<&str> = orgs.rows.iter().map(|r| r[ty].as_str()).collect();
+/// assert_eq!(types, ["district", "school"]); // the trust over its school
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Table {
@@ -531,6 +558,19 @@ impl Stored {
 }
 
 /// Reading a package failed.
+///
+/// # Examples
+/// ```
+/// use mis_mapping::{OneRosterPackage, PackageError};
+/// let err = OneRosterPackage::from_csv_files([("orgs.csv", &b"sourcedId,name\n"[..])]).unwrap_err();
+/// assert!(matches!(err, PackageError::Manifest));
+/// assert_eq!(err.code(), "package.manifest");
+///
+/// let manifest = &b"propertyName,value\nmanifest.version,1.0\noneroster.version,1.1\nfile.orgs,bulk\n"[..];
+/// let err = OneRosterPackage::from_csv_files([("manifest.csv", manifest),
+///     ("orgs.csv", &b"sourcedId,status,name\norg-1,\n"[..])]).unwrap_err();
+/// assert!(matches!(err, PackageError::Width { line: 2, expected: 3, found: 2, .. }), "{err}");
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum PackageError {
@@ -571,6 +611,27 @@ impl PackageError {
 }
 
 /// A OneRoster CSV package as produced by the engine.
+///
+/// # Examples
+/// ```
+/// use mis_mapping::{OneRosterPackage, OneRosterVersion};
+/// # let trust = mis_mapping::generate(&mis_mapping::GeneratorConfig::new(1, 4).pupils_per_school(40));
+/// # let contract = mis_mapping::Contract::from_toml("consumer = \"maths-app\"\nuser_fields = [\"givenName\", \"familyName\"]\ngroup_kinds = [\"teaching\"]")?;
+/// # let key = mis_mapping::PseudonymKey::from_secret(b"a secret from the environment");
+/// # let run = mis_mapping::Export::new(&contract, &key, "2025-10-01".parse()?).run(&trust, &mut mis_mapping::InMemoryIdentityMap::new());
+/// assert_eq!(run.package.version(), OneRosterVersion::V1_1);
+/// assert_eq!(run.package.counts()["orgs.csv"], 2);
+/// // as CSV files (manifest first) and back: the next run's `previous`
+/// let files = run.package.to_csv_files();
+/// assert_eq!(files[0].0, "manifest.csv");
+/// let back = OneRosterPackage::from_csv_files(files.iter().map(|(n, b)| (n.as_str(), b.as_slice())))?;
+/// assert_eq!(back, run.package);
+/// // through oneroster-model, e.g. to validate it (users.csv needs the names the contract releases)
+/// let report = oneroster_model::validate_zip_bytes(run.package.to_model().to_zip_bytes()?, &Default::default())?;
+/// assert!(report.is_valid(), "{:?}", report.findings());
+/// assert_eq!(OneRosterPackage::from_model(&run.package.to_model()), run.package);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OneRosterPackage {
     version: OneRosterVersion,
@@ -904,6 +965,28 @@ impl OneRosterPackage {
     /// with `status=active`, vanished rows with `status=tobedeleted`, all
     /// stamped `timestamp` (`YYYY-MM-DDTHH:MM:SS.sssZ`). Also returns the
     /// per-file change counts.
+    ///
+    /// # Examples
+    /// ```
+    /// use mis_mapping::OneRosterPackage;
+    /// # let trust = mis_mapping::generate(&mis_mapping::GeneratorConfig::new(1, 4).pupils_per_school(40));
+    /// # let contract = mis_mapping::Contract::from_toml("consumer = \"maths-app\"\nuser_fields = [\"givenName\", \"familyName\"]\ngroup_kinds = [\"teaching\"]")?;
+    /// # let key = mis_mapping::PseudonymKey::from_secret(b"a secret from the environment");
+    /// # let run = mis_mapping::Export::new(&contract, &key, "2025-10-01".parse()?).run(&trust, &mut mis_mapping::InMemoryIdentityMap::new());
+    /// // the previous run had one school fewer
+    /// let mut previous = run.package.to_model();
+    /// let orgs = previous.table_mut(oneroster_model::FileKind::Orgs);
+    /// orgs.push_named(&[("sourcedId", "old-school"), ("name", "Closed Academy"), ("type", "school")])?;
+    /// let previous = OneRosterPackage::from_model(&previous);
+    ///
+    /// let (delta, changes) = run.package.delta_from(&previous, "2025-10-02T06:00:00.000Z");
+    /// assert_eq!(changes["orgs.csv"].removed, 1);
+    /// let orgs = delta.table("orgs").unwrap();
+    /// let status = orgs.column("status").unwrap();
+    /// assert_eq!((orgs.rows[0][0].as_str(), orgs.rows[0][status].as_str()), ("old-school", "tobedeleted"));
+    /// assert_eq!(orgs.rows[0][orgs.column("dateLastModified").unwrap()], "2025-10-02T06:00:00.000Z");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn delta_from(
         &self,
         previous: &Self,

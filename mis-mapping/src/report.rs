@@ -8,6 +8,14 @@ use chrono::NaiveDate;
 use crate::identity::ReviewItem;
 
 /// How serious a finding is.
+///
+/// # Examples
+/// ```
+/// use mis_mapping::Severity;
+/// assert!(Severity::Info < Severity::Warning && Severity::Warning < Severity::Error);
+/// assert_eq!(serde_json::to_string(&Severity::Warning)?, r#""warning""#);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 #[non_exhaustive]
@@ -21,6 +29,13 @@ pub enum Severity {
 }
 
 /// Where a finding comes from: a source file position, or an entity key.
+///
+/// # Examples
+/// ```
+/// use mis_mapping::Location;
+/// assert_eq!(Location::line("pupils.csv", 14).with_key("8201234/101").to_string(), "pupils.csv:14 [8201234/101]");
+/// assert_eq!(Location::entity("group", "8201234/G1").to_string(), "group [8201234/G1]");
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Location {
@@ -82,6 +97,19 @@ impl fmt::Display for Location {
 }
 
 /// One finding: a typed code, a message, a location.
+///
+/// # Examples
+/// ```
+/// use mis_mapping::{Finding, Location, Severity};
+/// let f = Finding::new("person.invalid_upn", Severity::Warning, "upn check character is 'A', computed 'B'",
+///     Location::entity("person", "8201234/101"));
+/// let json = serde_json::to_value(&f)?;
+/// assert_eq!(json["code"], "person.invalid_upn");
+/// assert_eq!(json["severity"], "warning");
+/// assert_eq!(json["location"]["key"], "8201234/101");
+/// assert!(json["location"].get("line").is_none()); // absent parts are left out
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Finding {
@@ -113,6 +141,18 @@ impl Finding {
 }
 
 /// What happened to the run.
+///
+/// # Examples
+/// ```
+/// use mis_mapping::{Contract, Export, GeneratorConfig, InMemoryIdentityMap, PseudonymKey, Verdict, generate};
+/// let trust = generate(&GeneratorConfig::new(1, 2).pupils_per_school(30));
+/// let contract = Contract::from_toml("consumer = \"maths-app\"")?;
+/// let key = PseudonymKey::from_secret(b"a secret from the environment");
+/// let run = Export::new(&contract, &key, "2025-10-01".parse()?).run(&trust, &mut InMemoryIdentityMap::new());
+/// assert_eq!(run.report.verdict, Verdict::Written); // a first run has nothing to guard against
+/// assert_eq!(serde_json::to_value(Verdict::Quarantined)?, "quarantined");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 #[non_exhaustive]
@@ -126,6 +166,14 @@ pub enum Verdict {
 }
 
 /// Whether the operator approved a run the guard would quarantine.
+///
+/// # Examples
+/// ```
+/// use mis_mapping::Approval;
+/// assert_eq!(Approval::default(), Approval::Required); // quarantine unless told otherwise
+/// ```
+///
+/// [`Export::approval`](crate::Export::approval) shows a quarantined run approved.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum Approval {
@@ -137,6 +185,22 @@ pub enum Approval {
 }
 
 /// Added / updated / removed rows of one file against the previous package.
+///
+/// # Examples
+/// ```
+/// use mis_mapping::{Contract, Export, GeneratorConfig, InMemoryIdentityMap, PseudonymKey, generate};
+/// let trust = generate(&GeneratorConfig::new(1, 9).pupils_per_school(80));
+/// let contract = Contract::from_toml("consumer = \"maths-app\"\ngroup_kinds = [\"teaching\"]")?;
+/// let key = PseudonymKey::from_secret(b"a secret from the environment");
+/// let mut ids = InMemoryIdentityMap::new();
+/// let autumn = Export::new(&contract, &key, "2025-10-01".parse()?).run(&trust, &mut ids);
+/// // the generated trust has joiners and leavers between October and January
+/// let winter = Export::new(&contract, &key, "2026-01-31".parse()?).previous(&autumn.package).run(&trust, &mut ids);
+/// let users = winter.report.changes.as_ref().unwrap()["users.csv"];
+/// assert!(users.added > 0 && users.removed > 0);
+/// assert_eq!(winter.report.counts["users.csv"], autumn.report.counts["users.csv"] + users.added - users.removed);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Changes {
@@ -149,6 +213,20 @@ pub struct Changes {
 }
 
 /// Lifecycle counts of a run.
+///
+/// # Examples
+/// ```
+/// use mis_mapping::{Contract, Export, GeneratorConfig, InMemoryIdentityMap, PseudonymKey, generate};
+/// // the generated trust shares staff between schools and has a few dual registrations
+/// let trust = generate(&GeneratorConfig::new(4, 11).pupils_per_school(200));
+/// let contract = Contract::from_toml("consumer = \"maths-app\"\ngroup_kinds = [\"teaching\"]")?;
+/// let key = PseudonymKey::from_secret(b"a secret from the environment");
+/// let run = Export::new(&contract, &key, "2025-10-01".parse()?).run(&trust, &mut InMemoryIdentityMap::new());
+/// let counts = run.report.lifecycle;
+/// assert_eq!((counts.shared_staff, counts.dual_registered), (4, 3));
+/// assert_eq!(counts.resurrected, 0); // a first run has no tombstones to revive
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct LifecycleCounts {
@@ -169,6 +247,26 @@ pub struct LifecycleCounts {
 }
 
 /// The audit record: exactly what this run released.
+///
+/// # Examples
+/// ```
+/// use mis_mapping::{Contract, Export, GeneratorConfig, InMemoryIdentityMap, PseudonymKey, generate};
+/// let trust = generate(&GeneratorConfig::new(1, 2).pupils_per_school(30));
+/// let contract = Contract::from_toml(r#"
+/// consumer = "exam-board"
+/// identifiers = "upn"
+/// user_fields = ["givenName", "familyName", "upn"]
+/// "#)?;
+/// let run = Export::new(&contract, &PseudonymKey::insecure_dev(), "2025-10-01".parse()?)
+///     .run(&trust, &mut InMemoryIdentityMap::new());
+/// let released = &run.report.released;
+/// assert_eq!(released.consumer, "exam-board");
+/// assert_eq!(released.sensitive, ["upn"]);
+/// assert!(released.withheld.contains(&"birthDate"));
+/// assert_eq!(released.identifiers, "upn");
+/// assert!(released.dev_pseudonym_key); // staff and contacts still get pseudonyms: flag the dev key
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct ReleasedFields {
@@ -224,6 +322,21 @@ pub struct RunReport {
 
 impl RunReport {
     /// The report as pretty JSON.
+    ///
+    /// # Examples
+    /// ```
+    /// use mis_mapping::{Contract, Export, GeneratorConfig, InMemoryIdentityMap, PseudonymKey, generate};
+    /// let trust = generate(&GeneratorConfig::new(1, 2).pupils_per_school(30));
+    /// let contract = Contract::from_toml("consumer = \"maths-app\"")?;
+    /// let key = PseudonymKey::from_secret(b"a secret from the environment");
+    /// let run = Export::new(&contract, &key, "2025-10-01".parse()?).run(&trust, &mut InMemoryIdentityMap::new());
+    /// let json: serde_json::Value = serde_json::from_str(&run.report.to_json())?;
+    /// assert_eq!(json["as_of"], "2025-10-01");
+    /// assert_eq!(json["verdict"], "written");
+    /// assert_eq!(json["oneroster_version"], "1.1");
+    /// assert_eq!(json["identities_minted"], run.report.identities_minted);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
     }

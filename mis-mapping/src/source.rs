@@ -14,11 +14,29 @@ use crate::calendar::{AcademicYear, NcYear, YearCalendar};
 use crate::ids::{LaEstab, Urn};
 
 /// Whether `date` lies in the inclusive, optionally open range `[from, to]`.
+///
+/// # Examples
+/// ```
+/// use mis_mapping::in_range;
+/// let d = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
+/// assert!(in_range(Some(d("2025-09-03")), Some(d("2025-10-10")), d("2025-10-10"))); // inclusive
+/// assert!(!in_range(Some(d("2025-09-03")), Some(d("2025-10-10")), d("2025-10-11")));
+/// assert!(in_range(None, None, d("1900-01-01"))); // open at both ends
+/// ```
 pub fn in_range(from: Option<NaiveDate>, to: Option<NaiveDate>, date: NaiveDate) -> bool {
     from.is_none_or(|f| f <= date) && to.is_none_or(|t| date <= t)
 }
 
 /// A school's phase (GIAS/census codes, simplified).
+///
+/// # Examples
+/// ```
+/// use mis_mapping::Phase;
+/// assert_eq!(Phase::parse("SECONDARY"), Phase::Secondary);
+/// assert_eq!(Phase::parse("PS"), Phase::Primary); // census code
+/// assert_eq!(Phase::parse("16 plus"), Phase::Extension("16 plus".into()));
+/// assert_eq!(Phase::AllThrough.as_str(), "all-through");
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Phase {
@@ -71,6 +89,17 @@ impl Phase {
 }
 
 /// A school.
+///
+/// # Examples
+/// ```
+/// use mis_mapping::{LaEstab, Phase, School, Urn};
+/// let mut elm = School::new(LaEstab::parse("8201234")?, "Elm Academy");
+/// elm.urn = Some(Urn::parse("100000")?);
+/// elm.phase = Phase::Secondary;
+/// elm.trust = Some("Oak Trust".into());
+/// assert_eq!(elm.laestab.la_code(), "820");
+/// # Ok::<(), mis_mapping::IdError>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct School {
@@ -100,6 +129,15 @@ impl School {
 }
 
 /// A school's calendar: its academic years, terms and half-terms.
+///
+/// # Examples
+/// ```
+/// use mis_mapping::{AcademicYear, LaEstab, SchoolCalendar, YearCalendar};
+/// let year = YearCalendar::english_default(AcademicYear::starting(2025)).unwrap();
+/// let cal = SchoolCalendar::new(LaEstab::parse("8201234")?, vec![year]);
+/// assert_eq!(cal.years[0].terms.len(), 3);
+/// # Ok::<(), mis_mapping::IdError>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct SchoolCalendar {
@@ -117,6 +155,13 @@ impl SchoolCalendar {
 }
 
 /// The kind of an identifier a person holds.
+///
+/// # Examples
+/// ```
+/// use mis_mapping::IdentifierKind;
+/// assert_eq!(IdentifierKind::FormerUpn.as_str(), "former_upn");
+/// assert!(IdentifierKind::MisId < IdentifierKind::Upn); // ordered as declared
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum IdentifierKind {
@@ -161,6 +206,25 @@ impl IdentifierKind {
 }
 
 /// One identifier with the dates it was valid.
+///
+/// # Examples
+/// A temporary UPN replaced by a permanent one in January: the person's UPN
+/// depends on the date asked about.
+/// ```
+/// use mis_mapping::{Identifier, IdentifierKind, LaEstab, Names, Person, PersonRole};
+/// let d = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
+/// let mut p = Person::new("101", LaEstab::parse("8201234")?, PersonRole::Pupil, Names::new("Ada", "Lovelace"));
+/// let mut temp = Identifier::new(IdentifierKind::Upn, "L20112342401A");
+/// temp.to = Some(d("2026-01-04"));
+/// let mut permanent = Identifier::new(IdentifierKind::Upn, "B801200005001");
+/// permanent.from = Some(d("2026-01-05"));
+/// p.identifiers.extend([temp, permanent]);
+/// assert_eq!(p.identifier(&IdentifierKind::Upn, d("2025-10-01")), Some("L20112342401A"));
+/// assert_eq!(p.identifier(&IdentifierKind::Upn, d("2026-02-01")), Some("B801200005001"));
+/// assert_eq!(p.identifiers_of(&IdentifierKind::Upn).count(), 2);
+/// assert_eq!(p.identifier(&IdentifierKind::Uln, d("2026-02-01")), None);
+/// # Ok::<(), mis_mapping::IdError>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub struct Identifier {
@@ -187,6 +251,14 @@ impl Identifier {
 }
 
 /// Enrolment status (census `EnrolStatus`, plus pre-admission).
+///
+/// # Examples
+/// ```
+/// use mis_mapping::EnrolStatus;
+/// assert_eq!(EnrolStatus::parse("M"), EnrolStatus::DualMain);
+/// assert_eq!(EnrolStatus::parse("pre-admission").as_str(), "P");
+/// assert_eq!(EnrolStatus::parse("Z"), EnrolStatus::Extension("Z".into()));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum EnrolStatus {
@@ -235,6 +307,17 @@ impl EnrolStatus {
 }
 
 /// A person's enrolment (pupil) or employment (staff) at a school.
+///
+/// # Examples
+/// ```
+/// use mis_mapping::{EnrolStatus, Enrolment, LaEstab, in_range};
+/// let d = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
+/// let mut e = Enrolment::new(LaEstab::parse("8201234")?, EnrolStatus::Current, Some(d("2025-09-03")));
+/// assert!(e.to.is_none()); // open: on roll
+/// e.to = Some(d("2025-12-19")); // a leaver
+/// assert!(!in_range(e.from, e.to, d("2026-01-05")));
+/// # Ok::<(), mis_mapping::IdError>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Enrolment {
@@ -261,6 +344,14 @@ impl Enrolment {
 }
 
 /// Names as held by the MIS.
+///
+/// # Examples
+/// ```
+/// use mis_mapping::Names;
+/// let mut n = Names::new("Alisha", "Khan");
+/// n.preferred_forename = Some("Ali".into());
+/// assert_eq!((n.legal_forename.as_str(), n.middle_names), ("Alisha", None));
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Names {
@@ -289,6 +380,15 @@ impl Names {
 
 /// Special-category and other sensitive data. Never released unless a
 /// contract names the field.
+///
+/// # Examples
+/// ```
+/// use mis_mapping::Sensitive;
+/// let mut s = Sensitive::default(); // all unknown
+/// s.fsm = Some(true);
+/// s.sen = Some("K".into()); // SEN support
+/// assert_eq!((s.fsm, s.in_care), (Some(true), None));
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Sensitive {
@@ -303,6 +403,15 @@ pub struct Sensitive {
 }
 
 /// What role a person has at the schools they are enrolled at.
+///
+/// # Examples
+/// ```
+/// use mis_mapping::PersonRole;
+/// assert_eq!(PersonRole::parse("Cover"), Some(PersonRole::Supply));
+/// assert_eq!(PersonRole::parse("guardian"), Some(PersonRole::Contact));
+/// assert!(PersonRole::Supply.is_staff() && !PersonRole::Contact.is_staff());
+/// assert_eq!(PersonRole::parse("governor"), None);
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum PersonRole {
@@ -354,6 +463,25 @@ impl PersonRole {
 }
 
 /// A link from a contact to a pupil.
+///
+/// # Examples
+/// ```
+/// use mis_mapping::{PersonRole, read_csv_set};
+/// let empty = |h: &'static str| h.as_bytes();
+/// let snap = read_csv_set([
+///     ("schools.csv", empty("laestab,urn,name\n8201234,,Elm Academy\n")),
+///     ("pupils.csv", empty("mis_id,laestab,legal_forename,legal_surname\n101,8201234,Ada,Lovelace\n")),
+///     ("staff.csv", empty("mis_id,laestab\n")), ("groups.csv", empty("group_id,laestab\n")),
+///     ("memberships.csv", empty("laestab,group_id\n")),
+///     ("contacts.csv", empty("mis_id,laestab,pupil_mis_id,forename,surname,relationship,parental_responsibility,priority\n\
+///                             C1,8201234,101,Mary,Lovelace,Mother,Y,1\n")),
+/// ])?;
+/// let mother = snap.people.iter().find(|p| p.role == PersonRole::Contact).unwrap();
+/// let link = &mother.contact_of[0];
+/// assert_eq!((link.pupil_mis_id.as_str(), link.relationship.as_str()), ("101", "Mother"));
+/// assert!(link.parental_responsibility && link.priority == 1);
+/// # Ok::<(), mis_mapping::CsvSetError>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ContactLink {
@@ -370,6 +498,22 @@ pub struct ContactLink {
 /// One person record as one school's MIS holds it. The same human may
 /// appear in several records (shared staff, dual registration, an MIS
 /// migration); identity resolution joins them.
+///
+/// # Examples
+/// ```
+/// use mis_mapping::{EnrolStatus, Enrolment, Identifier, IdentifierKind, LaEstab, MisSnapshot, NcYear,
+///     Names, Person, PersonRole};
+/// let elm = LaEstab::parse("8201234")?;
+/// let mut ada = Person::new("101", elm.clone(), PersonRole::Pupil, Names::new("Ada", "Lovelace"));
+/// ada.dob = "2012-03-04".parse().ok();
+/// ada.nc_year = Some(NcYear::Year(8));
+/// ada.identifiers.push(Identifier::new(IdentifierKind::Upn, "B801200005001"));
+/// ada.enrolments.push(Enrolment::new(elm.clone(), EnrolStatus::Current, "2025-09-03".parse().ok()));
+/// let mut snap = MisSnapshot::new();
+/// snap.people.push(ada);
+/// assert_eq!(snap.people[0].identifiers_of(&IdentifierKind::Upn).next(), Some("B801200005001"));
+/// # Ok::<(), mis_mapping::IdError>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Person {
@@ -445,6 +589,16 @@ impl Person {
 }
 
 /// The six UK group kinds (`uk-mis.md` §3.3).
+///
+/// # Examples
+/// ```
+/// use mis_mapping::GroupKind;
+/// assert_eq!(GroupKind::parse("form"), Some(GroupKind::Registration));
+/// assert_eq!(GroupKind::parse("set"), Some(GroupKind::Teaching));
+/// assert_eq!(GroupKind::parse("intervention"), Some(GroupKind::Custom));
+/// assert_eq!(GroupKind::parse("club"), None);
+/// assert!(GroupKind::ALL.iter().all(|k| GroupKind::parse(k.as_str()) == Some(*k)));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum GroupKind {
@@ -500,6 +654,16 @@ impl GroupKind {
 }
 
 /// A group (form, set, year group, …) in one academic year.
+///
+/// # Examples
+/// ```
+/// use mis_mapping::{AcademicYear, Group, GroupKind, LaEstab};
+/// let mut g = Group::new("G1", LaEstab::parse("8201234")?, GroupKind::Teaching, "8x/Ma1", AcademicYear::starting(2025));
+/// assert_eq!(g.name, "8x/Ma1"); // the code until a name is given
+/// g.subject = Some("Mathematics".into());
+/// g.promoted_to = Some("G1-2026".into()); // next year's group, kept across rollover
+/// # Ok::<(), mis_mapping::IdError>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Group {
@@ -554,6 +718,14 @@ impl Group {
 }
 
 /// How a person belongs to a group.
+///
+/// # Examples
+/// ```
+/// use mis_mapping::MemberRole;
+/// assert_eq!(MemberRole::parse("tutor"), Some(MemberRole::Lead));
+/// assert_eq!(MemberRole::parse("co-lead"), Some(MemberRole::CoLead));
+/// assert_eq!(MemberRole::CoLead.as_str(), "colead");
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum MemberRole {
@@ -586,6 +758,17 @@ impl MemberRole {
 }
 
 /// A dated membership of a person in a group.
+///
+/// # Examples
+/// ```
+/// use mis_mapping::{LaEstab, MemberRole, Membership, in_range};
+/// let d = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
+/// // moved from set 1 to set 2 at half term
+/// let mut m = Membership::new(LaEstab::parse("8201234")?, "G1", "101", MemberRole::Pupil);
+/// m.to = Some(d("2025-10-24"));
+/// assert!(!in_range(m.from, m.to, d("2025-11-03")));
+/// # Ok::<(), mis_mapping::IdError>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Membership {
@@ -623,6 +806,17 @@ impl Membership {
 }
 
 /// What a source can do.
+///
+/// # Examples
+/// ```
+/// use mis_mapping::{Capabilities, CtfRoster, read_ctf};
+/// let snap = Capabilities::snapshot();
+/// assert!(snap.as_of && !snap.delta && !snap.deletions);
+/// let ctf = read_ctf(br#"<CTfile><Header><CTFversion>25.0</CTFversion><SourceSchool><LEA>820</LEA>
+///   <Estab>1234</Estab></SourceSchool></Header></CTfile>"#, CtfRoster::Source)?;
+/// assert_eq!(ctf.snapshot.capabilities, Capabilities::snapshot());
+/// # Ok::<(), mis_mapping::CtfError>(())
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Capabilities {
@@ -647,6 +841,28 @@ impl Capabilities {
 
 /// What the engine needs from an MIS. The host implements it and does the
 /// I/O; errors pass through untouched.
+///
+/// # Examples
+/// ```
+/// use mis_mapping::*;
+/// /// A host's source: one school, facts fetched elsewhere.
+/// struct Fetched { school: School, people: Vec<Person> }
+/// impl MisSource for Fetched {
+///     type Error = std::io::Error;
+///     fn schools(&self) -> Result<Vec<School>, Self::Error> { Ok(vec![self.school.clone()]) }
+///     fn calendars(&self) -> Result<Vec<SchoolCalendar>, Self::Error> { Ok(vec![]) } // English default
+///     fn people(&self) -> Result<Vec<Person>, Self::Error> { Ok(self.people.clone()) }
+///     fn groups(&self) -> Result<Vec<Group>, Self::Error> { Ok(vec![]) }
+///     fn memberships(&self) -> Result<Vec<Membership>, Self::Error> { Ok(vec![]) }
+///     fn capabilities(&self) -> Capabilities { Capabilities::snapshot() }
+/// }
+/// let elm = LaEstab::parse("8201234")?;
+/// let teacher = Person::new("T1", elm.clone(), PersonRole::Teacher, Names::new("Tom", "Ng"));
+/// let src = Fetched { school: School::new(elm, "Elm Academy"), people: vec![teacher] };
+/// let snap = MisSnapshot::from_source(&src)?;
+/// assert_eq!((snap.schools.len(), snap.people.len()), (1, 1));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub trait MisSource {
     /// The host's error.
     type Error: std::error::Error + Send + Sync + 'static;
@@ -665,6 +881,17 @@ pub trait MisSource {
 }
 
 /// All facts in memory: what the adapters produce, and a [`MisSource`] itself.
+///
+/// # Examples
+/// ```
+/// use mis_mapping::{GeneratorConfig, MisSnapshot, MisSource, generate};
+/// let trust = generate(&GeneratorConfig::new(2, 1).pupils_per_school(20));
+/// // read through the trait, as the engine does for a host's source
+/// let copy = MisSnapshot::from_source(&trust).unwrap();
+/// assert_eq!(copy, trust);
+/// assert_eq!(trust.schools()?.len(), 2);
+/// # Ok::<(), std::convert::Infallible>(())
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct MisSnapshot {

@@ -10,6 +10,25 @@ use crate::schema::{FieldType, FileKind};
 use crate::vocab::{FileMode, OrgType, Role, RoleV1p1, TokenMatch, Version};
 
 /// Something [`convert`] could not carry across exactly.
+///
+/// # Examples
+/// ```
+/// use oneroster_model::{ConvertIssue, FileKind, Package, Severity, Version, convert};
+/// let mut v12 = Package::new(Version::V1_2);
+/// v12.table_mut(FileKind::Orgs).push_named(&[("sourcedId", "sch-1"), ("name", "Hillside"), ("type", "school")])?;
+/// v12.table_mut(FileKind::Users).push_named(&[("sourcedId", "usr-1"), ("enabledUser", "true"),
+///     ("username", "p.green"), ("givenName", "Pat"), ("familyName", "Green")])?;
+/// v12.table_mut(FileKind::Roles).push_named(&[("sourcedId", "rol-1"), ("userSourcedId", "usr-1"),
+///     ("roleType", "primary"), ("role", "counselor"), ("orgSourcedId", "sch-1")])?;
+///
+/// let out = convert(&v12, Version::V1_1);
+/// // 1.1 has no counselor role: the user is left without one, so the result is not valid 1.1
+/// let issue = &out.issues[0];
+/// assert!(matches!(issue, ConvertIssue::RoleWithoutEquivalent { user, role, .. } if user == "usr-1" && role == "counselor"));
+/// assert_eq!((issue.code(), issue.severity()), ("convert.role_without_equivalent", Severity::Error));
+/// assert!(out.has_errors());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConvertIssue {
@@ -167,6 +186,19 @@ impl ConvertIssue {
 }
 
 /// The converted package and what could not be carried across.
+///
+/// # Examples
+/// ```
+/// use oneroster_model::{FileKind, Package, Version, convert};
+/// let mut v12 = Package::new(Version::V1_2);
+/// v12.table_mut(FileKind::UserProfiles).push_named(&[("sourcedId", "prof-1"), ("userSourcedId", "usr-1"),
+///     ("profileType", "app"), ("vendorId", "maths-co"), ("credentialType", "password"), ("username", "pg7")])?;
+/// let out = convert(&v12, Version::V1_1);
+/// assert!(!out.has_errors()); // dropping data is a warning
+/// assert_eq!(out.to_string(), "warning convert.file_dropped: userProfiles.csv does not exist in 1.1: 1 rows dropped\n");
+/// assert!(out.package.table(FileKind::UserProfiles).is_none());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ConvertOutcome {

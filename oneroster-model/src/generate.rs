@@ -172,6 +172,19 @@ impl GenerateOptions {
 }
 
 /// What [`Generator::write_dir`] wrote.
+///
+/// # Examples
+/// ```
+/// use oneroster_model::{FileKind, GenerateOptions, Generator, Package, ReadLimits, Version};
+/// let dir = tempfile::tempdir()?;
+/// let g = Generator::new(GenerateOptions::new(1).version(Version::V1_1).pupils_per_school(50));
+/// let summary = g.write_dir(dir.path())?;
+/// assert_eq!(summary.rows[0], (FileKind::Orgs, 2)); // the trust and its school
+/// assert!(!summary.rows.iter().any(|(k, _)| *k == FileKind::Roles)); // 1.1: roles live in users.csv
+/// // what was streamed to disk is what to_package builds in memory
+/// assert_eq!(Package::read(dir.path(), ReadLimits::default())?, g.to_package());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct GenerateSummary {
@@ -316,6 +329,16 @@ impl Generator {
     }
 
     /// The manifest: each generated file `bulk`, the others `absent`.
+    ///
+    /// # Examples
+    /// ```
+    /// use oneroster_model::{FileKind, FileMode, GenerateOptions, Generator};
+    /// let g = Generator::new(GenerateOptions::new(1));
+    /// assert_eq!(g.files().last(), Some(&FileKind::Demographics));
+    /// let m = g.manifest();
+    /// assert_eq!(m.mode(FileKind::Roles), Some(FileMode::Bulk)); // 1.2 by default
+    /// assert_eq!(m.mode(FileKind::Results), Some(FileMode::Absent));
+    /// ```
     pub fn manifest(&self) -> Manifest {
         let mut m = Manifest::new(self.opts.version);
         for k in self.files() {

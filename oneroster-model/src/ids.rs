@@ -6,6 +6,15 @@ use std::str::FromStr;
 use crate::vocab::GuidRefType;
 
 /// Why a string is not a valid identifier.
+///
+/// # Examples
+/// ```
+/// use oneroster_model::{InvalidId, SourcedId};
+/// let err = "usr-1,usr-2".parse::<SourcedId>().unwrap_err();
+/// assert_eq!(err, InvalidId::ForbiddenChar(','));
+/// assert_eq!(err.code(), "id.forbidden_char");
+/// assert_eq!(SourcedId::check(" usr-1").unwrap_err().code(), "id.surrounding_whitespace");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum InvalidId {
@@ -71,12 +80,19 @@ fn plain_ascii(b: &[u8]) -> bool {
 /// most [`SourcedId::MAX_LEN`] bytes without control characters, commas (they
 /// would break `…SourcedIds` list fields) or surrounding white space.
 ///
+/// # Examples
 /// ```
 /// use oneroster_model::SourcedId;
 /// let id: SourcedId = "usr-0001".parse()?;
 /// assert_eq!(id.as_str(), "usr-0001");
+/// assert_eq!(id.to_string(), "usr-0001");
 /// assert!("".parse::<SourcedId>().is_err());
-/// # Ok::<(), oneroster_model::InvalidId>(())
+///
+/// // serde goes through the same check
+/// let id: SourcedId = serde_json::from_str(r#""usr-0002""#)?;
+/// assert_eq!(String::from(id), "usr-0002");
+/// assert!(serde_json::from_str::<SourcedId>(r#"" padded ""#).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(
     Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
@@ -92,6 +108,16 @@ impl SourcedId {
     ///
     /// # Errors
     /// The reason the string is not a valid sourcedId.
+    ///
+    /// # Examples
+    /// ```
+    /// use oneroster_model::{InvalidId, SourcedId};
+    /// assert_eq!(SourcedId::check("3f9a2c1e-7b4d-4e8a-9c0f-1a2b3c4d5e6f"), Ok(()));
+    /// assert_eq!(SourcedId::check(""), Err(InvalidId::Empty));
+    /// assert_eq!(SourcedId::check("line\nbreak"), Err(InvalidId::ForbiddenChar('\n')));
+    /// let long = "x".repeat(SourcedId::MAX_LEN + 1);
+    /// assert_eq!(SourcedId::check(&long), Err(InvalidId::TooLong(1025)));
+    /// ```
     pub fn check(s: &str) -> Result<(), InvalidId> {
         if s.is_empty() {
             return Err(InvalidId::Empty);
@@ -191,6 +217,21 @@ impl fmt::Display for SourcedId {
 /// Parsed leniently (`href` and `type` may be missing, as Google's passback
 /// payloads send only `sourcedId`), emitted strictly: missing parts are
 /// skipped rather than invented.
+///
+/// # Examples
+/// ```
+/// use oneroster_model::{GuidRef, GuidRefType};
+/// // lenient in: a bare sourcedId is enough
+/// let r: GuidRef = serde_json::from_str(r#"{"sourcedId":"cls-7X"}"#)?;
+/// assert_eq!((r.sourced_id.as_str(), r.kind, r.href), ("cls-7X", None, None));
+///
+/// // strict out: only the parts we have
+/// let r = GuidRef::new("org-1".parse()?, GuidRefType::Org).with_href("https://sis.example/ims/oneroster/v1p1/orgs/org-1");
+/// let json = serde_json::to_value(&r)?;
+/// assert_eq!(json["type"], "org");
+/// assert_eq!(json["href"], "https://sis.example/ims/oneroster/v1p1/orgs/org-1");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct GuidRef {

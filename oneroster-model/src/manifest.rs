@@ -65,11 +65,32 @@ impl Manifest {
     }
 
     /// Build from raw properties, kept in order.
+    ///
+    /// # Examples
+    /// ```
+    /// use oneroster_model::{FileKind, FileMode, Manifest, Version};
+    /// // a starred key copied from the spec table still counts
+    /// let m = Manifest::from_properties(vec![
+    ///     ("manifest.version".into(), "1.0".into()),
+    ///     ("oneroster.version".into(), "1.2".into()),
+    ///     ("file.roles*".into(), "bulk".into()),
+    /// ]);
+    /// assert_eq!(m.mode(FileKind::Roles), Some(FileMode::Bulk));
+    /// assert_eq!(m.mode(FileKind::Users), None); // not declared
+    /// ```
     pub fn from_properties(properties: Vec<(String, String)>) -> Self {
         Self { properties }
     }
 
     /// The manifest keys a complete manifest of `version` has, in spec order.
+    ///
+    /// # Examples
+    /// ```
+    /// use oneroster_model::{Manifest, Version};
+    /// let keys = Manifest::keys_for(Version::V1_1);
+    /// assert_eq!(&keys[..3], ["manifest.version", "oneroster.version", "file.academicSessions"]);
+    /// assert!(!keys.contains(&"file.roles".to_owned())); // 1.2 only
+    /// ```
     pub fn keys_for(version: Version) -> Vec<String> {
         let mut keys = vec![
             "manifest.version".to_owned(),
@@ -100,6 +121,18 @@ impl Manifest {
     }
 
     /// Set a property (replacing the first occurrence, or appending).
+    ///
+    /// # Examples
+    /// ```
+    /// use oneroster_model::{Manifest, Version};
+    /// let mut m = Manifest::new(Version::V1_2);
+    /// m.set("source.systemName", "SIMS");
+    /// assert_eq!(m.get("source.systemName"), Some("SIMS"));
+    /// m.set_version(Version::V1_1);
+    /// assert_eq!(m.get("oneroster.version"), Some("1.1"));
+    /// m.remove("source.systemName");
+    /// assert_eq!(m.get("source.systemName"), None);
+    /// ```
     pub fn set(&mut self, key: &str, value: impl Into<String>) {
         let value = value.into();
         match self.properties.iter_mut().find(|(k, _)| k == key) {
@@ -143,6 +176,20 @@ impl Manifest {
     ///
     /// # Errors
     /// [`ReadError::Csv`] for an unreadable file or a row without two cells.
+    ///
+    /// # Examples
+    /// ```
+    /// use oneroster_model::{FileKind, FileMode, Manifest, ReadError, Version};
+    /// let csv = "\u{feff}propertyName,value\r\nmanifest.version,1.0\r\noneroster.version,1.2\r\nfile.orgs,bulk\r\n";
+    /// let m = Manifest::read(csv.as_bytes())?;
+    /// assert_eq!(m.version(), Some(Version::V1_2));
+    /// assert_eq!(m.mode(FileKind::Orgs), Some(FileMode::Bulk));
+    ///
+    /// let err = Manifest::read("propertyName,value\nfile.orgs\n".as_bytes()).unwrap_err();
+    /// assert!(matches!(err, ReadError::Csv { line: 2, .. }), "{err}");
+    /// assert_eq!(err.code(), "table.row_width_mismatch");
+    /// # Ok::<(), ReadError>(())
+    /// ```
     pub fn read(reader: impl Read) -> Result<Self, ReadError> {
         let mut t = TableReader::new(reader, Self::FILE_NAME, 1 << 20)?;
         let mut rec = csv::ByteRecord::new();
@@ -180,6 +227,17 @@ impl Manifest {
     ///
     /// # Errors
     /// I/O errors from `w`.
+    ///
+    /// # Examples
+    /// ```
+    /// use oneroster_model::{Manifest, Version};
+    /// let mut out = Vec::new();
+    /// Manifest::new(Version::V1_1).write(&mut out)?;
+    /// let text = String::from_utf8(out)?;
+    /// assert!(text.starts_with("propertyName,value\r\nmanifest.version,1.0\r\noneroster.version,1.1\r\n"));
+    /// assert!(text.contains("file.users,absent\r\n"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn write(&self, w: impl Write) -> std::io::Result<()> {
         let mut wr = csv::WriterBuilder::new()
             .terminator(csv::Terminator::CRLF)

@@ -30,6 +30,18 @@ pub struct Table {
 }
 
 /// A table operation was given data of the wrong shape.
+///
+/// # Examples
+/// ```
+/// use oneroster_model::{FileKind, Table, TableError, Version};
+/// let mut t = Table::new(FileKind::Orgs, Version::V1_2);
+/// let err = t.push_row(vec!["org-1".into(), "Trust".into()]).unwrap_err();
+/// assert_eq!(err, TableError::WidthMismatch { expected: 7, found: 2 });
+/// assert_eq!(err.code(), "table.width_mismatch");
+/// let err = t.push_named(&[("sourcedID", "org-1")]).unwrap_err(); // misspelt column
+/// assert_eq!(err.code(), "table.no_such_column");
+/// assert_eq!(t.set(0, "name", "x").unwrap_err(), TableError::NoSuchRow(0));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum TableError {
@@ -65,6 +77,21 @@ impl TableError {
 }
 
 /// A borrowed view of one row.
+///
+/// # Examples
+/// ```
+/// use oneroster_model::{FileKind, Table, Version};
+/// let mut t = Table::new(FileKind::Orgs, Version::V1_2);
+/// t.add_column("metadata.ukUrn")?;
+/// t.push_named(&[("sourcedId", "sch-1"), ("name", "Hillside Primary"), ("type", "school"), ("metadata.ukUrn", "100000")])?;
+/// let row = t.row(0).unwrap();
+/// assert_eq!(row.sourced_id(), Some("sch-1"));
+/// assert_eq!(row.values().len(), t.header().len());
+/// // columns the spec does not define for this file and version
+/// let ext: Vec<_> = row.extensions(FileKind::Orgs, Version::V1_2).collect();
+/// assert_eq!(ext, [("metadata.ukUrn", "100000")]);
+/// # Ok::<(), oneroster_model::TableError>(())
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub struct RowRef<'a> {
     header: &'a [String],
@@ -119,6 +146,17 @@ impl Table {
     }
 
     /// A table with a given header (e.g. spec columns plus `metadata.*`).
+    ///
+    /// # Examples
+    /// ```
+    /// use oneroster_model::{FileKind, Table, Version};
+    /// // a header in the wrong order, as some exporters write it
+    /// let mut t = Table::with_header(FileKind::Orgs, vec!["name".into(), "sourcedId".into(), "type".into()]);
+    /// t.push_row(vec!["Northern Trust".into(), "trust-1".into(), "district".into()])?;
+    /// assert_eq!(t.column_index("sourcedId"), Some(1));
+    /// assert_eq!(t.index()["trust-1"], 0);
+    /// # Ok::<(), oneroster_model::TableError>(())
+    /// ```
     pub fn with_header(kind: FileKind, header: Vec<String>) -> Self {
         Self {
             kind,
@@ -210,6 +248,19 @@ impl Table {
     ///
     /// # Errors
     /// [`TableError::NoSuchRow`] or [`TableError::WidthMismatch`].
+    ///
+    /// # Examples
+    /// ```
+    /// use oneroster_model::{FileKind, Table, TableError};
+    /// let mut t = Table::with_header(FileKind::Orgs, vec!["sourcedId".into(), "name".into()]);
+    /// t.push_row(vec!["sch-1".into(), "Hillside".into()])?;
+    /// t.replace_row(0, vec!["sch-1".into(), "Hillside Academy".into()])?;
+    /// assert_eq!(t.row(0).and_then(|r| r.get("name")), Some("Hillside Academy"));
+    /// assert_eq!(t.replace_row(5, vec!["x".into(), "y".into()]), Err(TableError::NoSuchRow(5)));
+    /// assert_eq!(t.remove_row(0)?, ["sch-1", "Hillside Academy"]);
+    /// assert!(t.is_empty());
+    /// # Ok::<(), TableError>(())
+    /// ```
     pub fn replace_row(&mut self, i: usize, values: Vec<String>) -> Result<(), TableError> {
         if values.len() != self.header.len() {
             return Err(TableError::WidthMismatch {
@@ -234,6 +285,17 @@ impl Table {
     }
 
     /// Keep only the rows for which `f` returns true.
+    ///
+    /// # Examples
+    /// ```
+    /// use oneroster_model::{FileKind, Table, Version};
+    /// let mut t = Table::new(FileKind::Orgs, Version::V1_2);
+    /// t.push_named(&[("sourcedId", "trust-1"), ("name", "Trust"), ("type", "district")])?;
+    /// t.push_named(&[("sourcedId", "sch-1"), ("name", "Hillside"), ("type", "school")])?;
+    /// t.retain(|r| r.get("type") == Some("school"));
+    /// assert_eq!((t.len(), t.find("sch-1")), (1, Some(0)));
+    /// # Ok::<(), oneroster_model::TableError>(())
+    /// ```
     pub fn retain(&mut self, mut f: impl FnMut(RowRef<'_>) -> bool) {
         let header = &self.header;
         self.rows.retain(|values| f(RowRef { header, values }));
@@ -260,6 +322,20 @@ impl Table {
     }
 
     /// Append a column (blank in every existing row).
+    ///
+    /// # Examples
+    /// ```
+    /// use oneroster_model::{FileKind, Table, TableError, Version};
+    /// let mut t = Table::new(FileKind::Orgs, Version::V1_2);
+    /// t.push_named(&[("sourcedId", "sch-1"), ("name", "Hillside"), ("type", "school")])?;
+    /// t.add_column("metadata.ukUrn")?;
+    /// t.set(0, "metadata.ukUrn", "100000")?;
+    /// assert_eq!(t.row(0).unwrap().get("metadata.ukUrn"), Some("100000"));
+    /// assert_eq!(t.add_column("name"), Err(TableError::DuplicateColumn("name".into())));
+    /// t.remove_column("metadata.ukUrn")?;
+    /// assert_eq!(t.column_index("metadata.ukUrn"), None);
+    /// # Ok::<(), TableError>(())
+    /// ```
     ///
     /// # Errors
     /// [`TableError::DuplicateColumn`] if it exists.
@@ -313,6 +389,19 @@ impl Table {
     }
 
     /// Sort rows by sourcedId (stable; for deterministic output of built tables).
+    ///
+    /// # Examples
+    /// ```
+    /// use oneroster_model::{FileKind, Table, Version};
+    /// let mut t = Table::new(FileKind::Orgs, Version::V1_2);
+    /// for id in ["sch-2", "sch-10", "sch-1"] {
+    ///     t.push_named(&[("sourcedId", id), ("name", id), ("type", "school")])?;
+    /// }
+    /// t.sort_by_sourced_id();
+    /// let ids: Vec<_> = t.rows().filter_map(|r| r.sourced_id()).collect();
+    /// assert_eq!(ids, ["sch-1", "sch-10", "sch-2"]); // byte order, not natural order
+    /// # Ok::<(), oneroster_model::TableError>(())
+    /// ```
     pub fn sort_by_sourced_id(&mut self) {
         if let Some(c) = self.column_index("sourcedId") {
             self.rows.sort_by(|a, b| a.get(c).cmp(&b.get(c)));
@@ -322,6 +411,16 @@ impl Table {
     /// The column order used when writing for `version`: the spec columns in
     /// spec order (`None` = missing, written blank), then every other header
     /// position in its original order (extensions, duplicates).
+    ///
+    /// # Examples
+    /// ```
+    /// use oneroster_model::{FileKind, Table, Version};
+    /// let t = Table::with_header(FileKind::Orgs, vec!["metadata.ukUrn".into(), "name".into(), "sourcedId".into()]);
+    /// let order = t.write_order(Version::V1_2);
+    /// assert_eq!(order[0], ("sourcedId".to_owned(), Some(2)));
+    /// assert_eq!(order[1], ("status".to_owned(), None)); // missing: written blank
+    /// assert_eq!(order.last(), Some(&("metadata.ukUrn".to_owned(), Some(0)))); // extensions last
+    /// ```
     pub fn write_order(&self, version: Version) -> Vec<(String, Option<usize>)> {
         let defined: &[Column] = self.kind.columns(version);
         let mut used = vec![false; self.header.len()];
@@ -347,6 +446,19 @@ impl Table {
     ///
     /// # Errors
     /// I/O errors from `w`.
+    ///
+    /// # Examples
+    /// ```
+    /// use oneroster_model::{FileKind, Table, Version};
+    /// let mut t = Table::new(FileKind::Orgs, Version::V1_2);
+    /// t.push_named(&[("sourcedId", "sch-1"), ("name", "Hillside, Upper"), ("type", "school")])?;
+    /// let mut out = Vec::new();
+    /// t.write_csv(Version::V1_2, &mut out)?;
+    /// assert_eq!(String::from_utf8(out)?,
+    ///     "sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\r\n\
+    ///      sch-1,,,\"Hillside, Upper\",school,,\r\n");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn write_csv(&self, version: Version, w: impl Write) -> std::io::Result<()> {
         let order = self.write_order(version);
         let mut wr = csv::WriterBuilder::new()
@@ -399,6 +511,23 @@ impl Package {
     }
 
     /// Assemble from parts.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::collections::BTreeMap;
+    /// use oneroster_model::{FileKind, FileMode, Manifest, Package, Table, Version};
+    /// let mut manifest = Manifest::new(Version::V1_2);
+    /// manifest.set_mode(FileKind::Orgs, FileMode::Bulk);
+    /// let mut orgs = Table::new(FileKind::Orgs, Version::V1_2);
+    /// orgs.push_named(&[("sourcedId", "trust-1"), ("name", "Northern Trust"), ("type", "district")])?;
+    /// let readme = BTreeMap::from([("README.txt".to_owned(), b"nightly export".to_vec())]);
+    /// let p = Package::from_parts(manifest, vec![orgs], readme);
+    /// assert_eq!(p.mode(FileKind::Orgs), FileMode::Bulk);
+    /// assert_eq!(p.mode(FileKind::Users), FileMode::Absent);
+    /// assert!(p.structural_findings().is_empty());
+    /// assert_eq!(p.other_files().len(), 1);
+    /// # Ok::<(), oneroster_model::TableError>(())
+    /// ```
     pub fn from_parts(
         manifest: Manifest,
         tables: Vec<Table>,
@@ -417,6 +546,25 @@ impl Package {
     /// The first problem met: unreadable input, a limit, a missing manifest,
     /// a CSV file that is not UTF-8 or has ragged rows. (Use
     /// [`crate::validate_path`] for a report of everything.)
+    ///
+    /// # Examples
+    /// ```
+    /// use oneroster_model::{FileKind, Package, ReadError, ReadLimits};
+    /// let dir = tempfile::tempdir()?;
+    /// std::fs::write(dir.path().join("manifest.csv"),
+    ///     "propertyName,value\nmanifest.version,1.0\noneroster.version,1.2\nfile.orgs,bulk\n")?;
+    /// std::fs::write(dir.path().join("orgs.csv"),
+    ///     "sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\ntrust-1,,,Northern Trust,district,,\n")?;
+    /// let p = Package::read(dir.path(), ReadLimits::default())?;
+    /// assert_eq!(p.table(FileKind::Orgs).map(|t| t.len()), Some(1));
+    ///
+    /// // reading stops at the first problem, with its location
+    /// std::fs::write(dir.path().join("orgs.csv"), "sourcedId,name\ntrust-1\n")?;
+    /// let err = Package::read(dir.path(), ReadLimits::default()).unwrap_err();
+    /// assert!(matches!(&err, ReadError::Csv { file, line: 2, .. } if file == "orgs.csv"), "{err}");
+    /// assert_eq!(err.code(), "table.row_width_mismatch");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn read(path: impl AsRef<Path>, limits: ReadLimits) -> Result<Self, ReadError> {
         let mut src = PackageSource::open(path, limits)?;
         Self::read_source(&mut src)
@@ -435,6 +583,33 @@ impl Package {
     ///
     /// # Errors
     /// As [`read`](Self::read).
+    ///
+    /// # Examples
+    /// ```
+    /// use oneroster_model::{Package, PackageSource, ReadError, ReadLimits, Version};
+    /// let bytes = Package::new(Version::V1_1).to_zip_bytes()?;
+    /// let mut src = PackageSource::from_zip_bytes(bytes, ReadLimits::default())?;
+    /// assert_eq!(src.entries().len(), 1); // just manifest.csv
+    /// let p = Package::read_source(&mut src)?;
+    /// assert_eq!(p.version(), Version::V1_1);
+    ///
+    /// // a zip without a manifest is not a package
+    /// # fn zip(files: &[(&str, &str)]) -> Vec<u8> {
+    /// #     use std::io::Write;
+    /// #     let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    /// #     for (name, body) in files {
+    /// #         w.start_file(*name, zip::write::SimpleFileOptions::default()).unwrap();
+    /// #         w.write_all(body.as_bytes()).unwrap();
+    /// #     }
+    /// #     w.finish().unwrap().into_inner()
+    /// # }
+    /// let bytes = zip(&[("orgs.csv", "sourcedId,name,type\ntrust-1,Trust,district\n")]);
+    /// let mut src = PackageSource::from_zip_bytes(bytes, ReadLimits::default())?;
+    /// let err = Package::read_source(&mut src).unwrap_err();
+    /// assert!(matches!(err, ReadError::MissingManifest));
+    /// assert_eq!(err.code(), "manifest.missing");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn read_source(src: &mut PackageSource) -> Result<Self, ReadError> {
         if let Some(f) = src
             .findings()
@@ -494,6 +669,16 @@ impl Package {
 
     /// The declared version, else 1.1 when users.csv has 1.1's `orgSourcedIds`
     /// column, else 1.2.
+    ///
+    /// # Examples
+    /// ```
+    /// use oneroster_model::{FileKind, Package, Table, Version};
+    /// let mut p = Package::new(Version::V1_2);
+    /// p.manifest_mut().remove("oneroster.version");
+    /// assert_eq!(p.version(), Version::V1_2); // nothing to go on: the current version
+    /// p.insert_table(Table::new(FileKind::Users, Version::V1_1));
+    /// assert_eq!(p.version(), Version::V1_1); // users.csv has orgSourcedIds
+    /// ```
     pub fn version(&self) -> Version {
         if let Some(v) = self.manifest.version() {
             return v;
@@ -550,6 +735,18 @@ impl Package {
     /// The entries this package writes, in order: manifest.csv, tables in
     /// dependency order, other files by name. Deterministic.
     ///
+    /// # Examples
+    /// ```
+    /// use oneroster_model::{FileKind, Package, Version};
+    /// let mut p = Package::new(Version::V1_2);
+    /// p.table_mut(FileKind::Users);
+    /// p.table_mut(FileKind::Orgs);
+    /// p.other_files_mut().insert("README.txt".into(), b"hi".to_vec());
+    /// let names: Vec<String> = p.to_entries()?.into_iter().map(|(n, _)| n).collect();
+    /// assert_eq!(names, ["manifest.csv", "orgs.csv", "users.csv", "README.txt"]);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
     /// # Errors
     /// Never in practice (writes to memory).
     pub fn to_entries(&self) -> std::io::Result<Vec<(String, Vec<u8>)>> {
@@ -589,6 +786,16 @@ impl Package {
     /// Write a zip archive (deflate, fixed 1980-01-01 timestamps, fixed order:
     /// byte-identical output for equal packages).
     ///
+    /// # Examples
+    /// ```
+    /// use oneroster_model::{FileKind, Package, Version};
+    /// let mut p = Package::new(Version::V1_2);
+    /// p.table_mut(FileKind::Orgs).push_named(&[("sourcedId", "trust-1"), ("name", "Trust"), ("type", "district")])?;
+    /// let a = p.write_zip(std::io::Cursor::new(Vec::new()))?.into_inner();
+    /// assert_eq!(a, p.clone().to_zip_bytes()?); // byte-identical
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
     /// # Errors
     /// I/O errors.
     pub fn write_zip<W: Write + Seek>(&self, w: W) -> std::io::Result<W> {
@@ -616,6 +823,19 @@ impl Package {
 
     /// Check that each declared bulk/delta file has a table and vice versa
     /// (a quick structural check; full validation is [`crate::validate_path`]).
+    ///
+    /// # Examples
+    /// ```
+    /// use oneroster_model::{Code, FileKind, FileMode, Package, Version};
+    /// let mut p = Package::new(Version::V1_2);
+    /// p.manifest_mut().set_mode(FileKind::Users, FileMode::Bulk); // declared, not supplied
+    /// p.table_mut(FileKind::Orgs);                                  // supplied, not declared
+    /// let codes: Vec<_> = p.structural_findings().iter().map(|f| (f.code, f.file.clone())).collect();
+    /// assert_eq!(codes, [
+    ///     (Code::ManifestFileUnexpected, Some("orgs.csv".to_owned())),
+    ///     (Code::ManifestFileMissing, Some("users.csv".to_owned())),
+    /// ]);
+    /// ```
     pub fn structural_findings(&self) -> Vec<Finding> {
         let mut out = Vec::new();
         for k in FileKind::all_in(self.version()) {

@@ -6,6 +6,15 @@ use std::fmt;
 use crate::vocab::Version;
 
 /// How bad a finding is.
+///
+/// # Examples
+/// ```
+/// use oneroster_model::Severity;
+/// assert_eq!(Severity::Warning.to_string(), "warning");
+/// assert!(Severity::Error < Severity::Warning); // errors sort first
+/// assert_eq!(serde_json::to_string(&Severity::Error)?, r#""error""#);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
 )]
@@ -38,6 +47,16 @@ macro_rules! codes {
     ($( $(#[$m:meta])* $var:ident => $s:literal ),+ $(,)?) => {
         /// A stable, dotted finding code. The string form ([`Code::as_str`]) is
         /// part of the public interface and never changes meaning.
+        ///
+        /// # Examples
+        /// ```
+        /// use oneroster_model::Code;
+        /// assert_eq!(Code::ReferenceUnresolved.as_str(), "reference.unresolved");
+        /// assert_eq!(Code::from_code("row.invalid_enum"), Some(Code::RowInvalidEnum));
+        /// assert_eq!(Code::from_code("row.no_such_code"), None);
+        /// // every code round-trips through its string
+        /// assert!(Code::ALL.iter().all(|c| Code::from_code(c.as_str()) == Some(*c)));
+        /// ```
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[non_exhaustive]
         pub enum Code {
@@ -229,6 +248,22 @@ impl serde::Serialize for Code {
 ///
 /// `line` is 1-based with the header on line 1; `column` is a header name.
 /// Values from secret columns (`password`) never appear in `actual`.
+///
+/// # Examples
+/// ```
+/// use oneroster_model::{Code, Finding, REDACTED, Severity};
+/// let f = Finding::error(Code::RowInvalidEnum, "not a class type")
+///     .with_file("classes.csv").with_line(14).with_column("classType")
+///     .with_expected("homeroom|scheduled|ext:*").with_actual("Scheduled");
+/// assert_eq!((f.code(), f.severity()), (Code::RowInvalidEnum, Severity::Error));
+/// assert_eq!(f.to_string(), "error row.invalid_enum classes.csv:14 [classType]: not a class type \
+///     (found `Scheduled`, expected homeroom|scheduled|ext:*)");
+///
+/// // secrets are redacted as soon as the column is known
+/// let f = Finding::warning(Code::RowSurroundingWhitespace, "padded")
+///     .with_column("password").with_actual(" hunter2 ");
+/// assert_eq!(f.actual.as_deref(), Some(REDACTED));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct Finding {
@@ -356,6 +391,16 @@ impl fmt::Display for Finding {
 }
 
 /// How many findings one file got (kept or beyond the cap).
+///
+/// # Examples
+/// ```
+/// use oneroster_model::{Code, Finding, Report};
+/// let mut r = Report::new(None);
+/// r.push(Finding::error(Code::RowRequiredMissing, "blank").with_file("users.csv"));
+/// r.push(Finding::warning(Code::RowSurroundingWhitespace, "padded").with_file("users.csv"));
+/// let t = r.findings_per_file()["users.csv"];
+/// assert_eq!((t.errors, t.warnings, t.total()), (1, 1, 2));
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct FindingTally {
@@ -374,6 +419,20 @@ impl FindingTally {
 
 /// The result of validating a package: every finding (up to a cap), the
 /// detected version and the number of data rows read per file.
+///
+/// # Examples
+/// ```
+/// use oneroster_model::{Code, Finding, Report};
+/// let mut r = Report::new(Some(1)); // keep one finding, count them all
+/// r.push(Finding::warning(Code::SchemaUnknownColumn, "not metadata.*").with_file("users.csv"));
+/// assert!(r.is_valid()); // warnings alone do not invalidate
+/// r.push(Finding::error(Code::ReferenceUnresolved, "no such org").with_file("classes.csv").with_line(3));
+/// assert!(!r.is_valid());
+/// assert_eq!((r.error_count(), r.warning_count(), r.suppressed()), (1, 1, 1));
+/// assert!(r.has(Code::SchemaUnknownColumn));
+/// assert!(!r.has(Code::ReferenceUnresolved)); // counted, but beyond the cap
+/// assert_eq!(r.with_code(Code::SchemaUnknownColumn).count(), 1);
+/// ```
 #[derive(Clone, Debug, Default, PartialEq)]
 #[must_use]
 pub struct Report {

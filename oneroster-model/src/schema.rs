@@ -12,6 +12,21 @@
 use crate::vocab::{Version, Vocabulary};
 
 /// One file of the CSV binding.
+///
+/// # Examples
+/// ```
+/// use oneroster_model::{FileKind, Version};
+/// let k = FileKind::from_file_name("userProfiles.csv").unwrap();
+/// assert_eq!((k.name(), k.manifest_key()), ("userProfiles", "file.userProfiles".to_owned()));
+/// assert_eq!(FileKind::from_file_name("userprofiles.csv"), None);
+/// assert_eq!(FileKind::from_file_name_ignore_case("userprofiles.csv"), Some(k));
+/// assert_eq!(FileKind::from_name("users"), Some(FileKind::Users));
+/// // 1.2 added roles, user profiles, score scales, learning objective links and userResources
+/// assert!(!k.exists_in(Version::V1_1));
+/// assert_eq!(FileKind::all_in(Version::V1_1).count(), 13);
+/// assert_eq!(FileKind::all_in(Version::V1_2).count(), FileKind::ALL.len());
+/// assert_eq!(FileKind::Courses.paired_lists(), &[("subjects", "subjectCodes")]);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum FileKind {
@@ -238,6 +253,16 @@ impl std::fmt::Display for FileKind {
 }
 
 /// Whether a column's value must be present.
+///
+/// # Examples
+/// ```
+/// use oneroster_model::{FileKind, Requirement, Version};
+/// let cols = FileKind::Users.columns(Version::V1_2);
+/// let req = |name: &str| cols.iter().find(|c| c.name() == name).map(|c| c.requirement());
+/// assert_eq!(req("username"), Some(Requirement::Required));
+/// assert_eq!(req("email"), Some(Requirement::Optional));
+/// assert_eq!(req("status"), Some(Requirement::Lifecycle));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Requirement {
@@ -250,6 +275,19 @@ pub enum Requirement {
 }
 
 /// The type of a column's values.
+///
+/// # Examples
+/// ```
+/// use oneroster_model::{FieldType, FileKind, Version, Vocabulary};
+/// let ty = |kind: FileKind, name: &str| {
+///     let i = kind.column_index(Version::V1_2, name).unwrap();
+///     kind.columns(Version::V1_2)[i].field_type()
+/// };
+/// assert_eq!(ty(FileKind::Classes, "termSourcedIds"), FieldType::RefList(FileKind::AcademicSessions));
+/// assert_eq!(ty(FileKind::Classes, "classType"), FieldType::Enum(Vocabulary::ClassType));
+/// assert_eq!(ty(FileKind::Demographics, "sourcedId"), FieldType::SourcedIdOf(FileKind::Users));
+/// assert_eq!(ty(FileKind::Users, "userIds"), FieldType::UserIds);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum FieldType {
@@ -291,6 +329,16 @@ pub enum FieldType {
 }
 
 /// One defined column.
+///
+/// # Examples
+/// ```
+/// use oneroster_model::{FileKind, Version};
+/// let cols = FileKind::Users.columns(Version::V1_2);
+/// let primary = cols.iter().find(|c| c.name() == "primaryOrgSourcedId").unwrap();
+/// assert_eq!(primary.reference_target(), Some(FileKind::Orgs));
+/// let password = cols.iter().find(|c| c.name() == "password").unwrap();
+/// assert!(password.is_secret() && !primary.is_secret());
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Column {
     name: &'static str,
@@ -337,6 +385,13 @@ impl Column {
 }
 
 /// Is `name` a secret column (redacted in findings)?
+///
+/// # Examples
+/// ```
+/// use oneroster_model::is_secret_column;
+/// assert!(is_secret_column("password"));
+/// assert!(!is_secret_column("username"));
+/// ```
 pub fn is_secret_column(name: &str) -> bool {
     name == "password"
 }

@@ -21,10 +21,27 @@ use crate::schema::FileKind;
 /// times it (plus 64 KiB), stops the entry with a finding instead of growing
 /// a buffer.
 ///
+/// # Examples
 /// ```
 /// use oneroster_model::ReadLimits;
 /// let limits = ReadLimits::default().max_entries(64).max_entry_bytes(1 << 20);
 /// assert_eq!(limits.entries(), 64);
+/// assert_eq!(limits.entry_bytes(), 1 << 20);
+/// assert_eq!(ReadLimits::default().field_bytes(), 1 << 20);
+/// assert_eq!(ReadLimits::default().compression_ratio(), 100);
+/// ```
+///
+/// A limit that is hit stops the read with a typed error:
+/// ```
+/// use oneroster_model::{FileKind, Package, PackageSource, ReadError, ReadLimits, Version};
+/// let mut p = Package::new(Version::V1_2);
+/// p.table_mut(FileKind::Orgs).push_named(&[("sourcedId", "trust-1"), ("name", "Northern Trust"), ("type", "district")])?;
+/// let bytes = p.to_zip_bytes()?;
+/// let mut src = PackageSource::from_zip_bytes(bytes, ReadLimits::default().max_entry_bytes(64))?;
+/// let err = src.read_entry("orgs.csv").unwrap_err();
+/// assert!(matches!(&err, ReadError::LimitExceeded { file, what: "entry size" } if file == "orgs.csv"), "{err}");
+/// assert_eq!(err.code(), "read.limit_exceeded");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ReadLimits {
@@ -105,6 +122,15 @@ impl ReadLimits {
 }
 
 /// Which read limit stopped an entry.
+///
+/// # Examples
+/// ```
+/// use oneroster_model::{CsvErrorKind, LimitKind};
+/// assert_eq!(LimitKind::CompressionRatio.describe(), "compression ratio");
+/// let kind = CsvErrorKind::Limit { kind: LimitKind::EntrySize, limit: 1 << 20 };
+/// assert_eq!(kind.code(), "archive.entry_too_large");
+/// assert_eq!(kind.to_string(), "entry size limit of 1048576 exceeded; reading stopped");
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum LimitKind {
@@ -155,6 +181,18 @@ impl LimitHit {
 
 /// Reading a package failed. Validation turns most of these into findings;
 /// [`crate::Package`] reading stops at the first.
+///
+/// # Examples
+/// ```
+/// use oneroster_model::{Package, ReadError, ReadLimits};
+/// let err = Package::from_zip_bytes(b"sourcedId,name\n".to_vec(), ReadLimits::default()).unwrap_err();
+/// assert!(matches!(err, ReadError::InvalidArchive(_)));
+/// assert_eq!(err.code(), "archive.invalid");
+///
+/// let err = Package::read("/no/such/package", ReadLimits::default()).unwrap_err();
+/// assert!(matches!(&err, ReadError::Io { path, .. } if path == "/no/such/package"));
+/// assert_eq!(err.code(), "read.io");
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ReadError {
@@ -219,6 +257,21 @@ impl ReadError {
 }
 
 /// What was wrong with a CSV record.
+///
+/// # Examples
+/// ```
+/// use oneroster_model::{CsvErrorKind, ReadError, TableReader};
+/// let data: &[u8] = b"sourcedId,name\nsch-1,Caf\xe9\n"; // Latin-1, not UTF-8
+/// let mut t = TableReader::new(data, "orgs.csv", 1 << 20)?;
+/// let mut rec = csv::ByteRecord::new();
+/// let err = t.read_checked(&mut rec).unwrap_err();
+/// assert!(matches!(err, ReadError::Csv { line: 2, kind: CsvErrorKind::InvalidUtf8 { field: 1 }, .. }), "{err}");
+/// assert_eq!(err.code(), "csv.invalid_utf8"); // the kind's code
+///
+/// let err = TableReader::new(&b""[..], "orgs.csv", 1 << 20).err().unwrap();
+/// assert!(matches!(err, ReadError::Csv { kind: CsvErrorKind::MissingHeader, .. }));
+/// # Ok::<(), ReadError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum CsvErrorKind {
@@ -285,6 +338,19 @@ pub(crate) fn limit_code(kind: LimitKind) -> Code {
 }
 
 /// One entry of a package.
+///
+/// # Examples
+/// ```
+/// use oneroster_model::{FileKind, Package, PackageSource, ReadLimits, Version};
+/// let mut p = Package::new(Version::V1_2);
+/// p.table_mut(FileKind::Orgs).push_named(&[("sourcedId", "trust-1"), ("name", "Trust"), ("type", "district")])?;
+/// let src = PackageSource::from_zip_bytes(p.to_zip_bytes()?, ReadLimits::default())?;
+/// let names: Vec<&str> = src.entries().iter().map(|e| e.name.as_str()).collect();
+/// assert_eq!(names, ["manifest.csv", "orgs.csv"]);
+/// let orgs = src.entry_for(FileKind::Orgs).unwrap();
+/// assert_eq!(orgs.size, 72 + 28); // the header line and one row, CRLF-terminated
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Entry {
@@ -316,6 +382,33 @@ enum Inner {
 /// Every entry read is capped at [`ReadLimits::entry_bytes`] and the whole
 /// package at [`ReadLimits::total_bytes`] *as actually decompressed*, so a zip
 /// that lies about its sizes cannot exhaust memory or disk.
+///
+/// # Examples
+/// ```
+/// use oneroster_model::{Code, PackageSource, ReadLimits};
+/// # fn zip(files: &[(&str, &str)]) -> Vec<u8> {
+/// #     use std::io::Write;
+/// #     let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+/// #     for (name, body) in files {
+/// #         w.start_file(*name, zip::write::SimpleFileOptions::default()).unwrap();
+/// #         w.write_all(body.as_bytes()).unwrap();
+/// #     }
+/// #     w.finish().unwrap().into_inner()
+/// # }
+/// // an exporter that zipped the folder rather than its files
+/// let bytes = zip(&[("export/manifest.csv", "propertyName,value\n"),
+///                   ("export/orgs.csv", "sourcedId,name,type\ntrust-1,Northern Trust,district\n")]);
+/// let mut src = PackageSource::from_zip_bytes(bytes, ReadLimits::default())?;
+/// assert_eq!(src.label(), "<memory>");
+/// assert!(src.findings().iter().any(|f| f.code == Code::ArchiveNestedFolder));
+/// assert!(src.contains("orgs.csv")); // the folder is stripped
+///
+/// let mut orgs = src.open_table("orgs.csv")?;
+/// let mut rec = csv::ByteRecord::new();
+/// assert!(orgs.read_checked(&mut rec)?);
+/// assert_eq!(&rec[1], b"Northern Trust");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct PackageSource {
     inner: Inner,
     entries: Vec<Entry>,
@@ -340,6 +433,26 @@ impl PackageSource {
     /// # Errors
     /// [`ReadError::Io`] when the path cannot be read, [`ReadError::InvalidArchive`]
     /// when a file is not a zip.
+    ///
+    /// # Examples
+    /// ```
+    /// use oneroster_model::{Code, Package, PackageSource, ReadError, ReadLimits, Severity, Version};
+    /// let dir = tempfile::tempdir()?;
+    /// Package::new(Version::V1_2).write_dir(dir.path())?;
+    /// std::fs::write(dir.path().join("README.txt"), "exported nightly")?;
+    /// std::fs::create_dir(dir.path().join("old"))?;
+    /// let src = PackageSource::open(dir.path(), ReadLimits::default())?;
+    /// let names: Vec<&str> = src.entries().iter().map(|e| e.name.as_str()).collect();
+    /// assert_eq!(names, ["README.txt", "manifest.csv"]); // validation will flag README.txt
+    /// // a sub-directory is skipped with a warning, not an error
+    /// let f = &src.findings()[0];
+    /// assert_eq!((f.code, f.severity, f.file.as_deref()), (Code::PackageUnknownFile, Severity::Warning, Some("old")));
+    ///
+    /// // a file that is not a zip
+    /// let err = PackageSource::open(dir.path().join("README.txt"), ReadLimits::default()).unwrap_err();
+    /// assert!(matches!(err, ReadError::InvalidArchive(_)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn open(path: impl AsRef<Path>, limits: ReadLimits) -> Result<Self, ReadError> {
         let path = path.as_ref();
         let meta =
@@ -858,6 +971,19 @@ impl<R: Read> TableReader<R> {
     ///
     /// # Errors
     /// [`ReadError::Csv`] naming the line and the problem.
+    ///
+    /// # Examples
+    /// ```
+    /// use oneroster_model::{CsvErrorKind, ReadError, TableReader};
+    /// // the second record spans two lines (a quoted line break), so the ragged one starts on line 4
+    /// let data = "sourcedId,name\nsch-1,\"Hill\nside\"\nsch-2\n";
+    /// let mut t = TableReader::new(data.as_bytes(), "orgs.csv", 1 << 20)?;
+    /// let mut rec = csv::ByteRecord::new();
+    /// assert!(t.read_checked(&mut rec)?);
+    /// let err = t.read_checked(&mut rec).unwrap_err();
+    /// assert!(matches!(err, ReadError::Csv { line: 4, kind: CsvErrorKind::RaggedRow { expected: 2, found: 1 }, .. }), "{err}");
+    /// # Ok::<(), ReadError>(())
+    /// ```
     pub fn read_checked(&mut self, record: &mut csv::ByteRecord) -> Result<bool, ReadError> {
         if !self.read_record(record)? {
             return Ok(false);

@@ -22,6 +22,14 @@ pub fn parse_date(s: &str) -> Option<NaiveDate> {
 }
 
 /// Is `s` a valid `YYYY-MM-DD` date? (As [`parse_date`], without building one.)
+///
+/// # Examples
+/// ```
+/// use oneroster_model::is_date;
+/// assert!(is_date("2000-02-29"));   // divisible by 400: a leap year
+/// assert!(!is_date("1900-02-29"));  // divisible by 100 only: not one
+/// assert!(!is_date("2025-9-1"));    // two-digit month and day required
+/// ```
 pub fn is_date(s: &str) -> bool {
     let b = s.as_bytes();
     if b.len() != 10 || b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
@@ -76,21 +84,53 @@ pub fn parse_datetime(s: &str) -> Option<DateTime<Utc>> {
 }
 
 /// Print a DateTime the way 1.2.1 writes it: `YYYY-MM-DDTHH:MM:SS.sssZ`.
+///
+/// # Examples
+/// ```
+/// use oneroster_model::{format_datetime, parse_datetime};
+/// let dt = parse_datetime("2025-09-01T08:30:00Z").unwrap();
+/// assert_eq!(format_datetime(&dt), "2025-09-01T08:30:00.000Z");
+/// ```
 pub fn format_datetime(dt: &DateTime<Utc>) -> String {
     dt.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
 /// Print a date as `YYYY-MM-DD`.
+///
+/// # Examples
+/// ```
+/// use oneroster_model::format_date;
+/// let d = chrono::NaiveDate::from_ymd_opt(2026, 7, 3).unwrap();
+/// assert_eq!(format_date(&d), "2026-07-03");
+/// ```
 pub fn format_date(d: &NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
 }
 
 /// Is `s` a four-digit year?
+///
+/// # Examples
+/// ```
+/// use oneroster_model::is_year;
+/// assert!(is_year("2026"));
+/// assert!(!is_year("2025/26"));
+/// assert!(!is_year("26"));
+/// ```
 pub fn is_year(s: &str) -> bool {
     s.len() == 4 && s.bytes().all(|c| c.is_ascii_digit())
 }
 
 /// Parse a finite base-10 number (`-1.5`, `90`, `1e2`; not `inf`, `NaN`, `0x10`).
+///
+/// # Examples
+/// ```
+/// use oneroster_model::parse_float;
+/// assert_eq!(parse_float("87.5"), Some(87.5));
+/// assert_eq!(parse_float("1e2"), Some(100.0));
+/// assert_eq!(parse_float("NaN"), None);
+/// assert_eq!(parse_float("1e999"), None); // overflows to infinity: refused
+/// assert_eq!(parse_float("12,5"), None);
+/// ```
 pub fn parse_float(s: &str) -> Option<f64> {
     if s.is_empty()
         || !s
@@ -103,6 +143,15 @@ pub fn parse_float(s: &str) -> Option<f64> {
 }
 
 /// Parse a base-10 integer.
+///
+/// # Examples
+/// ```
+/// use oneroster_model::parse_integer;
+/// assert_eq!(parse_integer("-3"), Some(-3));
+/// assert_eq!(parse_integer("+7"), Some(7));
+/// assert_eq!(parse_integer("1.0"), None);
+/// assert_eq!(parse_integer("1-2"), None);
+/// ```
 pub fn parse_integer(s: &str) -> Option<i64> {
     if s.is_empty()
         || !s
@@ -116,6 +165,16 @@ pub fn parse_integer(s: &str) -> Option<i64> {
 }
 
 /// Parse `true`/`false` exactly.
+///
+/// # Examples
+/// ```
+/// use oneroster_model::parse_bool;
+/// assert_eq!(parse_bool("true"), Some(true));
+/// assert_eq!(parse_bool("false"), Some(false));
+/// // the CSV binding is strict; the lenient validation profile tolerates these
+/// assert_eq!(parse_bool("TRUE"), None);
+/// assert_eq!(parse_bool("1"), None);
+/// ```
 pub fn parse_bool(s: &str) -> Option<bool> {
     match s {
         "true" => Some(true),
@@ -125,6 +184,15 @@ pub fn parse_bool(s: &str) -> Option<bool> {
 }
 
 /// Split a comma-separated list field into items (an empty field has no items).
+///
+/// # Examples
+/// ```
+/// use oneroster_model::list_items;
+/// assert_eq!(list_items("term-1,term-2").collect::<Vec<_>>(), ["term-1", "term-2"]);
+/// assert_eq!(list_items("").count(), 0);
+/// // items are not trimmed or filtered: validation reports these as malformed lists
+/// assert_eq!(list_items("a,,b ").collect::<Vec<_>>(), ["a", "", "b "]);
+/// ```
 pub fn list_items(s: &str) -> impl Iterator<Item = &str> {
     let mut it = if s.is_empty() {
         None
@@ -169,6 +237,14 @@ pub fn parse_braced_pairs(s: &str) -> Option<Vec<(&str, &str)>> {
 }
 
 /// Is `s` a CASE identifier: `urn:uuid:` and a lowercase hyphenated UUID?
+///
+/// # Examples
+/// ```
+/// use oneroster_model::is_case_urn;
+/// assert!(is_case_urn("urn:uuid:6b1f4c5e-9a2d-4e11-8c3a-2f0b7d9e1a44"));
+/// assert!(!is_case_urn("urn:uuid:6B1F4C5E-9A2D-4E11-8C3A-2F0B7D9E1A44")); // uppercase
+/// assert!(!is_case_urn("6b1f4c5e-9a2d-4e11-8c3a-2f0b7d9e1a44"));          // no prefix
+/// ```
 pub fn is_case_urn(s: &str) -> bool {
     let Some(u) = s.strip_prefix("urn:uuid:") else {
         return false;

@@ -9,6 +9,14 @@ use std::fmt;
 use std::str::FromStr;
 
 /// A token that is not part of a vocabulary.
+///
+/// # Examples
+/// ```
+/// use oneroster_model::OrgType;
+/// let err = OrgType::parse("trust").unwrap_err();
+/// assert_eq!((err.token.as_str(), err.vocabulary), ("trust", "orgType"));
+/// assert_eq!(err.to_string(), "`trust` is not a valid orgType");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("`{token}` is not a valid {vocabulary}")]
 #[non_exhaustive]
@@ -21,6 +29,15 @@ pub struct InvalidToken {
 
 /// Is `s` a well-formed extension token (`ext:` followed by a non-empty name
 /// without white space or commas)?
+///
+/// # Examples
+/// ```
+/// use oneroster_model::is_extension_token;
+/// assert!(is_extension_token("ext:academyTrust"));
+/// assert!(!is_extension_token("ext:"));
+/// assert!(!is_extension_token("ext:multi academy trust"));
+/// assert!(!is_extension_token("academyTrust"));
+/// ```
 pub fn is_extension_token(s: &str) -> bool {
     match s.strip_prefix("ext:") {
         Some(name) => {
@@ -167,6 +184,16 @@ macro_rules! vocabulary {
 vocabulary! {
     /// The OneRoster version of a package (`oneroster.version`). 1.2.1 files
     /// still say `1.2`.
+    ///
+    /// # Examples
+    /// ```
+    /// use oneroster_model::Version;
+    /// assert_eq!("1.2".parse::<Version>()?, Version::V1_2);
+    /// assert_eq!(Version::V1_1.as_str(), "1.1");
+    /// assert!("1.2.1".parse::<Version>().is_err()); // 1.2.1 manifests say 1.2
+    /// assert!(Version::V1_1 < Version::V1_2);
+    /// # Ok::<(), oneroster_model::InvalidToken>(())
+    /// ```
     Version, "oneroster.version", closed;
     /// OneRoster 1.1.
     V1_1 => "1.1",
@@ -176,6 +203,16 @@ vocabulary! {
 
 vocabulary! {
     /// How a file is supplied, per `manifest.csv` (`file.<name>`).
+    ///
+    /// # Examples
+    /// ```
+    /// use oneroster_model::FileMode;
+    /// assert_eq!("delta".parse::<FileMode>()?, FileMode::Delta);
+    /// assert_eq!(FileMode::Bulk.to_string(), "bulk");
+    /// assert_eq!(FileMode::parse_ignore_case("Bulk")?, FileMode::Bulk);
+    /// assert!(FileMode::parse("ext:partial").is_err()); // closed vocabulary
+    /// # Ok::<(), oneroster_model::InvalidToken>(())
+    /// ```
     FileMode, "file mode", closed;
     /// Not supplied: the receiver keeps what it has.
     Absent => "absent",
@@ -187,6 +224,17 @@ vocabulary! {
 
 vocabulary! {
     /// A record's `status` (delta files only; blank in bulk files).
+    ///
+    /// # Examples
+    /// ```
+    /// use oneroster_model::StatusType;
+    /// assert_eq!(StatusType::parse("tobedeleted")?, StatusType::ToBeDeleted);
+    /// // case matters in the strict reading; the lenient profile folds case
+    /// assert!(StatusType::parse("toBeDeleted").is_err());
+    /// assert_eq!(StatusType::parse_ignore_case("toBeDeleted")?, StatusType::ToBeDeleted);
+    /// assert_eq!(StatusType::TOKENS, &["active", "tobedeleted"]);
+    /// # Ok::<(), oneroster_model::InvalidToken>(())
+    /// ```
     StatusType, "statusType", closed;
     /// Added or updated.
     Active => "active",
@@ -196,6 +244,21 @@ vocabulary! {
 
 vocabulary! {
     /// `orgs.type`.
+    ///
+    /// # Examples
+    /// ```
+    /// use oneroster_model::OrgType;
+    /// assert_eq!(OrgType::parse("school")?, OrgType::School);
+    /// // an implementer extension keeps its `ext:` prefix, so printing is lossless
+    /// let trust = OrgType::parse("ext:academyTrust")?;
+    /// assert_eq!(trust, OrgType::Extension("ext:academyTrust".into()));
+    /// assert_eq!(trust.to_string(), "ext:academyTrust");
+    /// // anything else is refused
+    /// assert!(OrgType::parse("trust").is_err());
+    /// assert!(OrgType::parse("School").is_err());
+    /// assert_eq!(serde_json::to_string(&OrgType::District)?, r#""district""#);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     OrgType, "orgType", extensible;
     /// A department.
     Department => "department",
@@ -213,6 +276,16 @@ vocabulary! {
 
 vocabulary! {
     /// `academicSessions.type`.
+    ///
+    /// # Examples
+    /// ```
+    /// use oneroster_model::SessionType;
+    /// assert_eq!("schoolYear".parse::<SessionType>()?, SessionType::SchoolYear);
+    /// assert_eq!(SessionType::GradingPeriod.as_str(), "gradingPeriod");
+    /// assert!("school year".parse::<SessionType>().is_err());
+    /// assert_eq!(SessionType::parse_ignore_case("TERM")?, SessionType::Term);
+    /// # Ok::<(), oneroster_model::InvalidToken>(())
+    /// ```
     SessionType, "sessionType", extensible;
     /// A grading period.
     GradingPeriod => "gradingPeriod",
@@ -226,6 +299,15 @@ vocabulary! {
 
 vocabulary! {
     /// `classes.classType`.
+    ///
+    /// # Examples
+    /// ```
+    /// use oneroster_model::ClassType;
+    /// assert_eq!(ClassType::parse("homeroom")?, ClassType::Homeroom);
+    /// assert_eq!(ClassType::parse("ext:tutorGroup")?.as_str(), "ext:tutorGroup");
+    /// assert!(ClassType::parse("registration").is_err());
+    /// # Ok::<(), oneroster_model::InvalidToken>(())
+    /// ```
     ClassType, "classType", extensible;
     /// A homeroom / registration group.
     Homeroom => "homeroom",
@@ -235,6 +317,16 @@ vocabulary! {
 
 vocabulary! {
     /// The 1.1 user role (`users.role` in 1.1) and the `resources.roles` list.
+    ///
+    /// # Examples
+    /// ```
+    /// use oneroster_model::{Role, RoleV1p1};
+    /// assert_eq!(RoleV1p1::parse("administrator")?, RoleV1p1::Administrator);
+    /// // 1.2 split `administrator` into several roles: it is not a 1.2 token
+    /// assert!(Role::parse("administrator").is_err());
+    /// assert_eq!(RoleV1p1::NAME, "role (1.1)");
+    /// # Ok::<(), oneroster_model::InvalidToken>(())
+    /// ```
     RoleV1p1, "role (1.1)", extensible;
     /// Administrator.
     Administrator => "administrator",
@@ -256,6 +348,15 @@ vocabulary! {
 
 vocabulary! {
     /// The 1.2 role (`roles.role`, JSON `roles[].role`).
+    ///
+    /// # Examples
+    /// ```
+    /// use oneroster_model::Role;
+    /// let roles: Vec<Role> = serde_json::from_str(r#"["districtAdministrator","ext:cover"]"#)?;
+    /// assert_eq!(roles, [Role::DistrictAdministrator, Role::Extension("ext:cover".into())]);
+    /// assert!(serde_json::from_str::<Role>(r#""Teacher""#).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     Role, "role", extensible;
     /// Aide.
     Aide => "aide",
@@ -285,6 +386,14 @@ vocabulary! {
 
 vocabulary! {
     /// `roles.roleType` (not extensible).
+    ///
+    /// # Examples
+    /// ```
+    /// use oneroster_model::RoleType;
+    /// assert_eq!(RoleType::parse("primary")?, RoleType::Primary);
+    /// assert!(RoleType::parse("ext:tertiary").is_err());
+    /// # Ok::<(), oneroster_model::InvalidToken>(())
+    /// ```
     RoleType, "roleType", closed;
     /// The user's primary role at the org.
     Primary => "primary",
@@ -294,6 +403,15 @@ vocabulary! {
 
 vocabulary! {
     /// `enrollments.role`.
+    ///
+    /// # Examples
+    /// ```
+    /// use oneroster_model::EnrollmentRole;
+    /// assert_eq!(EnrollmentRole::parse("teacher")?, EnrollmentRole::Teacher);
+    /// assert!(EnrollmentRole::parse("aide").is_err()); // a user role, not an enrollment role
+    /// assert_eq!(EnrollmentRole::TOKENS.len(), 4);
+    /// # Ok::<(), oneroster_model::InvalidToken>(())
+    /// ```
     EnrollmentRole, "enrollment role", extensible;
     /// Administrator.
     Administrator => "administrator",
@@ -307,6 +425,14 @@ vocabulary! {
 
 vocabulary! {
     /// `demographics.sex`.
+    ///
+    /// # Examples
+    /// ```
+    /// use oneroster_model::Sex;
+    /// assert_eq!(Sex::parse("female")?, Sex::Female);
+    /// assert!(Sex::parse("F").is_err());
+    /// # Ok::<(), oneroster_model::InvalidToken>(())
+    /// ```
     Sex, "sex", extensible;
     /// Male.
     Male => "male",
@@ -320,6 +446,15 @@ vocabulary! {
 
 vocabulary! {
     /// `results.scoreStatus` (tokens contain spaces).
+    ///
+    /// # Examples
+    /// ```
+    /// use oneroster_model::ScoreStatus;
+    /// assert_eq!(ScoreStatus::parse("fully graded")?, ScoreStatus::FullyGraded);
+    /// assert_eq!(ScoreStatus::NotSubmitted.as_str(), "not submitted");
+    /// assert!(ScoreStatus::parse("fullyGraded").is_err());
+    /// # Ok::<(), oneroster_model::InvalidToken>(())
+    /// ```
     ScoreStatus, "scoreStatus", extensible;
     /// Exempt.
     Exempt => "exempt",
@@ -335,6 +470,14 @@ vocabulary! {
 
 vocabulary! {
     /// `resources.importance` (not extensible).
+    ///
+    /// # Examples
+    /// ```
+    /// use oneroster_model::Importance;
+    /// assert_eq!(Importance::parse("secondary")?, Importance::Secondary);
+    /// assert!(Importance::parse("ext:optional").is_err());
+    /// # Ok::<(), oneroster_model::InvalidToken>(())
+    /// ```
     Importance, "importance", closed;
     /// Primary.
     Primary => "primary",
@@ -344,6 +487,14 @@ vocabulary! {
 
 vocabulary! {
     /// `source` of a learning objective id (1.2).
+    ///
+    /// # Examples
+    /// ```
+    /// use oneroster_model::LearningObjectiveSource;
+    /// assert_eq!(LearningObjectiveSource::parse("case")?, LearningObjectiveSource::Case);
+    /// assert!(matches!(LearningObjectiveSource::parse("ext:nc2014")?, LearningObjectiveSource::Extension(_)));
+    /// # Ok::<(), oneroster_model::InvalidToken>(())
+    /// ```
     LearningObjectiveSource, "learning objective source", extensible;
     /// A CASE framework item (`urn:uuid:…`).
     Case => "case",
@@ -353,6 +504,15 @@ vocabulary! {
 
 vocabulary! {
     /// `type` in a REST GUIDRef.
+    ///
+    /// # Examples
+    /// ```
+    /// use oneroster_model::GuidRefType;
+    /// assert_eq!(GuidRefType::parse("academicSession")?, GuidRefType::AcademicSession);
+    /// // 1.1 servers send `school`/`term` types; both are accepted
+    /// assert_eq!(GuidRefType::parse("term")?, GuidRefType::Term);
+    /// # Ok::<(), oneroster_model::InvalidToken>(())
+    /// ```
     GuidRefType, "GUIDRef type", extensible;
     /// academicSession.
     AcademicSession => "academicSession",
@@ -395,12 +555,30 @@ vocabulary! {
 }
 
 /// CEDS grade-level codes (an optional rule set: the spec leaves grades free).
+///
+/// # Examples
+/// ```
+/// use oneroster_model::CEDS_GRADES;
+/// assert!(CEDS_GRADES.contains(&"KG") && CEDS_GRADES.contains(&"09"));
+/// assert!(!CEDS_GRADES.contains(&"9")); // two digits
+/// ```
 pub const CEDS_GRADES: &[&str] = &[
     "IT", "PR", "PK", "TK", "KG", "01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11",
     "12", "13", "PS", "UG", "Other",
 ];
 
 /// The vocabularies a CSV column can be bound to (see [`crate::Column`]).
+///
+/// # Examples
+/// ```
+/// use oneroster_model::{TokenMatch, Version, Vocabulary};
+/// let v = Vocabulary::OrgType;
+/// assert_eq!(v.name(), "orgType");
+/// assert_eq!(v.check("school", Version::V1_2), TokenMatch::Exact);
+/// assert_eq!(v.check("School", Version::V1_2), TokenMatch::WrongCase("school"));
+/// assert_eq!(v.check("ext:trust", Version::V1_2), TokenMatch::Extension);
+/// assert_eq!(v.check("ext:trust", Version::V1_1), TokenMatch::Invalid); // 1.1 has no extensions
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Vocabulary {
@@ -483,6 +661,14 @@ impl Vocabulary {
 
     /// Does the vocabulary accept `ext:` tokens in `version`? (1.1 has no
     /// extension mechanism; `status`, `roleType` and `importance` never do.)
+    ///
+    /// # Examples
+    /// ```
+    /// use oneroster_model::{Version, Vocabulary};
+    /// assert!(Vocabulary::Role.is_extensible(Version::V1_2));
+    /// assert!(!Vocabulary::Role.is_extensible(Version::V1_1));
+    /// assert!(!Vocabulary::RoleType.is_extensible(Version::V1_2));
+    /// ```
     pub fn is_extensible(self, version: Version) -> bool {
         version == Version::V1_2
             && !matches!(self, Self::Status | Self::RoleType | Self::Importance)
@@ -504,6 +690,13 @@ impl Vocabulary {
     }
 
     /// What a valid value looks like, e.g. `homeroom|scheduled|ext:*`.
+    ///
+    /// # Examples
+    /// ```
+    /// use oneroster_model::{Version, Vocabulary};
+    /// assert_eq!(Vocabulary::ClassType.expected(Version::V1_2), "homeroom|scheduled|ext:*");
+    /// assert_eq!(Vocabulary::Status.expected(Version::V1_2), "active|tobedeleted");
+    /// ```
     pub fn expected(self, version: Version) -> String {
         let mut s = self.tokens().join("|");
         if self.is_extensible(version) {

@@ -28,9 +28,33 @@ use crate::source::{
 };
 
 /// CTF major versions this reader accepts.
+///
+/// # Examples
+/// ```
+/// use mis_mapping::{CtfError, CtfRoster, SUPPORTED_CTF_VERSIONS, read_ctf};
+/// assert_eq!(SUPPORTED_CTF_VERSIONS, [24, 25]);
+/// let err = read_ctf(b"<CTfile><Header><CTFversion>23.0</CTFversion></Header></CTfile>", CtfRoster::Source).unwrap_err();
+/// assert!(matches!(&err, CtfError::UnknownVersion { found, .. } if found == "23.0"), "{err}");
+/// ```
 pub const SUPPORTED_CTF_VERSIONS: [u32; 2] = [24, 25];
 
 /// Which school's roll the file is read as.
+///
+/// # Examples
+/// ```
+/// use mis_mapping::{CtfRoster, LaEstab, read_ctf};
+/// // a CTF sent from 820/1234 to 845/4010: the pupil joins the destination
+/// let xml = r#"<CTfile><Header><CTFversion>25.0</CTFversion>
+///   <SourceSchool><LEA>820</LEA><Estab>1234</Estab><SchoolName>Elm</SchoolName><AcademicYear>2025</AcademicYear></SourceSchool>
+///   <DestSchool><LEA>845</LEA><Estab>4010</Estab></DestSchool></Header>
+///   <CTFpupilData><Pupil><UPN>B801200005001</UPN><Surname>Ng</Surname><Forename>Li</Forename></Pupil></CTFpupilData></CTfile>"#;
+/// let at_source = read_ctf(xml.as_bytes(), CtfRoster::Source)?;
+/// let at_dest = read_ctf(xml.as_bytes(), CtfRoster::Destination)?;
+/// assert_eq!(at_source.snapshot.schools[0].laestab, LaEstab::parse("8201234")?);
+/// assert_eq!(at_dest.snapshot.schools[0].laestab, LaEstab::parse("8454010")?);
+/// assert_eq!(at_dest.snapshot.people[0].school, LaEstab::parse("8454010")?);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum CtfRoster {
@@ -42,6 +66,21 @@ pub enum CtfRoster {
 }
 
 /// A CTF that cannot be read.
+///
+/// # Examples
+/// ```
+/// use mis_mapping::{CtfError, CtfRoster, read_ctf};
+/// let err = read_ctf(b"<CTFile/>", CtfRoster::Source).unwrap_err(); // the root is CTfile
+/// assert_eq!(err, CtfError::NotCtf { found: "CTFile".into() });
+/// assert_eq!(err.code(), "ctf.not_ctf");
+///
+/// let err = read_ctf(b"<CTfile><Header><CTFversion>25.0</CTFversion>", CtfRoster::Source).unwrap_err();
+/// assert_eq!(err.code(), "ctf.truncated");
+///
+/// // a placeholder destination (XXX/XXXX) is not a school
+/// let xml = b"<CTfile><Header><CTFversion>25.0</CTFversion><DestSchool><LEA>XXX</LEA><Estab>XXXX</Estab></DestSchool></Header></CTfile>";
+/// assert_eq!(read_ctf(xml, CtfRoster::Destination).unwrap_err().code(), "ctf.roster_school");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum CtfError {
@@ -102,6 +141,23 @@ impl CtfError {
 }
 
 /// A read CTF: the facts and any per-pupil findings.
+///
+/// # Examples
+/// ```
+/// use mis_mapping::{CtfRoster, Severity, read_ctf};
+/// // the UPN a vendor help page prints as "corrected" (its check letter is really P)
+/// let xml = r#"<CTfile><Header><CTFversion>24.1</CTFversion>
+///   <SourceSchool><LEA>207</LEA><Estab>0000</Estab><SchoolName>Ash</SchoolName><AcademicYear>2025</AcademicYear></SourceSchool>
+///   </Header><CTFpupilData><Pupil><UPN>Q207000016049</UPN><Surname>Ng</Surname><Forename>Li</Forename></Pupil>
+///   </CTFpupilData></CTfile>"#;
+/// let ctf = read_ctf(xml.as_bytes(), CtfRoster::Source)?;
+/// assert_eq!(ctf.version, "24.1");
+/// assert_eq!(ctf.snapshot.people.len(), 1); // kept, with a finding
+/// let f = &ctf.findings[0];
+/// assert_eq!((f.code, f.severity), ("ctf.invalid_upn", Severity::Warning));
+/// assert!(f.location.byte.is_some());
+/// # Ok::<(), mis_mapping::CtfError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct CtfImport {

@@ -40,6 +40,21 @@ use crate::source::{
 };
 
 /// A Wonde page set that cannot be read.
+///
+/// # Examples
+/// ```
+/// use mis_mapping::{AcademicYear, WondeError, read_wonde};
+/// let year = AcademicYear::starting(2025);
+/// let err = read_wonde([("students.1.json", &b"{\"data\": [\n"[..])], year).unwrap_err();
+/// assert_eq!(err, WondeError::Json { file: "students.1.json".into(), line: 2, column: 0 });
+/// assert_eq!(err.code(), "wonde.json");
+///
+/// let err = read_wonde([("students.json", &br#"{"data": {}}"#[..])], year).unwrap_err();
+/// assert_eq!(err, WondeError::Envelope { file: "students.json".into(), expected: "array" });
+///
+/// let err = read_wonde([("students.json", &br#"{"data": []}"#[..])], year).unwrap_err();
+/// assert_eq!(err.code(), "wonde.school"); // no school page
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum WondeError {
@@ -78,6 +93,19 @@ impl WondeError {
 }
 
 /// Read Wonde pages.
+///
+/// # Examples
+/// ```
+/// use mis_mapping::{AcademicYear, read_wonde};
+/// let school = br#"{"data":{"id":"A1930499544","name":"Kingsmead Academy","la_code":"845","establishment_number":"4010"}}"#;
+/// // a student without an id cannot be linked to classes: skipped, with a finding
+/// let students = br#"{"data":[{"mis_id":"2001","forename":"Ali","surname":"Khan"}]}"#;
+/// let w = read_wonde([("school.json", &school[..]), ("students.json", &students[..])], AcademicYear::starting(2025))?;
+/// assert!(w.snapshot.people.is_empty());
+/// assert_eq!(w.findings[0].code, "wonde.missing_id");
+/// assert_eq!(w.findings[0].location.source, "students.json");
+/// # Ok::<(), mis_mapping::WondeError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct WondeImport {
@@ -129,6 +157,31 @@ fn email(v: &Value) -> Option<String> {
 /// # Errors
 /// [`WondeError`] for a page that is not JSON or has no `data`, or a
 /// missing school.
+///
+/// # Examples
+/// ```
+/// use mis_mapping::{AcademicYear, GroupKind, IdentifierKind, LaEstab, MemberRole, read_wonde};
+/// let school = br#"{"data":{"id":"A1930499544","name":"Kingsmead Academy","urn":140010,
+///   "la_code":"845","establishment_number":"4010","phase_of_education":"SECONDARY"}}"#;
+/// let students = br#"{"data":[{"id":"A1039521228","mis_id":"2001","forename":"Ali","surname":"Khan",
+///   "legal_forename":"Alisha","legal_surname":"Khan","date_of_birth":{"date":"2013-04-05 00:00:00.000000"},
+///   "education_details":{"data":{"upn":"B801200005001","admission_date":"2024-09-03","current_nc_year":"8"}}}],
+///   "meta":{"pagination":{"next":null}}}"#;
+/// let employees = br#"{"data":[{"id":"A5000000001","mis_id":"900","forename":"Tom","surname":"Ng",
+///   "employment_details":{"data":{"current":true,"teaching_staff":true}}}]}"#;
+/// let classes = br#"{"data":[{"id":"C8MA1","name":"8x/Ma1","subject":{"data":{"name":"Mathematics"}},
+///   "students":{"data":[{"id":"A1039521228"}]},"employees":{"data":[{"id":"A5000000001","meta":{"is_main_teacher":true}}]}}]}"#;
+/// let w = read_wonde([("school.json", &school[..]), ("students.1.json", &students[..]),
+///     ("employees.json", &employees[..]), ("classes.json", &classes[..])], AcademicYear::starting(2025))?;
+/// let snap = &w.snapshot;
+/// assert_eq!(snap.schools[0].laestab, LaEstab::parse("8454010")?);
+/// let ali = snap.people.iter().find(|p| p.names.legal_forename == "Alisha").unwrap();
+/// assert_eq!(ali.names.preferred_forename.as_deref(), Some("Ali"));
+/// assert_eq!(ali.identifier(&IdentifierKind::Upn, "2025-10-01".parse()?), Some("B801200005001"));
+/// assert_eq!(snap.groups[0].kind, GroupKind::Teaching);
+/// assert!(snap.memberships.iter().any(|m| m.role == MemberRole::Lead));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn read_wonde<'a, I>(pages: I, year: AcademicYear) -> Result<WondeImport, WondeError>
 where
     I: IntoIterator<Item = (&'a str, &'a [u8])>,

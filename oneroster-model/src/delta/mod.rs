@@ -19,6 +19,13 @@ const DATE_LAST_MODIFIED: &str = "dateLastModified";
 const SOURCED_ID: &str = "sourcedId";
 
 /// Which input of an operation a problem is in.
+///
+/// # Examples
+/// ```
+/// use oneroster_model::DeltaInput;
+/// assert_eq!(DeltaInput::Base.to_string(), "base snapshot");
+/// assert_eq!(DeltaInput::Delta.to_string(), "delta package");
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum DeltaInput {
@@ -44,6 +51,32 @@ impl fmt::Display for DeltaInput {
 }
 
 /// A problem that stops [`diff`] or [`apply`] from producing a correct result.
+///
+/// # Examples
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// use oneroster_model::{DeltaError, DeltaInput, FileKind, FileMode, Package, Version, diff};
+/// let at = Utc.with_ymd_and_hms(2026, 9, 1, 6, 0, 0).unwrap();
+///
+/// let err = diff(&Package::new(Version::V1_1), &Package::new(Version::V1_2), at).unwrap_err();
+/// assert_eq!(err.code(), "delta.version_mismatch");
+///
+/// // a snapshot that says it is a delta cannot be diffed
+/// let mut old = Package::new(Version::V1_2);
+/// old.manifest_mut().set_mode(FileKind::Orgs, FileMode::Delta);
+/// let err = diff(&old, &Package::new(Version::V1_2), at).unwrap_err();
+/// assert_eq!(err, DeltaError::NotBulk { input: DeltaInput::Old, file: FileKind::Orgs, mode: FileMode::Delta });
+/// assert_eq!(err.code(), "delta.not_bulk");
+///
+/// // nor can a file where a sourcedId repeats
+/// let mut dup = Package::new(Version::V1_2);
+/// for _ in 0..2 {
+///     dup.table_mut(FileKind::Orgs).push_named(&[("sourcedId", "sch-1"), ("name", "Hillside"), ("type", "school")])?;
+/// }
+/// let err = diff(&dup, &Package::new(Version::V1_2), at).unwrap_err();
+/// assert!(matches!(err, DeltaError::DuplicateSourcedId { line: 3, .. }), "{err}");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum DeltaError {
@@ -123,6 +156,22 @@ impl DeltaError {
 
 /// Something odd that [`diff`] or [`apply`] worked around. The result is
 /// still produced; the warning says what was assumed.
+///
+/// # Examples
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// use oneroster_model::{DeltaWarning, FileKind, FileMode, Package, Severity, Version, diff};
+/// let mut old = Package::new(Version::V1_2);
+/// old.table_mut(FileKind::Orgs).push_named(&[("sourcedId", "sch-1"), ("name", "Hillside"), ("type", "school")])?;
+/// old.manifest_mut().set_mode(FileKind::Orgs, FileMode::Bulk);
+/// let new = Package::new(Version::V1_2); // orgs.csv is gone
+///
+/// let out = diff(&old, &new, Utc.with_ymd_and_hms(2026, 9, 1, 6, 0, 0).unwrap())?;
+/// assert_eq!(out.warnings, [DeltaWarning::FileDropped { file: FileKind::Orgs, rows: 1 }]);
+/// assert_eq!((out.warnings[0].code(), out.warnings[0].severity()), ("delta.file_dropped", Severity::Warning));
+/// assert_eq!(out.counts[&FileKind::Orgs], (0, 1)); // one row marked tobedeleted
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum DeltaWarning {
@@ -220,6 +269,23 @@ impl DeltaWarning {
 }
 
 /// The package [`diff`] or [`apply`] produced, with what was worked around.
+///
+/// # Examples
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// use oneroster_model::{FileKind, FileMode, Package, Version, diff};
+/// let mut old = Package::new(Version::V1_2);
+/// old.table_mut(FileKind::Orgs).push_named(&[("sourcedId", "sch-1"), ("name", "Hillside"), ("type", "school")])?;
+/// old.manifest_mut().set_mode(FileKind::Orgs, FileMode::Bulk);
+/// let mut new = old.clone();
+/// new.table_mut(FileKind::Orgs).push_named(&[("sourcedId", "sch-2"), ("name", "Riverside"), ("type", "school")])?;
+///
+/// let out = diff(&old, &new, Utc.with_ymd_and_hms(2026, 9, 1, 6, 0, 0).unwrap())?;
+/// assert!(out.warnings.is_empty());
+/// assert_eq!(out.counts[&FileKind::Orgs], (1, 0)); // one added, none deleted
+/// assert_eq!(out.package.table(FileKind::Orgs).map(|t| t.len()), Some(1)); // the unchanged row is left out
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct DeltaOutcome {

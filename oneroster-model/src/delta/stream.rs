@@ -22,6 +22,20 @@ use crate::source::{PackageSource, ReadError, ReadLimits};
 use crate::vocab::{FileMode, StatusType, Version};
 
 /// Why [`diff_to_dir`] failed.
+///
+/// # Examples
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// use oneroster_model::{DeltaInput, DiffToDirError, Package, ReadLimits, Version, diff_to_dir};
+/// let dir = tempfile::tempdir()?;
+/// Package::new(Version::V1_2).write_dir(dir.path().join("new"))?;
+/// let at = Utc.with_ymd_and_hms(2026, 9, 1, 6, 0, 0).unwrap();
+/// let err = diff_to_dir(dir.path().join("no-such-dir"), dir.path().join("new"), at,
+///     dir.path().join("delta"), ReadLimits::default()).unwrap_err();
+/// assert!(matches!(err, DiffToDirError::Read { input: DeltaInput::Old, .. }), "{err}");
+/// assert_eq!(err.code(), "read.io");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum DiffToDirError {

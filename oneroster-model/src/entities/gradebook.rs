@@ -19,6 +19,16 @@ use super::common::{gid, parse_token};
 // ---------------------------------------------------------------- gradebook
 
 /// `categories.csv` / `category`.
+///
+/// # Examples
+/// ```
+/// use oneroster_model::{Category, parse_single};
+/// // some servers send numbers as strings
+/// let c: Category = parse_single(r#"{"category":{"sourcedId":"cat-hw","title":"Homework","weight":"0.25"}}"#)?;
+/// assert_eq!((c.title.as_str(), c.weight), ("Homework", Some(0.25)));
+/// assert_eq!(serde_json::to_value(&c)?["weight"], 0.25); // written as a number
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Category {
@@ -62,6 +72,24 @@ impl Record for Category {
 /// `lineItems.csv` / `lineItem`. The session is CSV `gradingPeriodSourcedId`
 /// (1.1) or `academicSessionSourcedId` (1.2); JSON `gradingPeriod` /
 /// `academicSession`. Assign/due dates are CSV dates and JSON DateTimes.
+///
+/// # Examples
+/// ```
+/// use oneroster_model::{FileKind, LineItem, Record, Table, Version};
+/// // 1.1 names the session column gradingPeriodSourcedId
+/// let mut t = Table::new(FileKind::LineItems, Version::V1_1);
+/// t.push_named(&[("sourcedId", "li-1"), ("title", "Fractions quiz"), ("assignDate", "2025-10-06"),
+///     ("dueDate", "2025-10-13"), ("classSourcedId", "cls-7x-ma"), ("categorySourcedId", "cat-hw"),
+///     ("gradingPeriodSourcedId", "ht-aut1"), ("resultValueMin", "0"), ("resultValueMax", "20")])?;
+/// let li: LineItem = t.records(Version::V1_1).next().unwrap()?;
+/// assert_eq!(li.academic_session.sourced_id.as_str(), "ht-aut1");
+/// assert_eq!(li.result_value_max, Some(20.0));
+/// // 1.2 writes the same session as academicSessionSourcedId
+/// assert!(li.to_cells(Version::V1_2).contains(&("academicSessionSourcedId", "ht-aut1".to_owned())));
+/// // and JSON carries the dates as DateTimes
+/// assert_eq!(serde_json::to_value(&li)?["dueDate"], "2025-10-13T00:00:00.000Z");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LineItem {
@@ -157,6 +185,18 @@ impl Record for LineItem {
 }
 
 /// `results.csv` / `result`.
+///
+/// # Examples
+/// ```
+/// use oneroster_model::{FileKind, ResultRecord, ScoreStatus, Table, Version};
+/// let mut t = Table::new(FileKind::Results, Version::V1_2);
+/// t.push_named(&[("sourcedId", "res-1"), ("lineItemSourcedId", "li-1"), ("studentSourcedId", "usr-1"),
+///     ("scoreStatus", "fully graded"), ("score", "17"), ("scoreDate", "2025-10-14"), ("late", "true")])?;
+/// let r: ResultRecord = t.records(Version::V1_2).next().unwrap()?;
+/// assert_eq!((r.score_status, r.score, r.late), (ScoreStatus::FullyGraded, Some(17.0), Some(true)));
+/// assert_eq!(r.student.sourced_id.as_str(), "usr-1");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ResultRecord {
@@ -266,6 +306,14 @@ impl Record for ResultRecord {
 }
 
 /// One `{lhs:rhs}` item of a score scale.
+///
+/// # Examples
+/// ```
+/// use oneroster_model::ScoreScaleValue;
+/// let v: ScoreScaleValue = serde_json::from_str(r#"{"itemValueLHS":"A","itemValueRHS":"90"}"#)?;
+/// assert_eq!((v.item_value_lhs.as_str(), v.item_value_rhs.as_str()), ("A", "90"));
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ScoreScaleValue {
@@ -278,6 +326,22 @@ pub struct ScoreScaleValue {
 }
 
 /// `scoreScales.csv` / `scoreScale` (1.2).
+///
+/// # Examples
+/// ```
+/// use oneroster_model::{FileKind, RecordError, ScoreScale, Table, Version};
+/// let mut t = Table::new(FileKind::ScoreScales, Version::V1_2);
+/// t.push_named(&[("sourcedId", "ss-gcse"), ("title", "GCSE 9-1"), ("type", "letter"),
+///     ("classSourcedId", "cls-11x-ma"), ("scoreScaleValue", "{9:90},{8:80},{7:70}")])?;
+/// t.push_named(&[("sourcedId", "ss-bad"), ("title", "Broken"), ("type", "letter"),
+///     ("classSourcedId", "cls-11x-ma"), ("scoreScaleValue", "9:90")])?;
+/// let mut rows = t.records::<ScoreScale>(Version::V1_2);
+/// let gcse = rows.next().unwrap()?;
+/// assert_eq!(gcse.score_scale_value.len(), 3);
+/// assert_eq!(gcse.score_scale_value[0].item_value_rhs, "90");
+/// assert!(matches!(rows.next().unwrap(), Err(RecordError::Invalid { column: "scoreScaleValue", .. })));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ScoreScale {
@@ -345,6 +409,19 @@ impl Record for ScoreScale {
 
 /// `lineItemScoreScales.csv` / `resultScoreScales.csv` row (1.2): links a
 /// line item or result (`owner`) to a score scale.
+///
+/// # Examples
+/// ```
+/// use oneroster_model::{FileKind, ScoreScaleLink, Table, Version};
+/// let mut t = Table::new(FileKind::ResultScoreScales, Version::V1_2);
+/// t.push_named(&[("sourcedId", "rss-1"), ("resultSourcedId", "res-1"), ("scoreScaleSourcedId", "ss-gcse")])?;
+/// let link = ScoreScaleLink::from_row(t.row(0).unwrap(), Version::V1_2, FileKind::ResultScoreScales)?;
+/// assert_eq!((link.owner.sourced_id.as_str(), link.score_scale.sourced_id.as_str()), ("res-1", "ss-gcse"));
+/// // the owner column depends on the file
+/// let cells = link.to_cells(FileKind::LineItemScoreScales);
+/// assert!(cells.contains(&("lineItemSourcedId", "res-1".to_owned())));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ScoreScaleLink {
@@ -361,6 +438,20 @@ pub struct ScoreScaleLink {
 }
 
 /// `lineItemLearningObjectiveIds.csv` / `resultLearningObjectiveIds.csv` row (1.2).
+///
+/// # Examples
+/// ```
+/// use oneroster_model::{FileKind, LearningObjectiveLink, LearningObjectiveSource, Table, Version, is_case_urn};
+/// let mut t = Table::new(FileKind::LineItemLearningObjectiveIds, Version::V1_2);
+/// t.push_named(&[("sourcedId", "lo-1"), ("lineItemSourcedId", "li-1"), ("source", "case"),
+///     ("learningObjectiveId", "urn:uuid:6b1f4c5e-9a2d-4e11-8c3a-2f0b7d9e1a44")])?;
+/// let lo = LearningObjectiveLink::from_row(t.row(0).unwrap(), Version::V1_2, FileKind::LineItemLearningObjectiveIds)?;
+/// assert_eq!(lo.source, LearningObjectiveSource::Case);
+/// assert!(is_case_urn(&lo.learning_objective_id));
+/// // score and textScore exist only in the result file
+/// assert!(!lo.to_cells(FileKind::LineItemLearningObjectiveIds).iter().any(|(c, _)| *c == "score"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LearningObjectiveLink {
@@ -474,6 +565,18 @@ impl LearningObjectiveLink {
 // ---------------------------------------------------------------- resources
 
 /// `resources.csv` / `resource`.
+///
+/// # Examples
+/// ```
+/// use oneroster_model::{FileKind, Importance, Resource, RoleV1p1, Table, Version};
+/// let mut t = Table::new(FileKind::Resources, Version::V1_2);
+/// t.push_named(&[("sourcedId", "rsc-1"), ("vendorResourceId", "maths-co:fractions-1"), ("title", "Fractions"),
+///     ("roles", "student,teacher"), ("importance", "primary")])?;
+/// let r: Resource = t.records(Version::V1_2).next().unwrap()?;
+/// assert_eq!(r.roles, [RoleV1p1::Student, RoleV1p1::Teacher]);
+/// assert_eq!(r.importance, Some(Importance::Primary));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Resource {
@@ -555,6 +658,18 @@ impl Record for Resource {
 
 /// `classResources.csv` / `courseResources.csv` row: links a class or course
 /// (`owner`) to a resource.
+///
+/// # Examples
+/// ```
+/// use oneroster_model::{FileKind, GuidRefType, ResourceLink, Table, Version};
+/// let mut t = Table::new(FileKind::CourseResources, Version::V1_2);
+/// t.push_named(&[("sourcedId", "cr-1"), ("title", "Year 7 maths"), ("courseSourcedId", "crs-ma7"),
+///     ("resourceSourcedId", "rsc-1")])?;
+/// let link = ResourceLink::from_row(t.row(0).unwrap(), Version::V1_2, FileKind::CourseResources)?;
+/// assert_eq!(link.owner.kind, Some(GuidRefType::Course));
+/// assert_eq!(link.resource.sourced_id.as_str(), "rsc-1");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ResourceLink {
@@ -607,6 +722,16 @@ impl ResourceLink {
 }
 
 /// `userResources.csv` row (1.2).
+///
+/// # Examples
+/// ```
+/// use oneroster_model::{FileKind, Table, UserResource, Version};
+/// let mut t = Table::new(FileKind::UserResources, Version::V1_2);
+/// t.push_named(&[("sourcedId", "ur-1"), ("userSourcedId", "usr-1"), ("resourceSourcedId", "rsc-1")])?;
+/// let ur: UserResource = t.records(Version::V1_2).next().unwrap()?;
+/// assert_eq!((ur.user.sourced_id.as_str(), ur.class.is_none()), ("usr-1", true));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UserResource {

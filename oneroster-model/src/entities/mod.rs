@@ -28,6 +28,18 @@ pub use rostering::*;
 pub use status::{CodeMajor, CodeMinor, CodeMinorField, ImsxSeverity, StatusInfo};
 
 /// A typed CSV row could not be built from a table row.
+///
+/// # Examples
+/// ```
+/// use oneroster_model::{Enrollment, FileKind, RecordError, Table, Version};
+/// let mut t = Table::new(FileKind::Enrollments, Version::V1_2);
+/// t.push_named(&[("sourcedId", "enr-1"), ("classSourcedId", "cls-1"), ("schoolSourcedId", "sch-1"),
+///     ("userSourcedId", "usr-1"), ("role", "teacher"), ("primary", "yes")])?;
+/// let err = t.records::<Enrollment>(Version::V1_2).next().unwrap().unwrap_err();
+/// assert_eq!(err, RecordError::Invalid { column: "primary", value: "yes".into(), expected: "true|false" });
+/// assert_eq!(err.code(), "record.invalid");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum RecordError {
@@ -57,6 +69,19 @@ impl RecordError {
 }
 
 /// A JSON document could not be read.
+///
+/// # Examples
+/// ```
+/// use oneroster_model::{JsonError, UserV1p2, parse_collection};
+/// // the path points at the offending value
+/// let err = parse_collection::<UserV1p2>(r#"{"users":[{"sourcedId":"u1","enabledUser":"maybe"}]}"#).unwrap_err();
+/// assert!(matches!(&err, JsonError::Invalid { path, .. } if path == "users[0].enabledUser"), "{err}");
+/// assert_eq!(err.code(), "json.invalid");
+///
+/// let err = parse_collection::<UserV1p2>(r#"{"orgs":[]}"#).unwrap_err();
+/// assert!(matches!(err, JsonError::MissingEnvelope("users")));
+/// assert_eq!(err.code(), "json.missing_envelope");
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum JsonError {
@@ -86,6 +111,17 @@ impl JsonError {
 /// Extension data: CSV `metadata.<name>` columns (in order) ↔ the JSON
 /// `metadata` object. JSON values that are not strings are kept as their
 /// JSON text.
+///
+/// # Examples
+/// ```
+/// use oneroster_model::Metadata;
+/// let m: Metadata = serde_json::from_str(r#"{"ukUrn":"100000","fsm":true}"#)?;
+/// assert_eq!(m.get("ukUrn"), Some("100000"));
+/// assert_eq!(m.get("fsm"), Some("true")); // a JSON boolean, kept as its text
+/// assert_eq!(m.get("sen"), None);
+/// assert!(Metadata::default().is_empty());
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Metadata(pub Vec<(String, String)>);
 
@@ -129,6 +165,19 @@ impl<'de> Deserialize<'de> for Metadata {
 }
 
 /// The fields every entity has.
+///
+/// # Examples
+/// ```
+/// use oneroster_model::{Base, StatusType};
+/// let b = Base::new("org-1".parse()?);
+/// assert_eq!((b.status, b.date_last_modified), (None, None)); // as in a bulk row
+/// assert_eq!(serde_json::to_string(&b)?, r#"{"sourcedId":"org-1"}"#);
+///
+/// let b: Base = serde_json::from_str(
+///     r#"{"sourcedId":"org-1","status":"tobedeleted","dateLastModified":"2025-09-01T08:00:00Z"}"#)?;
+/// assert_eq!(b.status, Some(StatusType::ToBeDeleted));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Base {
@@ -162,6 +211,20 @@ impl Base {
 }
 
 /// An entity with a CSV binding.
+///
+/// # Examples
+/// ```
+/// use oneroster_model::{FileKind, Org, OrgType, Record, Table, Version};
+/// let mut t = Table::new(Org::FILE, Version::V1_2);
+/// t.push_named(&[("sourcedId", "sch-1"), ("name", "Hillside Primary"), ("type", "school"),
+///     ("identifier", "100000"), ("parentSourcedId", "trust-1")])?;
+/// let org = Org::from_row(t.row(0).unwrap(), Version::V1_2)?;
+/// assert_eq!(org.org_type, OrgType::School);
+/// let cells = org.to_cells(Version::V1_2);
+/// assert!(cells.contains(&("parentSourcedId", "trust-1".to_owned())));
+/// assert_eq!(Org::FILE, FileKind::Orgs);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub trait Record: Sized {
     /// The CSV file.
     const FILE: FileKind;
@@ -178,6 +241,13 @@ pub trait Record: Sized {
 }
 
 /// An entity with a REST JSON envelope.
+///
+/// # Examples
+/// ```
+/// use oneroster_model::{AcademicSession, JsonEntity, UserV1p2};
+/// assert_eq!((UserV1p2::COLLECTION, UserV1p2::SINGLE), ("users", "user"));
+/// assert_eq!(AcademicSession::COLLECTION, "academicSessions");
+/// ```
 pub trait JsonEntity: Serialize + DeserializeOwned {
     /// The collection key, e.g. `users`.
     const COLLECTION: &'static str;
@@ -205,6 +275,16 @@ pub fn parse_collection<T: JsonEntity>(json: &str) -> Result<Vec<T>, JsonError> 
 ///
 /// # Errors
 /// [`JsonError`] with the JSON path of the first problem.
+///
+/// # Examples
+/// ```
+/// use oneroster_model::{Course, parse_single};
+/// let c: Course = parse_single(r#"{"course":{"sourcedId":"crs-ma7","title":"Maths Year 7",
+///   "org":{"href":"orgs/sch-1","sourcedId":"sch-1","type":"org"},"subjects":["Mathematics"]}}"#)?;
+/// assert_eq!(c.org.sourced_id.as_str(), "sch-1");
+/// assert_eq!(c.subjects, ["Mathematics"]);
+/// # Ok::<(), oneroster_model::JsonError>(())
+/// ```
 pub fn parse_single<T: JsonEntity>(json: &str) -> Result<T, JsonError> {
     parse_enveloped(json, T::SINGLE)
 }
@@ -238,6 +318,16 @@ fn path_suffix(p: &str) -> String {
 ///
 /// # Errors
 /// Serialisation errors (none expected for these types).
+///
+/// # Examples
+/// ```
+/// use oneroster_model::{Base, Org, OrgType, to_collection_json};
+/// let org = Org { base: Base::new("trust-1".parse()?), name: "Northern Trust".into(),
+///     org_type: OrgType::District, identifier: None, parent: None, children: vec![] };
+/// assert_eq!(to_collection_json(&[org])?,
+///     r#"{"orgs":[{"sourcedId":"trust-1","name":"Northern Trust","type":"district"}]}"#);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn to_collection_json<T: JsonEntity>(items: &[T]) -> Result<String, serde_json::Error> {
     let mut m = serde_json::Map::new();
     m.insert(T::COLLECTION.to_owned(), serde_json::to_value(items)?);
@@ -248,6 +338,19 @@ pub fn to_collection_json<T: JsonEntity>(items: &[T]) -> Result<String, serde_js
 ///
 /// # Errors
 /// Serialisation errors (none expected for these types).
+///
+/// # Examples
+/// ```
+/// use oneroster_model::{Enrollment, parse_single, to_single_json};
+/// let json = r#"{"enrollment":{"sourcedId":"enr-1","class":{"sourcedId":"cls-1"},
+///   "school":{"sourcedId":"sch-1"},"user":{"sourcedId":"usr-1"},"role":"student","primary":false}}"#;
+/// let e: Enrollment = parse_single(json)?;
+/// // written strictly: the boolean as the string "false"
+/// let out = to_single_json(&e)?;
+/// assert!(out.starts_with(r#"{"enrollment":{"sourcedId":"enr-1""#), "{out}");
+/// assert!(out.contains(r#""primary":"false""#), "{out}");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn to_single_json<T: JsonEntity>(item: &T) -> Result<String, serde_json::Error> {
     let mut m = serde_json::Map::new();
     m.insert(T::SINGLE.to_owned(), serde_json::to_value(item)?);
@@ -256,6 +359,18 @@ pub fn to_single_json<T: JsonEntity>(item: &T) -> Result<String, serde_json::Err
 
 impl Table {
     /// Read every row as a typed record.
+    ///
+    /// # Examples
+    /// ```
+    /// use oneroster_model::{FileKind, Table, UserV1p1, RoleV1p1, Version};
+    /// let mut t = Table::new(FileKind::Users, Version::V1_1);
+    /// t.push_named(&[("sourcedId", "usr-1"), ("enabledUser", "true"), ("orgSourcedIds", "sch-1,sch-2"),
+    ///     ("role", "teacher"), ("username", "j.smith"), ("givenName", "Jane"), ("familyName", "Smith")])?;
+    /// let users: Vec<UserV1p1> = t.records(Version::V1_1).collect::<Result<_, _>>()?;
+    /// assert_eq!(users[0].role, RoleV1p1::Teacher);
+    /// assert_eq!(users[0].orgs.len(), 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn records<T: Record>(
         &self,
         version: Version,
@@ -268,6 +383,20 @@ impl Table {
     ///
     /// # Errors
     /// [`TableError::NoSuchColumn`] if the table lacks a defined column the record fills.
+    ///
+    /// # Examples
+    /// ```
+    /// use oneroster_model::{Base, FileKind, Metadata, Org, OrgType, Table, Version};
+    /// let mut base = Base::new("sch-1".parse()?);
+    /// base.metadata = Metadata(vec![("ukUrn".into(), "100000".into())]);
+    /// let org = Org { base, name: "Hillside Primary".into(), org_type: OrgType::School,
+    ///     identifier: None, parent: None, children: vec![] };
+    /// let mut t = Table::new(FileKind::Orgs, Version::V1_2);
+    /// t.push_record(&org, Version::V1_2)?;
+    /// assert_eq!(t.header().last().map(String::as_str), Some("metadata.ukUrn"));
+    /// assert_eq!(t.row(0).and_then(|r| r.get("type")), Some("school"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn push_record<T: Record>(
         &mut self,
         record: &T,

@@ -22,6 +22,18 @@ use super::common::{gid, list, parse_token};
 // ---------------------------------------------------------------- orgs
 
 /// `orgs.csv` / `org`. CSV `parentSourcedId` ↔ JSON `parent`.
+///
+/// # Examples
+/// ```
+/// use oneroster_model::{Org, OrgType, parse_single};
+/// let trust: Org = parse_single(r#"{"org":{"sourcedId":"trust-1","status":"active",
+///   "dateLastModified":"2025-09-01T08:00:00.000Z","name":"Northern Trust","type":"district",
+///   "children":[{"href":"orgs/sch-1","sourcedId":"sch-1","type":"org"}]}}"#)?;
+/// assert_eq!(trust.org_type, OrgType::District);
+/// assert_eq!(trust.children[0].sourced_id.as_str(), "sch-1");
+/// assert!(trust.parent.is_none());
+/// # Ok::<(), oneroster_model::JsonError>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Org {
@@ -79,6 +91,19 @@ impl Record for Org {
 // ---------------------------------------------------------------- academicSessions
 
 /// `academicSessions.csv` / `academicSession`.
+///
+/// # Examples
+/// ```
+/// use oneroster_model::{AcademicSession, FileKind, SessionType, Table, Version};
+/// let mut t = Table::new(FileKind::AcademicSessions, Version::V1_2);
+/// t.push_named(&[("sourcedId", "ay-2025"), ("title", "2025/26"), ("type", "schoolYear"),
+///     ("startDate", "2025-09-01"), ("endDate", "2026-07-31"), ("schoolYear", "2026")])?;
+/// let year: AcademicSession = t.records(Version::V1_2).next().unwrap()?;
+/// assert_eq!(year.session_type, SessionType::SchoolYear);
+/// assert_eq!(year.end_date.to_string(), "2026-07-31");
+/// assert_eq!(year.school_year, "2026"); // the year it ends
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AcademicSession {
@@ -145,6 +170,19 @@ impl Record for AcademicSession {
 // ---------------------------------------------------------------- courses
 
 /// `courses.csv` / `course`.
+///
+/// # Examples
+/// ```
+/// use oneroster_model::{Course, FileKind, Table, Version};
+/// let mut t = Table::new(FileKind::Courses, Version::V1_2);
+/// t.push_named(&[("sourcedId", "crs-ma7"), ("schoolYearSourcedId", "ay-2025"), ("title", "Maths Year 7"),
+///     ("grades", "07"), ("orgSourcedId", "sch-1"), ("subjects", "Mathematics")])?;
+/// let c: Course = t.records(Version::V1_2).next().unwrap()?;
+/// assert_eq!(c.org.sourced_id.as_str(), "sch-1");
+/// assert_eq!(c.school_year.map(|y| y.sourced_id.into_inner()).as_deref(), Some("ay-2025"));
+/// assert_eq!((c.grades, c.subjects), (vec!["07".to_owned()], vec!["Mathematics".to_owned()]));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Course {
@@ -220,6 +258,23 @@ impl Record for Course {
 // ---------------------------------------------------------------- classes
 
 /// `classes.csv` / `class`.
+///
+/// # Examples
+/// ```
+/// use oneroster_model::{Class, ClassType, FileKind, RecordError, Table, Version};
+/// let mut t = Table::new(FileKind::Classes, Version::V1_2);
+/// t.push_named(&[("sourcedId", "cls-7x-ma"), ("title", "7X Maths"), ("courseSourcedId", "crs-ma7"),
+///     ("classType", "scheduled"), ("schoolSourcedId", "sch-1"), ("termSourcedIds", "t1,t2")])?;
+/// t.push_named(&[("sourcedId", "cls-7x"), ("title", "7X"), ("courseSourcedId", "crs-reg"),
+///     ("classType", "homeroom"), ("schoolSourcedId", "sch-1")])?;
+/// let mut rows = t.records::<Class>(Version::V1_2);
+/// let maths = rows.next().unwrap()?;
+/// assert_eq!(maths.class_type, ClassType::Scheduled);
+/// assert_eq!(maths.terms.len(), 2);
+/// // every class needs at least one term
+/// assert_eq!(rows.next().unwrap().unwrap_err(), RecordError::Missing("termSourcedIds"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Class {
@@ -320,6 +375,18 @@ impl Record for Class {
 // ---------------------------------------------------------------- users
 
 /// One `{type:identifier}` item of `userIds`.
+///
+/// # Examples
+/// ```
+/// use oneroster_model::{FileKind, Table, UserV1p2, Version};
+/// let mut t = Table::new(FileKind::Users, Version::V1_2);
+/// t.push_named(&[("sourcedId", "usr-1"), ("enabledUser", "true"), ("username", "a.khan"),
+///     ("userIds", "{MIS:4711},{LDAP:akhan}"), ("givenName", "Aisha"), ("familyName", "Khan")])?;
+/// let u: UserV1p2 = t.records(Version::V1_2).next().unwrap()?;
+/// assert_eq!((u.user_ids[0].id_type.as_str(), u.user_ids[0].identifier.as_str()), ("MIS", "4711"));
+/// assert_eq!(u.user_ids[1].id_type, "LDAP");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserId {
     /// The identifier's type (e.g. `MIS`, `LDAP`).
@@ -353,6 +420,21 @@ fn enabled(row: &RowRef<'_>) -> Result<bool, RecordError> {
 
 /// A OneRoster 1.1 user (`users.csv` 1.1 / 1.1 `user`): one `role` and a list
 /// of `orgs`.
+///
+/// # Examples
+/// ```
+/// use oneroster_model::{RoleV1p1, UserV1p1, parse_collection, to_collection_json};
+/// // real servers send `enabledUser` as 1/0 or a JSON boolean; both are accepted
+/// let users: Vec<UserV1p1> = parse_collection(r#"{"users":[{"sourcedId":"usr-1","enabledUser":1,
+///   "orgs":[{"sourcedId":"sch-1"}],"role":"student","username":"s.jones",
+///   "givenName":"Sam","familyName":"Jones","agents":[{"sourcedId":"usr-9","type":"user"}]}]}"#)?;
+/// assert!(users[0].enabled_user);
+/// assert_eq!(users[0].role, RoleV1p1::Student);
+/// assert_eq!(users[0].agents[0].sourced_id.as_str(), "usr-9");
+/// // and written as the spec's string
+/// assert!(to_collection_json(&users)?.contains(r#""enabledUser":"true""#));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UserV1p1 {
@@ -464,6 +546,16 @@ impl Record for UserV1p1 {
 
 /// A role inside a 1.2 JSON `user` (`roles[]`); the CSV binding carries
 /// these in `roles.csv` ([`RoleRecord`]).
+///
+/// # Examples
+/// ```
+/// use oneroster_model::{Role, RoleType, UserRole};
+/// let r: UserRole = serde_json::from_str(r#"{"roleType":"primary","role":"teacher",
+///   "org":{"href":"orgs/sch-1","sourcedId":"sch-1","type":"org"},"beginDate":"2025-09-01"}"#)?;
+/// assert_eq!((r.role_type, &r.role), (RoleType::Primary, &Role::Teacher));
+/// assert_eq!(r.begin_date.map(|d| d.to_string()).as_deref(), Some("2025-09-01"));
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UserRole {
@@ -488,6 +580,23 @@ pub struct UserRole {
 /// `preferredGivenName`/`preferredFamilyName` ↔ JSON
 /// `preferredFirstName`/`preferredLastName`; roles live in `roles.csv` for CSV
 /// and in `roles[]` for JSON.
+///
+/// # Examples
+/// ```
+/// use oneroster_model::{FileKind, Table, UserV1p2, Version};
+/// let mut t = Table::new(FileKind::Users, Version::V1_2);
+/// t.push_named(&[("sourcedId", "usr-1"), ("enabledUser", "true"), ("username", "a.khan"),
+///     ("givenName", "Aisha"), ("familyName", "Khan"), ("preferredGivenName", "Ash"),
+///     ("primaryOrgSourcedId", "sch-1")])?;
+/// let u: UserV1p2 = t.records(Version::V1_2).next().unwrap()?;
+/// assert_eq!(u.preferred_first_name.as_deref(), Some("Ash"));
+/// // the JSON binding uses the REST names
+/// let json = serde_json::to_value(&u)?;
+/// assert_eq!(json["preferredFirstName"], "Ash");
+/// assert_eq!(json["primaryOrg"]["sourcedId"], "sch-1");
+/// assert_eq!(json["enabledUser"], "true");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UserV1p2 {
@@ -627,6 +736,18 @@ impl Record for UserV1p2 {
 }
 
 /// A `roles.csv` row (1.2).
+///
+/// # Examples
+/// ```
+/// use oneroster_model::{FileKind, Role, RoleRecord, RoleType, Table, Version};
+/// let mut t = Table::new(FileKind::Roles, Version::V1_2);
+/// t.push_named(&[("sourcedId", "rol-1"), ("userSourcedId", "usr-1"), ("roleType", "primary"),
+///     ("role", "teacher"), ("orgSourcedId", "sch-1")])?;
+/// let r: RoleRecord = t.records(Version::V1_2).next().unwrap()?;
+/// assert_eq!((r.role_type, r.role), (RoleType::Primary, Role::Teacher));
+/// assert_eq!(r.org.sourced_id.as_str(), "sch-1");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RoleRecord {
@@ -685,6 +806,17 @@ impl Record for RoleRecord {
 }
 
 /// A `userProfiles.csv` row (1.2).
+///
+/// # Examples
+/// ```
+/// use oneroster_model::{FileKind, Table, UserProfile, Version};
+/// let mut t = Table::new(FileKind::UserProfiles, Version::V1_2);
+/// t.push_named(&[("sourcedId", "prof-1"), ("userSourcedId", "usr-1"), ("profileType", "app"),
+///     ("vendorId", "maths-co"), ("credentialType", "password"), ("username", "akhan7"), ("password", "s3cret")])?;
+/// let p: UserProfile = t.records(Version::V1_2).next().unwrap()?;
+/// assert_eq!((p.vendor_id.as_str(), p.username.as_str()), ("maths-co", "akhan7"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UserProfile {
@@ -749,6 +881,18 @@ impl Record for UserProfile {
 // ---------------------------------------------------------------- enrollments, demographics
 
 /// `enrollments.csv` / `enrollment`.
+///
+/// # Examples
+/// ```
+/// use oneroster_model::{Enrollment, EnrollmentRole, FileKind, Table, Version};
+/// let mut t = Table::new(FileKind::Enrollments, Version::V1_2);
+/// t.push_named(&[("sourcedId", "enr-1"), ("classSourcedId", "cls-7x-ma"), ("schoolSourcedId", "sch-1"),
+///     ("userSourcedId", "usr-1"), ("role", "teacher"), ("primary", "true"), ("beginDate", "2025-09-01")])?;
+/// let e: Enrollment = t.records(Version::V1_2).next().unwrap()?;
+/// assert_eq!((e.role, e.primary), (EnrollmentRole::Teacher, Some(true)));
+/// assert_eq!(e.class.sourced_id.as_str(), "cls-7x-ma");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Enrollment {
@@ -812,6 +956,18 @@ impl Record for Enrollment {
 }
 
 /// `demographics.csv` / `demographics` (the sourcedId is the user's).
+///
+/// # Examples
+/// ```
+/// use oneroster_model::{Demographics, FileKind, Sex, Table, Version};
+/// let mut t = Table::new(FileKind::Demographics, Version::V1_2);
+/// t.push_named(&[("sourcedId", "usr-1"), ("birthDate", "2013-04-12"), ("sex", "female"), ("white", "true")])?;
+/// let d: Demographics = t.records(Version::V1_2).next().unwrap()?;
+/// assert_eq!(d.sex, Some(Sex::Female));
+/// assert_eq!((d.white, d.asian), (Some(true), None)); // blank stays unknown
+/// assert_eq!(serde_json::to_value(&d)?["white"], "true");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Demographics {

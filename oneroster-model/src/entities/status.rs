@@ -91,6 +91,18 @@ pub struct StatusInfo {
 
 impl StatusInfo {
     /// A failure with one minor code.
+    ///
+    /// # Examples
+    /// ```
+    /// use oneroster_model::{CodeMajor, ImsxSeverity, StatusInfo};
+    /// let s = StatusInfo::failure("unknownobject", "no user usr-404");
+    /// assert_eq!((s.code_major, s.severity), (CodeMajor::Failure, ImsxSeverity::Error));
+    /// let json = serde_json::to_value(&s)?;
+    /// assert_eq!(json["imsx_codeMajor"], "failure");
+    /// assert_eq!(json["imsx_CodeMinor"]["imsx_codeMinorField"][0]["imsx_codeMinorFieldName"], "TargetEndSystem");
+    /// assert_eq!(s.minor_codes().collect::<Vec<_>>(), ["unknownobject"]);
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     pub fn failure(minor: &str, description: impl Into<String>) -> Self {
         Self {
             code_major: CodeMajor::Failure,
@@ -116,6 +128,17 @@ impl StatusInfo {
     ///
     /// # Errors
     /// [`super::JsonError`] if neither shape matches.
+    ///
+    /// # Examples
+    /// ```
+    /// use oneroster_model::{CodeMajor, StatusInfo};
+    /// let bare = StatusInfo::parse(r#"{"imsx_codeMajor":"success","imsx_severity":"status"}"#)?;
+    /// assert_eq!(bare.code_major, CodeMajor::Success);
+    /// assert_eq!(bare.minor_codes().count(), 0);
+    /// let err = StatusInfo::parse(r#"{"imsx_codeMajor":"ok","imsx_severity":"status"}"#).unwrap_err();
+    /// assert_eq!(err.code(), "json.invalid");
+    /// # Ok::<(), oneroster_model::JsonError>(())
+    /// ```
     pub fn parse(json: &str) -> Result<Self, super::JsonError> {
         let v: serde_json::Value =
             serde_json::from_str(json).map_err(|e| super::JsonError::Invalid {

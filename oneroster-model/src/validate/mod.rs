@@ -19,6 +19,23 @@ mod rows;
 mod table;
 
 /// How strictly to read the spec.
+///
+/// # Examples
+/// ```
+/// use oneroster_model::{Code, FileKind, FileMode, Package, Profile, Severity, ValidateOptions, Version, validate_zip_bytes};
+/// let mut p = Package::new(Version::V1_2);
+/// p.table_mut(FileKind::Orgs).push_named(&[("sourcedId", "trust-1"), ("name", "Northern Trust"), ("type", "District")])?;
+/// p.manifest_mut().set_mode(FileKind::Orgs, FileMode::Bulk);
+/// let bytes = p.to_zip_bytes()?;
+///
+/// let strict = validate_zip_bytes(bytes.clone(), &ValidateOptions::new())?;
+/// assert_eq!(strict.with_code(Code::RowInvalidEnum).next().map(|f| f.severity), Some(Severity::Error));
+/// let lenient = validate_zip_bytes(bytes, &ValidateOptions::new().profile(Profile::Lenient))?;
+/// assert!(lenient.is_valid()); // the wrong case is only a warning
+/// assert_eq!(lenient.with_code(Code::RowInvalidEnum).next().map(|f| f.severity), Some(Severity::Warning));
+/// assert_eq!("lenient".parse::<Profile>()?, Profile::Lenient);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum Profile {
@@ -57,6 +74,24 @@ impl std::str::FromStr for Profile {
 }
 
 /// Which rows have their references checked.
+///
+/// # Examples
+/// ```
+/// use oneroster_model::{Code, FileKind, FileMode, Package, ReferenceMode, ValidateOptions, Version, validate_zip_bytes};
+/// // a delta row pointing at a trust the receiver already holds
+/// let mut p = Package::new(Version::V1_2);
+/// p.table_mut(FileKind::Orgs).push_named(&[("sourcedId", "sch-1"), ("status", "active"),
+///     ("dateLastModified", "2026-01-05T06:00:00.000Z"), ("name", "Hillside"), ("type", "school"), ("parentSourcedId", "trust-1")])?;
+/// p.manifest_mut().set_mode(FileKind::Orgs, FileMode::Delta);
+/// let bytes = p.to_zip_bytes()?;
+///
+/// let report = validate_zip_bytes(bytes.clone(), &ValidateOptions::new())?;
+/// assert!(report.is_valid(), "{:?}", report.findings());
+/// let all = ValidateOptions::new().references(ReferenceMode::AllRows);
+/// let report = validate_zip_bytes(bytes, &all)?;
+/// assert!(report.has(Code::ReferenceUnresolved));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum ReferenceMode {
@@ -69,6 +104,17 @@ pub enum ReferenceMode {
 }
 
 /// Whether big files are parsed on a second thread.
+///
+/// # Examples
+/// ```
+/// use oneroster_model::{GenerateOptions, Generator, Parallelism, ValidateOptions, validate_zip_bytes};
+/// let bytes = Generator::new(GenerateOptions::new(1).pupils_per_school(30)).to_package().to_zip_bytes()?;
+/// let auto = validate_zip_bytes(bytes.clone(), &ValidateOptions::new())?;
+/// let single = validate_zip_bytes(bytes, &ValidateOptions::new().parallelism(Parallelism::Single))?;
+/// assert!(auto.is_valid());
+/// assert_eq!(auto, single);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum Parallelism {
@@ -81,6 +127,25 @@ pub enum Parallelism {
 }
 
 /// Optional rule sets layered on the spec checks (all warnings).
+///
+/// # Examples
+/// ```
+/// use oneroster_model::{Code, FileKind, FileMode, Package, RuleSet, ValidateOptions, Version, validate_zip_bytes};
+/// let mut p = Package::new(Version::V1_2);
+/// p.table_mut(FileKind::Orgs).push_named(&[("sourcedId", "sch-1"), ("name", "Hillside"), ("type", "school")])?;
+/// p.table_mut(FileKind::Courses).push_named(&[("sourcedId", "crs-ma7"), ("title", "Maths Year 7"),
+///     ("grades", "Y7"), ("orgSourcedId", "sch-1")])?; // a UK year group, not a CEDS grade
+/// p.manifest_mut().set_mode(FileKind::Orgs, FileMode::Bulk);
+/// p.manifest_mut().set_mode(FileKind::Courses, FileMode::Bulk);
+/// let bytes = p.to_zip_bytes()?;
+///
+/// assert!(!validate_zip_bytes(bytes.clone(), &ValidateOptions::new())?.has(Code::RulesCedsGrade));
+/// let report = validate_zip_bytes(bytes, &ValidateOptions::new().rule_set(RuleSet::CedsGrades))?;
+/// assert!(report.is_valid()); // rule sets only warn
+/// let f = report.with_code(Code::RulesCedsGrade).next().unwrap();
+/// assert_eq!((f.file.as_deref(), f.line, f.actual.as_deref()), (Some("courses.csv"), Some(2), Some("Y7")));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RuleSet {
@@ -166,6 +231,22 @@ impl ValidateOptions {
 }
 
 /// Progress while validating, for a progress bar.
+///
+/// # Examples
+/// ```
+/// use oneroster_model::{FileKind, FileMode, Package, PackageSource, Progress, ReadLimits, ValidateOptions, Version, validate_source};
+/// let mut p = Package::new(Version::V1_2);
+/// p.table_mut(FileKind::Orgs).push_named(&[("sourcedId", "trust-1"), ("name", "Northern Trust"), ("type", "district")])?;
+/// p.manifest_mut().set_mode(FileKind::Orgs, FileMode::Bulk);
+/// let mut src = PackageSource::from_zip_bytes(p.to_zip_bytes()?, ReadLimits::default())?;
+/// let mut last: Option<Progress> = None;
+/// let report = validate_source(&mut src, &ValidateOptions::new(), &mut |p| last = Some(p));
+/// assert!(report.is_valid());
+/// let last = last.expect("at least one progress call");
+/// assert_eq!(last.file, FileKind::Orgs);
+/// assert!(last.bytes_done <= last.bytes_total);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Progress {
@@ -208,12 +289,60 @@ pub fn validate_path(
 ///
 /// # Errors
 /// [`ReadError::InvalidArchive`] when the bytes are not a zip.
+///
+/// # Examples
+/// ```
+/// use oneroster_model::{Code, FileKind, FileMode, Package, ValidateOptions, Version, validate_zip_bytes};
+/// let mut p = Package::new(Version::V1_2);
+/// let orgs = p.table_mut(FileKind::Orgs);
+/// orgs.push_named(&[("sourcedId", "trust-1"), ("name", "Northern Trust"), ("type", "district")])?;
+/// orgs.push_named(&[("sourcedId", "sch-1"), ("name", "Hillside"), ("type", "school"), ("parentSourcedId", "trust-9")])?;
+/// p.manifest_mut().set_mode(FileKind::Orgs, FileMode::Bulk);
+///
+/// let report = validate_zip_bytes(p.to_zip_bytes()?, &ValidateOptions::new())?;
+/// assert!(!report.is_valid());
+/// assert_eq!(report.counts()["orgs.csv"], 2);
+/// let f = report.with_code(Code::ReferenceUnresolved).next().unwrap();
+/// assert_eq!((f.file.as_deref(), f.line, f.column.as_deref()), (Some("orgs.csv"), Some(3), Some("parentSourcedId")));
+/// assert_eq!(f.actual.as_deref(), Some("trust-9"));
+///
+/// // only unreadable input is an error; everything else is a finding
+/// assert_eq!(validate_zip_bytes(b"not a zip".to_vec(), &ValidateOptions::new()).unwrap_err().code(), "archive.invalid");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn validate_zip_bytes(bytes: Vec<u8>, options: &ValidateOptions) -> Result<Report, ReadError> {
     let mut src = PackageSource::from_zip_bytes(bytes, options.limits)?;
     Ok(validate_source(&mut src, options, &mut |_| {}))
 }
 
 /// Validate an opened source, reporting progress.
+///
+/// # Examples
+/// ```
+/// use oneroster_model::{Code, PackageSource, ReadLimits, ValidateOptions, validate_source};
+/// # fn zip(files: &[(&str, &str)]) -> Vec<u8> {
+/// #     use std::io::Write;
+/// #     let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+/// #     for (name, body) in files {
+/// #         w.start_file(*name, zip::write::SimpleFileOptions::default()).unwrap();
+/// #         w.write_all(body.as_bytes()).unwrap();
+/// #     }
+/// #     w.finish().unwrap().into_inner()
+/// # }
+/// // a hand-written package: 1.1 manifest, orgs.csv with a short row
+/// let bytes = zip(&[
+///     ("manifest.csv", "propertyName,value\nmanifest.version,1.0\noneroster.version,1.1\nfile.orgs,bulk\n"),
+///     ("orgs.csv", "sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\ntrust-1,,,Trust\n"),
+/// ]);
+/// let mut src = PackageSource::from_zip_bytes(bytes, ReadLimits::default())?;
+/// let report = validate_source(&mut src, &ValidateOptions::new(), &mut |_| {});
+/// assert_eq!(report.version(), Some(oneroster_model::Version::V1_1));
+/// let f = report.with_code(Code::TableRowWidthMismatch).next().unwrap();
+/// assert_eq!((f.file.as_deref(), f.line), (Some("orgs.csv"), Some(2)));
+/// // the manifest leaves out 1.1 file keys: each is reported, nothing stops early
+/// assert!(report.has(Code::ManifestMissingProperty));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn validate_source(
     src: &mut PackageSource,
     options: &ValidateOptions,
