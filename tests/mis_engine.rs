@@ -6,7 +6,8 @@ use chrono::NaiveDate;
 use mis_mapping::{
     Approval, Contract, EnrolStatus, Enrolment, Export, GeneratorConfig, Group, GroupKind,
     Identifier, IdentifierKind, InMemoryIdentityMap, LaEstab, MemberRole, Membership, MisSnapshot,
-    Names, OneRosterPackage, Person, PersonRole, PseudonymKey, School, Verdict, generate,
+    Names, OneRosterPackage, Person, PersonRole, PseudonymKey, School, Verdict, WITHHELD_NAME,
+    generate,
 };
 
 fn d(s: &str) -> NaiveDate {
@@ -280,6 +281,43 @@ fn sensitive_fields_only_when_named_and_version_1_2_roles() {
     let report =
         oneroster_model::validate_zip_bytes(zip, &oneroster_model::ValidateOptions::new()).unwrap();
     assert!(report.is_valid(), "{:?}", report.findings());
+}
+
+#[test]
+fn a_contract_that_withholds_names_still_writes_a_valid_package() {
+    let trust = generate(&GeneratorConfig::new(1, 4).pupils_per_school(30));
+    for version in ["1.1", "1.2"] {
+        let c = Contract::from_toml(&format!(
+            "consumer = \"pseudonymous-app\"\noneroster_version = \"{version}\"\ngroup_kinds = [\"teaching\"]"
+        ))
+        .unwrap();
+        let r = Export::new(&c, &PseudonymKey::insecure_dev(), d("2025-10-01"))
+            .run(&trust, &mut InMemoryIdentityMap::new());
+        let p = &r.package;
+        let users = p.table("users").unwrap();
+        assert!(!users.rows.is_empty());
+        for row in &users.rows {
+            assert_eq!(col(p, "users", row, "givenName"), WITHHELD_NAME);
+            assert_eq!(col(p, "users", row, "familyName"), WITHHELD_NAME);
+        }
+        // No real name of the trust appears anywhere in the package.
+        let surnames: std::collections::HashSet<&str> = trust
+            .people
+            .iter()
+            .map(|person| person.names.legal_surname.as_str())
+            .collect();
+        for t in ["users", "classes", "orgs"] {
+            for row in &p.table(t).unwrap().rows {
+                assert!(row.iter().all(|cell| !surnames.contains(cell.as_str())));
+            }
+        }
+        assert!(r.report.released.withheld.contains(&"givenName"));
+        let zip = p.to_model().to_zip_bytes().unwrap();
+        let report =
+            oneroster_model::validate_zip_bytes(zip, &oneroster_model::ValidateOptions::new())
+                .unwrap();
+        assert!(report.is_valid(), "{version}: {:?}", report.findings());
+    }
 }
 
 #[test]

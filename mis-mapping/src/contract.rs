@@ -90,6 +90,23 @@ impl IdentifierPolicy {
     }
 }
 
+/// What `givenName` and `familyName` hold when the contract withholds them.
+///
+/// OneRoster requires both columns in `users.csv` (1.1 and 1.2), so blank
+/// names would make the package invalid; this fixed marker keeps it valid
+/// and carries no personal data. (`username` falls back to the sourcedId
+/// in the same way.)
+///
+/// # Examples
+/// ```
+/// use mis_mapping::{Contract, UserField, WITHHELD_NAME};
+/// let c = Contract::from_toml("consumer = \"pseudonymous-app\"")?;
+/// assert!(!c.releases(UserField::GivenName));
+/// assert_eq!(WITHHELD_NAME, "Withheld"); // what users.csv then holds for both names
+/// # Ok::<(), mis_mapping::ContractError>(())
+/// ```
+pub const WITHHELD_NAME: &str = "Withheld";
+
 /// A user field a contract can release. Structural fields (`sourcedId`,
 /// `enabledUser`, `role`, `orgSourcedIds`) are always released and are
 /// recorded as such in the audit.

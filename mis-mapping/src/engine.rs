@@ -9,7 +9,9 @@ use crate::fxhash::{FxMap, FxSet};
 use chrono::{Days, NaiveDate};
 
 use crate::calendar::{AcademicYear, NcYear, YearCalendar, check_year_calendar};
-use crate::contract::{Contract, IdentifierPolicy, OneRosterVersion, PseudonymKey, UserField};
+use crate::contract::{
+    Contract, IdentifierPolicy, OneRosterVersion, PseudonymKey, UserField, WITHHELD_NAME,
+};
 use crate::guard::{PreviousFacts, removal_findings, structure_findings_with};
 use crate::identity::{CanonicalId, IdentityMap, derive_keys, resolve_derived};
 use crate::ids::{LaEstab, Uln, Upn};
@@ -255,6 +257,12 @@ fn date_text(cache: &mut FxMap<NaiveDate, String>, d: Option<NaiveDate>) -> &str
 /// A user field's value when the contract releases it, else empty.
 fn pick(released: bool, v: Option<&str>) -> &str {
     if released { v.unwrap_or("") } else { "" }
+}
+
+/// `givenName` / `familyName`: required columns, so a withheld name is
+/// [`WITHHELD_NAME`] rather than blank.
+fn name_or_withheld(released: bool, name: &str) -> &str {
+    if released { name } else { WITHHELD_NAME }
 }
 
 fn person_key(p: &Person) -> String {
@@ -1338,8 +1346,14 @@ impl<'a> Export<'a> {
             }
             users.push(username);
             users.push(&user_ids.join(","));
-            users.push(pick(r(UserField::GivenName), Some(&names.legal_forename)));
-            users.push(pick(r(UserField::FamilyName), Some(&names.legal_surname)));
+            users.push(name_or_withheld(
+                r(UserField::GivenName),
+                &names.legal_forename,
+            ));
+            users.push(name_or_withheld(
+                r(UserField::FamilyName),
+                &names.legal_surname,
+            ));
             users.push(pick(
                 r(UserField::MiddleName),
                 names.middle_names.as_deref(),

@@ -23,13 +23,13 @@ pub use calendar::{
 };
 pub use contract::{
     Contract, ContractError, GuardConfig, IdentifierPolicy, Lifecycle, OneRosterVersion,
-    PseudonymKey, UserField,
+    PseudonymKey, UserField, WITHHELD_NAME,
 };
 pub use engine::{Export, ExportRun};
 pub use guard::check_guard;
 pub use identity::{
-    CanonicalId, IdentityMap, IdentityMapError, InMemoryIdentityMap, InvalidMatchKey, MatchKey,
-    PersonRecord, Resolution, ReviewItem, ReviewReason, resolve,
+    CanonicalId, IdentityMap, IdentityMapError, InMemoryIdentityMap, InvalidCanonicalId,
+    InvalidMatchKey, MatchKey, PersonRecord, Resolution, ReviewItem, ReviewReason, resolve,
 };
 pub use ids::{IdCheck, IdError, IdKind, LaCodeList, LaEstab, Scn, Ukprn, Uln, Upn, Urn, check_id};
 pub use package::{Mode, OneRosterPackage, PackageError, Table};
