@@ -128,6 +128,18 @@ pub enum NcYear {
 #[error("{0:?} is not an NC year (E1, E2, N1, N2, R, 1-14, X)")]
 pub struct InvalidNcYear(pub String);
 
+impl InvalidNcYear {
+    /// Stable machine-readable code.
+    ///
+    /// ```
+    /// let e = "Year 15".parse::<mis_mapping::NcYear>().unwrap_err();
+    /// assert_eq!(e.code(), "calendar.invalid_nc_year");
+    /// ```
+    pub fn code(&self) -> &'static str {
+        "calendar.invalid_nc_year"
+    }
+}
+
 impl FromStr for NcYear {
     type Err = InvalidNcYear;
     fn from_str(s: &str) -> Result<Self, InvalidNcYear> {
@@ -366,6 +378,27 @@ pub enum CalendarProblem {
         /// The enclosing period.
         parent: String,
     },
+}
+
+impl CalendarProblem {
+    /// Stable machine-readable code: that of the run report finding
+    /// (`calendar.dates_contradict`, an error) for every variant.
+    ///
+    /// ```
+    /// use mis_mapping::{AcademicYear, CalendarProblem, Term, YearCalendar, check_year_calendar};
+    /// let d = |s: &str| s.parse::<chrono::NaiveDate>();
+    /// let mut cal = YearCalendar::new(AcademicYear::starting(2025), d("2025-09-01")?, d("2026-08-31")?);
+    /// cal.terms.push(Term::new("Autumn", d("2025-12-19")?, d("2025-09-03")?));
+    /// let problems = check_year_calendar(&cal);
+    /// assert!(matches!(problems.first(), Some(CalendarProblem::EndBeforeStart { .. })));
+    /// assert!(problems.iter().all(|p| p.code() == "calendar.dates_contradict"));
+    /// # Ok::<(), chrono::ParseError>(())
+    /// ```
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::EndBeforeStart { .. } | Self::OutsideParent { .. } => "calendar.dates_contradict",
+        }
+    }
 }
 
 /// Check a year calendar's dates: every period starts before it ends and

@@ -1723,7 +1723,7 @@ fn validate(snap: &MisSnapshot, findings: &mut Findings) -> Vec<PersonRole> {
         for y in &cal.years {
             for p in check_year_calendar(y) {
                 findings.push(Finding::new(
-                    "calendar.dates_contradict",
+                    p.code(),
                     Severity::Error,
                     p.to_string(),
                     Location::entity("calendar", format!("{}/{}", cal.school, y.year)),
