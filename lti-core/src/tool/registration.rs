@@ -118,10 +118,14 @@ impl Registration {
     /// [`RegistrationError`] with the JSON path of the problem.
     pub fn from_json(bytes: &[u8]) -> Result<Self, RegistrationError> {
         let de = &mut serde_json::Deserializer::from_slice(bytes);
-        serde_path_to_error::deserialize(de).map_err(|e| RegistrationError::Json {
-            path: e.path().to_string(),
-            reason: e.inner().to_string(),
-        })
+        // Read the JSON shape first and convert after, so that a
+        // registration without keys is `NoKeys`, not a stringified serde error.
+        let config: RegistrationConfig =
+            serde_path_to_error::deserialize(de).map_err(|e| RegistrationError::Json {
+                path: e.path().to_string(),
+                reason: e.inner().to_string(),
+            })?;
+        Self::try_from(config)
     }
 
     /// The platform issuer.
@@ -383,5 +387,31 @@ impl From<Registration> for RegistrationConfig {
             deployment_policy: r.deployment_policy,
             token_audience: r.token_audience,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn from_json_without_keys_is_no_keys() {
+        let err = Registration::from_json(
+            br#"{"issuer": "https://lms.example", "client_id": "c1",
+                 "auth_login_url": "https://lms.example/auth"}"#,
+        )
+        .unwrap_err();
+        assert_eq!(err, RegistrationError::NoKeys);
+        assert_eq!(err.code(), "registration.no_keys");
+        // Shape errors still carry their JSON path.
+        let err = Registration::from_json(
+            br#"{"issuer": "https://lms.example", "client_id": "c1",
+                 "auth_login_url": "https://lms.example/auth", "deployment_ids": [""]}"#,
+        )
+        .unwrap_err();
+        assert!(
+            matches!(&err, RegistrationError::Json { path, .. } if path == "deployment_ids[0]"),
+            "{err:?}"
+        );
     }
 }
