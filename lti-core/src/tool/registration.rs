@@ -37,6 +37,26 @@ pub enum AnonymousLaunches {
 }
 
 /// Where the platform's keys come from.
+/// # Examples
+///
+/// Keys pasted by an administrator instead of a JWKS URL:
+///
+/// ```
+/// use lti_core::keys::Jwks;
+/// use lti_core::tool::{JwksSource, Registration};
+///
+/// let jwks = Jwks::from_json_bytes(br#"{"keys": [{"kty": "EC", "crv": "P-256", "kid": "k1",
+///     "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
+///     "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]}"#)?;
+/// let reg = Registration::from_json(br#"{"issuer": "https://lms.example", "client_id": "c1",
+///     "auth_login_url": "https://lms.example/auth",
+///     "jwks": {"keys": [{"kty": "EC", "crv": "P-256", "kid": "k1",
+///         "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
+///         "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]}}"#)?;
+/// assert_eq!(reg.jwks(), &JwksSource::Inline(jwks));
+/// assert!(reg.key_cache_key().is_none()); // nothing to fetch or cache
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum JwksSource {
@@ -63,6 +83,41 @@ pub enum JwksSource {
 /// `anonymous_launches` (`"refused"`), `message_types` (resource link, deep
 /// linking, submission review), `deployment_policy` (`"reject_unknown"`),
 /// `token_audience` (default: the token URL).
+/// # Examples
+///
+/// ```
+/// use lti_core::chrono::Duration;
+/// use lti_core::claims::MessageType;
+/// use lti_core::ids::{ClientId, DeploymentId, EndpointUrl, Issuer};
+/// use lti_core::keys::{Algorithm, AlgorithmSet};
+/// use lti_core::tool::{AnonymousLaunches, DeploymentPolicy, JwksSource, Registration};
+///
+/// let jwks_url = EndpointUrl::try_from("https://lms.example/jwks")?;
+/// let reg = Registration::builder(
+///     Issuer::try_from("https://lms.example")?,
+///     ClientId::try_from("tool-1")?,
+///     EndpointUrl::try_from("https://lms.example/auth")?,
+///     JwksSource::Url(jwks_url.clone()),
+/// )
+/// .deployment(DeploymentId::try_from("dep-1")?)
+/// .auth_token_url(EndpointUrl::try_from("https://lms.example/token")?)
+/// .build();
+///
+/// // The secure defaults:
+/// assert!(reg.knows_deployment(&DeploymentId::try_from("dep-1")?));
+/// assert!(!reg.knows_deployment(&DeploymentId::try_from("dep-2")?));
+/// assert_eq!(reg.deployment_policy(), DeploymentPolicy::RejectUnknown);
+/// assert_eq!(reg.anonymous_launches(), AnonymousLaunches::Refused);
+/// assert_eq!(reg.algorithms(), AlgorithmSet::RS256_ONLY);
+/// assert!(!reg.algorithms().contains(Algorithm::Es256));
+/// assert_eq!(reg.leeway(), Duration::seconds(60));
+/// assert_eq!(reg.max_token_age(), Duration::minutes(10));
+/// assert!(reg.message_types().contains(&MessageType::DeepLinking));
+/// // Client assertions go to the token URL unless `token_audience` says otherwise.
+/// assert_eq!(reg.token_audience(), Some("https://lms.example/token"));
+/// assert_eq!(reg.jwks(), &JwksSource::Url(jwks_url));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(try_from = "RegistrationConfig", into = "RegistrationConfig")]
 pub struct Registration {
@@ -116,6 +171,30 @@ impl Registration {
     ///
     /// # Errors
     /// [`RegistrationError`] with the JSON path of the problem.
+    /// # Examples
+    ///
+    /// ```
+    /// use lti_core::chrono::Duration;
+    /// use lti_core::tool::Registration;
+    ///
+    /// let reg = Registration::from_json(br#"{
+    ///     "issuer": "https://moodle.school.example",
+    ///     "client_id": "Xk2bq9",
+    ///     "deployment_ids": ["1"],
+    ///     "auth_login_url": "https://moodle.school.example/mod/lti/auth.php",
+    ///     "auth_token_url": "https://moodle.school.example/mod/lti/token.php",
+    ///     "jwks_url": "https://moodle.school.example/mod/lti/certs.php",
+    ///     "leeway_seconds": 30
+    /// }"#)?;
+    /// assert_eq!(reg.client_id().as_str(), "Xk2bq9");
+    /// assert_eq!(reg.leeway(), Duration::seconds(30));
+    /// assert!(reg.key_cache_key().is_some()); // keys are fetched from jwks_url
+    ///
+    /// // It serialises back to the same shape.
+    /// let again = Registration::from_json(serde_json::to_string(&reg)?.as_bytes())?;
+    /// assert_eq!(again, reg);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_json(bytes: &[u8]) -> Result<Self, RegistrationError> {
         let de = &mut serde_json::Deserializer::from_slice(bytes);
         // Read the JSON shape first and convert after, so that a
@@ -204,6 +283,34 @@ impl Registration {
 }
 
 /// Builder for [`Registration`]; every setter states its default.
+/// # Examples
+///
+/// A platform that sends launches without `sub`, and only deep-linking
+/// requests, with a tighter clock:
+///
+/// ```
+/// use lti_core::chrono::Duration;
+/// use lti_core::claims::MessageType;
+/// use lti_core::ids::{ClientId, EndpointUrl, Issuer, TargetLinkUri};
+/// use lti_core::tool::{AnonymousLaunches, JwksSource, Registration};
+///
+/// let reg = Registration::builder(
+///     Issuer::try_from("https://lms.example")?,
+///     ClientId::try_from("tool-1")?,
+///     EndpointUrl::try_from("https://lms.example/auth")?,
+///     JwksSource::Url(EndpointUrl::try_from("https://lms.example/jwks")?),
+/// )
+/// .anonymous_launches(AnonymousLaunches::Allowed)
+/// .message_types(vec![MessageType::DeepLinking])
+/// .leeway(Duration::seconds(-5)) // negative leeway is clamped to zero
+/// .target_link_uri(TargetLinkUri::try_from("https://tool.example/picker")?)
+/// .build();
+/// assert_eq!(reg.anonymous_launches(), AnonymousLaunches::Allowed);
+/// assert_eq!(reg.message_types(), &[MessageType::DeepLinking]);
+/// assert_eq!(reg.leeway(), Duration::zero());
+/// assert_eq!(reg.target_link_uris().len(), 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct RegistrationBuilder(Registration);
@@ -268,6 +375,21 @@ impl RegistrationBuilder {
 }
 
 /// A registration could not be read.
+/// # Examples
+///
+/// ```
+/// use lti_core::tool::{Registration, RegistrationError};
+///
+/// let no_keys = br#"{"issuer": "https://lms.example", "client_id": "c1",
+///                   "auth_login_url": "https://lms.example/auth"}"#;
+/// assert_eq!(Registration::from_json(no_keys).unwrap_err().code(), "registration.no_keys");
+///
+/// let http_issuer = br#"{"issuer": "http://lms.example", "client_id": "c1",
+///                       "auth_login_url": "https://lms.example/auth", "jwks_url": "https://lms.example/jwks"}"#;
+/// let err = Registration::from_json(http_issuer).unwrap_err();
+/// assert!(matches!(&err, RegistrationError::Json { path, .. } if path == "issuer"));
+/// assert_eq!(err.code(), "registration.json");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum RegistrationError {
