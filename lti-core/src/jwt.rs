@@ -218,6 +218,27 @@ fn claims_error<T: JwtClaims>(bytes: &[u8], first: &serde_json::Error) -> JwtErr
 }
 
 /// A compact JWS whose header has been read but not trusted.
+/// # Examples
+///
+/// The header is read, checked and never trusted: `alg: none` and symmetric
+/// algorithms are refused before any key is looked at.
+///
+/// ```
+/// use lti_core::jwt::UnverifiedJwt;
+///
+/// let jwt = UnverifiedJwt::parse("eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0.eyJpc3MiOiJodHRwczovL2xtcy5leGFtcGxlIiwiYXVkIjoidG9vbC0xIn0.c2ln")?;
+/// assert_eq!((jwt.alg(), jwt.kid()), ("RS256", Some("k1")));
+///
+/// // {"alg":"none"}
+/// let err = UnverifiedJwt::parse("eyJhbGciOiJub25lIn0.e30.").unwrap_err();
+/// assert_eq!(err.code(), "jwt.unsecured");
+/// // {"alg":"HS256","kid":"k1"}
+/// let err = UnverifiedJwt::parse("eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIn0.e30.c2ln").unwrap_err();
+/// assert_eq!(err.code(), "jwt.alg_not_allowed");
+/// // Five segments: an encrypted JWE.
+/// assert_eq!(UnverifiedJwt::parse("a.b.c.d.e").unwrap_err().code(), "jwt.encrypted");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct UnverifiedJwt<'a> {
     signing_input: &'a str,
     payload_b64: &'a str,
@@ -254,6 +275,17 @@ impl<'a> UnverifiedJwt<'a> {
     ///
     /// # Errors
     /// As [`Self::parse`].
+    /// # Examples
+    ///
+    /// ```
+    /// use lti_core::jwt::UnverifiedJwt;
+    /// use lti_core::trace::{Step, Trace};
+    ///
+    /// let mut trace = Trace::new();
+    /// assert!(UnverifiedJwt::parse_traced("not-a-jwt", &mut trace).is_err());
+    /// assert_eq!(trace.failed_step(), Some(Step::Structure));
+    /// assert_eq!(trace.to_string(), "size=ok structure=FAIL(jwt.malformed)");
+    /// ```
     pub fn parse_traced(token: &'a str, trace: &mut Trace) -> Result<Self, JwtError> {
         let r = Self::parse_inner(token, trace);
         if let Err(e) = &r {
@@ -362,6 +394,24 @@ impl<'a> UnverifiedJwt<'a> {
     ///
     /// # Security
     /// Nothing read here may be trusted until [`Self::verify`] succeeds.
+    /// # Examples
+    ///
+    /// Find the registration by `iss` and `aud` before verifying with its keys:
+    ///
+    /// ```
+    /// use lti_core::jwt::{RegisteredClaims, UnverifiedJwt};
+    ///
+    /// let jwt = UnverifiedJwt::parse("eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0.eyJpc3MiOiJodHRwczovL2xtcy5leGFtcGxlIiwiYXVkIjoidG9vbC0xIn0.c2ln")?;
+    /// let peeked: RegisteredClaims = jwt.insecure_peek_claims()?;
+    /// assert_eq!(peeked.iss.as_deref(), Some("https://lms.example"));
+    /// assert!(peeked.aud.is_some_and(|a| a.contains("tool-1")));
+    ///
+    /// // Duplicate members are refused even here (`{"iss":"a","iss":"b"}`).
+    /// let dup = UnverifiedJwt::parse("eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0.eyJpc3MiOiJhIiwiaXNzIjoiYiJ9.c2ln")?;
+    /// let err = dup.insecure_peek_claims::<RegisteredClaims>().unwrap_err();
+    /// assert_eq!(err.code(), "jwt.duplicate_member");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn insecure_peek_claims<T: serde::de::DeserializeOwned>(&self) -> Result<T, JwtError> {
         let bytes = b64_decode(self.payload_b64).map_err(|e| JwtError::Malformed {
             part: JwtPart::Payload,
@@ -388,6 +438,38 @@ impl<'a> UnverifiedJwt<'a> {
     /// The algorithm comes from the key (its JWK `alg`, or inferred from
     /// `kty` within the allow-list), never from the header; the header only
     /// has to agree. Claims are parsed only after the signature verifies.
+    /// # Examples
+    ///
+    /// ```
+    /// # use lti_core::chrono::{TimeZone, Utc};
+    /// # use lti_core::ids::Kid;
+    /// # use lti_core::keys::{Algorithm, AlgorithmSet, PublicKeySet, SigningKey};
+    /// # use lti_core::trace::Trace;
+    /// # let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+    /// # let key = SigningKey::generate(Kid::try_from("k1")?, Algorithm::Es256)?;
+    /// # let mut keys = PublicKeySet::new();
+    /// # keys.push(key.verifying_key()?);
+    /// # let es256 = AlgorithmSet::empty().with(Algorithm::Es256);
+    /// use lti_core::jwt::{JwtValidation, RegisteredClaims, UnverifiedJwt};
+    ///
+    /// let token = key.sign_jwt(&serde_json::json!({
+    ///     "iss": "tool-1", "aud": "https://lms.example/token", "jti": "a-1",
+    ///     "iat": now.timestamp(), "exp": now.timestamp() + 300,
+    /// }))?;
+    /// let validation = JwtValidation::new("https://lms.example/token").issuer("tool-1").algorithms(es256);
+    /// let verified = UnverifiedJwt::parse(&token)?.verify::<RegisteredClaims>(&keys, &validation, now, &mut Trace::new())?;
+    /// assert_eq!(verified.algorithm(), Algorithm::Es256);
+    /// assert_eq!(verified.into_claims().jti.as_deref(), Some("a-1"));
+    ///
+    /// // Meant for another audience:
+    /// let other = JwtValidation::new("https://other.example/token").algorithms(es256);
+    /// let err = UnverifiedJwt::parse(&token)?.verify::<RegisteredClaims>(&keys, &other, now, &mut Trace::new());
+    /// assert_eq!(err.unwrap_err().code(), "jwt.aud_mismatch");
+    /// // Verified against a key set without "k1":
+    /// let err = UnverifiedJwt::parse(&token)?.verify::<RegisteredClaims>(&PublicKeySet::new(), &validation, now, &mut Trace::new());
+    /// assert!(err.unwrap_err().is_unknown_kid());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn verify<T: JwtClaims>(
         self,
         keys: &PublicKeySet,
@@ -547,6 +629,53 @@ impl<'a> RegisteredRef<'a> {
 }
 
 /// A claims type the verifier can check: it exposes its registered claims.
+/// # Examples
+///
+/// Verifying a claims type of your own (here an OAuth client assertion with a
+/// `scope` member):
+///
+/// ```
+/// # use lti_core::chrono::{TimeZone, Utc};
+/// # use lti_core::ids::Kid;
+/// # use lti_core::keys::{Algorithm, AlgorithmSet, PublicKeySet, SigningKey};
+/// # use lti_core::trace::Trace;
+/// # let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+/// # let key = SigningKey::generate(Kid::try_from("k1")?, Algorithm::Es256)?;
+/// # let mut keys = PublicKeySet::new();
+/// # keys.push(key.verifying_key()?);
+/// # let es256 = AlgorithmSet::empty().with(Algorithm::Es256);
+/// use lti_core::claims::{Audience, NumericDate};
+/// use lti_core::jwt::{JwtClaims, JwtValidation, RegisteredRef, UnverifiedJwt};
+///
+/// #[derive(serde::Deserialize)]
+/// struct Assertion {
+///     iss: String,
+///     aud: Audience,
+///     exp: NumericDate,
+///     iat: NumericDate,
+///     scope: String,
+/// }
+///
+/// impl JwtClaims for Assertion {
+///     fn registered(&self) -> RegisteredRef<'_> {
+///         let mut r = RegisteredRef::empty();
+///         r.iss = Some(&self.iss);
+///         r.aud = Some(&self.aud);
+///         r.exp = Some(self.exp);
+///         r.iat = Some(self.iat);
+///         r
+///     }
+/// }
+///
+/// let token = key.sign_jwt(&serde_json::json!({
+///     "iss": "tool-1", "aud": "https://lms.example/token", "scope": "score",
+///     "iat": now.timestamp(), "exp": now.timestamp() + 60,
+/// }))?;
+/// let validation = JwtValidation::new("https://lms.example/token").algorithms(es256);
+/// let verified = UnverifiedJwt::parse(&token)?.verify::<Assertion>(&keys, &validation, now, &mut Trace::disabled())?;
+/// assert_eq!(verified.claims().scope, "score");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub trait JwtClaims: serde::de::DeserializeOwned {
     /// The registered claims of this claims set.
     fn registered(&self) -> RegisteredRef<'_>;
@@ -635,6 +764,35 @@ impl<T> Verified<T> {
 }
 
 /// Which optional registered claims must be present.
+/// # Examples
+///
+/// ```
+/// # use lti_core::chrono::{TimeZone, Utc};
+/// # use lti_core::ids::Kid;
+/// # use lti_core::keys::{Algorithm, AlgorithmSet, PublicKeySet, SigningKey};
+/// # use lti_core::trace::Trace;
+/// # let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+/// # let key = SigningKey::generate(Kid::try_from("k1")?, Algorithm::Es256)?;
+/// # let mut keys = PublicKeySet::new();
+/// # keys.push(key.verifying_key()?);
+/// # let es256 = AlgorithmSet::empty().with(Algorithm::Es256);
+/// use lti_core::error::{JwtError, RegisteredClaim};
+/// use lti_core::jwt::{JwtValidation, RegisteredClaims, RequiredClaims, UnverifiedJwt};
+///
+/// let required = RequiredClaims::none().with(RegisteredClaim::Jti);
+/// assert!(required.contains(RegisteredClaim::Jti) && !required.contains(RegisteredClaim::Sub));
+///
+/// let token = key.sign_jwt(&serde_json::json!({
+///     "aud": "tool-1", "iat": now.timestamp(), "exp": now.timestamp() + 60,
+/// }))?;
+/// let validation = JwtValidation::new("tool-1").algorithms(es256).require(required);
+/// let err = UnverifiedJwt::parse(&token)?
+///     .verify::<RegisteredClaims>(&keys, &validation, now, &mut Trace::disabled())
+///     .unwrap_err();
+/// assert!(matches!(err, JwtError::MissingClaim { claim: RegisteredClaim::Jti }));
+/// assert_eq!(err.code(), "jwt.claim_missing");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct RequiredClaims(u8);
 
@@ -670,6 +828,42 @@ impl RequiredClaims {
 ///
 /// The expected audience and issuer may be borrowed (`&str`, e.g. from a
 /// registration, which costs nothing per token) or owned (`String`).
+/// # Examples
+///
+/// A token that expired 30 s ago passes within the default 60 s leeway, and
+/// not with a stricter one:
+///
+/// ```
+/// # use lti_core::chrono::{TimeZone, Utc};
+/// # use lti_core::ids::Kid;
+/// # use lti_core::keys::{Algorithm, AlgorithmSet, PublicKeySet, SigningKey};
+/// # use lti_core::trace::Trace;
+/// # let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+/// # let key = SigningKey::generate(Kid::try_from("k1")?, Algorithm::Es256)?;
+/// # let mut keys = PublicKeySet::new();
+/// # keys.push(key.verifying_key()?);
+/// # let es256 = AlgorithmSet::empty().with(Algorithm::Es256);
+/// use lti_core::chrono::Duration;
+/// use lti_core::jwt::{JwtValidation, RegisteredClaims, UnverifiedJwt};
+///
+/// let token = key.sign_jwt(&serde_json::json!({
+///     "iss": "https://lms.example", "aud": "tool-1",
+///     "iat": now.timestamp() - 330, "exp": now.timestamp() - 30,
+/// }))?;
+/// let lenient = JwtValidation::new("tool-1").issuer("https://lms.example").algorithms(es256);
+/// assert_eq!(lenient.audience(), "tool-1");
+/// let check = |v: &JwtValidation<'_>| {
+///     UnverifiedJwt::parse(&token)?.verify::<RegisteredClaims>(&keys, v, now, &mut Trace::disabled())
+/// };
+/// assert!(check(&lenient).is_ok());
+/// assert_eq!(check(&lenient.clone().leeway(Duration::seconds(10))).unwrap_err().code(), "jwt.expired");
+/// // A 4-minute maximum age (plus the leeway) refuses a token issued 330 s ago.
+/// let young = lenient.clone().max_age(Some(Duration::minutes(4)));
+/// assert_eq!(check(&young).unwrap_err().code(), "jwt.too_old");
+/// // The default allow-list is RS256 only: this ES256 token is refused.
+/// assert_eq!(check(&JwtValidation::new("tool-1")).unwrap_err().code(), "jwt.alg_not_allowed");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct JwtValidation<'a> {
     audience: Cow<'a, str>,
