@@ -265,8 +265,9 @@ impl<'a> UnverifiedJwt<'a> {
     /// [`JwtError::Malformed`], [`JwtError::DuplicateMember`],
     /// [`JwtError::Unsecured`] (`alg: none`, empty signature),
     /// [`JwtError::AlgorithmNotAllowed`] (anything we do not support, e.g. HS256),
-    /// [`JwtError::UnsupportedCritical`], [`JwtError::UnencodedPayload`],
-    /// [`JwtError::MissingKid`].
+    /// [`JwtError::UnsupportedCritical`], [`JwtError::UnencodedPayload`].
+    /// A header without `kid` parses; [`Self::verify`] refuses it
+    /// ([`JwtError::MissingKid`]).
     pub fn parse(token: &'a str) -> Result<Self, JwtError> {
         Self::parse_traced(token, &mut Trace::disabled())
     }
