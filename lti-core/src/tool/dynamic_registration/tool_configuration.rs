@@ -12,6 +12,21 @@ use crate::ids::{EndpointUrl, RedirectUri, TargetLinkUri};
 pub const LTI_TOOL_CONFIGURATION: &str = "https://purl.imsglobal.org/spec/lti-tool-configuration";
 
 /// One message the tool offers (`messages` of the tool configuration).
+/// # Examples
+///
+/// ```
+/// use lti_core::claims::MessageType;
+/// use lti_core::ids::TargetLinkUri;
+/// use lti_core::tool::dynamic_registration::ToolMessage;
+///
+/// let picker = ToolMessage::new(MessageType::DeepLinking)
+///     .target_link_uri(TargetLinkUri::try_from("https://tool.example/picker")?)
+///     .label("Add a quiz")
+///     .placement("ContentArea");
+/// assert_eq!(picker.placements, ["ContentArea"]);
+/// assert_eq!(picker.label.as_deref(), Some("Add a quiz"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ToolMessage {
@@ -180,6 +195,26 @@ impl ToolConfiguration {
         &self.messages
     }
     /// Every URL the tool launches at: the main one and each message's own.
+    /// # Examples
+    ///
+    /// ```
+    /// use lti_core::claims::MessageType;
+    /// use lti_core::ids::{EndpointUrl, RedirectUri, TargetLinkUri};
+    /// use lti_core::tool::dynamic_registration::{ToolConfiguration, ToolMessage};
+    ///
+    /// let tool = ToolConfiguration::builder(
+    ///     "Maths Practice",
+    ///     EndpointUrl::try_from("https://tool.example/login")?,
+    ///     RedirectUri::try_from("https://tool.example/launch")?,
+    ///     EndpointUrl::try_from("https://tool.example/jwks")?,
+    ///     TargetLinkUri::try_from("https://tool.example/launch")?,
+    /// )
+    /// .message(ToolMessage::new(MessageType::DeepLinking).target_link_uri(TargetLinkUri::try_from("https://tool.example/picker")?))
+    /// .build()?;
+    /// let urls: Vec<String> = tool.launch_urls().into_iter().map(String::from).collect();
+    /// assert_eq!(urls, ["https://tool.example/launch", "https://tool.example/picker"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn launch_urls(&self) -> Vec<TargetLinkUri> {
         let mut out = vec![self.target_link_uri.clone()];
         for u in self
@@ -323,6 +358,35 @@ impl ToolConfigurationBuilder {
     ///
     /// # Errors
     /// [`DynamicRegistrationError::InvalidToolConfiguration`] naming the field.
+    /// # Examples
+    ///
+    /// Every browser-facing URL must lie in the declared domains:
+    ///
+    /// ```
+    /// use lti_core::ids::{EndpointUrl, RedirectUri, TargetLinkUri};
+    /// use lti_core::tool::dynamic_registration::{DynamicRegistrationError, ToolConfiguration};
+    ///
+    /// let builder = ToolConfiguration::builder(
+    ///     "Maths Practice",
+    ///     EndpointUrl::try_from("https://tool.example/login")?,
+    ///     RedirectUri::try_from("https://tool.example/launch")?,
+    ///     EndpointUrl::try_from("https://tool.example/jwks")?,
+    ///     TargetLinkUri::try_from("https://tool.example/launch")?,
+    /// );
+    /// let err = builder
+    ///     .clone()
+    ///     .redirect_uri(RedirectUri::try_from("https://cdn.example/launch")?)
+    ///     .build()
+    ///     .unwrap_err();
+    /// assert!(matches!(err, DynamicRegistrationError::InvalidToolConfiguration { field: "redirect_uris", .. }));
+    ///
+    /// let ok = builder
+    ///     .secondary_domain("cdn.example")
+    ///     .redirect_uri(RedirectUri::try_from("https://cdn.example/launch")?)
+    ///     .build()?;
+    /// assert_eq!(ok.to_json()["redirect_uris"].as_array().map(Vec::len), Some(2));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn build(self) -> Result<ToolConfiguration, DynamicRegistrationError> {
         let t = self.0;
         if t.client_name.trim().is_empty() {
