@@ -18,6 +18,7 @@ use chrono::{DateTime, Utc};
 use crate::ids::Kid;
 
 /// An identifier or URL failed validation.
+///
 /// # Examples
 ///
 /// ```
@@ -115,6 +116,7 @@ pub enum TokenErrorKind {
 ///
 /// The backend's own error type never appears in our API; this keeps its
 /// message for humans and a coarse [`TokenErrorKind`] for code.
+///
 /// # Examples
 ///
 /// ```
@@ -267,6 +269,7 @@ pub enum KeyRejection {
 }
 
 /// Key handling failed: parsing PEM/JWK/JWKS, generating, publishing.
+///
 /// # Examples
 ///
 /// ```
@@ -378,6 +381,7 @@ impl fmt::Display for UnsafeUrlReason {
 ///
 /// Produced by [`crate::jwt::UnverifiedJwt::verify`] and wrapped by the
 /// message-level errors. The variants follow the order of the checks.
+///
 /// # Examples
 ///
 /// Match on variants in Rust, on `code()` across process boundaries:
@@ -644,6 +648,7 @@ impl JwtError {
 /// A host-supplied store (state, nonce, registrations, keys) failed.
 ///
 /// Wraps the host's own error, which stays reachable through `source()`.
+///
 /// # Examples
 ///
 /// ```

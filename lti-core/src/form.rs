@@ -9,6 +9,7 @@ use crate::ids::EndpointUrl;
 ///
 /// `Debug` shows the field names and value sizes only: the values are
 /// signed tokens and states.
+///
 /// # Examples
 ///
 /// ```

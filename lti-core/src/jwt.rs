@@ -218,6 +218,7 @@ fn claims_error<T: JwtClaims>(bytes: &[u8], first: &serde_json::Error) -> JwtErr
 }
 
 /// A compact JWS whose header has been read but not trusted.
+///
 /// # Examples
 ///
 /// The header is read, checked and never trusted: `alg: none` and symmetric
@@ -276,6 +277,7 @@ impl<'a> UnverifiedJwt<'a> {
     ///
     /// # Errors
     /// As [`Self::parse`].
+    ///
     /// # Examples
     ///
     /// ```
@@ -395,6 +397,7 @@ impl<'a> UnverifiedJwt<'a> {
     ///
     /// # Security
     /// Nothing read here may be trusted until [`Self::verify`] succeeds.
+    ///
     /// # Examples
     ///
     /// Find the registration by `iss` and `aud` before verifying with its keys:
@@ -439,6 +442,7 @@ impl<'a> UnverifiedJwt<'a> {
     /// The algorithm comes from the key (its JWK `alg`, or inferred from
     /// `kty` within the allow-list), never from the header; the header only
     /// has to agree. Claims are parsed only after the signature verifies.
+    ///
     /// # Examples
     ///
     /// ```
@@ -630,6 +634,7 @@ impl<'a> RegisteredRef<'a> {
 }
 
 /// A claims type the verifier can check: it exposes its registered claims.
+///
 /// # Examples
 ///
 /// Verifying a claims type of your own (here an OAuth client assertion with a
@@ -765,6 +770,7 @@ impl<T> Verified<T> {
 }
 
 /// Which optional registered claims must be present.
+///
 /// # Examples
 ///
 /// ```
@@ -829,6 +835,7 @@ impl RequiredClaims {
 ///
 /// The expected audience and issuer may be borrowed (`&str`, e.g. from a
 /// registration, which costs nothing per token) or owned (`String`).
+///
 /// # Examples
 ///
 /// A token that expired 30 s ago passes within the default 60 s leeway, and

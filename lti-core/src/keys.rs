@@ -30,6 +30,7 @@ pub const MAX_JWKS_BYTES: usize = 64 * 1024;
 
 /// A JWS signature algorithm we support. Symmetric (`HS*`) and `none` are
 /// deliberately absent: they can never verify an LTI message.
+///
 /// # Examples
 ///
 /// ```
@@ -139,6 +140,7 @@ impl<'de> serde::Deserialize<'de> for Algorithm {
 }
 
 /// A set of allowed algorithms. The default is `{RS256}`.
+///
 /// # Examples
 ///
 /// ```
@@ -202,6 +204,7 @@ impl fmt::Debug for AlgorithmSet {
 /// A JSON Web Key (public members only once it leaves a [`SigningKey`]).
 ///
 /// Kept as the JSON object it arrived as, with typed accessors.
+///
 /// # Examples
 ///
 /// ```
@@ -255,6 +258,7 @@ impl Jwk {
 }
 
 /// A JSON Web Key Set: `{"keys": [...]}`.
+///
 /// # Examples
 ///
 /// ```
@@ -394,6 +398,7 @@ impl VerifyingKey {
     /// RSA keys shorter than 2048 bits or with an exponent that is even or
     /// below 3, `use: enc` keys, symmetric keys and algorithms outside
     /// `allowed` are refused.
+    ///
     /// # Examples
     ///
     /// ```
@@ -465,6 +470,7 @@ pub enum KeyMatch<'a> {
 /// A parsed key set used to verify tokens (a platform's JWKS, or the tool's
 /// public keys on the platform side). Kids are matched exactly; rejected
 /// keys are remembered so errors can say why.
+///
 /// # Examples
 ///
 /// ```
@@ -564,6 +570,7 @@ impl PublicKeySet {
 /// A private key with a kid, that signs JWTs.
 ///
 /// `Debug` never shows key material; there is no `Clone` (keep one copy).
+///
 /// # Examples
 ///
 /// Sign any claims set; the header always carries the `kid`.
@@ -616,6 +623,7 @@ impl SigningKey {
     ///
     /// # Errors
     /// [`KeyError::PrivateKey`] if the backend fails.
+    ///
     /// # Examples
     ///
     /// ```
@@ -664,6 +672,7 @@ impl SigningKey {
     ///
     /// # Errors
     /// [`KeyError::PrivateKey`].
+    ///
     /// # Examples
     ///
     /// ```
@@ -746,6 +755,7 @@ impl SigningKey {
     ///
     /// # Errors
     /// [`crate::error::TokenError`] if signing fails.
+    ///
     /// # Examples
     ///
     /// A conformance test that needs a header the normal path never writes:
@@ -792,6 +802,7 @@ pub enum KeyStatus {
 /// The tool's own keys with rotation: `Next` → `Current` → `Retired`.
 ///
 /// All keys are published in [`ToolKeySet::jwks`]; only the current key signs.
+///
 /// # Examples
 ///
 /// Rotation: publish the next key first, switch later, drop the old key once
@@ -1021,6 +1032,7 @@ pub enum KeyFetch {
 /// * Unknown kid: refetch at most once per `min_refetch_interval`
 ///   (default 5 min) per registration, so a flood of bogus kids cannot
 ///   make us hammer the platform.
+///
 /// # Examples
 ///
 /// The host asks the cache what to do, sends the request itself, and hands
@@ -1118,6 +1130,7 @@ impl PlatformKeyCache {
     /// The host must not follow redirects and should cap time and size
     /// ([`MAX_JWKS_BYTES`]); names that resolve to private addresses must be
     /// refused by the host's resolver (DNS rebinding).
+    ///
     /// # Examples
     ///
     /// ```
@@ -1235,6 +1248,7 @@ impl PlatformKeyCache {
 /// # Errors
 /// [`KeyError::HttpStatus`] for a non-200 status, [`KeyError::JwksTooLarge`],
 /// [`KeyError::JwksJson`].
+///
 /// # Examples
 ///
 /// ```

@@ -31,6 +31,7 @@ pub enum Freshness {
 }
 
 /// Records single-use values (nonces, jtis) until they expire.
+///
 /// # Examples
 ///
 /// ```
@@ -63,6 +64,7 @@ pub trait ReplayStore {
 }
 
 /// Keeps pending logins between `start_login` and `finish_launch`.
+///
 /// # Examples
 ///
 /// ```
@@ -114,6 +116,7 @@ pub trait StateStore {
 
 /// Looks registrations up by (issuer, client_id), never by issuer alone
 /// unless exactly one registration has that issuer.
+///
 /// # Examples
 ///
 /// A host store only needs `by_issuer` and `record_deployment`:
@@ -208,6 +211,7 @@ fn poisoned<T>(_: PoisonError<T>) -> StoreError {
 /// call. Two different values share a fingerprint with probability about
 /// 2⁻¹²⁸ per pair, and the only effect would be a fresh value refused as a
 /// replay (fail closed); a replay is never taken for a first use.
+///
 /// # Examples
 ///
 /// ```
@@ -398,6 +402,7 @@ impl ReplayStore for InMemoryReplayStore {
 /// instead of growing without bound. Expired logins are purged when the
 /// store is full, and only when one can have expired, so a full store of
 /// live logins costs O(1) per refused `put`, not a scan.
+///
 /// # Examples
 ///
 /// ```
@@ -501,6 +506,7 @@ impl StateStore for InMemoryStateStore {
 }
 
 /// In-memory [`RegistrationStore`].
+///
 /// # Examples
 ///
 /// ```

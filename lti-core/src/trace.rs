@@ -11,6 +11,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 /// A validation step, in pipeline order.
+///
 /// # Examples
 ///
 /// ```
@@ -120,6 +121,7 @@ pub struct TraceEntry {
 }
 
 /// The ordered record of a validation run. Safe to log.
+///
 /// # Examples
 ///
 /// ```

@@ -14,6 +14,7 @@ use crate::ids::Nonce;
 use crate::keys::SigningKey;
 
 /// A deep-linking response being built.
+///
 /// # Examples
 ///
 /// Answering an `LtiDeepLinkingRequest` with one `ltiResourceLink`:
@@ -102,6 +103,7 @@ pub struct DeepLinkResponse {
 }
 
 /// A deep-linking response cannot be built.
+///
 /// # Examples
 ///
 /// ```
@@ -404,6 +406,7 @@ impl DeepLinkResponse {
     ///
     /// # Errors
     /// As [`Self::claims`], plus [`DeepLinkError::Signing`].
+    ///
     /// # Examples
     ///
     /// ```

@@ -33,6 +33,7 @@ pub const LAUNCH_STORAGE_FIELD: &str = "lti_storage_binding";
 
 /// The form the platform posts to the tool's redirect URI, plus the
 /// browser-binding proofs (state cookie, platform-storage value).
+///
 /// # Examples
 ///
 /// ```
@@ -83,6 +84,7 @@ impl LaunchForm {
     /// # Errors
     /// [`LaunchError::FormTooLarge`], [`LaunchError::MissingFormField`],
     /// [`LaunchError::InvalidFormField`].
+    ///
     /// # Examples
     ///
     /// ```
@@ -157,6 +159,7 @@ impl LaunchForm {
     ///
     /// # Errors
     /// As [`Self::from_parts`].
+    ///
     /// # Examples
     ///
     /// ```
@@ -204,6 +207,7 @@ impl LaunchForm {
 }
 
 /// What the id_token must match, from the login that issued its nonce.
+///
 /// # Examples
 ///
 /// See [`Tool::verify_id_token`]; [`ExpectedLaunch::from_pending`] takes
@@ -285,6 +289,7 @@ impl fmt::Display for LtiClaim {
 }
 
 /// A launch was refused. One variant per check; `code()` is stable.
+///
 /// # Examples
 ///
 /// A launch whose browser sent no state cookie (third-party cookies blocked):
@@ -527,6 +532,7 @@ impl LaunchError {
 
     /// True when the platform's key set lacks the token's kid: refetch the
     /// JWKS (see [`crate::keys::PlatformKeyCache::plan`]) and retry once.
+    ///
     /// # Examples
     ///
     /// A token signed with a key the cached JWKS does not have yet (the
@@ -562,6 +568,7 @@ impl LaunchError {
 }
 
 /// Whether the launch's deployment was already known.
+///
 /// # Examples
 ///
 /// Under [`DeploymentPolicy::AcceptAndRecord`](crate::tool::DeploymentPolicy),
@@ -655,6 +662,7 @@ pub enum Lti1p1Status {
 }
 
 /// A validated launch.
+///
 /// # Examples
 ///
 /// The typed claims of a launch from a course, with AGS and NRPS:
@@ -848,6 +856,7 @@ impl Launch {
     /// # Security
     /// Compared in constant time. Canvas has computed it wrongly in the
     /// past, so treat `Mismatch` as "do not link", not as an attack.
+    ///
     /// # Examples
     ///
     /// ```
@@ -955,6 +964,7 @@ impl Tool {
     ///
     /// # Security
     /// The nonce is recorded in `replay` only after the signature verified.
+    ///
     /// # Examples
     ///
     /// See [`Tool`] for the whole flow. Here: the same id_token posted twice is
@@ -1032,6 +1042,7 @@ impl Tool {
     ///
     /// # Errors
     /// As [`Tool::finish_launch`].
+    ///
     /// # Examples
     ///
     /// A token that expired on the way: the trace says which step failed.
@@ -1187,6 +1198,7 @@ impl Tool {
     ///
     /// # Errors
     /// As [`Tool::finish_launch`], minus the state errors.
+    ///
     /// # Examples
     ///
     /// Checking a token offline, with the nonce the login issued:
@@ -1518,6 +1530,7 @@ impl Tool {
     /// redirect URI with the value in [`LAUNCH_STORAGE_FIELD`].
     ///
     /// Returns `None` when the login did not use platform storage.
+    ///
     /// # Examples
     ///
     /// ```

@@ -29,6 +29,7 @@ pub const STATE_COOKIE_PREFIX: &str = "lti1p3_state_";
 pub const HOST_COOKIE_PREFIX: &str = "__Host-";
 
 /// A login initiation from a platform (GET query or POST form).
+///
 /// # Examples
 ///
 /// Canvas sends `deployment_id` instead of `lti_deployment_id`; both are read.
@@ -92,6 +93,7 @@ impl LoginInitiation {
     /// # Errors
     /// [`LoginError::TooLarge`], [`LoginError::MissingParameter`],
     /// [`LoginError::InvalidParameter`] (bad URL, control characters, oversize hint).
+    ///
     /// # Examples
     ///
     /// ```
@@ -153,6 +155,7 @@ impl LoginInitiation {
     ///
     /// # Errors
     /// As [`Self::from_urlencoded`]; [`LoginError::MethodNotAllowed`] for other methods.
+    ///
     /// # Examples
     ///
     /// ```
@@ -181,6 +184,7 @@ impl LoginInitiation {
 /// 48 bytes of caller entropy for one login: 128 bits each for `state`,
 /// `nonce` and the browser-binding secret. Take them from a CSPRNG
 /// (`getrandom`); the library never draws randomness itself.
+///
 /// # Examples
 ///
 /// ```
@@ -213,6 +217,7 @@ impl fmt::Debug for LoginEntropy {
 }
 
 /// How the browser proves it started this login.
+///
 /// # Examples
 ///
 /// A login that offers `lti_storage_target` uses platform storage, with the
@@ -262,6 +267,7 @@ pub enum StorageMode {
 
 /// What the host keeps between `start_login` and `finish_launch`, keyed by
 /// its state (see [`crate::store::StateStore`]). Serialisable for shared stores.
+///
 /// # Examples
 ///
 /// ```
@@ -390,6 +396,7 @@ pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 ///
 /// `Debug` shows no state, nonce or binding secret (they are in the auth
 /// URL's query, the `Set-Cookie` header and the storage page).
+///
 /// # Examples
 ///
 /// See [`Tool::start_login`].
@@ -423,6 +430,7 @@ impl fmt::Debug for LoginStart {
 }
 
 /// A login initiation was refused. No redirect is sent: show an error page.
+///
 /// # Examples
 ///
 /// ```
@@ -563,6 +571,7 @@ impl Tool {
     /// # Security
     /// `state`, `nonce` and the binding secret each carry 128 bits of the
     /// caller's entropy.
+    ///
     /// # Examples
     ///
     /// ```

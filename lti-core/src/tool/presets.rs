@@ -21,6 +21,7 @@ fn url(s: &str) -> Result<EndpointUrl, InvalidId> {
 }
 
 /// Which Canvas environment.
+///
 /// # Examples
 ///
 /// ```
@@ -47,6 +48,7 @@ pub enum CanvasEnvironment {
 ///
 /// # Errors
 /// Never for the built-in URLs; kept fallible for uniformity.
+///
 /// # Examples
 ///
 /// ```
@@ -94,6 +96,7 @@ pub fn canvas(
 ///
 /// # Errors
 /// If `site` is not an https URL.
+///
 /// # Examples
 ///
 /// ```
@@ -125,6 +128,7 @@ pub fn moodle(site: &str, client_id: ClientId) -> Result<RegistrationBuilder, In
 ///
 /// # Errors
 /// If `client_id` makes an invalid JWKS URL.
+///
 /// # Examples
 ///
 /// ```
@@ -159,6 +163,7 @@ pub fn blackboard(client_id: ClientId) -> Result<RegistrationBuilder, InvalidId>
 ///
 /// # Errors
 /// If `site` is not an https URL.
+///
 /// # Examples
 ///
 /// ```
@@ -191,6 +196,7 @@ pub fn brightspace(site: &str, client_id: ClientId) -> Result<RegistrationBuilde
 ///
 /// # Errors
 /// Never for the built-in URLs.
+///
 /// # Examples
 ///
 /// ```

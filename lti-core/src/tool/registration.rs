@@ -37,6 +37,7 @@ pub enum AnonymousLaunches {
 }
 
 /// Where the platform's keys come from.
+///
 /// # Examples
 ///
 /// Keys pasted by an administrator instead of a JWKS URL:
@@ -83,6 +84,7 @@ pub enum JwksSource {
 /// `anonymous_launches` (`"refused"`), `message_types` (resource link, deep
 /// linking, submission review), `deployment_policy` (`"reject_unknown"`),
 /// `token_audience` (default: the token URL).
+///
 /// # Examples
 ///
 /// ```
@@ -171,6 +173,7 @@ impl Registration {
     ///
     /// # Errors
     /// [`RegistrationError`] with the JSON path of the problem.
+    ///
     /// # Examples
     ///
     /// ```
@@ -283,6 +286,7 @@ impl Registration {
 }
 
 /// Builder for [`Registration`]; every setter states its default.
+///
 /// # Examples
 ///
 /// A platform that sends launches without `sub`, and only deep-linking
@@ -375,6 +379,7 @@ impl RegistrationBuilder {
 }
 
 /// A registration could not be read.
+///
 /// # Examples
 ///
 /// ```

@@ -13,6 +13,7 @@ use crate::keys::{AlgorithmSet, PublicKeySet, SigningKey};
 use crate::trace::Trace;
 
 /// The claims of a session token. `iss` and `aud` are the tool's origin.
+///
 /// # Examples
 ///
 /// See [`Tool::issue_session_token`].
@@ -66,6 +67,7 @@ impl JwtClaims for SessionClaims {
 }
 
 /// A session token could not be issued or verified.
+///
 /// # Examples
 ///
 /// See [`Tool::issue_session_token`]: an expired token is `jwt.expired`,
@@ -96,6 +98,7 @@ impl Tool {
     ///
     /// # Errors
     /// [`SessionError::Signing`].
+    ///
     /// # Examples
     ///
     /// After the launch, the tool's page keeps its session in a token instead
@@ -198,6 +201,7 @@ impl Tool {
     ///
     /// # Errors
     /// [`SessionError::Jwt`] for any failed check (expired, wrong audience, bad signature...).
+    ///
     /// # Examples
     ///
     /// See [`Tool::issue_session_token`].

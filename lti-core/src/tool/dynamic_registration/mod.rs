@@ -101,6 +101,7 @@ pub const MAX_DOCUMENT_BYTES: usize = 128 * 1024;
 pub const MAX_REGISTRATION_TOKEN_BYTES: usize = 8 * 1024;
 
 /// A Dynamic Registration step failed. Codes are stable.
+///
 /// # Examples
 ///
 /// ```
@@ -270,6 +271,7 @@ impl fmt::Debug for RegistrationToken {
 }
 
 /// Step 1's result: where the platform's configuration is, and the token.
+///
 /// # Examples
 ///
 /// ```
@@ -315,6 +317,7 @@ impl ConfiguredPlatform {
 
 /// Step 3's result: a registration the platform accepted, held until an
 /// administrator approves it. Serialise it to keep it while they decide.
+///
 /// # Examples
 ///
 /// ```
@@ -418,6 +421,7 @@ impl PendingRegistration {
 
 /// The tool-side Dynamic Registration rules. Secure defaults: https only,
 /// public addresses only, issuer on the configuration URL's origin, RS256.
+///
 /// # Examples
 ///
 /// ```
@@ -565,6 +569,7 @@ impl DynamicRegistration {
     /// (redirects included), [`DynamicRegistrationError::TooLarge`], and the
     /// errors of [`PlatformConfiguration::from_json`]; the registration and
     /// JWKS endpoints must pass the SSRF guard.
+    ///
     /// # Examples
     ///
     /// A configuration whose issuer is not on the URL it came from is refused
@@ -623,6 +628,7 @@ impl DynamicRegistration {
     ///
     /// # Errors
     /// [`DynamicRegistrationError::UnsafeUrl`] for the registration endpoint.
+    ///
     /// # Examples
     ///
     /// ```
@@ -694,6 +700,7 @@ impl DynamicRegistration {
     /// [`DynamicRegistrationError::TooLarge`],
     /// [`DynamicRegistrationError::Json`] (no or invalid `client_id`,
     /// invalid `deployment_id`).
+    ///
     /// # Examples
     ///
     /// ```

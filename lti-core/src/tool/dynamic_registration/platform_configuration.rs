@@ -18,6 +18,7 @@ pub const LTI_PLATFORM_CONFIGURATION: &str =
 /// fetched from. Without this rule anyone who can make an administrator open
 /// a registration link could register a platform claiming another
 /// platform's issuer.
+///
 /// # Examples
 ///
 /// ```
@@ -217,6 +218,7 @@ impl PlatformConfiguration {
 
     /// The id_token algorithms both the platform announces and this crate
     /// verifies (asymmetric only; `none` and `HS*` never appear).
+    ///
     /// # Examples
     ///
     /// ```

@@ -12,6 +12,7 @@ use crate::ids::{EndpointUrl, RedirectUri, TargetLinkUri};
 pub const LTI_TOOL_CONFIGURATION: &str = "https://purl.imsglobal.org/spec/lti-tool-configuration";
 
 /// One message the tool offers (`messages` of the tool configuration).
+///
 /// # Examples
 ///
 /// ```
@@ -195,6 +196,7 @@ impl ToolConfiguration {
         &self.messages
     }
     /// Every URL the tool launches at: the main one and each message's own.
+    ///
     /// # Examples
     ///
     /// ```
@@ -358,6 +360,7 @@ impl ToolConfigurationBuilder {
     ///
     /// # Errors
     /// [`DynamicRegistrationError::InvalidToolConfiguration`] naming the field.
+    ///
     /// # Examples
     ///
     /// Every browser-facing URL must lie in the declared domains:
