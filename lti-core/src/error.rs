@@ -101,6 +101,9 @@ impl InvalidId {
 }
 
 /// What kind of JOSE-level failure a [`TokenError`] is.
+/// # Examples
+///
+/// See [`TokenError`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum TokenErrorKind {
@@ -159,6 +162,17 @@ impl fmt::Display for TokenError {
 impl std::error::Error for TokenError {}
 
 /// The part of a compact JWT a failure is about.
+/// # Examples
+///
+/// ```
+/// use lti_core::error::{JwtError, JwtPart};
+/// use lti_core::jwt::UnverifiedJwt;
+///
+/// // A header that is base64url but not JSON ("hello").
+/// let err = UnverifiedJwt::parse("aGVsbG8.e30.c2ln").unwrap_err();
+/// assert!(matches!(err, JwtError::Malformed { part: JwtPart::Header, .. }));
+/// assert!(err.to_string().starts_with("token header is malformed"));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum JwtPart {
@@ -184,6 +198,9 @@ impl fmt::Display for JwtPart {
 }
 
 /// A registered (RFC 7519 / OIDC) claim name.
+/// # Examples
+///
+/// See [`crate::jwt::RequiredClaims`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum RegisteredClaim {
@@ -224,6 +241,9 @@ impl fmt::Display for RegisteredClaim {
 }
 
 /// Why a key from a JWKS was not accepted for verification.
+/// # Examples
+///
+/// See [`crate::keys::VerifyingKey::from_jwk`] and [`crate::keys::PublicKeySet`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum KeyRejection {
@@ -355,6 +375,9 @@ impl KeyError {
 }
 
 /// Why a URL is not fetched (server-side request forgery guard).
+/// # Examples
+///
+/// See [`KeyError`] and [`crate::keys::PlatformKeyCache::jwks_request`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum UnsafeUrlReason {

@@ -578,6 +578,9 @@ impl<'a> UnverifiedJwt<'a> {
 }
 
 /// Borrowed view of the registered claims of any claims type.
+/// # Examples
+///
+/// See [`JwtClaims`].
 #[derive(Debug, Clone, Copy, Default)]
 #[non_exhaustive]
 pub struct RegisteredRef<'a> {
@@ -688,6 +691,9 @@ pub trait JwtClaims: serde::de::DeserializeOwned {
 }
 
 /// Just the registered claims (everything else ignored).
+/// # Examples
+///
+/// See [`UnverifiedJwt::verify`] and [`UnverifiedJwt::insecure_peek_claims`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct RegisteredClaims {
@@ -737,6 +743,9 @@ impl JwtClaims for RegisteredClaims {
 }
 
 /// A verified token: its claims and the key that signed it.
+/// # Examples
+///
+/// See [`UnverifiedJwt::verify`].
 #[derive(Debug)]
 pub struct Verified<T> {
     /// Boxed so that moving the result does not copy large claims sets.

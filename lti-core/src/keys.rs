@@ -372,6 +372,9 @@ fn rsa_exponent_ok(jwk: &Jwk) -> bool {
 
 /// A public key pinned to one algorithm, ready to verify signatures.
 /// Cloning is cheap (the parsed key is shared).
+/// # Examples
+///
+/// See [`VerifyingKey::from_jwk`].
 #[derive(Clone)]
 pub struct VerifyingKey {
     kid: Kid,
@@ -456,6 +459,9 @@ impl VerifyingKey {
 }
 
 /// The outcome of looking a kid up in a [`PublicKeySet`].
+/// # Examples
+///
+/// See [`PublicKeySet`].
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum KeyMatch<'a> {
@@ -788,6 +794,9 @@ impl SigningKey {
 }
 
 /// Where a key is in its life cycle.
+/// # Examples
+///
+/// See [`ToolKeySet`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum KeyStatus {
@@ -986,6 +995,9 @@ pub(crate) fn check_fetch_url(
 }
 
 /// Cache key: one entry per registration, never a global kid map (S52).
+/// # Examples
+///
+/// See [`PlatformKeyCache`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct KeyCacheKey {
     issuer: Issuer,
@@ -1015,6 +1027,9 @@ struct CacheEntry {
 }
 
 /// What the host should do before verifying a token signed with `kid`.
+/// # Examples
+///
+/// See [`PlatformKeyCache`].
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum KeyFetch {
@@ -1226,6 +1241,26 @@ impl PlatformKeyCache {
     }
 
     /// Stores a key set directly (inline keys in a registration, tests).
+    /// # Examples
+    ///
+    /// Keys known another way (pasted into a registration, or fetched by a
+    /// shared job) count as a fresh fetch:
+    ///
+    /// ```
+    /// use lti_core::chrono::{Duration, TimeZone, Utc};
+    /// use lti_core::ids::{ClientId, EndpointUrl, Issuer};
+    /// use lti_core::keys::{KeyCacheKey, KeyFetch, PlatformKeyCache, PublicKeySet};
+    ///
+    /// let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+    /// let url = EndpointUrl::try_from("https://lms.example/jwks")?;
+    /// let key = KeyCacheKey::new(Issuer::try_from("https://lms.example")?, ClientId::try_from("tool-1")?, &url);
+    /// let mut cache = PlatformKeyCache::new().ttl(Duration::minutes(30));
+    /// cache.insert(key.clone(), PublicKeySet::new(), now);
+    /// assert!(matches!(cache.plan(&key, &url, "k1", now)?, KeyFetch::UseCache)); // rate limit
+    /// // Past the TTL the set is refetched before use.
+    /// assert!(matches!(cache.plan(&key, &url, "k1", now + Duration::minutes(31))?, KeyFetch::Fetch(_)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn insert(&mut self, key: KeyCacheKey, keys: PublicKeySet, now: DateTime<Utc>) {
         self.entries.insert(
             key,

@@ -21,6 +21,9 @@ use crate::ids::{ClientId, DeploymentId, Issuer, State};
 use crate::tool::{PendingLaunch, Registration};
 
 /// Whether a single-use value was seen before.
+/// # Examples
+///
+/// See [`ReplayStore`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Freshness {

@@ -96,6 +96,9 @@ impl fmt::Display for Step {
 }
 
 /// How a step ended.
+/// # Examples
+///
+/// See [`Trace`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Outcome {
@@ -108,6 +111,9 @@ pub enum Outcome {
 }
 
 /// One step of a trace.
+/// # Examples
+///
+/// See [`Trace`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct TraceEntry {

@@ -293,6 +293,75 @@ impl DeepLinkResponse {
         self
     }
     /// `errormsg` shown to the user.
+    /// # Examples
+    ///
+    /// Telling the platform (and the user) that nothing could be added:
+    ///
+    /// ```
+    /// # use lti_core::chrono::{TimeZone, Utc};
+    /// # use lti_core::ids::{ClientId, DeploymentId, EndpointUrl, Issuer, Kid, RedirectUri};
+    /// # use lti_core::keys::{Jwks, PublicKeySet, SigningKey};
+    /// # use lti_core::store::{InMemoryRegistrations, InMemoryReplayStore};
+    /// # use lti_core::tool::{JwksSource, Launch, LaunchError, LaunchForm, LoginEntropy, LoginInitiation, Registration, Tool};
+    /// # use serde_json::json;
+    /// # let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+    /// # let registration = Registration::builder(
+    /// #     Issuer::try_from("https://lms.example")?, ClientId::try_from("tool-1")?,
+    /// #     EndpointUrl::try_from("https://lms.example/auth")?,
+    /// #     JwksSource::Url(EndpointUrl::try_from("https://lms.example/jwks")?),
+    /// # ).deployment(DeploymentId::try_from("dep-1")?).build();
+    /// # let registrations = InMemoryRegistrations::new();
+    /// # registrations.insert(registration.clone())?;
+    /// # let tool = Tool::new(RedirectUri::try_from("https://tool.example/launch")?);
+    /// # let init = LoginInitiation::from_urlencoded(
+    /// #     b"iss=https%3A%2F%2Flms.example&login_hint=u-1&client_id=tool-1&target_link_uri=https%3A%2F%2Ftool.example%2Flaunch")?;
+    /// # let start = tool.start_login(&init, &registrations, &LoginEntropy::from_bytes([1; 48]), now)?;
+    /// # let pending = start.pending;
+    /// # let cookie = start.response.headers()["set-cookie"].to_str()?.split(';').next().ok_or("cookie")?.to_owned();
+    /// # let platform_key = SigningKey::generate_rs256(Kid::try_from("lms-key-1")?)?;
+    /// # let keys = PublicKeySet::from_jwks(&Jwks::new(vec![platform_key.public_jwk()]), Default::default());
+    /// # let replay = InMemoryReplayStore::default();
+    /// # let mut claims = json!({
+    /// #     "iss": "https://lms.example", "aud": "tool-1", "sub": "u-1",
+    /// #     "iat": now.timestamp(), "exp": now.timestamp() + 300, "nonce": pending.nonce().as_str(),
+    /// #     "https://purl.imsglobal.org/spec/lti/claim/message_type": "LtiResourceLinkRequest",
+    /// #     "https://purl.imsglobal.org/spec/lti/claim/version": "1.3.0",
+    /// #     "https://purl.imsglobal.org/spec/lti/claim/deployment_id": "dep-1",
+    /// #     "https://purl.imsglobal.org/spec/lti/claim/target_link_uri": "https://tool.example/launch",
+    /// #     "https://purl.imsglobal.org/spec/lti/claim/resource_link": {"id": "rl-1"},
+    /// #     "https://purl.imsglobal.org/spec/lti/claim/roles": ["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"],
+    /// # });
+    /// # let form_for = |claims: &serde_json::Value| -> Result<LaunchForm, Box<dyn std::error::Error>> {
+    /// #     let body = format!("id_token={}&state={}", platform_key.sign_jwt(claims)?, pending.state().as_str());
+    /// #     Ok(LaunchForm::from_parts(body.as_bytes(), Some(&cookie))?)
+    /// # };
+    /// # let launch_with = |claims: &serde_json::Value| -> Result<Launch, Box<dyn std::error::Error>> {
+    /// #     Ok(tool.finish_launch(&form_for(claims)?, &pending, &registration, &keys, &InMemoryReplayStore::default(), now)?)
+    /// # };
+    /// # claims.as_object_mut().ok_or("object")?.remove("https://purl.imsglobal.org/spec/lti/claim/resource_link");
+    /// # claims["https://purl.imsglobal.org/spec/lti/claim/message_type"] = json!("LtiDeepLinkingRequest");
+    /// # claims["https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"] = json!({
+    /// #     "deep_link_return_url": "https://lms.example/deep_links",
+    /// #     "accept_types": ["ltiResourceLink", "link"],
+    /// #     "accept_presentation_document_targets": ["iframe", "window"],
+    /// #     "accept_multiple": false,
+    /// #     "data": "opaque-42",
+    /// # });
+    /// use lti_core::chrono::Duration;
+    /// use lti_core::ids::Nonce;
+    /// use lti_core::tool::DeepLinkResponse;
+    ///
+    /// let launch = launch_with(&claims)?;
+    /// let response = DeepLinkResponse::new()
+    ///     .error_message("The quiz bank is unavailable; try again later.")
+    ///     .error_log("quiz-bank: timeout after 5 s")
+    ///     .lifetime(Duration::minutes(2));
+    /// let claims = response.claims(&launch, &Nonce::from_entropy([4; 16]), now)?;
+    /// assert_eq!(claims.content_items.as_ref().map(Vec::len), Some(0)); // valid: no items
+    /// assert_eq!(claims.errorlog.as_deref(), Some("quiz-bank: timeout after 5 s"));
+    /// assert_eq!(claims.exp.map(|e| e.seconds()), Some(now.timestamp() + 120));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn error_message(mut self, m: impl Into<String>) -> Self {
         self.errormsg = Some(m.into());
         self

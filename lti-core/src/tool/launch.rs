@@ -149,6 +149,45 @@ impl LaunchForm {
     /// this itself; a host that builds the form with [`Self::from_parts`]
     /// must pass it for platform-storage launches, whose re-post is only
     /// accepted from the tool's own origin (login CSRF defence).
+    /// # Examples
+    ///
+    /// A forged re-post of a platform-storage value from another site:
+    ///
+    /// ```
+    /// # use lti_core::chrono::{TimeZone, Utc};
+    /// # use lti_core::ids::{ClientId, DeploymentId, EndpointUrl, Issuer, RedirectUri};
+    /// # use lti_core::store::InMemoryRegistrations;
+    /// # use lti_core::tool::{JwksSource, Registration, Tool};
+    /// # let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+    /// # let registration = Registration::builder(
+    /// #     Issuer::try_from("https://lms.example")?, ClientId::try_from("tool-1")?,
+    /// #     EndpointUrl::try_from("https://lms.example/auth")?,
+    /// #     JwksSource::Url(EndpointUrl::try_from("https://lms.example/jwks")?),
+    /// # ).deployment(DeploymentId::try_from("dep-1")?).build();
+    /// # let registrations = InMemoryRegistrations::new();
+    /// # registrations.insert(registration.clone())?;
+    /// # let tool = Tool::new(RedirectUri::try_from("https://tool.example/launch")?);
+    /// use lti_core::keys::PublicKeySet;
+    /// use lti_core::store::InMemoryReplayStore;
+    /// use lti_core::tool::{LAUNCH_STORAGE_FIELD, LaunchForm, LoginEntropy, LoginInitiation};
+    ///
+    /// let init = LoginInitiation::from_urlencoded(
+    ///     b"iss=https%3A%2F%2Flms.example&login_hint=u-1&client_id=tool-1\
+    ///       &target_link_uri=https%3A%2F%2Ftool.example%2Flaunch&lti_storage_target=_parent",
+    /// )?;
+    /// let pending = tool.start_login(&init, &registrations, &LoginEntropy::from_bytes([1; 48]), now)?.pending;
+    /// let body = format!("id_token=e30.e30.e30&state={}&{LAUNCH_STORAGE_FIELD}=guess", pending.state().as_str());
+    /// let finish = |form: &LaunchForm| {
+    ///     tool.finish_launch(form, &pending, &registration, &PublicKeySet::new(), &InMemoryReplayStore::default(), now)
+    /// };
+    ///
+    /// let forged = LaunchForm::from_parts(body.as_bytes(), None)?.with_origin(Some("https://evil.example"));
+    /// assert_eq!(finish(&forged).unwrap_err().code(), "launch.storage_repost_cross_origin");
+    /// // From the tool's own page, the value itself must still match.
+    /// let own = LaunchForm::from_parts(body.as_bytes(), None)?.with_origin(Some("https://tool.example"));
+    /// assert_eq!(finish(&own).unwrap_err().code(), "launch.browser_binding_mismatch");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn with_origin(mut self, origin: Option<&str>) -> Self {
         self.origin = origin.map(str::to_owned);
@@ -261,6 +300,61 @@ struct Expect<'a> {
 }
 
 /// An LTI claim the message type requires.
+/// # Examples
+///
+/// ```
+/// # use lti_core::chrono::{TimeZone, Utc};
+/// # use lti_core::ids::{ClientId, DeploymentId, EndpointUrl, Issuer, Kid, RedirectUri};
+/// # use lti_core::keys::{Jwks, PublicKeySet, SigningKey};
+/// # use lti_core::store::{InMemoryRegistrations, InMemoryReplayStore};
+/// # use lti_core::tool::{JwksSource, Launch, LaunchError, LaunchForm, LoginEntropy, LoginInitiation, Registration, Tool};
+/// # use serde_json::json;
+/// # let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+/// # let registration = Registration::builder(
+/// #     Issuer::try_from("https://lms.example")?, ClientId::try_from("tool-1")?,
+/// #     EndpointUrl::try_from("https://lms.example/auth")?,
+/// #     JwksSource::Url(EndpointUrl::try_from("https://lms.example/jwks")?),
+/// # ).deployment(DeploymentId::try_from("dep-1")?).build();
+/// # let registrations = InMemoryRegistrations::new();
+/// # registrations.insert(registration.clone())?;
+/// # let tool = Tool::new(RedirectUri::try_from("https://tool.example/launch")?);
+/// # let init = LoginInitiation::from_urlencoded(
+/// #     b"iss=https%3A%2F%2Flms.example&login_hint=u-1&client_id=tool-1&target_link_uri=https%3A%2F%2Ftool.example%2Flaunch")?;
+/// # let start = tool.start_login(&init, &registrations, &LoginEntropy::from_bytes([1; 48]), now)?;
+/// # let pending = start.pending;
+/// # let cookie = start.response.headers()["set-cookie"].to_str()?.split(';').next().ok_or("cookie")?.to_owned();
+/// # let platform_key = SigningKey::generate_rs256(Kid::try_from("lms-key-1")?)?;
+/// # let keys = PublicKeySet::from_jwks(&Jwks::new(vec![platform_key.public_jwk()]), Default::default());
+/// # let replay = InMemoryReplayStore::default();
+/// # let mut claims = json!({
+/// #     "iss": "https://lms.example", "aud": "tool-1", "sub": "u-1",
+/// #     "iat": now.timestamp(), "exp": now.timestamp() + 300, "nonce": pending.nonce().as_str(),
+/// #     "https://purl.imsglobal.org/spec/lti/claim/message_type": "LtiResourceLinkRequest",
+/// #     "https://purl.imsglobal.org/spec/lti/claim/version": "1.3.0",
+/// #     "https://purl.imsglobal.org/spec/lti/claim/deployment_id": "dep-1",
+/// #     "https://purl.imsglobal.org/spec/lti/claim/target_link_uri": "https://tool.example/launch",
+/// #     "https://purl.imsglobal.org/spec/lti/claim/resource_link": {"id": "rl-1"},
+/// #     "https://purl.imsglobal.org/spec/lti/claim/roles": ["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"],
+/// # });
+/// # let form_for = |claims: &serde_json::Value| -> Result<LaunchForm, Box<dyn std::error::Error>> {
+/// #     let body = format!("id_token={}&state={}", platform_key.sign_jwt(claims)?, pending.state().as_str());
+/// #     Ok(LaunchForm::from_parts(body.as_bytes(), Some(&cookie))?)
+/// # };
+/// # let launch_with = |claims: &serde_json::Value| -> Result<Launch, Box<dyn std::error::Error>> {
+/// #     Ok(tool.finish_launch(&form_for(claims)?, &pending, &registration, &keys, &InMemoryReplayStore::default(), now)?)
+/// # };
+/// use lti_core::claims::MessageType;
+/// use lti_core::tool::LtiClaim;
+///
+/// claims.as_object_mut().ok_or("object")?.remove("https://purl.imsglobal.org/spec/lti/claim/resource_link");
+/// let err = tool.finish_launch(&form_for(&claims)?, &pending, &registration, &keys, &replay, now).unwrap_err();
+/// assert!(matches!(
+///     err,
+///     LaunchError::MissingMessageClaim { message_type: MessageType::ResourceLink, claim: LtiClaim::ResourceLink }
+/// ));
+/// assert_eq!(err.to_string(), "LtiResourceLinkRequest requires the resource_link claim");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum LtiClaim {
@@ -648,6 +742,9 @@ pub enum DeploymentStatus {
 }
 
 /// LTI 1.1 migration check result (never link identities unless `Verified`).
+/// # Examples
+///
+/// See [`Launch::verify_lti1p1`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Lti1p1Status {
@@ -1291,6 +1388,10 @@ impl Tool {
     ///
     /// # Errors
     /// As [`Tool::verify_id_token`].
+    /// # Examples
+    ///
+    /// See [`Tool::finish_launch_traced`] (the same trace, without the state and
+    /// browser steps).
     #[allow(clippy::too_many_arguments)]
     pub fn verify_id_token_traced<R: ReplayStore + ?Sized>(
         &self,

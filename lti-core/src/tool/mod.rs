@@ -48,6 +48,9 @@ use crate::ids::{DeploymentId, RedirectUri, TargetLinkUri};
 /// Decides on a deployment the registration does not list (course-level
 /// installs). Closures `Fn(&Registration, &DeploymentId) -> DeploymentDecision`
 /// implement it.
+/// # Examples
+///
+/// See [`Tool::deployment_hook`].
 pub trait DeploymentHook: Send + Sync {
     /// Accept or reject `deployment` for `registration`.
     fn decide(&self, registration: &Registration, deployment: &DeploymentId) -> DeploymentDecision;
@@ -60,6 +63,9 @@ impl<F: Fn(&Registration, &DeploymentId) -> DeploymentDecision + Send + Sync> De
 }
 
 /// A [`DeploymentHook`]'s answer.
+/// # Examples
+///
+/// See [`Tool::deployment_hook`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum DeploymentDecision {
@@ -70,6 +76,35 @@ pub enum DeploymentDecision {
 }
 
 /// Whether platform storage is used when offered.
+/// # Examples
+///
+/// ```
+/// # use lti_core::chrono::{TimeZone, Utc};
+/// # use lti_core::ids::{ClientId, DeploymentId, EndpointUrl, Issuer, RedirectUri};
+/// # use lti_core::store::InMemoryRegistrations;
+/// # use lti_core::tool::{JwksSource, Registration, Tool};
+/// # let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+/// # let registration = Registration::builder(
+/// #     Issuer::try_from("https://lms.example")?, ClientId::try_from("tool-1")?,
+/// #     EndpointUrl::try_from("https://lms.example/auth")?,
+/// #     JwksSource::Url(EndpointUrl::try_from("https://lms.example/jwks")?),
+/// # ).deployment(DeploymentId::try_from("dep-1")?).build();
+/// # let registrations = InMemoryRegistrations::new();
+/// # registrations.insert(registration.clone())?;
+/// # let tool = Tool::new(RedirectUri::try_from("https://tool.example/launch")?);
+/// use lti_core::tool::{LoginEntropy, LoginInitiation, PlatformStorage, StorageMode};
+///
+/// let init = LoginInitiation::from_urlencoded(
+///     b"iss=https%3A%2F%2Flms.example&login_hint=u-1&client_id=tool-1\
+///       &target_link_uri=https%3A%2F%2Ftool.example%2Flaunch&lti_storage_target=_parent",
+/// )?;
+/// let cookie_only = Tool::new(RedirectUri::try_from("https://tool.example/launch")?)
+///     .platform_storage(PlatformStorage::Never);
+/// let start = cookie_only.start_login(&init, &registrations, &LoginEntropy::from_bytes([1; 48]), now)?;
+/// assert_eq!(start.pending.storage_mode(), &StorageMode::Cookie); // offered, not used
+/// assert_eq!(start.response.status(), 302);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum PlatformStorage {
@@ -200,6 +235,31 @@ impl Tool {
         }
     }
     /// How long a pending login stays valid (default 10 min).
+    /// # Examples
+    ///
+    /// ```
+    /// # use lti_core::chrono::{TimeZone, Utc};
+    /// # use lti_core::ids::{ClientId, DeploymentId, EndpointUrl, Issuer, RedirectUri};
+    /// # use lti_core::store::InMemoryRegistrations;
+    /// # use lti_core::tool::{JwksSource, Registration, Tool};
+    /// # let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+    /// # let registration = Registration::builder(
+    /// #     Issuer::try_from("https://lms.example")?, ClientId::try_from("tool-1")?,
+    /// #     EndpointUrl::try_from("https://lms.example/auth")?,
+    /// #     JwksSource::Url(EndpointUrl::try_from("https://lms.example/jwks")?),
+    /// # ).deployment(DeploymentId::try_from("dep-1")?).build();
+    /// # let registrations = InMemoryRegistrations::new();
+    /// # registrations.insert(registration.clone())?;
+    /// # let tool = Tool::new(RedirectUri::try_from("https://tool.example/launch")?);
+    /// use lti_core::chrono::Duration;
+    /// use lti_core::tool::{LoginEntropy, LoginInitiation};
+    ///
+    /// let quick = Tool::new(RedirectUri::try_from("https://tool.example/launch")?).login_ttl(Duration::minutes(2));
+    /// let init = LoginInitiation::from_urlencoded(b"iss=https%3A%2F%2Flms.example&login_hint=u-1&client_id=tool-1&target_link_uri=https%3A%2F%2Ftool.example%2Flaunch")?;
+    /// let pending = quick.start_login(&init, &registrations, &LoginEntropy::from_bytes([1; 48]), now)?.pending;
+    /// assert_eq!(pending.expires_at(), now + Duration::minutes(2));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn login_ttl(mut self, ttl: Duration) -> Self {
         self.login_ttl = ttl;
@@ -274,6 +334,36 @@ impl Tool {
     }
     /// State cookies without `Secure`/`SameSite=None`, for plain-http tests
     /// on localhost. **Never in production.**
+    /// # Examples
+    ///
+    /// A tool on `http://localhost` cannot set a `Secure` cookie, so the state
+    /// cookie loses `Secure`, `SameSite=None` and the `__Host-` prefix:
+    ///
+    /// ```
+    /// # use lti_core::chrono::{TimeZone, Utc};
+    /// # use lti_core::ids::{ClientId, EndpointUrl, Issuer, RedirectUri};
+    /// # use lti_core::store::InMemoryRegistrations;
+    /// # use lti_core::tool::{JwksSource, LoginEntropy, LoginInitiation, Registration, Tool};
+    /// # let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+    /// # let registrations = InMemoryRegistrations::new();
+    /// # registrations.insert(Registration::builder(
+    /// #     Issuer::try_from("http://localhost:9000")?, ClientId::try_from("tool-1")?,
+    /// #     EndpointUrl::try_from("http://localhost:9000/auth")?,
+    /// #     JwksSource::Url(EndpointUrl::try_from("http://localhost:9000/jwks")?),
+    /// # ).build())?;
+    /// use lti_core::tool::STATE_COOKIE_PREFIX;
+    ///
+    /// let dev = Tool::new(RedirectUri::try_from("http://localhost:8080/launch")?).insecure_http_cookies();
+    /// let init = LoginInitiation::from_urlencoded(
+    ///     b"iss=http%3A%2F%2Flocalhost%3A9000&login_hint=u-1&client_id=tool-1\
+    ///       &target_link_uri=http%3A%2F%2Flocalhost%3A8080%2Flaunch",
+    /// )?;
+    /// let start = dev.start_login(&init, &registrations, &LoginEntropy::from_bytes([1; 48]), now)?;
+    /// assert!(start.pending.cookie_name().starts_with(STATE_COOKIE_PREFIX));
+    /// let cookie = start.response.headers()["set-cookie"].to_str()?;
+    /// assert!(!cookie.contains("Secure") && !cookie.contains("SameSite=None"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn insecure_http_cookies(mut self) -> Self {
         self.cookies = CookieSecurity::InsecureHttp;

@@ -12,6 +12,22 @@ use crate::ids::{ClientId, DeploymentId, EndpointUrl, Issuer, TargetLinkUri};
 use crate::keys::{Algorithm, AlgorithmSet, Jwks, KeyCacheKey};
 
 /// What to do with a launch whose `deployment_id` is not listed.
+/// # Examples
+///
+/// In the registration JSON (see [`Registration::from_json`]) and in a
+/// launch (see [`DeploymentStatus`](crate::tool::DeploymentStatus)):
+///
+/// ```
+/// use lti_core::tool::{DeploymentPolicy, Registration};
+///
+/// assert_eq!(serde_json::to_string(&DeploymentPolicy::AcceptAndRecord)?, r#""accept_and_record""#);
+/// let reg = Registration::from_json(br#"{"issuer": "https://canvas.instructure.com", "client_id": "10000000000001",
+///     "auth_login_url": "https://sso.canvaslms.com/api/lti/authorize_redirect",
+///     "jwks_url": "https://sso.canvaslms.com/api/lti/security/jwks",
+///     "deployment_policy": "accept_and_record"}"#)?;
+/// assert_eq!(reg.deployment_policy(), DeploymentPolicy::AcceptAndRecord);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
@@ -25,6 +41,67 @@ pub enum DeploymentPolicy {
 }
 
 /// Whether launches without `sub` are allowed.
+/// # Examples
+///
+/// ```
+/// # use lti_core::chrono::{TimeZone, Utc};
+/// # use lti_core::ids::{ClientId, DeploymentId, EndpointUrl, Issuer, Kid, RedirectUri};
+/// # use lti_core::keys::{Jwks, PublicKeySet, SigningKey};
+/// # use lti_core::store::{InMemoryRegistrations, InMemoryReplayStore};
+/// # use lti_core::tool::{JwksSource, Launch, LaunchError, LaunchForm, LoginEntropy, LoginInitiation, Registration, Tool};
+/// # use serde_json::json;
+/// # let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+/// # let registration = Registration::builder(
+/// #     Issuer::try_from("https://lms.example")?, ClientId::try_from("tool-1")?,
+/// #     EndpointUrl::try_from("https://lms.example/auth")?,
+/// #     JwksSource::Url(EndpointUrl::try_from("https://lms.example/jwks")?),
+/// # ).deployment(DeploymentId::try_from("dep-1")?).build();
+/// # let registrations = InMemoryRegistrations::new();
+/// # registrations.insert(registration.clone())?;
+/// # let tool = Tool::new(RedirectUri::try_from("https://tool.example/launch")?);
+/// # let init = LoginInitiation::from_urlencoded(
+/// #     b"iss=https%3A%2F%2Flms.example&login_hint=u-1&client_id=tool-1&target_link_uri=https%3A%2F%2Ftool.example%2Flaunch")?;
+/// # let start = tool.start_login(&init, &registrations, &LoginEntropy::from_bytes([1; 48]), now)?;
+/// # let pending = start.pending;
+/// # let cookie = start.response.headers()["set-cookie"].to_str()?.split(';').next().ok_or("cookie")?.to_owned();
+/// # let platform_key = SigningKey::generate_rs256(Kid::try_from("lms-key-1")?)?;
+/// # let keys = PublicKeySet::from_jwks(&Jwks::new(vec![platform_key.public_jwk()]), Default::default());
+/// # let replay = InMemoryReplayStore::default();
+/// # let mut claims = json!({
+/// #     "iss": "https://lms.example", "aud": "tool-1", "sub": "u-1",
+/// #     "iat": now.timestamp(), "exp": now.timestamp() + 300, "nonce": pending.nonce().as_str(),
+/// #     "https://purl.imsglobal.org/spec/lti/claim/message_type": "LtiResourceLinkRequest",
+/// #     "https://purl.imsglobal.org/spec/lti/claim/version": "1.3.0",
+/// #     "https://purl.imsglobal.org/spec/lti/claim/deployment_id": "dep-1",
+/// #     "https://purl.imsglobal.org/spec/lti/claim/target_link_uri": "https://tool.example/launch",
+/// #     "https://purl.imsglobal.org/spec/lti/claim/resource_link": {"id": "rl-1"},
+/// #     "https://purl.imsglobal.org/spec/lti/claim/roles": ["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"],
+/// # });
+/// # let form_for = |claims: &serde_json::Value| -> Result<LaunchForm, Box<dyn std::error::Error>> {
+/// #     let body = format!("id_token={}&state={}", platform_key.sign_jwt(claims)?, pending.state().as_str());
+/// #     Ok(LaunchForm::from_parts(body.as_bytes(), Some(&cookie))?)
+/// # };
+/// # let launch_with = |claims: &serde_json::Value| -> Result<Launch, Box<dyn std::error::Error>> {
+/// #     Ok(tool.finish_launch(&form_for(claims)?, &pending, &registration, &keys, &InMemoryReplayStore::default(), now)?)
+/// # };
+/// use lti_core::tool::AnonymousLaunches;
+///
+/// claims.as_object_mut().ok_or("object")?.remove("sub"); // e.g. a public course page
+/// let err = tool.finish_launch(&form_for(&claims)?, &pending, &registration, &keys, &replay, now).unwrap_err();
+/// assert_eq!(err.code(), "launch.sub_missing");
+///
+/// let open = Registration::builder(
+///     Issuer::try_from("https://lms.example")?, ClientId::try_from("tool-1")?,
+///     EndpointUrl::try_from("https://lms.example/auth")?,
+///     JwksSource::Url(EndpointUrl::try_from("https://lms.example/jwks")?),
+/// )
+/// .deployment(DeploymentId::try_from("dep-1")?)
+/// .anonymous_launches(AnonymousLaunches::Allowed)
+/// .build();
+/// let launch = tool.finish_launch(&form_for(&claims)?, &pending, &open, &keys, &InMemoryReplayStore::default(), now)?;
+/// assert_eq!(launch.subject(), None);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]

@@ -302,6 +302,9 @@ impl RegistrationInitiation {
 
 /// Step 2's result: a checked platform configuration, still holding the
 /// registration token for step 3.
+/// # Examples
+///
+/// See [`DynamicRegistration::read_configuration`] and the module example.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConfiguredPlatform {
     configuration: PlatformConfiguration,
@@ -469,6 +472,32 @@ impl DynamicRegistration {
     }
     /// Sets the id_token algorithms the registrations accept (default RS256);
     /// the platform must announce one of them.
+    /// # Examples
+    ///
+    /// A platform that signs id_tokens with ES256 only:
+    ///
+    /// ```
+    /// use lti_core::http;
+    /// use lti_core::keys::{Algorithm, AlgorithmSet};
+    /// use lti_core::tool::dynamic_registration::DynamicRegistration;
+    ///
+    /// let config = br#"{"issuer": "https://lms.example",
+    ///   "authorization_endpoint": "https://lms.example/auth", "token_endpoint": "https://lms.example/token",
+    ///   "jwks_uri": "https://lms.example/jwks", "registration_endpoint": "https://lms.example/register",
+    ///   "response_types_supported": ["id_token"], "token_endpoint_auth_methods_supported": ["private_key_jwt"],
+    ///   "id_token_signing_alg_values_supported": ["ES256"],
+    ///   "https://purl.imsglobal.org/spec/lti-platform-configuration": {"product_family_code": "example"}}"#;
+    /// let query = "openid_configuration=https%3A%2F%2Flms.example%2F.well-known%2Fopenid-configuration";
+    /// let response = http::Response::new(config.to_vec());
+    ///
+    /// let rs256_only = DynamicRegistration::new();
+    /// let err = rs256_only.read_configuration(rs256_only.start_from_query(query)?, &response).unwrap_err();
+    /// assert_eq!(err.code(), "dynamic_registration.unsupported");
+    ///
+    /// let with_es256 = DynamicRegistration::new().algorithms(AlgorithmSet::default().with(Algorithm::Es256));
+    /// assert!(with_es256.read_configuration(with_es256.start_from_query(query)?, &response).is_ok());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn algorithms(mut self, algorithms: AlgorithmSet) -> Self {
         self.algorithms = algorithms;

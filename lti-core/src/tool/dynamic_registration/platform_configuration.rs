@@ -68,6 +68,9 @@ impl IssuerMatch {
 }
 
 /// One entry of `messages_supported`.
+/// # Examples
+///
+/// See [`PlatformConfiguration::supports_message`].
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct SupportedMessage {
@@ -80,6 +83,9 @@ pub struct SupportedMessage {
 }
 
 /// The `lti-platform-configuration` object.
+/// # Examples
+///
+/// See [`PlatformConfiguration::from_json`].
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct LtiPlatformConfiguration {
@@ -103,6 +109,10 @@ pub struct LtiPlatformConfiguration {
 ///
 /// Build it with [`PlatformConfiguration::from_json`]; the registration flow
 /// ([`super::DynamicRegistration::read_configuration`]) does.
+/// # Examples
+///
+/// See [`PlatformConfiguration::from_json`] and
+/// [`DynamicRegistration::read_configuration`](super::DynamicRegistration::read_configuration).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct PlatformConfiguration {

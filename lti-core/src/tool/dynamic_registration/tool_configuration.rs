@@ -141,6 +141,33 @@ pub struct ToolConfiguration {
 }
 
 /// Builder for [`ToolConfiguration`]; every setter states its default.
+/// # Examples
+///
+/// ```
+/// use lti_core::ids::{EndpointUrl, RedirectUri, TargetLinkUri};
+/// use lti_core::tool::dynamic_registration::ToolConfiguration;
+///
+/// let tool = ToolConfiguration::builder(
+///     "Maths Practice",
+///     EndpointUrl::try_from("https://tool.example/login")?,
+///     RedirectUri::try_from("https://tool.example/launch")?,
+///     EndpointUrl::try_from("https://tool.example/jwks")?,
+///     TargetLinkUri::try_from("https://tool.example/launch")?,
+/// )
+/// .description("Fractions and decimals practice for KS3")
+/// .logo_uri(EndpointUrl::try_from("https://tool.example/logo.png")?)
+/// .contact("support@tool.example")
+/// .claim("given_name") // only what the tool needs
+/// .custom_parameter("year_group", "$Context.label")
+/// .build()?;
+/// let body = tool.to_json();
+/// let lti = &body["https://purl.imsglobal.org/spec/lti-tool-configuration"];
+/// assert_eq!(lti["claims"], serde_json::json!(["iss", "sub", "given_name"]));
+/// assert_eq!(lti["custom_parameters"]["year_group"], "$Context.label");
+/// assert_eq!(body["contacts"], serde_json::json!(["support@tool.example"]));
+/// assert_eq!(body["grant_types"], serde_json::json!(["implicit", "client_credentials"]));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct ToolConfigurationBuilder(ToolConfiguration);
