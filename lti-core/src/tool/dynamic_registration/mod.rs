@@ -245,6 +245,25 @@ impl DynamicRegistrationError {
 
 /// The one-time bearer token the platform gives for the registration POST.
 /// `Debug` is redacted.
+/// # Examples
+///
+/// It is read by [`DynamicRegistration::start`] and only ever sent as the
+/// `Authorization` header of the registration POST, so it must be
+/// header-safe and bounded:
+///
+/// ```
+/// use lti_core::tool::dynamic_registration::{DynamicRegistration, MAX_REGISTRATION_TOKEN_BYTES};
+///
+/// let dr = DynamicRegistration::new();
+/// let config = "openid_configuration=https%3A%2F%2Flms.example%2F.well-known%2Fopenid-configuration";
+/// assert!(dr.start_from_query(&format!("{config}&registration_token=eyJhbGciOi.e30.c2ln"))?.has_registration_token());
+///
+/// let err = dr.start_from_query(&format!("{config}&registration_token=two%20words")).unwrap_err();
+/// assert_eq!(err.code(), "dynamic_registration.invalid_registration_token");
+/// let long = "t".repeat(MAX_REGISTRATION_TOKEN_BYTES + 1);
+/// assert!(dr.start_from_query(&format!("{config}&registration_token={long}")).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct RegistrationToken(String);
 
