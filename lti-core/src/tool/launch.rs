@@ -1757,6 +1757,41 @@ mod tests {
     }
 
     #[test]
+    fn a_session_token_signed_with_an_ec_key_verifies_with_the_same_key_set() {
+        use crate::keys::{Algorithm, SigningKey, ToolKeySet};
+        let tool =
+            Tool::new(crate::ids::RedirectUri::try_from("https://tool.example/launch").unwrap());
+        let keys = ToolKeySet::new(
+            SigningKey::generate(Kid::try_from("es").unwrap(), Algorithm::Es256).unwrap(),
+        );
+        let now = crate::jwt::to_datetime(1_700_000_000);
+        let token = tool
+            .issue_session_token(
+                &launch_with(None),
+                keys.current().unwrap(),
+                "s-1",
+                now,
+                Duration::hours(1),
+            )
+            .unwrap();
+        let claims = tool
+            .verify_session_token(&token, &keys.public_key_set(), now)
+            .unwrap();
+        assert_eq!(claims.jti, "s-1");
+        // Still only the keys of the set: another EC key's token is refused.
+        let other = SigningKey::generate(Kid::try_from("es").unwrap(), Algorithm::Es256).unwrap();
+        let forged = tool
+            .issue_session_token(&launch_with(None), &other, "s-1", now, Duration::hours(1))
+            .unwrap();
+        assert_eq!(
+            tool.verify_session_token(&forged, &keys.public_key_set(), now)
+                .unwrap_err()
+                .code(),
+            "jwt.bad_signature"
+        );
+    }
+
+    #[test]
     fn s43_lti1p1_tri_state() {
         let msg = "key1&d1&https://platform.example&c1&1700000300&n-1";
         let mut l = Lti1p1::default();

@@ -9,7 +9,7 @@ use super::launch::Launch;
 use crate::claims::{Audience, NumericDate};
 use crate::error::{JwtError, RegisteredClaim, TokenError};
 use crate::jwt::{JwtClaims, JwtValidation, RegisteredRef, RequiredClaims, UnverifiedJwt};
-use crate::keys::{AlgorithmSet, PublicKeySet, SigningKey};
+use crate::keys::{Algorithm, AlgorithmSet, PublicKeySet, SigningKey};
 use crate::trace::Trace;
 
 /// The claims of a session token. `iss` and `aud` are the tool's origin.
@@ -197,7 +197,8 @@ impl Tool {
     }
 
     /// Verifies a session token with the tool's own public keys (e.g.
-    /// [`crate::keys::ToolKeySet::public_key_set`]).
+    /// [`crate::keys::ToolKeySet::public_key_set`]), whatever algorithm
+    /// they use.
     ///
     /// # Errors
     /// [`SessionError::Jwt`] for any failed check (expired, wrong audience, bad signature...).
@@ -212,9 +213,13 @@ impl Tool {
         now: DateTime<Utc>,
     ) -> Result<SessionClaims, SessionError> {
         let origin = self.redirect_uri.origin();
+        // Every algorithm the tool can sign with: each key of `keys` is
+        // pinned to its own algorithm, and `keys` holds only the tool's own
+        // keys, so a token verifies only with the algorithm of the key that
+        // signed it (RS256 only would refuse the tool's own EC tokens).
         let validation = JwtValidation::new(origin.clone())
             .issuer(origin)
-            .algorithms(AlgorithmSet::default())
+            .algorithms(Algorithm::ALL.into_iter().collect::<AlgorithmSet>())
             .leeway(Duration::seconds(30))
             .max_age(None)
             .require(RequiredClaims::none().with(RegisteredClaim::Jti));
