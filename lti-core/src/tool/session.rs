@@ -146,10 +146,11 @@ impl Tool {
     /// #     Ok(tool.finish_launch(&form_for(claims)?, &pending, &registration, &keys, &InMemoryReplayStore::default(), now)?)
     /// # };
     /// use lti_core::chrono::Duration;
-    /// use lti_core::keys::ToolKeySet;
+    /// use lti_core::keys::{Algorithm, ToolKeySet};
     ///
     /// let launch = launch_with(&claims)?;
-    /// let tool_keys = ToolKeySet::new(SigningKey::generate_rs256(Kid::try_from("tool-key-1")?)?);
+    /// // Session tokens never leave the tool, so any algorithm will do.
+    /// let tool_keys = ToolKeySet::new(SigningKey::generate(Kid::try_from("tool-key-1")?, Algorithm::Es256)?);
     /// let token = tool.issue_session_token(
     ///     &launch, tool_keys.current()?, "session-42", now, Duration::hours(1))?;
     ///
