@@ -922,6 +922,8 @@ impl<'a> JwtValidation<'a> {
         self
     }
     /// Maximum age measured from `iat` (default 10 min; `None` disables).
+    /// The leeway is added to it: a token is too old once `now - iat`
+    /// exceeds `max_age + leeway`.
     #[must_use]
     pub fn max_age(mut self, max_age: Option<Duration>) -> Self {
         self.max_age = max_age;

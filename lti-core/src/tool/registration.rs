@@ -429,7 +429,7 @@ impl RegistrationBuilder {
         self.0.leeway = d.max(Duration::zero());
         self
     }
-    /// Sets the maximum id_token age (default 10 min).
+    /// Sets the maximum id_token age (default 10 min; the leeway is added to it).
     pub fn max_token_age(mut self, d: Duration) -> Self {
         self.0.max_token_age = d;
         self
