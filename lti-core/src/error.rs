@@ -18,6 +18,21 @@ use chrono::{DateTime, Utc};
 use crate::ids::Kid;
 
 /// An identifier or URL failed validation.
+///
+/// # Examples
+///
+/// ```
+/// use lti_core::error::InvalidId;
+/// use lti_core::ids::{DeploymentId, Issuer};
+///
+/// let err = Issuer::try_from("http://lms.example").unwrap_err();
+/// assert_eq!(err, InvalidId::NotHttps { kind: "issuer" });
+/// assert_eq!(err.code(), "id.not_https");
+/// assert_eq!(err.to_string(), "issuer must use https (http is accepted only for localhost)");
+///
+/// let err = DeploymentId::try_from("").unwrap_err();
+/// assert_eq!(err.code(), "id.empty");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum InvalidId {
@@ -86,6 +101,9 @@ impl InvalidId {
 }
 
 /// What kind of JOSE-level failure a [`TokenError`] is.
+/// # Examples
+///
+/// See [`TokenError`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum TokenErrorKind {
@@ -101,6 +119,21 @@ pub enum TokenErrorKind {
 ///
 /// The backend's own error type never appears in our API; this keeps its
 /// message for humans and a coarse [`TokenErrorKind`] for code.
+///
+/// # Examples
+///
+/// ```
+/// use lti_core::error::{JwtError, TokenErrorKind};
+/// use lti_core::jwt::UnverifiedJwt;
+///
+/// // The header segment is not base64url.
+/// let err = UnverifiedJwt::parse("%%%.e30.c2ln").unwrap_err();
+/// let JwtError::Malformed { source, .. } = &err else {
+///     return Err(format!("unexpected {err:?}").into());
+/// };
+/// assert_eq!(source.kind(), TokenErrorKind::Malformed);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenError {
     kind: TokenErrorKind,
@@ -129,6 +162,17 @@ impl fmt::Display for TokenError {
 impl std::error::Error for TokenError {}
 
 /// The part of a compact JWT a failure is about.
+/// # Examples
+///
+/// ```
+/// use lti_core::error::{JwtError, JwtPart};
+/// use lti_core::jwt::UnverifiedJwt;
+///
+/// // A header that is base64url but not JSON ("hello").
+/// let err = UnverifiedJwt::parse("aGVsbG8.e30.c2ln").unwrap_err();
+/// assert!(matches!(err, JwtError::Malformed { part: JwtPart::Header, .. }));
+/// assert!(err.to_string().starts_with("token header is malformed"));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum JwtPart {
@@ -154,6 +198,9 @@ impl fmt::Display for JwtPart {
 }
 
 /// A registered (RFC 7519 / OIDC) claim name.
+/// # Examples
+///
+/// See [`crate::jwt::RequiredClaims`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum RegisteredClaim {
@@ -194,6 +241,9 @@ impl fmt::Display for RegisteredClaim {
 }
 
 /// Why a key from a JWKS was not accepted for verification.
+/// # Examples
+///
+/// See [`crate::keys::VerifyingKey::from_jwk`] and [`crate::keys::PublicKeySet`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum KeyRejection {
@@ -239,6 +289,21 @@ pub enum KeyRejection {
 }
 
 /// Key handling failed: parsing PEM/JWK/JWKS, generating, publishing.
+///
+/// # Examples
+///
+/// ```
+/// use lti_core::error::{KeyError, UnsafeUrlReason};
+/// use lti_core::ids::EndpointUrl;
+/// use lti_core::keys::PlatformKeyCache;
+///
+/// let url = EndpointUrl::try_from("https://jwks.internal/keys")?;
+/// let err = PlatformKeyCache::new().jwks_request(&url).unwrap_err();
+/// assert!(matches!(err, KeyError::UnsafeUrl { reason: UnsafeUrlReason::LocalName }));
+/// assert_eq!(err.code(), "keys.unsafe_url");
+/// assert_eq!(err.to_string(), "JWKS URL refused: the host is a local name");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum KeyError {
@@ -310,6 +375,9 @@ impl KeyError {
 }
 
 /// Why a URL is not fetched (server-side request forgery guard).
+/// # Examples
+///
+/// See [`KeyError`] and [`crate::keys::PlatformKeyCache::jwks_request`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum UnsafeUrlReason {
@@ -336,6 +404,35 @@ impl fmt::Display for UnsafeUrlReason {
 ///
 /// Produced by [`crate::jwt::UnverifiedJwt::verify`] and wrapped by the
 /// message-level errors. The variants follow the order of the checks.
+///
+/// # Examples
+///
+/// Match on variants in Rust, on `code()` across process boundaries:
+///
+/// ```
+/// use lti_core::error::JwtError;
+/// use lti_core::jwt::{MAX_TOKEN_BYTES, UnverifiedJwt};
+///
+/// let huge = "a".repeat(MAX_TOKEN_BYTES + 1);
+/// let err = UnverifiedJwt::parse(&huge).unwrap_err();
+/// assert!(matches!(err, JwtError::Oversize { .. }));
+/// assert_eq!(err.code(), "jwt.oversize");
+/// // {"alg":"RS256"} without a kid: the platform must name its key.
+/// # use lti_core::chrono::{TimeZone, Utc};
+/// # use lti_core::jwt::{JwtValidation, RegisteredClaims};
+/// # use lti_core::keys::PublicKeySet;
+/// # use lti_core::trace::Trace;
+/// # let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+/// let jwt = UnverifiedJwt::parse("eyJhbGciOiJSUzI1NiJ9.e30.c2ln")?;
+/// let validation = JwtValidation::new("tool-1");
+/// let err = jwt
+///     .verify::<RegisteredClaims>(&PublicKeySet::new(), &validation, now, &mut Trace::disabled())
+///     .unwrap_err();
+/// assert_eq!(err, JwtError::MissingKid);
+/// assert_eq!(err.code(), "jwt.kid_missing");
+/// assert!(!err.is_unknown_kid());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum JwtError {
@@ -574,6 +671,22 @@ impl JwtError {
 /// A host-supplied store (state, nonce, registrations, keys) failed.
 ///
 /// Wraps the host's own error, which stays reachable through `source()`.
+///
+/// # Examples
+///
+/// ```
+/// use std::error::Error as _;
+///
+/// use lti_core::error::StoreError;
+///
+/// #[derive(Debug, thiserror::Error)]
+/// #[error("redis: connection refused")]
+/// struct RedisDown;
+///
+/// let err = StoreError::new(RedisDown);
+/// assert_eq!(err.to_string(), "store failed: redis: connection refused");
+/// assert!(err.source().is_some_and(|s| s.is::<RedisDown>()));
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[error("store failed: {0}")]
 pub struct StoreError(#[source] pub Box<dyn std::error::Error + Send + Sync + 'static>);

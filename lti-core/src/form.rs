@@ -9,6 +9,31 @@ use crate::ids::EndpointUrl;
 ///
 /// `Debug` shows the field names and value sizes only: the values are
 /// signed tokens and states.
+///
+/// # Examples
+///
+/// ```
+/// use lti_core::form::FormPost;
+/// use lti_core::ids::EndpointUrl;
+///
+/// let post = FormPost::new(
+///     EndpointUrl::try_from("https://lms.example/deep_links?ctx=9&x=1")?,
+///     vec![("JWT".into(), "eyJ...\"><script>".into())],
+/// );
+/// assert_eq!(post.field("JWT"), Some("eyJ...\"><script>"));
+/// assert_eq!(post.field("state"), None);
+///
+/// let html = post.to_html();
+/// assert!(html.contains(r#"action="https://lms.example/deep_links?ctx=9&amp;x=1""#));
+/// assert!(!html.contains("\"><script>")); // values are attribute-escaped
+/// let response = post.to_response();
+/// assert_eq!(response.status(), 200);
+/// assert_eq!(response.headers()["content-type"], "text/html; charset=utf-8");
+/// // Debug shows sizes, not tokens.
+/// let debug = format!("{post:?}");
+/// assert!(debug.contains(r#""JWT": <16 bytes>"#) && !debug.contains("eyJ"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct FormPost {

@@ -188,6 +188,24 @@ macro_rules! url_id {
 url_id!(
     /// A platform issuer (`iss` of a platform message). Compared byte-for-byte,
     /// never normalised. `https`, or `http` on loopback for tests.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lti_core::error::InvalidId;
+    /// use lti_core::ids::Issuer;
+    ///
+    /// let iss = Issuer::try_from("https://Canvas.Instructure.com/")?;
+    /// assert_eq!(iss.as_str(), "https://Canvas.Instructure.com/"); // kept as received
+    /// assert_eq!(iss.origin(), "https://canvas.instructure.com");
+    /// assert_ne!(iss, Issuer::try_from("https://canvas.instructure.com")?); // byte-for-byte
+    /// assert!("http://127.0.0.1:8080".parse::<Issuer>().is_ok()); // loopback tests only
+    ///
+    /// assert!(matches!(Issuer::try_from("http://lms.example"), Err(InvalidId::NotHttps { .. })));
+    /// assert!(matches!(Issuer::try_from("https://lms.example/?tenant=1"), Err(InvalidId::QueryOrFragment { .. })));
+    /// assert!(serde_json::from_str::<Issuer>(r#""ftp://lms.example""#).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     Issuer,
     "issuer",
     extra = |u: &url::Url| {
@@ -199,6 +217,20 @@ url_id!(
 );
 url_id!(
     /// The `target_link_uri` of a login or launch: where the tool should land.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lti_core::error::InvalidId;
+    /// use lti_core::ids::TargetLinkUri;
+    ///
+    /// let uri = TargetLinkUri::try_from("https://tool.example/activity?unit=7")?;
+    /// assert_eq!(uri.url().query(), Some("unit=7"));
+    /// assert_eq!(uri.origin(), "https://tool.example");
+    /// assert!(matches!(TargetLinkUri::try_from("javascript:alert(1)"), Err(InvalidId::NotHttps { .. })));
+    /// assert!(matches!(TargetLinkUri::try_from("/relative"), Err(InvalidId::NotAUrl { .. })));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     TargetLinkUri,
     "target_link_uri",
     known = take_expected_target_link_uri
@@ -253,60 +285,181 @@ pub(crate) fn expecting_target_link_uri<R>(
 }
 url_id!(
     /// The tool's `redirect_uri`: where the platform form-posts the id_token.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lti_core::ids::RedirectUri;
+    ///
+    /// let uri: RedirectUri = "https://tool.example:8443/launch".parse()?;
+    /// assert_eq!(uri.origin(), "https://tool.example:8443");
+    /// assert_eq!(uri.to_string(), "https://tool.example:8443/launch");
+    /// assert!(RedirectUri::try_from("http://localhost:3000/launch").is_ok()); // development
+    /// assert!(RedirectUri::try_from("http://tool.example/launch").is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     RedirectUri,
     "redirect_uri"
 );
 url_id!(
     /// An endpoint URL: the platform's OIDC auth endpoint, token endpoint,
     /// JWKS URL, a service URL, or the deep-linking return URL.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lti_core::error::InvalidId;
+    /// use lti_core::ids::EndpointUrl;
+    ///
+    /// let jwks = EndpointUrl::try_from("https://lms.example/api/lti/security/jwks")?;
+    /// assert_eq!(jwks.url().host_str(), Some("lms.example"));
+    /// let err = EndpointUrl::try_from("https://user:pass@lms.example/token").unwrap_err();
+    /// assert!(matches!(err, InvalidId::UserInfoInUrl { .. }));
+    /// assert_eq!(err.code(), "id.userinfo_in_url");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     EndpointUrl,
     "endpoint URL"
 );
 
 opaque_id!(
     /// The OAuth `client_id` the platform gave the tool.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lti_core::error::InvalidId;
+    /// use lti_core::ids::ClientId;
+    ///
+    /// let id = ClientId::try_from("10000000000001")?;
+    /// assert_eq!(id, "10000000000001");
+    /// assert_eq!(String::from(id), "10000000000001");
+    /// assert!(matches!(ClientId::try_from(""), Err(InvalidId::Empty { .. })));
+    /// assert!(matches!(ClientId::try_from("a\nb"), Err(InvalidId::ControlCharacter { .. })));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     ClientId,
     "client_id",
     1024
 );
 opaque_id!(
     /// An LTI `deployment_id` (case-sensitive, at most 255 characters).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lti_core::error::InvalidId;
+    /// use lti_core::ids::DeploymentId;
+    ///
+    /// let canvas = DeploymentId::try_from("6:c81e728d9d4c2f636f067f89cc14862c")?;
+    /// assert_eq!(canvas.as_str(), "6:c81e728d9d4c2f636f067f89cc14862c");
+    /// assert_ne!(DeploymentId::try_from("Dep-1")?, DeploymentId::try_from("dep-1")?);
+    /// assert!(matches!(
+    ///     DeploymentId::try_from("d".repeat(256)),
+    ///     Err(InvalidId::TooLong { len: 256, max: 255, .. })
+    /// ));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     DeploymentId,
     "deployment_id",
     255
 );
 opaque_id!(
     /// A JWK key id (`kid`): opaque, exact match only, at most 256 bytes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lti_core::ids::Kid;
+    ///
+    /// // Opaque: never used as a path or URL, so any text is fine...
+    /// assert_eq!(Kid::try_from("../../dev/null")?.as_str(), "../../dev/null");
+    /// // ...but not an unbounded one.
+    /// assert_eq!(Kid::try_from("k".repeat(257)).unwrap_err().code(), "id.too_long");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     Kid,
     "kid",
     256
 );
 opaque_id!(
     /// The user id (`sub`) the platform uses for this user.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lti_core::ids::UserId;
+    ///
+    /// let sub: UserId = "a6d5c443-1f51-4783-ba1a-7686ffe3b54a".parse()?;
+    /// assert_eq!(sub.as_ref(), "a6d5c443-1f51-4783-ba1a-7686ffe3b54a");
+    /// assert_eq!(serde_json::to_string(&sub)?, r#""a6d5c443-1f51-4783-ba1a-7686ffe3b54a""#);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     UserId,
     "user id",
     1024
 );
 opaque_id!(
     /// The login hint the platform sends in the login initiation and expects back.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lti_core::ids::LoginHint;
+    ///
+    /// assert_eq!(LoginHint::try_from("535fa4ba")?.into_inner(), "535fa4ba");
+    /// assert!(LoginHint::try_from("h".repeat(4097)).is_err()); // capped at 4096 bytes
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     LoginHint,
     "login_hint",
     4096
 );
 opaque_id!(
     /// The opaque `lti_message_hint`, echoed to the platform unchanged.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lti_core::ids::MessageHint;
+    ///
+    /// let hint = MessageHint::try_from(r#"{"launch_id":"9"}"#)?; // any text, echoed as is
+    /// assert_eq!(hint.as_str(), r#"{"launch_id":"9"}"#);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     MessageHint,
     "lti_message_hint",
     4096
 );
 opaque_id!(
     /// A resource link id (`resource_link.id`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lti_core::ids::ResourceLinkId;
+    ///
+    /// let id: ResourceLinkId = serde_json::from_str(r#""rl-200d101f""#)?;
+    /// assert_eq!(id.to_string(), "rl-200d101f");
+    /// assert!(serde_json::from_str::<ResourceLinkId>(r#""""#).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     ResourceLinkId,
     "resource_link id",
     1024
 );
 opaque_id!(
     /// A context (course) id (`context.id`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lti_core::ids::ContextId;
+    ///
+    /// assert_eq!(ContextId::try_from("ctx-9")?, "ctx-9");
+    /// assert_eq!(ContextId::try_from("").unwrap_err().code(), "id.empty");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     ContextId,
     "context id",
     1024
@@ -344,12 +497,38 @@ macro_rules! secret_id {
 
 secret_id!(
     /// An OIDC `nonce`: single-use, bound to one login. `Debug` is redacted.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lti_core::ids::Nonce;
+    ///
+    /// let nonce = Nonce::from_entropy([0xAB; 16]); // 16 bytes from a CSPRNG
+    /// assert_eq!(nonce.as_str(), "q6urq6urq6urq6urq6urqw"); // unpadded base64url
+    /// assert_eq!(format!("{nonce:?}"), "Nonce(<redacted, 22 bytes>)");
+    /// assert_eq!(Nonce::try_from("q6urq6urq6urq6urq6urqw")?, nonce);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     Nonce,
     "nonce",
     1024
 );
 secret_id!(
     /// An OIDC `state`: single-use, bound to one browser. `Debug` is redacted.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lti_core::ids::State;
+    ///
+    /// let state = State::from_entropy([1; 16]);
+    /// assert_ne!(state, State::from_entropy([2; 16]));
+    /// assert!(!format!("{state:?}").contains(state.as_str()));
+    /// // Serialised as its text, for a shared state store.
+    /// let back: State = serde_json::from_str(&serde_json::to_string(&state)?)?;
+    /// assert_eq!(back, state);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     State,
     "state",
     1024

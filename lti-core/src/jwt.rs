@@ -218,6 +218,28 @@ fn claims_error<T: JwtClaims>(bytes: &[u8], first: &serde_json::Error) -> JwtErr
 }
 
 /// A compact JWS whose header has been read but not trusted.
+///
+/// # Examples
+///
+/// The header is read, checked and never trusted: `alg: none` and symmetric
+/// algorithms are refused before any key is looked at.
+///
+/// ```
+/// use lti_core::jwt::UnverifiedJwt;
+///
+/// let jwt = UnverifiedJwt::parse("eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0.eyJpc3MiOiJodHRwczovL2xtcy5leGFtcGxlIiwiYXVkIjoidG9vbC0xIn0.c2ln")?;
+/// assert_eq!((jwt.alg(), jwt.kid()), ("RS256", Some("k1")));
+///
+/// // {"alg":"none"}
+/// let err = UnverifiedJwt::parse("eyJhbGciOiJub25lIn0.e30.").unwrap_err();
+/// assert_eq!(err.code(), "jwt.unsecured");
+/// // {"alg":"HS256","kid":"k1"}
+/// let err = UnverifiedJwt::parse("eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIn0.e30.c2ln").unwrap_err();
+/// assert_eq!(err.code(), "jwt.alg_not_allowed");
+/// // Five segments: an encrypted JWE.
+/// assert_eq!(UnverifiedJwt::parse("a.b.c.d.e").unwrap_err().code(), "jwt.encrypted");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct UnverifiedJwt<'a> {
     signing_input: &'a str,
     payload_b64: &'a str,
@@ -244,8 +266,9 @@ impl<'a> UnverifiedJwt<'a> {
     /// [`JwtError::Malformed`], [`JwtError::DuplicateMember`],
     /// [`JwtError::Unsecured`] (`alg: none`, empty signature),
     /// [`JwtError::AlgorithmNotAllowed`] (anything we do not support, e.g. HS256),
-    /// [`JwtError::UnsupportedCritical`], [`JwtError::UnencodedPayload`],
-    /// [`JwtError::MissingKid`].
+    /// [`JwtError::UnsupportedCritical`], [`JwtError::UnencodedPayload`].
+    /// A header without `kid` parses; [`Self::verify`] refuses it
+    /// ([`JwtError::MissingKid`]).
     pub fn parse(token: &'a str) -> Result<Self, JwtError> {
         Self::parse_traced(token, &mut Trace::disabled())
     }
@@ -254,6 +277,18 @@ impl<'a> UnverifiedJwt<'a> {
     ///
     /// # Errors
     /// As [`Self::parse`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lti_core::jwt::UnverifiedJwt;
+    /// use lti_core::trace::{Step, Trace};
+    ///
+    /// let mut trace = Trace::new();
+    /// assert!(UnverifiedJwt::parse_traced("not-a-jwt", &mut trace).is_err());
+    /// assert_eq!(trace.failed_step(), Some(Step::Structure));
+    /// assert_eq!(trace.to_string(), "size=ok structure=FAIL(jwt.malformed)");
+    /// ```
     pub fn parse_traced(token: &'a str, trace: &mut Trace) -> Result<Self, JwtError> {
         let r = Self::parse_inner(token, trace);
         if let Err(e) = &r {
@@ -362,6 +397,25 @@ impl<'a> UnverifiedJwt<'a> {
     ///
     /// # Security
     /// Nothing read here may be trusted until [`Self::verify`] succeeds.
+    ///
+    /// # Examples
+    ///
+    /// Find the registration by `iss` and `aud` before verifying with its keys:
+    ///
+    /// ```
+    /// use lti_core::jwt::{RegisteredClaims, UnverifiedJwt};
+    ///
+    /// let jwt = UnverifiedJwt::parse("eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0.eyJpc3MiOiJodHRwczovL2xtcy5leGFtcGxlIiwiYXVkIjoidG9vbC0xIn0.c2ln")?;
+    /// let peeked: RegisteredClaims = jwt.insecure_peek_claims()?;
+    /// assert_eq!(peeked.iss.as_deref(), Some("https://lms.example"));
+    /// assert!(peeked.aud.is_some_and(|a| a.contains("tool-1")));
+    ///
+    /// // Duplicate members are refused even here (`{"iss":"a","iss":"b"}`).
+    /// let dup = UnverifiedJwt::parse("eyJhbGciOiJSUzI1NiIsImtpZCI6ImsxIn0.eyJpc3MiOiJhIiwiaXNzIjoiYiJ9.c2ln")?;
+    /// let err = dup.insecure_peek_claims::<RegisteredClaims>().unwrap_err();
+    /// assert_eq!(err.code(), "jwt.duplicate_member");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn insecure_peek_claims<T: serde::de::DeserializeOwned>(&self) -> Result<T, JwtError> {
         let bytes = b64_decode(self.payload_b64).map_err(|e| JwtError::Malformed {
             part: JwtPart::Payload,
@@ -388,6 +442,39 @@ impl<'a> UnverifiedJwt<'a> {
     /// The algorithm comes from the key (its JWK `alg`, or inferred from
     /// `kty` within the allow-list), never from the header; the header only
     /// has to agree. Claims are parsed only after the signature verifies.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use lti_core::chrono::{TimeZone, Utc};
+    /// # use lti_core::ids::Kid;
+    /// # use lti_core::keys::{Algorithm, AlgorithmSet, PublicKeySet, SigningKey};
+    /// # use lti_core::trace::Trace;
+    /// # let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+    /// # let key = SigningKey::generate(Kid::try_from("k1")?, Algorithm::Es256)?;
+    /// # let mut keys = PublicKeySet::new();
+    /// # keys.push(key.verifying_key()?);
+    /// # let es256 = AlgorithmSet::empty().with(Algorithm::Es256);
+    /// use lti_core::jwt::{JwtValidation, RegisteredClaims, UnverifiedJwt};
+    ///
+    /// let token = key.sign_jwt(&serde_json::json!({
+    ///     "iss": "tool-1", "aud": "https://lms.example/token", "jti": "a-1",
+    ///     "iat": now.timestamp(), "exp": now.timestamp() + 300,
+    /// }))?;
+    /// let validation = JwtValidation::new("https://lms.example/token").issuer("tool-1").algorithms(es256);
+    /// let verified = UnverifiedJwt::parse(&token)?.verify::<RegisteredClaims>(&keys, &validation, now, &mut Trace::new())?;
+    /// assert_eq!(verified.algorithm(), Algorithm::Es256);
+    /// assert_eq!(verified.into_claims().jti.as_deref(), Some("a-1"));
+    ///
+    /// // Meant for another audience:
+    /// let other = JwtValidation::new("https://other.example/token").algorithms(es256);
+    /// let err = UnverifiedJwt::parse(&token)?.verify::<RegisteredClaims>(&keys, &other, now, &mut Trace::new());
+    /// assert_eq!(err.unwrap_err().code(), "jwt.aud_mismatch");
+    /// // Verified against a key set without "k1":
+    /// let err = UnverifiedJwt::parse(&token)?.verify::<RegisteredClaims>(&PublicKeySet::new(), &validation, now, &mut Trace::new());
+    /// assert!(err.unwrap_err().is_unknown_kid());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn verify<T: JwtClaims>(
         self,
         keys: &PublicKeySet,
@@ -491,6 +578,9 @@ impl<'a> UnverifiedJwt<'a> {
 }
 
 /// Borrowed view of the registered claims of any claims type.
+/// # Examples
+///
+/// See [`JwtClaims`].
 #[derive(Debug, Clone, Copy, Default)]
 #[non_exhaustive]
 pub struct RegisteredRef<'a> {
@@ -547,12 +637,63 @@ impl<'a> RegisteredRef<'a> {
 }
 
 /// A claims type the verifier can check: it exposes its registered claims.
+///
+/// # Examples
+///
+/// Verifying a claims type of your own (here an OAuth client assertion with a
+/// `scope` member):
+///
+/// ```
+/// # use lti_core::chrono::{TimeZone, Utc};
+/// # use lti_core::ids::Kid;
+/// # use lti_core::keys::{Algorithm, AlgorithmSet, PublicKeySet, SigningKey};
+/// # use lti_core::trace::Trace;
+/// # let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+/// # let key = SigningKey::generate(Kid::try_from("k1")?, Algorithm::Es256)?;
+/// # let mut keys = PublicKeySet::new();
+/// # keys.push(key.verifying_key()?);
+/// # let es256 = AlgorithmSet::empty().with(Algorithm::Es256);
+/// use lti_core::claims::{Audience, NumericDate};
+/// use lti_core::jwt::{JwtClaims, JwtValidation, RegisteredRef, UnverifiedJwt};
+///
+/// #[derive(serde::Deserialize)]
+/// struct Assertion {
+///     iss: String,
+///     aud: Audience,
+///     exp: NumericDate,
+///     iat: NumericDate,
+///     scope: String,
+/// }
+///
+/// impl JwtClaims for Assertion {
+///     fn registered(&self) -> RegisteredRef<'_> {
+///         let mut r = RegisteredRef::empty();
+///         r.iss = Some(&self.iss);
+///         r.aud = Some(&self.aud);
+///         r.exp = Some(self.exp);
+///         r.iat = Some(self.iat);
+///         r
+///     }
+/// }
+///
+/// let token = key.sign_jwt(&serde_json::json!({
+///     "iss": "tool-1", "aud": "https://lms.example/token", "scope": "score",
+///     "iat": now.timestamp(), "exp": now.timestamp() + 60,
+/// }))?;
+/// let validation = JwtValidation::new("https://lms.example/token").algorithms(es256);
+/// let verified = UnverifiedJwt::parse(&token)?.verify::<Assertion>(&keys, &validation, now, &mut Trace::disabled())?;
+/// assert_eq!(verified.claims().scope, "score");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub trait JwtClaims: serde::de::DeserializeOwned {
     /// The registered claims of this claims set.
     fn registered(&self) -> RegisteredRef<'_>;
 }
 
 /// Just the registered claims (everything else ignored).
+/// # Examples
+///
+/// See [`UnverifiedJwt::verify`] and [`UnverifiedJwt::insecure_peek_claims`].
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct RegisteredClaims {
@@ -602,6 +743,9 @@ impl JwtClaims for RegisteredClaims {
 }
 
 /// A verified token: its claims and the key that signed it.
+/// # Examples
+///
+/// See [`UnverifiedJwt::verify`].
 #[derive(Debug)]
 pub struct Verified<T> {
     /// Boxed so that moving the result does not copy large claims sets.
@@ -635,6 +779,36 @@ impl<T> Verified<T> {
 }
 
 /// Which optional registered claims must be present.
+///
+/// # Examples
+///
+/// ```
+/// # use lti_core::chrono::{TimeZone, Utc};
+/// # use lti_core::ids::Kid;
+/// # use lti_core::keys::{Algorithm, AlgorithmSet, PublicKeySet, SigningKey};
+/// # use lti_core::trace::Trace;
+/// # let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+/// # let key = SigningKey::generate(Kid::try_from("k1")?, Algorithm::Es256)?;
+/// # let mut keys = PublicKeySet::new();
+/// # keys.push(key.verifying_key()?);
+/// # let es256 = AlgorithmSet::empty().with(Algorithm::Es256);
+/// use lti_core::error::{JwtError, RegisteredClaim};
+/// use lti_core::jwt::{JwtValidation, RegisteredClaims, RequiredClaims, UnverifiedJwt};
+///
+/// let required = RequiredClaims::none().with(RegisteredClaim::Jti);
+/// assert!(required.contains(RegisteredClaim::Jti) && !required.contains(RegisteredClaim::Sub));
+///
+/// let token = key.sign_jwt(&serde_json::json!({
+///     "aud": "tool-1", "iat": now.timestamp(), "exp": now.timestamp() + 60,
+/// }))?;
+/// let validation = JwtValidation::new("tool-1").algorithms(es256).require(required);
+/// let err = UnverifiedJwt::parse(&token)?
+///     .verify::<RegisteredClaims>(&keys, &validation, now, &mut Trace::disabled())
+///     .unwrap_err();
+/// assert!(matches!(err, JwtError::MissingClaim { claim: RegisteredClaim::Jti }));
+/// assert_eq!(err.code(), "jwt.claim_missing");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct RequiredClaims(u8);
 
@@ -670,6 +844,43 @@ impl RequiredClaims {
 ///
 /// The expected audience and issuer may be borrowed (`&str`, e.g. from a
 /// registration, which costs nothing per token) or owned (`String`).
+///
+/// # Examples
+///
+/// A token that expired 30 s ago passes within the default 60 s leeway, and
+/// not with a stricter one:
+///
+/// ```
+/// # use lti_core::chrono::{TimeZone, Utc};
+/// # use lti_core::ids::Kid;
+/// # use lti_core::keys::{Algorithm, AlgorithmSet, PublicKeySet, SigningKey};
+/// # use lti_core::trace::Trace;
+/// # let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+/// # let key = SigningKey::generate(Kid::try_from("k1")?, Algorithm::Es256)?;
+/// # let mut keys = PublicKeySet::new();
+/// # keys.push(key.verifying_key()?);
+/// # let es256 = AlgorithmSet::empty().with(Algorithm::Es256);
+/// use lti_core::chrono::Duration;
+/// use lti_core::jwt::{JwtValidation, RegisteredClaims, UnverifiedJwt};
+///
+/// let token = key.sign_jwt(&serde_json::json!({
+///     "iss": "https://lms.example", "aud": "tool-1",
+///     "iat": now.timestamp() - 330, "exp": now.timestamp() - 30,
+/// }))?;
+/// let lenient = JwtValidation::new("tool-1").issuer("https://lms.example").algorithms(es256);
+/// assert_eq!(lenient.audience(), "tool-1");
+/// let check = |v: &JwtValidation<'_>| {
+///     UnverifiedJwt::parse(&token)?.verify::<RegisteredClaims>(&keys, v, now, &mut Trace::disabled())
+/// };
+/// assert!(check(&lenient).is_ok());
+/// assert_eq!(check(&lenient.clone().leeway(Duration::seconds(10))).unwrap_err().code(), "jwt.expired");
+/// // A 4-minute maximum age (plus the leeway) refuses a token issued 330 s ago.
+/// let young = lenient.clone().max_age(Some(Duration::minutes(4)));
+/// assert_eq!(check(&young).unwrap_err().code(), "jwt.too_old");
+/// // The default allow-list is RS256 only: this ES256 token is refused.
+/// assert_eq!(check(&JwtValidation::new("tool-1")).unwrap_err().code(), "jwt.alg_not_allowed");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct JwtValidation<'a> {
     audience: Cow<'a, str>,
@@ -711,6 +922,8 @@ impl<'a> JwtValidation<'a> {
         self
     }
     /// Maximum age measured from `iat` (default 10 min; `None` disables).
+    /// The leeway is added to it: a token is too old once `now - iat`
+    /// exceeds `max_age + leeway`.
     #[must_use]
     pub fn max_age(mut self, max_age: Option<Duration>) -> Self {
         self.max_age = max_age;

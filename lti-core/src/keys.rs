@@ -30,6 +30,21 @@ pub const MAX_JWKS_BYTES: usize = 64 * 1024;
 
 /// A JWS signature algorithm we support. Symmetric (`HS*`) and `none` are
 /// deliberately absent: they can never verify an LTI message.
+///
+/// # Examples
+///
+/// ```
+/// use lti_core::keys::Algorithm;
+///
+/// assert_eq!(Algorithm::from_name("RS256"), Some(Algorithm::Rs256));
+/// assert_eq!(Algorithm::Es256.as_str(), "ES256");
+/// assert_eq!(Algorithm::Es384.key_type(), "EC");
+/// // No symmetric algorithms and no `none`: they can never verify an LTI message.
+/// assert_eq!(Algorithm::from_name("HS256"), None);
+/// assert_eq!(Algorithm::from_name("none"), None);
+/// assert_eq!(serde_json::to_string(&Algorithm::Rs512)?, r#""RS512""#);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum Algorithm {
@@ -125,6 +140,21 @@ impl<'de> serde::Deserialize<'de> for Algorithm {
 }
 
 /// A set of allowed algorithms. The default is `{RS256}`.
+///
+/// # Examples
+///
+/// ```
+/// use lti_core::keys::{Algorithm, AlgorithmSet};
+///
+/// let default = AlgorithmSet::default();
+/// assert!(default.contains(Algorithm::Rs256) && !default.contains(Algorithm::Es256));
+///
+/// let set: AlgorithmSet = [Algorithm::Es256, Algorithm::Rs256].into_iter().collect();
+/// assert_eq!(set, AlgorithmSet::RS256_ONLY.with(Algorithm::Es256));
+/// // Iteration is in a fixed order, whatever the insertion order.
+/// assert_eq!(set.iter().collect::<Vec<_>>(), [Algorithm::Rs256, Algorithm::Es256]);
+/// assert_eq!(AlgorithmSet::empty().iter().count(), 0);
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct AlgorithmSet(u8);
 
@@ -174,6 +204,21 @@ impl fmt::Debug for AlgorithmSet {
 /// A JSON Web Key (public members only once it leaves a [`SigningKey`]).
 ///
 /// Kept as the JSON object it arrived as, with typed accessors.
+///
+/// # Examples
+///
+/// ```
+/// use lti_core::keys::Jwk;
+///
+/// let jwk: Jwk = serde_json::from_str(r#"{"kty": "EC", "crv": "P-256", "kid": "ec-1", "use": "sig",
+///     "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU", "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}"#)?;
+/// assert_eq!(jwk.kty(), "EC");
+/// assert_eq!(jwk.kid(), Some("ec-1"));
+/// assert_eq!(jwk.crv(), Some("P-256"));
+/// assert_eq!(jwk.key_use(), Some("sig"));
+/// assert_eq!(jwk.alg(), None); // inferred from kty/crv when the key is used
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(transparent)]
 pub struct Jwk(Map<String, Value>);
@@ -213,6 +258,28 @@ impl Jwk {
 }
 
 /// A JSON Web Key Set: `{"keys": [...]}`.
+///
+/// # Examples
+///
+/// ```
+/// use lti_core::error::KeyError;
+/// use lti_core::keys::{Jwks, MAX_JWKS_BYTES};
+///
+/// let jwks = Jwks::from_json_bytes(br#"{"keys": [
+///     {"kty": "EC", "crv": "P-256", "kid": "ec-1", "use": "sig",
+///      "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU", "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"},
+///     {"kty": "oct", "kid": "shared-secret", "k": "c2VjcmV0"}
+/// ]}"#)?;
+/// assert_eq!(jwks.keys.len(), 2);
+/// assert_eq!(Jwks::from_json_bytes(jwks.to_json().as_bytes())?, jwks);
+///
+/// let err = Jwks::from_json_bytes(br#"{"keys": {}}"#).unwrap_err();
+/// assert!(matches!(&err, KeyError::JwksJson { path, .. } if path == "keys"));
+/// assert_eq!(err.code(), "keys.jwks_json");
+/// let big = vec![b' '; MAX_JWKS_BYTES + 1];
+/// assert_eq!(Jwks::from_json_bytes(&big).unwrap_err().code(), "keys.jwks_too_large");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct Jwks {
@@ -305,6 +372,9 @@ fn rsa_exponent_ok(jwk: &Jwk) -> bool {
 
 /// A public key pinned to one algorithm, ready to verify signatures.
 /// Cloning is cheap (the parsed key is shared).
+/// # Examples
+///
+/// See [`VerifyingKey::from_jwk`].
 #[derive(Clone)]
 pub struct VerifyingKey {
     kid: Kid,
@@ -331,6 +401,31 @@ impl VerifyingKey {
     /// RSA keys shorter than 2048 bits or with an exponent that is even or
     /// below 3, `use: enc` keys, symmetric keys and algorithms outside
     /// `allowed` are refused.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lti_core::error::KeyRejection;
+    /// use lti_core::keys::{Algorithm, AlgorithmSet, Jwk, VerifyingKey};
+    ///
+    /// let ec: Jwk = serde_json::from_value(serde_json::json!({"kty": "EC", "crv": "P-256", "kid": "ec-1",
+    ///     "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU", "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}))?;
+    /// let es256 = AlgorithmSet::empty().with(Algorithm::Es256);
+    /// let key = VerifyingKey::from_jwk(&ec, es256)?;
+    /// assert_eq!(key.algorithm(), Algorithm::Es256); // pinned from kty + crv
+    /// assert_eq!(key.kid().as_str(), "ec-1");
+    /// // The default allow-list is RS256 only.
+    /// assert!(matches!(
+    ///     VerifyingKey::from_jwk(&ec, AlgorithmSet::default()),
+    ///     Err(KeyRejection::CannotInferAlgorithm { .. })
+    /// ));
+    ///
+    /// // A 512-bit RSA key is refused before it is parsed.
+    /// let small: Jwk = serde_json::from_value(serde_json::json!({"kty": "RSA", "kid": "old", "e": "AQAB",
+    ///     "n": "wAEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQ"}))?;
+    /// assert_eq!(VerifyingKey::from_jwk(&small, AlgorithmSet::default()).unwrap_err(), KeyRejection::TooSmall { bits: 512 });
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_jwk(jwk: &Jwk, allowed: AlgorithmSet) -> Result<Self, KeyRejection> {
         let kid = jwk
             .kid()
@@ -364,6 +459,9 @@ impl VerifyingKey {
 }
 
 /// The outcome of looking a kid up in a [`PublicKeySet`].
+/// # Examples
+///
+/// See [`PublicKeySet`].
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum KeyMatch<'a> {
@@ -378,6 +476,28 @@ pub enum KeyMatch<'a> {
 /// A parsed key set used to verify tokens (a platform's JWKS, or the tool's
 /// public keys on the platform side). Kids are matched exactly; rejected
 /// keys are remembered so errors can say why.
+///
+/// # Examples
+///
+/// ```
+/// use lti_core::error::KeyRejection;
+/// use lti_core::keys::{Algorithm, AlgorithmSet, KeyMatch, PublicKeySet};
+///
+/// let allowed = AlgorithmSet::default().with(Algorithm::Es256);
+/// let set = PublicKeySet::from_jwks_json(br#"{"keys": [
+///     {"kty": "EC", "crv": "P-256", "kid": "ec-1", "use": "sig",
+///      "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU", "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"},
+///     {"kty": "oct", "kid": "shared-secret", "k": "c2VjcmV0"}
+/// ]}"#, allowed)?;
+/// assert_eq!(set.usable_len(), 1);
+/// assert!(matches!(set.find("ec-1"), KeyMatch::Found(k) if k.algorithm() == Algorithm::Es256));
+/// // A symmetric key is kept as rejected, so an error can say why.
+/// assert!(matches!(set.find("shared-secret"), KeyMatch::Rejected(KeyRejection::UnsupportedKeyType { .. })));
+/// assert!(matches!(set.find("EC-1"), KeyMatch::Unknown)); // kids match exactly
+/// assert_eq!(set.rejected().map(|(kid, _)| kid).collect::<Vec<_>>(), ["shared-secret"]);
+/// assert_eq!(set.kids().len(), 2);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Default, Clone)]
 pub struct PublicKeySet {
     keys: Vec<(String, Result<VerifyingKey, KeyRejection>)>,
@@ -456,6 +576,36 @@ impl PublicKeySet {
 /// A private key with a kid, that signs JWTs.
 ///
 /// `Debug` never shows key material; there is no `Clone` (keep one copy).
+///
+/// # Examples
+///
+/// Sign any claims set; the header always carries the `kid`.
+///
+/// ```
+/// use lti_core::chrono::{TimeZone, Utc};
+/// use lti_core::ids::Kid;
+/// use lti_core::jwt::{JwtValidation, RegisteredClaims, UnverifiedJwt};
+/// use lti_core::keys::{Algorithm, AlgorithmSet, PublicKeySet, SigningKey};
+/// use lti_core::trace::Trace;
+///
+/// let key = SigningKey::generate(Kid::try_from("tool-2026-01")?, Algorithm::Es256)?;
+/// let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+/// let token = key.sign_jwt(&serde_json::json!({
+///     "iss": "tool-1", "aud": "https://lms.example", "iat": now.timestamp(), "exp": now.timestamp() + 60,
+/// }))?;
+///
+/// let mut keys = PublicKeySet::new();
+/// keys.push(key.verifying_key()?);
+/// let jwt = UnverifiedJwt::parse(&token)?;
+/// assert_eq!(jwt.kid(), Some("tool-2026-01"));
+/// let validation = JwtValidation::new("https://lms.example").algorithms(AlgorithmSet::empty().with(Algorithm::Es256));
+/// let verified = jwt.verify::<RegisteredClaims>(&keys, &validation, now, &mut Trace::new())?;
+/// assert_eq!(verified.claims().iss.as_deref(), Some("tool-1"));
+///
+/// // Debug never shows key material.
+/// assert!(!format!("{key:?}").contains("PRIVATE"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct SigningKey {
     kid: Kid,
     alg: Algorithm,
@@ -479,6 +629,20 @@ impl SigningKey {
     ///
     /// # Errors
     /// [`KeyError::PrivateKey`] if the backend fails.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lti_core::ids::Kid;
+    /// use lti_core::keys::{Algorithm, SigningKey};
+    ///
+    /// let key = SigningKey::generate_rs256(Kid::try_from("tool-2026-01")?)?;
+    /// assert_eq!(key.algorithm(), Algorithm::Rs256);
+    /// let jwk = key.public_jwk(); // publish this (see `ToolKeySet::jwks`)
+    /// assert_eq!((jwk.kty(), jwk.alg(), jwk.key_use()), ("RSA", Some("RS256"), Some("sig")));
+    /// assert!(jwk.as_json().get("d").is_none()); // no private members
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn generate_rs256(kid: Kid) -> Result<Self, KeyError> {
         let backend =
             BackendSigner::generate_rsa(2048, Algorithm::Rs256).map_err(KeyError::PrivateKey)?;
@@ -514,6 +678,23 @@ impl SigningKey {
     ///
     /// # Errors
     /// [`KeyError::PrivateKey`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lti_core::ids::Kid;
+    /// use lti_core::keys::{Algorithm, SigningKey};
+    ///
+    /// let key = SigningKey::generate(Kid::try_from("k1")?, Algorithm::Es256)?;
+    /// let pem = key.to_pem(); // store it like a password
+    /// assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----"));
+    /// let again = SigningKey::from_pem_with_algorithm(pem.as_bytes(), Kid::try_from("k1")?, Algorithm::Es256)?;
+    /// assert_eq!(again.public_jwk(), key.public_jwk());
+    ///
+    /// let err = SigningKey::from_pem(b"not a key", Kid::try_from("k1")?).unwrap_err();
+    /// assert_eq!(err.code(), "keys.private_key");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_pem_with_algorithm(pem: &[u8], kid: Kid, alg: Algorithm) -> Result<Self, KeyError> {
         let backend = BackendSigner::from_pem(pem, alg).map_err(KeyError::PrivateKey)?;
         Ok(Self { kid, alg, backend })
@@ -580,6 +761,23 @@ impl SigningKey {
     ///
     /// # Errors
     /// [`crate::error::TokenError`] if signing fails.
+    ///
+    /// # Examples
+    ///
+    /// A conformance test that needs a header the normal path never writes:
+    ///
+    /// ```
+    /// use lti_core::ids::Kid;
+    /// use lti_core::jwt::UnverifiedJwt;
+    /// use lti_core::keys::{Algorithm, SigningKey};
+    ///
+    /// let key = SigningKey::generate(Kid::try_from("k1")?, Algorithm::Es256)?;
+    /// let token = key.sign_with_header(br#"{"alg":"ES256","kid":"k1","jku":"https://evil.example/jwks"}"#, b"{}")?;
+    /// let jwt = UnverifiedJwt::parse(&token)?;
+    /// assert_eq!(jwt.alg(), "ES256");
+    /// assert_eq!(jwt.ignored_headers(), ["jku"]); // never used to find a key
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn sign_with_header(
         &self,
         header: &[u8],
@@ -596,6 +794,9 @@ impl SigningKey {
 }
 
 /// Where a key is in its life cycle.
+/// # Examples
+///
+/// See [`ToolKeySet`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum KeyStatus {
@@ -610,6 +811,40 @@ pub enum KeyStatus {
 /// The tool's own keys with rotation: `Next` → `Current` → `Retired`.
 ///
 /// All keys are published in [`ToolKeySet::jwks`]; only the current key signs.
+///
+/// # Examples
+///
+/// Rotation: publish the next key first, switch later, drop the old key once
+/// its tokens have expired.
+///
+/// ```
+/// use lti_core::ids::Kid;
+/// use lti_core::keys::{Algorithm, KeyStatus, SigningKey, ToolKeySet};
+///
+/// // ES256 keeps the example fast; LTI tools normally use `generate_rs256`.
+/// let key = |kid: &str| -> Result<SigningKey, Box<dyn std::error::Error>> {
+///     Ok(SigningKey::generate(Kid::try_from(kid)?, Algorithm::Es256)?)
+/// };
+/// let mut keys = ToolKeySet::new(key("2026-01")?);
+/// keys.add_next(key("2026-02")?)?;
+/// assert_eq!(keys.current()?.kid().as_str(), "2026-01"); // still signing
+/// assert_eq!(keys.jwks().keys.len(), 2); // but platforms already see 2026-02
+///
+/// keys.rotate()?;
+/// assert_eq!(keys.current()?.kid().as_str(), "2026-02");
+/// assert_eq!(
+///     keys.statuses(),
+///     [(Kid::try_from("2026-01")?, KeyStatus::Retired), (Kid::try_from("2026-02")?, KeyStatus::Current)]
+/// );
+/// // Current key first in the published JWKS.
+/// assert_eq!(keys.jwks().keys.first().and_then(|k| k.kid()), Some("2026-02"));
+///
+/// keys.remove_retired(&Kid::try_from("2026-01")?)?;
+/// assert_eq!(keys.jwks().keys.len(), 1);
+/// assert_eq!(keys.add_next(key("2026-02")?).unwrap_err().code(), "keys.duplicate_kid");
+/// assert_eq!(keys.remove_retired(&Kid::try_from("2026-02")?).unwrap_err().code(), "keys.unknown_kid");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Default)]
 pub struct ToolKeySet {
     keys: Vec<(KeyStatus, SigningKey)>,
@@ -760,6 +995,9 @@ pub(crate) fn check_fetch_url(
 }
 
 /// Cache key: one entry per registration, never a global kid map (S52).
+/// # Examples
+///
+/// See [`PlatformKeyCache`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct KeyCacheKey {
     issuer: Issuer,
@@ -789,6 +1027,9 @@ struct CacheEntry {
 }
 
 /// What the host should do before verifying a token signed with `kid`.
+/// # Examples
+///
+/// See [`PlatformKeyCache`].
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum KeyFetch {
@@ -806,6 +1047,43 @@ pub enum KeyFetch {
 /// * Unknown kid: refetch at most once per `min_refetch_interval`
 ///   (default 5 min) per registration, so a flood of bogus kids cannot
 ///   make us hammer the platform.
+///
+/// # Examples
+///
+/// The host asks the cache what to do, sends the request itself, and hands
+/// the response back:
+///
+/// ```
+/// use lti_core::chrono::{Duration, TimeZone, Utc};
+/// use lti_core::http;
+/// use lti_core::ids::{ClientId, EndpointUrl, Issuer};
+/// use lti_core::keys::{Algorithm, AlgorithmSet, KeyCacheKey, KeyFetch, PlatformKeyCache};
+///
+/// let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+/// let jwks_url = EndpointUrl::try_from("https://lms.example/jwks")?;
+/// let cache_key = KeyCacheKey::new(Issuer::try_from("https://lms.example")?, ClientId::try_from("tool-1")?, &jwks_url);
+/// let mut cache = PlatformKeyCache::new().allowed_algorithms(AlgorithmSet::default().with(Algorithm::Es256));
+///
+/// // First use: fetch.
+/// let KeyFetch::Fetch(request) = cache.plan(&cache_key, &jwks_url, "ec-1", now)? else {
+///     return Err("expected a fetch".into());
+/// };
+/// assert_eq!(request.uri(), "https://lms.example/jwks");
+/// assert_eq!(request.method(), http::Method::GET);
+/// # let body = br#"{"keys": [{"kty": "EC", "crv": "P-256", "kid": "ec-1",
+/// #     "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU", "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]}"#;
+/// let response = http::Response::builder().status(200).body(body.to_vec())?; // what the host received
+/// assert_eq!(cache.store_response(cache_key.clone(), &response, now)?.usable_len(), 1);
+///
+/// // Known kid: use the cache. An unknown kid right after a fetch: also the
+/// // cache (rate limit), and a refetch once `min_refetch_interval` (5 min) has passed.
+/// assert!(matches!(cache.plan(&cache_key, &jwks_url, "ec-1", now)?, KeyFetch::UseCache));
+/// assert!(matches!(cache.plan(&cache_key, &jwks_url, "bogus", now)?, KeyFetch::UseCache));
+/// let later = now + Duration::minutes(6);
+/// assert!(matches!(cache.plan(&cache_key, &jwks_url, "bogus", later)?, KeyFetch::Fetch(_)));
+/// assert!(cache.get(&cache_key).is_some());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct PlatformKeyCache {
     entries: HashMap<KeyCacheKey, CacheEntry>,
@@ -867,6 +1145,25 @@ impl PlatformKeyCache {
     /// The host must not follow redirects and should cap time and size
     /// ([`MAX_JWKS_BYTES`]); names that resolve to private addresses must be
     /// refused by the host's resolver (DNS rebinding).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lti_core::error::{KeyError, UnsafeUrlReason};
+    /// use lti_core::ids::EndpointUrl;
+    /// use lti_core::keys::PlatformKeyCache;
+    ///
+    /// let cache = PlatformKeyCache::new();
+    /// let request = cache.jwks_request(&EndpointUrl::try_from("https://lms.example/jwks")?)?;
+    /// assert_eq!(request.headers()["accept"], "application/json, application/jwk-set+json");
+    ///
+    /// // A registration pointing at an internal address is refused (SSRF guard).
+    /// let internal = EndpointUrl::try_from("https://169.254.169.254/latest/meta-data")?;
+    /// let err = cache.jwks_request(&internal).unwrap_err();
+    /// assert!(matches!(err, KeyError::UnsafeUrl { reason: UnsafeUrlReason::PrivateAddress }));
+    /// assert_eq!(err.code(), "keys.unsafe_url");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn jwks_request(&self, jwks_url: &EndpointUrl) -> Result<http::Request<Vec<u8>>, KeyError> {
         check_fetch_url(jwks_url.url(), self.allow_loopback_http)
             .map_err(|reason| KeyError::UnsafeUrl { reason })?;
@@ -944,6 +1241,26 @@ impl PlatformKeyCache {
     }
 
     /// Stores a key set directly (inline keys in a registration, tests).
+    /// # Examples
+    ///
+    /// Keys known another way (pasted into a registration, or fetched by a
+    /// shared job) count as a fresh fetch:
+    ///
+    /// ```
+    /// use lti_core::chrono::{Duration, TimeZone, Utc};
+    /// use lti_core::ids::{ClientId, EndpointUrl, Issuer};
+    /// use lti_core::keys::{KeyCacheKey, KeyFetch, PlatformKeyCache, PublicKeySet};
+    ///
+    /// let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+    /// let url = EndpointUrl::try_from("https://lms.example/jwks")?;
+    /// let key = KeyCacheKey::new(Issuer::try_from("https://lms.example")?, ClientId::try_from("tool-1")?, &url);
+    /// let mut cache = PlatformKeyCache::new().ttl(Duration::minutes(30));
+    /// cache.insert(key.clone(), PublicKeySet::new(), now);
+    /// assert!(matches!(cache.plan(&key, &url, "k1", now)?, KeyFetch::UseCache)); // rate limit
+    /// // Past the TTL the set is refetched before use.
+    /// assert!(matches!(cache.plan(&key, &url, "k1", now + Duration::minutes(31))?, KeyFetch::Fetch(_)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn insert(&mut self, key: KeyCacheKey, keys: PublicKeySet, now: DateTime<Utc>) {
         self.entries.insert(
             key,
@@ -966,6 +1283,21 @@ impl PlatformKeyCache {
 /// # Errors
 /// [`KeyError::HttpStatus`] for a non-200 status, [`KeyError::JwksTooLarge`],
 /// [`KeyError::JwksJson`].
+///
+/// # Examples
+///
+/// ```
+/// use lti_core::http;
+/// use lti_core::keys::{AlgorithmSet, parse_jwks_response};
+///
+/// let ok = http::Response::builder().status(200).body(br#"{"keys": []}"#.to_vec())?;
+/// assert_eq!(parse_jwks_response(&ok, AlgorithmSet::default())?.usable_len(), 0);
+///
+/// // Redirects are not followed: anything but 200 is an error.
+/// let moved = http::Response::builder().status(302).body(Vec::new())?;
+/// assert_eq!(parse_jwks_response(&moved, AlgorithmSet::default()).unwrap_err().code(), "keys.http_status");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn parse_jwks_response(
     response: &http::Response<Vec<u8>>,
     allowed: AlgorithmSet,

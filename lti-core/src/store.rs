@@ -21,6 +21,9 @@ use crate::ids::{ClientId, DeploymentId, Issuer, State};
 use crate::tool::{PendingLaunch, Registration};
 
 /// Whether a single-use value was seen before.
+/// # Examples
+///
+/// See [`ReplayStore`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Freshness {
@@ -31,6 +34,23 @@ pub enum Freshness {
 }
 
 /// Records single-use values (nonces, jtis) until they expire.
+///
+/// # Examples
+///
+/// ```
+/// use lti_core::chrono::{Duration, TimeZone, Utc};
+/// use lti_core::store::{Freshness, InMemoryReplayStore, ReplayStore};
+///
+/// let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+/// let store = InMemoryReplayStore::default();
+/// let exp = now + Duration::minutes(5);
+/// assert_eq!(store.check_and_record("nonce:tool-1", "n-1", exp, now)?, Freshness::First);
+/// assert_eq!(store.check_and_record("nonce:tool-1", "n-1", exp, now)?, Freshness::Replayed);
+/// assert_eq!(store.check_and_record("jti:tool-1", "n-1", exp, now)?, Freshness::First); // another scope
+/// // Once the token it guarded has expired, the value may be seen again.
+/// assert_eq!(store.check_and_record("nonce:tool-1", "n-1", exp, exp)?, Freshness::First);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub trait ReplayStore {
     /// Atomically records `value` in `scope` until `expires_at`, and says
     /// whether it had been recorded (and not yet expired) before.
@@ -47,6 +67,42 @@ pub trait ReplayStore {
 }
 
 /// Keeps pending logins between `start_login` and `finish_launch`.
+///
+/// # Examples
+///
+/// ```
+/// # use lti_core::chrono::{TimeZone, Utc};
+/// # use lti_core::ids::{ClientId, DeploymentId, EndpointUrl, Issuer, RedirectUri};
+/// # use lti_core::store::InMemoryRegistrations;
+/// # use lti_core::tool::{JwksSource, Registration, Tool};
+/// # let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+/// # let registration = Registration::builder(
+/// #     Issuer::try_from("https://lms.example")?, ClientId::try_from("tool-1")?,
+/// #     EndpointUrl::try_from("https://lms.example/auth")?,
+/// #     JwksSource::Url(EndpointUrl::try_from("https://lms.example/jwks")?),
+/// # ).deployment(DeploymentId::try_from("dep-1")?).build();
+/// # let registrations = InMemoryRegistrations::new();
+/// # registrations.insert(registration.clone())?;
+/// # let tool = Tool::new(RedirectUri::try_from("https://tool.example/launch")?);
+/// use lti_core::chrono::Duration;
+/// use lti_core::store::{InMemoryStateStore, StateStore};
+/// use lti_core::tool::{LoginEntropy, LoginInitiation};
+///
+/// let init = LoginInitiation::from_urlencoded(b"iss=https%3A%2F%2Flms.example&login_hint=u-1&client_id=tool-1&target_link_uri=https%3A%2F%2Ftool.example%2Flaunch")?;
+/// let pending = tool.start_login(&init, &registrations, &LoginEntropy::from_bytes([1; 48]), now)?.pending;
+/// let state = pending.state().clone();
+/// let states = InMemoryStateStore::new();
+/// states.put(pending, now)?;
+/// assert!(states.take(&state, now)?.is_some());
+/// assert!(states.take(&state, now)?.is_none()); // single use
+///
+/// # let pending = tool.start_login(&init, &registrations, &LoginEntropy::from_bytes([2; 48]), now)?.pending;
+/// # let state = pending.state().clone();
+/// states.put(pending, now)?;
+/// let too_late = now + Duration::minutes(11); // logins live 10 minutes by default
+/// assert!(states.take(&state, too_late)?.is_none());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub trait StateStore {
     /// Stores a pending login under its state.
     ///
@@ -63,6 +119,40 @@ pub trait StateStore {
 
 /// Looks registrations up by (issuer, client_id), never by issuer alone
 /// unless exactly one registration has that issuer.
+///
+/// # Examples
+///
+/// A host store only needs `by_issuer` and `record_deployment`:
+///
+/// ```
+/// use lti_core::error::StoreError;
+/// use lti_core::ids::{ClientId, DeploymentId, EndpointUrl, Issuer};
+/// use lti_core::store::RegistrationStore;
+/// use lti_core::tool::{JwksSource, Registration, presets};
+///
+/// struct Fixed(Vec<Registration>);
+///
+/// impl RegistrationStore for Fixed {
+///     fn by_issuer(&self, issuer: &Issuer) -> Result<Vec<Registration>, StoreError> {
+///         Ok(self.0.iter().filter(|r| r.issuer() == issuer).cloned().collect())
+///     }
+///     fn record_deployment(&self, _: &Issuer, _: &ClientId, _: &DeploymentId) -> Result<(), StoreError> {
+///         Ok(()) // e.g. INSERT INTO deployments ...
+///     }
+/// }
+///
+/// // Two Canvas customers share one issuer; the client_id tells them apart.
+/// let store = Fixed(vec![
+///     presets::canvas(presets::CanvasEnvironment::Production, ClientId::try_from("10000000000001")?)?.build(),
+///     presets::canvas(presets::CanvasEnvironment::Production, ClientId::try_from("10000000000002")?)?.build(),
+/// ]);
+/// let iss = Issuer::try_from("https://canvas.instructure.com")?;
+/// assert_eq!(store.by_issuer(&iss)?.len(), 2);
+/// let second = store.get(&iss, &ClientId::try_from("10000000000002")?)?.ok_or("missing")?;
+/// assert_eq!(second.client_id().as_str(), "10000000000002");
+/// assert!(store.get(&iss, &ClientId::try_from("99")?)?.is_none());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub trait RegistrationStore {
     /// Every registration of `issuer`.
     ///
@@ -124,6 +214,26 @@ fn poisoned<T>(_: PoisonError<T>) -> StoreError {
 /// call. Two different values share a fingerprint with probability about
 /// 2⁻¹²⁸ per pair, and the only effect would be a fresh value refused as a
 /// replay (fail closed); a replay is never taken for a first use.
+///
+/// # Examples
+///
+/// ```
+/// use lti_core::chrono::{Duration, TimeZone, Utc};
+/// use lti_core::store::{InMemoryReplayStore, ReplayStore};
+///
+/// let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+/// let exp = now + Duration::minutes(5);
+/// let store = InMemoryReplayStore::new(1_000).per_scope_limit(2);
+/// store.check_and_record("jti:tool-a", "1", exp, now)?;
+/// store.check_and_record("jti:tool-a", "2", exp, now)?;
+/// // tool-a is at its limit: refused (fail closed), while tool-b goes on.
+/// assert!(store.check_and_record("jti:tool-a", "3", exp, now).is_err());
+/// assert!(store.check_and_record("jti:tool-b", "1", exp, now).is_ok());
+/// assert_eq!(store.len(), 3);
+/// // Once tool-a's values expire, their room is reclaimed.
+/// assert!(store.check_and_record("jti:tool-a", "3", exp, exp).is_ok());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct InMemoryReplayStore {
     seen: Mutex<SeenValues>,
@@ -295,6 +405,35 @@ impl ReplayStore for InMemoryReplayStore {
 /// instead of growing without bound. Expired logins are purged when the
 /// store is full, and only when one can have expired, so a full store of
 /// live logins costs O(1) per refused `put`, not a scan.
+///
+/// # Examples
+///
+/// ```
+/// # use lti_core::chrono::{TimeZone, Utc};
+/// # use lti_core::ids::{ClientId, DeploymentId, EndpointUrl, Issuer, RedirectUri};
+/// # use lti_core::store::InMemoryRegistrations;
+/// # use lti_core::tool::{JwksSource, Registration, Tool};
+/// # let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+/// # let registration = Registration::builder(
+/// #     Issuer::try_from("https://lms.example")?, ClientId::try_from("tool-1")?,
+/// #     EndpointUrl::try_from("https://lms.example/auth")?,
+/// #     JwksSource::Url(EndpointUrl::try_from("https://lms.example/jwks")?),
+/// # ).deployment(DeploymentId::try_from("dep-1")?).build();
+/// # let registrations = InMemoryRegistrations::new();
+/// # registrations.insert(registration.clone())?;
+/// # let tool = Tool::new(RedirectUri::try_from("https://tool.example/launch")?);
+/// use lti_core::store::{InMemoryStateStore, StateStore};
+/// use lti_core::tool::{LoginEntropy, LoginInitiation};
+///
+/// let init = LoginInitiation::from_urlencoded(b"iss=https%3A%2F%2Flms.example&login_hint=u-1&client_id=tool-1&target_link_uri=https%3A%2F%2Ftool.example%2Flaunch")?;
+/// let login = |seed: u8| tool.start_login(&init, &registrations, &LoginEntropy::from_bytes([seed; 48]), now);
+/// let states = InMemoryStateStore::with_capacity(1);
+/// states.put(login(1)?.pending, now)?;
+/// // Full of live logins: a flood of login initiations cannot grow it.
+/// assert!(states.put(login(2)?.pending, now).is_err());
+/// assert_eq!(states.len(), 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct InMemoryStateStore {
     inner: Mutex<PendingLogins>,
@@ -370,6 +509,27 @@ impl StateStore for InMemoryStateStore {
 }
 
 /// In-memory [`RegistrationStore`].
+///
+/// # Examples
+///
+/// ```
+/// use lti_core::ids::{ClientId, DeploymentId, Issuer};
+/// use lti_core::store::{InMemoryRegistrations, RegistrationStore};
+/// use lti_core::tool::presets;
+///
+/// let store = InMemoryRegistrations::new();
+/// let moodle = presets::moodle("https://moodle.school.example", ClientId::try_from("Xk2bq9")?)?;
+/// store.insert(moodle.clone().build())?;
+/// // Same (issuer, client_id): replaced, not added.
+/// store.insert(moodle.deployment(DeploymentId::try_from("1")?).build())?;
+/// let iss = Issuer::try_from("https://moodle.school.example")?;
+/// assert_eq!(store.by_issuer(&iss)?.len(), 1);
+/// assert_eq!(store.by_issuer(&iss)?[0].deployment_ids().len(), 1);
+///
+/// store.record_deployment(&iss, &ClientId::try_from("Xk2bq9")?, &DeploymentId::try_from("2")?)?;
+/// assert_eq!(store.recorded_deployments().len(), 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Default)]
 pub struct InMemoryRegistrations {
     regs: RwLock<Vec<Registration>>,

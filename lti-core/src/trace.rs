@@ -11,6 +11,15 @@ use std::borrow::Cow;
 use std::fmt;
 
 /// A validation step, in pipeline order.
+///
+/// # Examples
+///
+/// ```
+/// use lti_core::trace::Step;
+///
+/// assert_eq!(Step::BrowserBinding.to_string(), "browser_binding");
+/// assert_eq!(Step::Expiry.to_string(), "exp");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Step {
@@ -87,6 +96,9 @@ impl fmt::Display for Step {
 }
 
 /// How a step ended.
+/// # Examples
+///
+/// See [`Trace`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Outcome {
@@ -99,6 +111,9 @@ pub enum Outcome {
 }
 
 /// One step of a trace.
+/// # Examples
+///
+/// See [`Trace`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct TraceEntry {
@@ -112,6 +127,30 @@ pub struct TraceEntry {
 }
 
 /// The ordered record of a validation run. Safe to log.
+///
+/// # Examples
+///
+/// ```
+/// use lti_core::jwt::UnverifiedJwt;
+/// use lti_core::trace::{Outcome, Step, Trace};
+///
+/// let mut trace = Trace::new();
+/// let token = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIn0.e30.c2ln"; // {"alg":"HS256",...}
+/// assert!(UnverifiedJwt::parse_traced(token, &mut trace).is_err());
+///
+/// assert_eq!(trace.failed_step(), Some(Step::Header));
+/// let last = trace.entries().last().ok_or("empty trace")?;
+/// assert_eq!((last.step, last.outcome), (Step::Header, Outcome::Failed));
+/// // One line, safe to log: step names, outcomes and error codes only.
+/// assert_eq!(trace.to_string(), "size=ok structure=ok header=FAIL(jwt.alg_not_allowed)");
+/// assert!(!trace.to_string().contains(token));
+///
+/// // A disabled trace records nothing (the fast path).
+/// let mut quiet = Trace::disabled();
+/// assert!(UnverifiedJwt::parse_traced(token, &mut quiet).is_err());
+/// assert!(quiet.entries().is_empty());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Trace {
     entries: Vec<TraceEntry>,

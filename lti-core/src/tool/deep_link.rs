@@ -15,11 +15,81 @@ use crate::keys::SigningKey;
 
 /// A deep-linking response being built.
 ///
+/// # Examples
+///
+/// Answering an `LtiDeepLinkingRequest` with one `ltiResourceLink`:
+///
 /// ```
-/// # use lti_core::claims::{ContentItem, LinkItem};
+/// # use lti_core::chrono::{TimeZone, Utc};
+/// # use lti_core::ids::{ClientId, DeploymentId, EndpointUrl, Issuer, Kid, RedirectUri};
+/// # use lti_core::keys::{Jwks, PublicKeySet, SigningKey};
+/// # use lti_core::store::{InMemoryRegistrations, InMemoryReplayStore};
+/// # use lti_core::tool::{JwksSource, Launch, LaunchError, LaunchForm, LoginEntropy, LoginInitiation, Registration, Tool};
+/// # use serde_json::json;
+/// # let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+/// # let registration = Registration::builder(
+/// #     Issuer::try_from("https://lms.example")?, ClientId::try_from("tool-1")?,
+/// #     EndpointUrl::try_from("https://lms.example/auth")?,
+/// #     JwksSource::Url(EndpointUrl::try_from("https://lms.example/jwks")?),
+/// # ).deployment(DeploymentId::try_from("dep-1")?).build();
+/// # let registrations = InMemoryRegistrations::new();
+/// # registrations.insert(registration.clone())?;
+/// # let tool = Tool::new(RedirectUri::try_from("https://tool.example/launch")?);
+/// # let init = LoginInitiation::from_urlencoded(
+/// #     b"iss=https%3A%2F%2Flms.example&login_hint=u-1&client_id=tool-1&target_link_uri=https%3A%2F%2Ftool.example%2Flaunch")?;
+/// # let start = tool.start_login(&init, &registrations, &LoginEntropy::from_bytes([1; 48]), now)?;
+/// # let pending = start.pending;
+/// # let cookie = start.response.headers()["set-cookie"].to_str()?.split(';').next().ok_or("cookie")?.to_owned();
+/// # let platform_key = SigningKey::generate_rs256(Kid::try_from("lms-key-1")?)?;
+/// # let keys = PublicKeySet::from_jwks(&Jwks::new(vec![platform_key.public_jwk()]), Default::default());
+/// # let replay = InMemoryReplayStore::default();
+/// # let mut claims = json!({
+/// #     "iss": "https://lms.example", "aud": "tool-1", "sub": "u-1",
+/// #     "iat": now.timestamp(), "exp": now.timestamp() + 300, "nonce": pending.nonce().as_str(),
+/// #     "https://purl.imsglobal.org/spec/lti/claim/message_type": "LtiResourceLinkRequest",
+/// #     "https://purl.imsglobal.org/spec/lti/claim/version": "1.3.0",
+/// #     "https://purl.imsglobal.org/spec/lti/claim/deployment_id": "dep-1",
+/// #     "https://purl.imsglobal.org/spec/lti/claim/target_link_uri": "https://tool.example/launch",
+/// #     "https://purl.imsglobal.org/spec/lti/claim/resource_link": {"id": "rl-1"},
+/// #     "https://purl.imsglobal.org/spec/lti/claim/roles": ["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"],
+/// # });
+/// # let form_for = |claims: &serde_json::Value| -> Result<LaunchForm, Box<dyn std::error::Error>> {
+/// #     let body = format!("id_token={}&state={}", platform_key.sign_jwt(claims)?, pending.state().as_str());
+/// #     Ok(LaunchForm::from_parts(body.as_bytes(), Some(&cookie))?)
+/// # };
+/// # let launch_with = |claims: &serde_json::Value| -> Result<Launch, Box<dyn std::error::Error>> {
+/// #     Ok(tool.finish_launch(&form_for(claims)?, &pending, &registration, &keys, &InMemoryReplayStore::default(), now)?)
+/// # };
+/// # claims.as_object_mut().ok_or("object")?.remove("https://purl.imsglobal.org/spec/lti/claim/resource_link");
+/// # claims["https://purl.imsglobal.org/spec/lti/claim/message_type"] = json!("LtiDeepLinkingRequest");
+/// # claims["https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"] = json!({
+/// #     "deep_link_return_url": "https://lms.example/deep_links",
+/// #     "accept_types": ["ltiResourceLink", "link"],
+/// #     "accept_presentation_document_targets": ["iframe", "window"],
+/// #     "accept_multiple": false,
+/// #     "data": "opaque-42",
+/// # });
+/// use lti_core::claims::{ContentItem, LineItem, LtiResourceLinkItem, MessageType};
+/// use lti_core::ids::Nonce;
 /// use lti_core::tool::DeepLinkResponse;
-/// let response = DeepLinkResponse::new().message("1 item added");
-/// # let _ = response;
+///
+/// let launch = launch_with(&claims)?; // an LtiDeepLinkingRequest
+/// let mut quiz = LtiResourceLinkItem::default();
+/// quiz.title = Some("Fractions quiz".into());
+/// quiz.url = Some("https://tool.example/activity/7".into());
+/// quiz.line_item = Some(LineItem::new(10.0));
+///
+/// let response = DeepLinkResponse::new()
+///     .item(ContentItem::LtiResourceLink(quiz))
+///     .message("1 activity added");
+/// let claims = response.claims(&launch, &Nonce::from_entropy([3; 16]), now)?;
+/// assert_eq!(claims.iss.as_deref(), Some("tool-1")); // the tool's client_id
+/// assert!(claims.aud.as_ref().is_some_and(|a| a.contains("https://lms.example")));
+/// assert_eq!(claims.message_type, Some(MessageType::DeepLinkingResponse));
+/// assert_eq!(claims.data.as_deref(), Some("opaque-42")); // echoed exactly
+/// assert_eq!(claims.deployment_id.as_ref().map(|d| d.as_str()), Some("dep-1"));
+/// assert_eq!(claims.content_items.as_ref().map(Vec::len), Some(1));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone, Default)]
 #[must_use]
@@ -33,6 +103,85 @@ pub struct DeepLinkResponse {
 }
 
 /// A deep-linking response cannot be built.
+///
+/// # Examples
+///
+/// ```
+/// # use lti_core::chrono::{TimeZone, Utc};
+/// # use lti_core::ids::{ClientId, DeploymentId, EndpointUrl, Issuer, Kid, RedirectUri};
+/// # use lti_core::keys::{Jwks, PublicKeySet, SigningKey};
+/// # use lti_core::store::{InMemoryRegistrations, InMemoryReplayStore};
+/// # use lti_core::tool::{JwksSource, Launch, LaunchError, LaunchForm, LoginEntropy, LoginInitiation, Registration, Tool};
+/// # use serde_json::json;
+/// # let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+/// # let registration = Registration::builder(
+/// #     Issuer::try_from("https://lms.example")?, ClientId::try_from("tool-1")?,
+/// #     EndpointUrl::try_from("https://lms.example/auth")?,
+/// #     JwksSource::Url(EndpointUrl::try_from("https://lms.example/jwks")?),
+/// # ).deployment(DeploymentId::try_from("dep-1")?).build();
+/// # let registrations = InMemoryRegistrations::new();
+/// # registrations.insert(registration.clone())?;
+/// # let tool = Tool::new(RedirectUri::try_from("https://tool.example/launch")?);
+/// # let init = LoginInitiation::from_urlencoded(
+/// #     b"iss=https%3A%2F%2Flms.example&login_hint=u-1&client_id=tool-1&target_link_uri=https%3A%2F%2Ftool.example%2Flaunch")?;
+/// # let start = tool.start_login(&init, &registrations, &LoginEntropy::from_bytes([1; 48]), now)?;
+/// # let pending = start.pending;
+/// # let cookie = start.response.headers()["set-cookie"].to_str()?.split(';').next().ok_or("cookie")?.to_owned();
+/// # let platform_key = SigningKey::generate_rs256(Kid::try_from("lms-key-1")?)?;
+/// # let keys = PublicKeySet::from_jwks(&Jwks::new(vec![platform_key.public_jwk()]), Default::default());
+/// # let replay = InMemoryReplayStore::default();
+/// # let mut claims = json!({
+/// #     "iss": "https://lms.example", "aud": "tool-1", "sub": "u-1",
+/// #     "iat": now.timestamp(), "exp": now.timestamp() + 300, "nonce": pending.nonce().as_str(),
+/// #     "https://purl.imsglobal.org/spec/lti/claim/message_type": "LtiResourceLinkRequest",
+/// #     "https://purl.imsglobal.org/spec/lti/claim/version": "1.3.0",
+/// #     "https://purl.imsglobal.org/spec/lti/claim/deployment_id": "dep-1",
+/// #     "https://purl.imsglobal.org/spec/lti/claim/target_link_uri": "https://tool.example/launch",
+/// #     "https://purl.imsglobal.org/spec/lti/claim/resource_link": {"id": "rl-1"},
+/// #     "https://purl.imsglobal.org/spec/lti/claim/roles": ["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"],
+/// # });
+/// # let form_for = |claims: &serde_json::Value| -> Result<LaunchForm, Box<dyn std::error::Error>> {
+/// #     let body = format!("id_token={}&state={}", platform_key.sign_jwt(claims)?, pending.state().as_str());
+/// #     Ok(LaunchForm::from_parts(body.as_bytes(), Some(&cookie))?)
+/// # };
+/// # let launch_with = |claims: &serde_json::Value| -> Result<Launch, Box<dyn std::error::Error>> {
+/// #     Ok(tool.finish_launch(&form_for(claims)?, &pending, &registration, &keys, &InMemoryReplayStore::default(), now)?)
+/// # };
+/// # claims.as_object_mut().ok_or("object")?.remove("https://purl.imsglobal.org/spec/lti/claim/resource_link");
+/// # claims["https://purl.imsglobal.org/spec/lti/claim/message_type"] = json!("LtiDeepLinkingRequest");
+/// # claims["https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"] = json!({
+/// #     "deep_link_return_url": "https://lms.example/deep_links",
+/// #     "accept_types": ["ltiResourceLink", "link"],
+/// #     "accept_presentation_document_targets": ["iframe", "window"],
+/// #     "accept_multiple": false,
+/// #     "data": "opaque-42",
+/// # });
+/// use lti_core::claims::{ContentItem, LinkItem};
+/// use lti_core::ids::Nonce;
+/// use lti_core::tool::{DeepLinkError, DeepLinkResponse};
+///
+/// let launch = launch_with(&claims)?; // accept_multiple is false
+/// let link = |url: &str| -> Result<ContentItem, serde_json::Error> {
+///     Ok(ContentItem::Link(serde_json::from_value::<LinkItem>(json!({"url": url}))?))
+/// };
+/// let nonce = Nonce::from_entropy([3; 16]);
+///
+/// let two = DeepLinkResponse::new().item(link("https://a.example/")?).item(link("https://b.example/")?);
+/// let err = two.claims(&launch, &nonce, now).unwrap_err();
+/// assert!(matches!(err, DeepLinkError::MultipleNotAccepted { count: 2 }));
+/// assert_eq!(err.code(), "deep_link.multiple_not_accepted");
+///
+/// let script = DeepLinkResponse::new().item(link("javascript:alert(1)")?);
+/// assert_eq!(script.claims(&launch, &nonce, now).unwrap_err().code(), "deep_link.unsafe_url");
+///
+/// // A resource-link launch cannot be answered with a deep-linking response.
+/// # claims["https://purl.imsglobal.org/spec/lti/claim/message_type"] = json!("LtiResourceLinkRequest");
+/// # claims["https://purl.imsglobal.org/spec/lti/claim/resource_link"] = json!({"id": "rl-1"});
+/// let resource_link_launch = launch_with(&claims)?;
+/// let err = DeepLinkResponse::new().claims(&resource_link_launch, &nonce, now).unwrap_err();
+/// assert_eq!(err.code(), "deep_link.not_deep_linking");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum DeepLinkError {
@@ -144,6 +293,75 @@ impl DeepLinkResponse {
         self
     }
     /// `errormsg` shown to the user.
+    /// # Examples
+    ///
+    /// Telling the platform (and the user) that nothing could be added:
+    ///
+    /// ```
+    /// # use lti_core::chrono::{TimeZone, Utc};
+    /// # use lti_core::ids::{ClientId, DeploymentId, EndpointUrl, Issuer, Kid, RedirectUri};
+    /// # use lti_core::keys::{Jwks, PublicKeySet, SigningKey};
+    /// # use lti_core::store::{InMemoryRegistrations, InMemoryReplayStore};
+    /// # use lti_core::tool::{JwksSource, Launch, LaunchError, LaunchForm, LoginEntropy, LoginInitiation, Registration, Tool};
+    /// # use serde_json::json;
+    /// # let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+    /// # let registration = Registration::builder(
+    /// #     Issuer::try_from("https://lms.example")?, ClientId::try_from("tool-1")?,
+    /// #     EndpointUrl::try_from("https://lms.example/auth")?,
+    /// #     JwksSource::Url(EndpointUrl::try_from("https://lms.example/jwks")?),
+    /// # ).deployment(DeploymentId::try_from("dep-1")?).build();
+    /// # let registrations = InMemoryRegistrations::new();
+    /// # registrations.insert(registration.clone())?;
+    /// # let tool = Tool::new(RedirectUri::try_from("https://tool.example/launch")?);
+    /// # let init = LoginInitiation::from_urlencoded(
+    /// #     b"iss=https%3A%2F%2Flms.example&login_hint=u-1&client_id=tool-1&target_link_uri=https%3A%2F%2Ftool.example%2Flaunch")?;
+    /// # let start = tool.start_login(&init, &registrations, &LoginEntropy::from_bytes([1; 48]), now)?;
+    /// # let pending = start.pending;
+    /// # let cookie = start.response.headers()["set-cookie"].to_str()?.split(';').next().ok_or("cookie")?.to_owned();
+    /// # let platform_key = SigningKey::generate_rs256(Kid::try_from("lms-key-1")?)?;
+    /// # let keys = PublicKeySet::from_jwks(&Jwks::new(vec![platform_key.public_jwk()]), Default::default());
+    /// # let replay = InMemoryReplayStore::default();
+    /// # let mut claims = json!({
+    /// #     "iss": "https://lms.example", "aud": "tool-1", "sub": "u-1",
+    /// #     "iat": now.timestamp(), "exp": now.timestamp() + 300, "nonce": pending.nonce().as_str(),
+    /// #     "https://purl.imsglobal.org/spec/lti/claim/message_type": "LtiResourceLinkRequest",
+    /// #     "https://purl.imsglobal.org/spec/lti/claim/version": "1.3.0",
+    /// #     "https://purl.imsglobal.org/spec/lti/claim/deployment_id": "dep-1",
+    /// #     "https://purl.imsglobal.org/spec/lti/claim/target_link_uri": "https://tool.example/launch",
+    /// #     "https://purl.imsglobal.org/spec/lti/claim/resource_link": {"id": "rl-1"},
+    /// #     "https://purl.imsglobal.org/spec/lti/claim/roles": ["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"],
+    /// # });
+    /// # let form_for = |claims: &serde_json::Value| -> Result<LaunchForm, Box<dyn std::error::Error>> {
+    /// #     let body = format!("id_token={}&state={}", platform_key.sign_jwt(claims)?, pending.state().as_str());
+    /// #     Ok(LaunchForm::from_parts(body.as_bytes(), Some(&cookie))?)
+    /// # };
+    /// # let launch_with = |claims: &serde_json::Value| -> Result<Launch, Box<dyn std::error::Error>> {
+    /// #     Ok(tool.finish_launch(&form_for(claims)?, &pending, &registration, &keys, &InMemoryReplayStore::default(), now)?)
+    /// # };
+    /// # claims.as_object_mut().ok_or("object")?.remove("https://purl.imsglobal.org/spec/lti/claim/resource_link");
+    /// # claims["https://purl.imsglobal.org/spec/lti/claim/message_type"] = json!("LtiDeepLinkingRequest");
+    /// # claims["https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"] = json!({
+    /// #     "deep_link_return_url": "https://lms.example/deep_links",
+    /// #     "accept_types": ["ltiResourceLink", "link"],
+    /// #     "accept_presentation_document_targets": ["iframe", "window"],
+    /// #     "accept_multiple": false,
+    /// #     "data": "opaque-42",
+    /// # });
+    /// use lti_core::chrono::Duration;
+    /// use lti_core::ids::Nonce;
+    /// use lti_core::tool::DeepLinkResponse;
+    ///
+    /// let launch = launch_with(&claims)?;
+    /// let response = DeepLinkResponse::new()
+    ///     .error_message("The quiz bank is unavailable; try again later.")
+    ///     .error_log("quiz-bank: timeout after 5 s")
+    ///     .lifetime(Duration::minutes(2));
+    /// let claims = response.claims(&launch, &Nonce::from_entropy([4; 16]), now)?;
+    /// assert_eq!(claims.content_items.as_ref().map(Vec::len), Some(0)); // valid: no items
+    /// assert_eq!(claims.errorlog.as_deref(), Some("quiz-bank: timeout after 5 s"));
+    /// assert_eq!(claims.exp.map(|e| e.seconds()), Some(now.timestamp() + 120));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn error_message(mut self, m: impl Into<String>) -> Self {
         self.errormsg = Some(m.into());
         self
@@ -257,6 +475,81 @@ impl DeepLinkResponse {
     ///
     /// # Errors
     /// As [`Self::claims`], plus [`DeepLinkError::Signing`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use lti_core::chrono::{TimeZone, Utc};
+    /// # use lti_core::ids::{ClientId, DeploymentId, EndpointUrl, Issuer, Kid, RedirectUri};
+    /// # use lti_core::keys::{Jwks, PublicKeySet, SigningKey};
+    /// # use lti_core::store::{InMemoryRegistrations, InMemoryReplayStore};
+    /// # use lti_core::tool::{JwksSource, Launch, LaunchError, LaunchForm, LoginEntropy, LoginInitiation, Registration, Tool};
+    /// # use serde_json::json;
+    /// # let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+    /// # let registration = Registration::builder(
+    /// #     Issuer::try_from("https://lms.example")?, ClientId::try_from("tool-1")?,
+    /// #     EndpointUrl::try_from("https://lms.example/auth")?,
+    /// #     JwksSource::Url(EndpointUrl::try_from("https://lms.example/jwks")?),
+    /// # ).deployment(DeploymentId::try_from("dep-1")?).build();
+    /// # let registrations = InMemoryRegistrations::new();
+    /// # registrations.insert(registration.clone())?;
+    /// # let tool = Tool::new(RedirectUri::try_from("https://tool.example/launch")?);
+    /// # let init = LoginInitiation::from_urlencoded(
+    /// #     b"iss=https%3A%2F%2Flms.example&login_hint=u-1&client_id=tool-1&target_link_uri=https%3A%2F%2Ftool.example%2Flaunch")?;
+    /// # let start = tool.start_login(&init, &registrations, &LoginEntropy::from_bytes([1; 48]), now)?;
+    /// # let pending = start.pending;
+    /// # let cookie = start.response.headers()["set-cookie"].to_str()?.split(';').next().ok_or("cookie")?.to_owned();
+    /// # let platform_key = SigningKey::generate_rs256(Kid::try_from("lms-key-1")?)?;
+    /// # let keys = PublicKeySet::from_jwks(&Jwks::new(vec![platform_key.public_jwk()]), Default::default());
+    /// # let replay = InMemoryReplayStore::default();
+    /// # let mut claims = json!({
+    /// #     "iss": "https://lms.example", "aud": "tool-1", "sub": "u-1",
+    /// #     "iat": now.timestamp(), "exp": now.timestamp() + 300, "nonce": pending.nonce().as_str(),
+    /// #     "https://purl.imsglobal.org/spec/lti/claim/message_type": "LtiResourceLinkRequest",
+    /// #     "https://purl.imsglobal.org/spec/lti/claim/version": "1.3.0",
+    /// #     "https://purl.imsglobal.org/spec/lti/claim/deployment_id": "dep-1",
+    /// #     "https://purl.imsglobal.org/spec/lti/claim/target_link_uri": "https://tool.example/launch",
+    /// #     "https://purl.imsglobal.org/spec/lti/claim/resource_link": {"id": "rl-1"},
+    /// #     "https://purl.imsglobal.org/spec/lti/claim/roles": ["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"],
+    /// # });
+    /// # let form_for = |claims: &serde_json::Value| -> Result<LaunchForm, Box<dyn std::error::Error>> {
+    /// #     let body = format!("id_token={}&state={}", platform_key.sign_jwt(claims)?, pending.state().as_str());
+    /// #     Ok(LaunchForm::from_parts(body.as_bytes(), Some(&cookie))?)
+    /// # };
+    /// # let launch_with = |claims: &serde_json::Value| -> Result<Launch, Box<dyn std::error::Error>> {
+    /// #     Ok(tool.finish_launch(&form_for(claims)?, &pending, &registration, &keys, &InMemoryReplayStore::default(), now)?)
+    /// # };
+    /// # claims.as_object_mut().ok_or("object")?.remove("https://purl.imsglobal.org/spec/lti/claim/resource_link");
+    /// # claims["https://purl.imsglobal.org/spec/lti/claim/message_type"] = json!("LtiDeepLinkingRequest");
+    /// # claims["https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"] = json!({
+    /// #     "deep_link_return_url": "https://lms.example/deep_links",
+    /// #     "accept_types": ["ltiResourceLink", "link"],
+    /// #     "accept_presentation_document_targets": ["iframe", "window"],
+    /// #     "accept_multiple": false,
+    /// #     "data": "opaque-42",
+    /// # });
+    /// use lti_core::claims::{ContentItem, LinkItem};
+    /// use lti_core::ids::Nonce;
+    /// use lti_core::jwt::UnverifiedJwt;
+    /// use lti_core::keys::Algorithm;
+    /// use lti_core::tool::DeepLinkResponse;
+    ///
+    /// let launch = launch_with(&claims)?;
+    /// // ES256 keeps the example fast; most platforms expect RS256 (`generate_rs256`).
+    /// let tool_key = SigningKey::generate(Kid::try_from("tool-key-1")?, Algorithm::Es256)?;
+    /// let item: LinkItem = serde_json::from_value(json!({"url": "https://tool.example/doc/1", "title": "Notes"}))?;
+    /// let post = DeepLinkResponse::new()
+    ///     .item(ContentItem::Link(item))
+    ///     .sign(&launch, &tool_key, &Nonce::from_entropy([3; 16]), now)?;
+    ///
+    /// assert_eq!(post.action.as_str(), "https://lms.example/deep_links");
+    /// let jwt = UnverifiedJwt::parse(post.field("JWT").ok_or("no JWT field")?)?;
+    /// assert_eq!(jwt.kid(), Some("tool-key-1"));
+    /// let sent: serde_json::Value = jwt.insecure_peek_claims()?;
+    /// assert_eq!(sent["https://purl.imsglobal.org/spec/lti-dl/claim/data"], "opaque-42");
+    /// assert!(post.to_html().contains("name=\"JWT\""));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn sign(
         &self,
         launch: &Launch,

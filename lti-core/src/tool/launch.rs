@@ -33,6 +33,24 @@ pub const LAUNCH_STORAGE_FIELD: &str = "lti_storage_binding";
 
 /// The form the platform posts to the tool's redirect URI, plus the
 /// browser-binding proofs (state cookie, platform-storage value).
+///
+/// # Examples
+///
+/// ```
+/// use lti_core::tool::LaunchForm;
+///
+/// // The browser sends every cookie; only this login's state cookie counts.
+/// let form = LaunchForm::from_parts(
+///     b"id_token=eyJhbGciOiJSUzI1NiJ9.e30.c2ln&state=st-1",
+///     Some("session=abc; __Host-lti1p3_state_st-1=binding-secret"),
+/// )?;
+/// assert_eq!(form.state().as_str(), "st-1");
+/// assert_eq!(form.id_token(), "eyJhbGciOiJSUzI1NiJ9.e30.c2ln");
+/// // Debug shows sizes and flags, never the token or the cookie value.
+/// let debug = format!("{form:?}");
+/// assert!(debug.contains("has_cookie: true") && !debug.contains("binding-secret"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct LaunchForm {
     id_token: String,
@@ -66,6 +84,20 @@ impl LaunchForm {
     /// # Errors
     /// [`LaunchError::FormTooLarge`], [`LaunchError::MissingFormField`],
     /// [`LaunchError::InvalidFormField`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lti_core::tool::{LaunchError, LaunchForm, MAX_FORM_BYTES};
+    ///
+    /// let err = LaunchForm::from_parts(b"state=st-1", None).unwrap_err();
+    /// assert!(matches!(err, LaunchError::MissingFormField { field: "id_token" }));
+    /// assert_eq!(err.code(), "launch.form_field_missing");
+    ///
+    /// let huge = vec![b'a'; MAX_FORM_BYTES + 1];
+    /// assert_eq!(LaunchForm::from_parts(&huge, None).unwrap_err().code(), "launch.form_too_large");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_parts(body: &[u8], cookie_header: Option<&str>) -> Result<Self, LaunchError> {
         if body.len() > MAX_FORM_BYTES {
             return Err(LaunchError::FormTooLarge {
@@ -117,6 +149,45 @@ impl LaunchForm {
     /// this itself; a host that builds the form with [`Self::from_parts`]
     /// must pass it for platform-storage launches, whose re-post is only
     /// accepted from the tool's own origin (login CSRF defence).
+    /// # Examples
+    ///
+    /// A forged re-post of a platform-storage value from another site:
+    ///
+    /// ```
+    /// # use lti_core::chrono::{TimeZone, Utc};
+    /// # use lti_core::ids::{ClientId, DeploymentId, EndpointUrl, Issuer, RedirectUri};
+    /// # use lti_core::store::InMemoryRegistrations;
+    /// # use lti_core::tool::{JwksSource, Registration, Tool};
+    /// # let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+    /// # let registration = Registration::builder(
+    /// #     Issuer::try_from("https://lms.example")?, ClientId::try_from("tool-1")?,
+    /// #     EndpointUrl::try_from("https://lms.example/auth")?,
+    /// #     JwksSource::Url(EndpointUrl::try_from("https://lms.example/jwks")?),
+    /// # ).deployment(DeploymentId::try_from("dep-1")?).build();
+    /// # let registrations = InMemoryRegistrations::new();
+    /// # registrations.insert(registration.clone())?;
+    /// # let tool = Tool::new(RedirectUri::try_from("https://tool.example/launch")?);
+    /// use lti_core::keys::PublicKeySet;
+    /// use lti_core::store::InMemoryReplayStore;
+    /// use lti_core::tool::{LAUNCH_STORAGE_FIELD, LaunchForm, LoginEntropy, LoginInitiation};
+    ///
+    /// let init = LoginInitiation::from_urlencoded(
+    ///     b"iss=https%3A%2F%2Flms.example&login_hint=u-1&client_id=tool-1\
+    ///       &target_link_uri=https%3A%2F%2Ftool.example%2Flaunch&lti_storage_target=_parent",
+    /// )?;
+    /// let pending = tool.start_login(&init, &registrations, &LoginEntropy::from_bytes([1; 48]), now)?.pending;
+    /// let body = format!("id_token=e30.e30.e30&state={}&{LAUNCH_STORAGE_FIELD}=guess", pending.state().as_str());
+    /// let finish = |form: &LaunchForm| {
+    ///     tool.finish_launch(form, &pending, &registration, &PublicKeySet::new(), &InMemoryReplayStore::default(), now)
+    /// };
+    ///
+    /// let forged = LaunchForm::from_parts(body.as_bytes(), None)?.with_origin(Some("https://evil.example"));
+    /// assert_eq!(finish(&forged).unwrap_err().code(), "launch.storage_repost_cross_origin");
+    /// // From the tool's own page, the value itself must still match.
+    /// let own = LaunchForm::from_parts(body.as_bytes(), None)?.with_origin(Some("https://tool.example"));
+    /// assert_eq!(finish(&own).unwrap_err().code(), "launch.browser_binding_mismatch");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn with_origin(mut self, origin: Option<&str>) -> Self {
         self.origin = origin.map(str::to_owned);
@@ -127,6 +198,24 @@ impl LaunchForm {
     ///
     /// # Errors
     /// As [`Self::from_parts`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lti_core::http;
+    /// use lti_core::tool::LaunchForm;
+    ///
+    /// // Browsers may split cookies over several `Cookie` headers.
+    /// let req = http::Request::post("https://tool.example/launch")
+    ///     .header(http::header::COOKIE, "session=abc")
+    ///     .header(http::header::COOKIE, "__Host-lti1p3_state_st-1=binding-secret")
+    ///     .header(http::header::ORIGIN, "https://lms.example")
+    ///     .body(b"id_token=eyJhbGciOiJSUzI1NiJ9.e30.c2ln&state=st-1".to_vec())?;
+    /// let form = LaunchForm::from_request(&req)?;
+    /// assert_eq!(form.state().as_str(), "st-1");
+    /// assert!(format!("{form:?}").contains("has_cookie: true"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_request<B: AsRef<[u8]>>(req: &http::Request<B>) -> Result<Self, LaunchError> {
         let cookies: Vec<&str> = req
             .headers()
@@ -157,6 +246,11 @@ impl LaunchForm {
 }
 
 /// What the id_token must match, from the login that issued its nonce.
+///
+/// # Examples
+///
+/// See [`Tool::verify_id_token`]; [`ExpectedLaunch::from_pending`] takes
+/// everything from a pending login.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct ExpectedLaunch {
@@ -206,6 +300,61 @@ struct Expect<'a> {
 }
 
 /// An LTI claim the message type requires.
+/// # Examples
+///
+/// ```
+/// # use lti_core::chrono::{TimeZone, Utc};
+/// # use lti_core::ids::{ClientId, DeploymentId, EndpointUrl, Issuer, Kid, RedirectUri};
+/// # use lti_core::keys::{Jwks, PublicKeySet, SigningKey};
+/// # use lti_core::store::{InMemoryRegistrations, InMemoryReplayStore};
+/// # use lti_core::tool::{JwksSource, Launch, LaunchError, LaunchForm, LoginEntropy, LoginInitiation, Registration, Tool};
+/// # use serde_json::json;
+/// # let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+/// # let registration = Registration::builder(
+/// #     Issuer::try_from("https://lms.example")?, ClientId::try_from("tool-1")?,
+/// #     EndpointUrl::try_from("https://lms.example/auth")?,
+/// #     JwksSource::Url(EndpointUrl::try_from("https://lms.example/jwks")?),
+/// # ).deployment(DeploymentId::try_from("dep-1")?).build();
+/// # let registrations = InMemoryRegistrations::new();
+/// # registrations.insert(registration.clone())?;
+/// # let tool = Tool::new(RedirectUri::try_from("https://tool.example/launch")?);
+/// # let init = LoginInitiation::from_urlencoded(
+/// #     b"iss=https%3A%2F%2Flms.example&login_hint=u-1&client_id=tool-1&target_link_uri=https%3A%2F%2Ftool.example%2Flaunch")?;
+/// # let start = tool.start_login(&init, &registrations, &LoginEntropy::from_bytes([1; 48]), now)?;
+/// # let pending = start.pending;
+/// # let cookie = start.response.headers()["set-cookie"].to_str()?.split(';').next().ok_or("cookie")?.to_owned();
+/// # let platform_key = SigningKey::generate_rs256(Kid::try_from("lms-key-1")?)?;
+/// # let keys = PublicKeySet::from_jwks(&Jwks::new(vec![platform_key.public_jwk()]), Default::default());
+/// # let replay = InMemoryReplayStore::default();
+/// # let mut claims = json!({
+/// #     "iss": "https://lms.example", "aud": "tool-1", "sub": "u-1",
+/// #     "iat": now.timestamp(), "exp": now.timestamp() + 300, "nonce": pending.nonce().as_str(),
+/// #     "https://purl.imsglobal.org/spec/lti/claim/message_type": "LtiResourceLinkRequest",
+/// #     "https://purl.imsglobal.org/spec/lti/claim/version": "1.3.0",
+/// #     "https://purl.imsglobal.org/spec/lti/claim/deployment_id": "dep-1",
+/// #     "https://purl.imsglobal.org/spec/lti/claim/target_link_uri": "https://tool.example/launch",
+/// #     "https://purl.imsglobal.org/spec/lti/claim/resource_link": {"id": "rl-1"},
+/// #     "https://purl.imsglobal.org/spec/lti/claim/roles": ["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"],
+/// # });
+/// # let form_for = |claims: &serde_json::Value| -> Result<LaunchForm, Box<dyn std::error::Error>> {
+/// #     let body = format!("id_token={}&state={}", platform_key.sign_jwt(claims)?, pending.state().as_str());
+/// #     Ok(LaunchForm::from_parts(body.as_bytes(), Some(&cookie))?)
+/// # };
+/// # let launch_with = |claims: &serde_json::Value| -> Result<Launch, Box<dyn std::error::Error>> {
+/// #     Ok(tool.finish_launch(&form_for(claims)?, &pending, &registration, &keys, &InMemoryReplayStore::default(), now)?)
+/// # };
+/// use lti_core::claims::MessageType;
+/// use lti_core::tool::LtiClaim;
+///
+/// claims.as_object_mut().ok_or("object")?.remove("https://purl.imsglobal.org/spec/lti/claim/resource_link");
+/// let err = tool.finish_launch(&form_for(&claims)?, &pending, &registration, &keys, &replay, now).unwrap_err();
+/// assert!(matches!(
+///     err,
+///     LaunchError::MissingMessageClaim { message_type: MessageType::ResourceLink, claim: LtiClaim::ResourceLink }
+/// ));
+/// assert_eq!(err.to_string(), "LtiResourceLinkRequest requires the resource_link claim");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum LtiClaim {
@@ -234,6 +383,40 @@ impl fmt::Display for LtiClaim {
 }
 
 /// A launch was refused. One variant per check; `code()` is stable.
+///
+/// # Examples
+///
+/// A launch whose browser sent no state cookie (third-party cookies blocked):
+///
+/// ```
+/// # use lti_core::chrono::{TimeZone, Utc};
+/// # use lti_core::ids::{ClientId, DeploymentId, EndpointUrl, Issuer, RedirectUri};
+/// # use lti_core::store::InMemoryRegistrations;
+/// # use lti_core::tool::{JwksSource, Registration, Tool};
+/// # let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+/// # let registration = Registration::builder(
+/// #     Issuer::try_from("https://lms.example")?, ClientId::try_from("tool-1")?,
+/// #     EndpointUrl::try_from("https://lms.example/auth")?,
+/// #     JwksSource::Url(EndpointUrl::try_from("https://lms.example/jwks")?),
+/// # ).deployment(DeploymentId::try_from("dep-1")?).build();
+/// # let registrations = InMemoryRegistrations::new();
+/// # registrations.insert(registration.clone())?;
+/// # let tool = Tool::new(RedirectUri::try_from("https://tool.example/launch")?);
+/// use lti_core::store::InMemoryReplayStore;
+/// use lti_core::keys::PublicKeySet;
+/// use lti_core::tool::{LaunchError, LaunchForm, LoginEntropy, LoginInitiation};
+///
+/// let init = LoginInitiation::from_urlencoded(b"iss=https%3A%2F%2Flms.example&login_hint=u-1&client_id=tool-1&target_link_uri=https%3A%2F%2Ftool.example%2Flaunch")?;
+/// let pending = tool.start_login(&init, &registrations, &LoginEntropy::from_bytes([1; 48]), now)?.pending;
+/// let body = format!("id_token=e30.e30.e30&state={}", pending.state().as_str());
+/// let form = LaunchForm::from_parts(body.as_bytes(), None)?;
+/// let err = tool
+///     .finish_launch(&form, &pending, &registration, &PublicKeySet::new(), &InMemoryReplayStore::default(), now)
+///     .unwrap_err();
+/// assert!(matches!(err, LaunchError::StateCookieMissing { platform_storage_available: false }));
+/// assert_eq!(err.code(), "launch.state_cookie_missing");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum LaunchError {
@@ -443,12 +626,112 @@ impl LaunchError {
 
     /// True when the platform's key set lacks the token's kid: refetch the
     /// JWKS (see [`crate::keys::PlatformKeyCache::plan`]) and retry once.
+    ///
+    /// # Examples
+    ///
+    /// A token signed with a key the cached JWKS does not have yet (the
+    /// platform rotated its keys): refetch and retry.
+    ///
+    /// ```
+    /// # use lti_core::chrono::{TimeZone, Utc};
+    /// # use lti_core::ids::{ClientId, EndpointUrl, Issuer, Nonce, RedirectUri};
+    /// # use lti_core::keys::PublicKeySet;
+    /// # use lti_core::store::InMemoryReplayStore;
+    /// # use lti_core::tool::{ExpectedLaunch, JwksSource, Registration, Tool};
+    /// # let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+    /// # let registration = Registration::builder(
+    /// #     Issuer::try_from("https://lms.example")?, ClientId::try_from("tool-1")?,
+    /// #     EndpointUrl::try_from("https://lms.example/auth")?,
+    /// #     JwksSource::Url(EndpointUrl::try_from("https://lms.example/jwks")?),
+    /// # ).build();
+    /// # let tool = Tool::new(RedirectUri::try_from("https://tool.example/launch")?);
+    /// # let expected = ExpectedLaunch::new(registration.issuer().clone(), registration.client_id().clone(), Nonce::try_from("n-1")?);
+    /// // Header: {"alg":"RS256","typ":"JWT","kid":"lms-key-2"}
+    /// let token = "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCIsImtpZCI6Imxtcy1rZXktMiJ9.e30.c2ln";
+    /// let cached = PublicKeySet::new(); // knows no "lms-key-2"
+    /// let err = tool
+    ///     .verify_id_token(token, &expected, &registration, &cached, &InMemoryReplayStore::default(), now)
+    ///     .unwrap_err();
+    /// assert!(err.is_unknown_kid());
+    /// assert_eq!(err.jwt_error().map(|e| e.code()), Some(err.code()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn is_unknown_kid(&self) -> bool {
         matches!(self, Self::Jwt(e) if e.is_unknown_kid())
     }
 }
 
 /// Whether the launch's deployment was already known.
+///
+/// # Examples
+///
+/// Under [`DeploymentPolicy::AcceptAndRecord`](crate::tool::DeploymentPolicy),
+/// a launch from a deployment the registration does not list passes as `New`:
+///
+/// ```
+/// # use lti_core::chrono::{TimeZone, Utc};
+/// # use lti_core::ids::{ClientId, DeploymentId, EndpointUrl, Issuer, Kid, RedirectUri};
+/// # use lti_core::keys::{Jwks, PublicKeySet, SigningKey};
+/// # use lti_core::store::{InMemoryRegistrations, InMemoryReplayStore};
+/// # use lti_core::tool::{JwksSource, Launch, LaunchError, LaunchForm, LoginEntropy, LoginInitiation, Registration, Tool};
+/// # use serde_json::json;
+/// # let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+/// # let registration = Registration::builder(
+/// #     Issuer::try_from("https://lms.example")?, ClientId::try_from("tool-1")?,
+/// #     EndpointUrl::try_from("https://lms.example/auth")?,
+/// #     JwksSource::Url(EndpointUrl::try_from("https://lms.example/jwks")?),
+/// # ).deployment(DeploymentId::try_from("dep-1")?).build();
+/// # let registrations = InMemoryRegistrations::new();
+/// # registrations.insert(registration.clone())?;
+/// # let tool = Tool::new(RedirectUri::try_from("https://tool.example/launch")?);
+/// # let init = LoginInitiation::from_urlencoded(
+/// #     b"iss=https%3A%2F%2Flms.example&login_hint=u-1&client_id=tool-1&target_link_uri=https%3A%2F%2Ftool.example%2Flaunch")?;
+/// # let start = tool.start_login(&init, &registrations, &LoginEntropy::from_bytes([1; 48]), now)?;
+/// # let pending = start.pending;
+/// # let cookie = start.response.headers()["set-cookie"].to_str()?.split(';').next().ok_or("cookie")?.to_owned();
+/// # let platform_key = SigningKey::generate_rs256(Kid::try_from("lms-key-1")?)?;
+/// # let keys = PublicKeySet::from_jwks(&Jwks::new(vec![platform_key.public_jwk()]), Default::default());
+/// # let replay = InMemoryReplayStore::default();
+/// # let mut claims = json!({
+/// #     "iss": "https://lms.example", "aud": "tool-1", "sub": "u-1",
+/// #     "iat": now.timestamp(), "exp": now.timestamp() + 300, "nonce": pending.nonce().as_str(),
+/// #     "https://purl.imsglobal.org/spec/lti/claim/message_type": "LtiResourceLinkRequest",
+/// #     "https://purl.imsglobal.org/spec/lti/claim/version": "1.3.0",
+/// #     "https://purl.imsglobal.org/spec/lti/claim/deployment_id": "dep-1",
+/// #     "https://purl.imsglobal.org/spec/lti/claim/target_link_uri": "https://tool.example/launch",
+/// #     "https://purl.imsglobal.org/spec/lti/claim/resource_link": {"id": "rl-1"},
+/// #     "https://purl.imsglobal.org/spec/lti/claim/roles": ["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"],
+/// # });
+/// # let form_for = |claims: &serde_json::Value| -> Result<LaunchForm, Box<dyn std::error::Error>> {
+/// #     let body = format!("id_token={}&state={}", platform_key.sign_jwt(claims)?, pending.state().as_str());
+/// #     Ok(LaunchForm::from_parts(body.as_bytes(), Some(&cookie))?)
+/// # };
+/// # let launch_with = |claims: &serde_json::Value| -> Result<Launch, Box<dyn std::error::Error>> {
+/// #     Ok(tool.finish_launch(&form_for(claims)?, &pending, &registration, &keys, &InMemoryReplayStore::default(), now)?)
+/// # };
+/// use lti_core::tool::{DeploymentPolicy, DeploymentStatus};
+///
+/// assert_eq!(launch_with(&claims)?.deployment_status(), DeploymentStatus::Known);
+///
+/// // A course-level install the registration does not list yet:
+/// claims["https://purl.imsglobal.org/spec/lti/claim/deployment_id"] = json!("course-77");
+/// let err = tool
+///     .finish_launch(&form_for(&claims)?, &pending, &registration, &keys, &InMemoryReplayStore::default(), now)
+///     .unwrap_err();
+/// assert_eq!(err.code(), "launch.deployment_unknown");
+///
+/// let recording = Registration::builder(
+///     Issuer::try_from("https://lms.example")?, ClientId::try_from("tool-1")?,
+///     EndpointUrl::try_from("https://lms.example/auth")?,
+///     JwksSource::Url(EndpointUrl::try_from("https://lms.example/jwks")?),
+/// )
+/// .deployment_policy(DeploymentPolicy::AcceptAndRecord)
+/// .build();
+/// let launch = tool.finish_launch(&form_for(&claims)?, &pending, &recording, &keys, &replay, now)?;
+/// assert_eq!(launch.deployment_status(), DeploymentStatus::New); // record "course-77"
+/// assert_eq!(launch.deployment_id().as_str(), "course-77");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum DeploymentStatus {
@@ -459,6 +742,9 @@ pub enum DeploymentStatus {
 }
 
 /// LTI 1.1 migration check result (never link identities unless `Verified`).
+/// # Examples
+///
+/// See [`Launch::verify_lti1p1`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Lti1p1Status {
@@ -473,6 +759,84 @@ pub enum Lti1p1Status {
 }
 
 /// A validated launch.
+///
+/// # Examples
+///
+/// The typed claims of a launch from a course, with AGS and NRPS:
+///
+/// ```
+/// # use lti_core::chrono::{TimeZone, Utc};
+/// # use lti_core::ids::{ClientId, DeploymentId, EndpointUrl, Issuer, Kid, RedirectUri};
+/// # use lti_core::keys::{Jwks, PublicKeySet, SigningKey};
+/// # use lti_core::store::{InMemoryRegistrations, InMemoryReplayStore};
+/// # use lti_core::tool::{JwksSource, Launch, LaunchError, LaunchForm, LoginEntropy, LoginInitiation, Registration, Tool};
+/// # use serde_json::json;
+/// # let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+/// # let registration = Registration::builder(
+/// #     Issuer::try_from("https://lms.example")?, ClientId::try_from("tool-1")?,
+/// #     EndpointUrl::try_from("https://lms.example/auth")?,
+/// #     JwksSource::Url(EndpointUrl::try_from("https://lms.example/jwks")?),
+/// # ).deployment(DeploymentId::try_from("dep-1")?).build();
+/// # let registrations = InMemoryRegistrations::new();
+/// # registrations.insert(registration.clone())?;
+/// # let tool = Tool::new(RedirectUri::try_from("https://tool.example/launch")?);
+/// # let init = LoginInitiation::from_urlencoded(
+/// #     b"iss=https%3A%2F%2Flms.example&login_hint=u-1&client_id=tool-1&target_link_uri=https%3A%2F%2Ftool.example%2Flaunch")?;
+/// # let start = tool.start_login(&init, &registrations, &LoginEntropy::from_bytes([1; 48]), now)?;
+/// # let pending = start.pending;
+/// # let cookie = start.response.headers()["set-cookie"].to_str()?.split(';').next().ok_or("cookie")?.to_owned();
+/// # let platform_key = SigningKey::generate_rs256(Kid::try_from("lms-key-1")?)?;
+/// # let keys = PublicKeySet::from_jwks(&Jwks::new(vec![platform_key.public_jwk()]), Default::default());
+/// # let replay = InMemoryReplayStore::default();
+/// # let mut claims = json!({
+/// #     "iss": "https://lms.example", "aud": "tool-1", "sub": "u-1",
+/// #     "iat": now.timestamp(), "exp": now.timestamp() + 300, "nonce": pending.nonce().as_str(),
+/// #     "https://purl.imsglobal.org/spec/lti/claim/message_type": "LtiResourceLinkRequest",
+/// #     "https://purl.imsglobal.org/spec/lti/claim/version": "1.3.0",
+/// #     "https://purl.imsglobal.org/spec/lti/claim/deployment_id": "dep-1",
+/// #     "https://purl.imsglobal.org/spec/lti/claim/target_link_uri": "https://tool.example/launch",
+/// #     "https://purl.imsglobal.org/spec/lti/claim/resource_link": {"id": "rl-1"},
+/// #     "https://purl.imsglobal.org/spec/lti/claim/roles": ["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"],
+/// # });
+/// # let form_for = |claims: &serde_json::Value| -> Result<LaunchForm, Box<dyn std::error::Error>> {
+/// #     let body = format!("id_token={}&state={}", platform_key.sign_jwt(claims)?, pending.state().as_str());
+/// #     Ok(LaunchForm::from_parts(body.as_bytes(), Some(&cookie))?)
+/// # };
+/// # let launch_with = |claims: &serde_json::Value| -> Result<Launch, Box<dyn std::error::Error>> {
+/// #     Ok(tool.finish_launch(&form_for(claims)?, &pending, &registration, &keys, &InMemoryReplayStore::default(), now)?)
+/// # };
+/// use lti_core::claims::{ContextRole, MessageType};
+///
+/// claims["https://purl.imsglobal.org/spec/lti/claim/context"] =
+///     json!({"id": "ctx-9", "label": "MATHS-7B", "title": "Year 7 Maths"});
+/// claims["https://purl.imsglobal.org/spec/lti/claim/custom"] = json!({"unit": "fractions", "attempts": 3});
+/// claims["https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"] = json!({
+///     "scope": ["https://purl.imsglobal.org/spec/lti-ags/scope/score"],
+///     "lineitem": "https://lms.example/ctx-9/lineitems/1",
+/// });
+/// claims["https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"] = json!({
+///     "context_memberships_url": "https://lms.example/ctx-9/memberships",
+///     "service_versions": ["2.0"],
+/// });
+/// claims["https://vendor.example/claim/colour"] = json!("teal");
+/// let launch = launch_with(&claims)?;
+///
+/// assert_eq!(launch.issuer().as_str(), "https://lms.example");
+/// assert_eq!(launch.client_id().as_str(), "tool-1");
+/// assert_eq!(launch.deployment_id().as_str(), "dep-1");
+/// assert_eq!(launch.message_type(), &MessageType::ResourceLink);
+/// assert_eq!(launch.subject(), Some("u-1"));
+/// assert!(launch.roles().has_context_role(&ContextRole::Learner));
+/// assert_eq!(launch.context().and_then(|c| c.label.as_deref()), Some("MATHS-7B"));
+/// assert_eq!(launch.custom().and_then(|c| c.get("attempts")), Some("3")); // custom values are strings
+/// let lineitem = launch.ags().and_then(|a| a.lineitem.as_ref()).ok_or("lineitem")?;
+/// assert_eq!(lineitem.as_str(), "https://lms.example/ctx-9/lineitems/1");
+/// assert_eq!(launch.nrps().map(|n| n.service_versions.clone()), Some(vec!["2.0".to_owned()]));
+/// assert_eq!(launch.extra_claims().get("https://vendor.example/claim/colour"), Some(&json!("teal")));
+/// assert_eq!(launch.kid().as_str(), "lms-key-1");
+/// assert!(launch.deep_linking_settings().is_none());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct Launch {
     /// Boxed: the claims are ~2 KB and the launch is moved several times on
@@ -589,6 +953,62 @@ impl Launch {
     /// # Security
     /// Compared in constant time. Canvas has computed it wrongly in the
     /// past, so treat `Mismatch` as "do not link", not as an attack.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use lti_core::chrono::{TimeZone, Utc};
+    /// # use lti_core::ids::{ClientId, DeploymentId, EndpointUrl, Issuer, Kid, RedirectUri};
+    /// # use lti_core::keys::{Jwks, PublicKeySet, SigningKey};
+    /// # use lti_core::store::{InMemoryRegistrations, InMemoryReplayStore};
+    /// # use lti_core::tool::{JwksSource, Launch, LaunchError, LaunchForm, LoginEntropy, LoginInitiation, Registration, Tool};
+    /// # use serde_json::json;
+    /// # let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+    /// # let registration = Registration::builder(
+    /// #     Issuer::try_from("https://lms.example")?, ClientId::try_from("tool-1")?,
+    /// #     EndpointUrl::try_from("https://lms.example/auth")?,
+    /// #     JwksSource::Url(EndpointUrl::try_from("https://lms.example/jwks")?),
+    /// # ).deployment(DeploymentId::try_from("dep-1")?).build();
+    /// # let registrations = InMemoryRegistrations::new();
+    /// # registrations.insert(registration.clone())?;
+    /// # let tool = Tool::new(RedirectUri::try_from("https://tool.example/launch")?);
+    /// # let init = LoginInitiation::from_urlencoded(
+    /// #     b"iss=https%3A%2F%2Flms.example&login_hint=u-1&client_id=tool-1&target_link_uri=https%3A%2F%2Ftool.example%2Flaunch")?;
+    /// # let start = tool.start_login(&init, &registrations, &LoginEntropy::from_bytes([1; 48]), now)?;
+    /// # let pending = start.pending;
+    /// # let cookie = start.response.headers()["set-cookie"].to_str()?.split(';').next().ok_or("cookie")?.to_owned();
+    /// # let platform_key = SigningKey::generate_rs256(Kid::try_from("lms-key-1")?)?;
+    /// # let keys = PublicKeySet::from_jwks(&Jwks::new(vec![platform_key.public_jwk()]), Default::default());
+    /// # let replay = InMemoryReplayStore::default();
+    /// # let mut claims = json!({
+    /// #     "iss": "https://lms.example", "aud": "tool-1", "sub": "u-1",
+    /// #     "iat": now.timestamp(), "exp": now.timestamp() + 300, "nonce": pending.nonce().as_str(),
+    /// #     "https://purl.imsglobal.org/spec/lti/claim/message_type": "LtiResourceLinkRequest",
+    /// #     "https://purl.imsglobal.org/spec/lti/claim/version": "1.3.0",
+    /// #     "https://purl.imsglobal.org/spec/lti/claim/deployment_id": "dep-1",
+    /// #     "https://purl.imsglobal.org/spec/lti/claim/target_link_uri": "https://tool.example/launch",
+    /// #     "https://purl.imsglobal.org/spec/lti/claim/resource_link": {"id": "rl-1"},
+    /// #     "https://purl.imsglobal.org/spec/lti/claim/roles": ["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"],
+    /// # });
+    /// # let form_for = |claims: &serde_json::Value| -> Result<LaunchForm, Box<dyn std::error::Error>> {
+    /// #     let body = format!("id_token={}&state={}", platform_key.sign_jwt(claims)?, pending.state().as_str());
+    /// #     Ok(LaunchForm::from_parts(body.as_bytes(), Some(&cookie))?)
+    /// # };
+    /// # let launch_with = |claims: &serde_json::Value| -> Result<Launch, Box<dyn std::error::Error>> {
+    /// #     Ok(tool.finish_launch(&form_for(claims)?, &pending, &registration, &keys, &InMemoryReplayStore::default(), now)?)
+    /// # };
+    /// use lti_core::tool::Lti1p1Status;
+    ///
+    /// // No `lti1p1` claim: nothing to link.
+    /// assert_eq!(launch_with(&claims)?.verify_lti1p1(b"secret"), Lti1p1Status::Absent);
+    ///
+    /// claims["https://purl.imsglobal.org/spec/lti/claim/lti1p1"] = json!({
+    ///     "user_id": "legacy-7", "oauth_consumer_key": "key-1",
+    ///     "oauth_consumer_key_sign": "bm90IHRoZSByaWdodCBzaWduYXR1cmU=",
+    /// });
+    /// assert_eq!(launch_with(&claims)?.verify_lti1p1(b"secret"), Lti1p1Status::Mismatch);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn verify_lti1p1(&self, secret: &[u8]) -> Lti1p1Status {
         use base64::Engine as _;
         let Some(l) = &self.claims.lti1p1 else {
@@ -641,6 +1061,62 @@ impl Tool {
     ///
     /// # Security
     /// The nonce is recorded in `replay` only after the signature verified.
+    ///
+    /// # Examples
+    ///
+    /// See [`Tool`] for the whole flow. Here: the same id_token posted twice is
+    /// a replay, even with a fresh pending login.
+    ///
+    /// ```
+    /// # use lti_core::chrono::{TimeZone, Utc};
+    /// # use lti_core::ids::{ClientId, DeploymentId, EndpointUrl, Issuer, Kid, RedirectUri};
+    /// # use lti_core::keys::{Jwks, PublicKeySet, SigningKey};
+    /// # use lti_core::store::{InMemoryRegistrations, InMemoryReplayStore};
+    /// # use lti_core::tool::{JwksSource, Launch, LaunchError, LaunchForm, LoginEntropy, LoginInitiation, Registration, Tool};
+    /// # use serde_json::json;
+    /// # let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+    /// # let registration = Registration::builder(
+    /// #     Issuer::try_from("https://lms.example")?, ClientId::try_from("tool-1")?,
+    /// #     EndpointUrl::try_from("https://lms.example/auth")?,
+    /// #     JwksSource::Url(EndpointUrl::try_from("https://lms.example/jwks")?),
+    /// # ).deployment(DeploymentId::try_from("dep-1")?).build();
+    /// # let registrations = InMemoryRegistrations::new();
+    /// # registrations.insert(registration.clone())?;
+    /// # let tool = Tool::new(RedirectUri::try_from("https://tool.example/launch")?);
+    /// # let init = LoginInitiation::from_urlencoded(
+    /// #     b"iss=https%3A%2F%2Flms.example&login_hint=u-1&client_id=tool-1&target_link_uri=https%3A%2F%2Ftool.example%2Flaunch")?;
+    /// # let start = tool.start_login(&init, &registrations, &LoginEntropy::from_bytes([1; 48]), now)?;
+    /// # let pending = start.pending;
+    /// # let cookie = start.response.headers()["set-cookie"].to_str()?.split(';').next().ok_or("cookie")?.to_owned();
+    /// # let platform_key = SigningKey::generate_rs256(Kid::try_from("lms-key-1")?)?;
+    /// # let keys = PublicKeySet::from_jwks(&Jwks::new(vec![platform_key.public_jwk()]), Default::default());
+    /// # let replay = InMemoryReplayStore::default();
+    /// # let mut claims = json!({
+    /// #     "iss": "https://lms.example", "aud": "tool-1", "sub": "u-1",
+    /// #     "iat": now.timestamp(), "exp": now.timestamp() + 300, "nonce": pending.nonce().as_str(),
+    /// #     "https://purl.imsglobal.org/spec/lti/claim/message_type": "LtiResourceLinkRequest",
+    /// #     "https://purl.imsglobal.org/spec/lti/claim/version": "1.3.0",
+    /// #     "https://purl.imsglobal.org/spec/lti/claim/deployment_id": "dep-1",
+    /// #     "https://purl.imsglobal.org/spec/lti/claim/target_link_uri": "https://tool.example/launch",
+    /// #     "https://purl.imsglobal.org/spec/lti/claim/resource_link": {"id": "rl-1"},
+    /// #     "https://purl.imsglobal.org/spec/lti/claim/roles": ["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"],
+    /// # });
+    /// # let form_for = |claims: &serde_json::Value| -> Result<LaunchForm, Box<dyn std::error::Error>> {
+    /// #     let body = format!("id_token={}&state={}", platform_key.sign_jwt(claims)?, pending.state().as_str());
+    /// #     Ok(LaunchForm::from_parts(body.as_bytes(), Some(&cookie))?)
+    /// # };
+    /// # let launch_with = |claims: &serde_json::Value| -> Result<Launch, Box<dyn std::error::Error>> {
+    /// #     Ok(tool.finish_launch(&form_for(claims)?, &pending, &registration, &keys, &InMemoryReplayStore::default(), now)?)
+    /// # };
+    /// let form = form_for(&claims)?;
+    /// let launch = tool.finish_launch(&form, &pending, &registration, &keys, &replay, now)?;
+    /// assert_eq!(launch.subject(), Some("u-1"));
+    /// println!("{}", launch.trace()); // size=ok state=ok browser_binding=ok(cookie) ...
+    ///
+    /// let again = tool.finish_launch(&form, &pending, &registration, &keys, &replay, now);
+    /// assert_eq!(again.unwrap_err().code(), "launch.nonce_replayed");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn finish_launch<R: ReplayStore + ?Sized>(
         &self,
         form: &LaunchForm,
@@ -663,6 +1139,64 @@ impl Tool {
     ///
     /// # Errors
     /// As [`Tool::finish_launch`].
+    ///
+    /// # Examples
+    ///
+    /// A token that expired on the way: the trace says which step failed.
+    ///
+    /// ```
+    /// # use lti_core::chrono::{TimeZone, Utc};
+    /// # use lti_core::ids::{ClientId, DeploymentId, EndpointUrl, Issuer, Kid, RedirectUri};
+    /// # use lti_core::keys::{Jwks, PublicKeySet, SigningKey};
+    /// # use lti_core::store::{InMemoryRegistrations, InMemoryReplayStore};
+    /// # use lti_core::tool::{JwksSource, Launch, LaunchError, LaunchForm, LoginEntropy, LoginInitiation, Registration, Tool};
+    /// # use serde_json::json;
+    /// # let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+    /// # let registration = Registration::builder(
+    /// #     Issuer::try_from("https://lms.example")?, ClientId::try_from("tool-1")?,
+    /// #     EndpointUrl::try_from("https://lms.example/auth")?,
+    /// #     JwksSource::Url(EndpointUrl::try_from("https://lms.example/jwks")?),
+    /// # ).deployment(DeploymentId::try_from("dep-1")?).build();
+    /// # let registrations = InMemoryRegistrations::new();
+    /// # registrations.insert(registration.clone())?;
+    /// # let tool = Tool::new(RedirectUri::try_from("https://tool.example/launch")?);
+    /// # let init = LoginInitiation::from_urlencoded(
+    /// #     b"iss=https%3A%2F%2Flms.example&login_hint=u-1&client_id=tool-1&target_link_uri=https%3A%2F%2Ftool.example%2Flaunch")?;
+    /// # let start = tool.start_login(&init, &registrations, &LoginEntropy::from_bytes([1; 48]), now)?;
+    /// # let pending = start.pending;
+    /// # let cookie = start.response.headers()["set-cookie"].to_str()?.split(';').next().ok_or("cookie")?.to_owned();
+    /// # let platform_key = SigningKey::generate_rs256(Kid::try_from("lms-key-1")?)?;
+    /// # let keys = PublicKeySet::from_jwks(&Jwks::new(vec![platform_key.public_jwk()]), Default::default());
+    /// # let replay = InMemoryReplayStore::default();
+    /// # let mut claims = json!({
+    /// #     "iss": "https://lms.example", "aud": "tool-1", "sub": "u-1",
+    /// #     "iat": now.timestamp(), "exp": now.timestamp() + 300, "nonce": pending.nonce().as_str(),
+    /// #     "https://purl.imsglobal.org/spec/lti/claim/message_type": "LtiResourceLinkRequest",
+    /// #     "https://purl.imsglobal.org/spec/lti/claim/version": "1.3.0",
+    /// #     "https://purl.imsglobal.org/spec/lti/claim/deployment_id": "dep-1",
+    /// #     "https://purl.imsglobal.org/spec/lti/claim/target_link_uri": "https://tool.example/launch",
+    /// #     "https://purl.imsglobal.org/spec/lti/claim/resource_link": {"id": "rl-1"},
+    /// #     "https://purl.imsglobal.org/spec/lti/claim/roles": ["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"],
+    /// # });
+    /// # let form_for = |claims: &serde_json::Value| -> Result<LaunchForm, Box<dyn std::error::Error>> {
+    /// #     let body = format!("id_token={}&state={}", platform_key.sign_jwt(claims)?, pending.state().as_str());
+    /// #     Ok(LaunchForm::from_parts(body.as_bytes(), Some(&cookie))?)
+    /// # };
+    /// # let launch_with = |claims: &serde_json::Value| -> Result<Launch, Box<dyn std::error::Error>> {
+    /// #     Ok(tool.finish_launch(&form_for(claims)?, &pending, &registration, &keys, &InMemoryReplayStore::default(), now)?)
+    /// # };
+    /// use lti_core::trace::{Step, Trace};
+    ///
+    /// claims["exp"] = json!(now.timestamp() - 120); // beyond the 60 s leeway
+    /// let mut trace = Trace::new();
+    /// let err = tool
+    ///     .finish_launch_traced(&form_for(&claims)?, &pending, &registration, &keys, &replay, now, &mut trace)
+    ///     .unwrap_err();
+    /// assert_eq!(err.code(), "jwt.expired");
+    /// assert_eq!(trace.failed_step(), Some(Step::Expiry));
+    /// assert!(trace.to_string().contains("signature=ok"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[allow(clippy::too_many_arguments)]
     pub fn finish_launch_traced<R: ReplayStore + ?Sized>(
         &self,
@@ -761,6 +1295,70 @@ impl Tool {
     ///
     /// # Errors
     /// As [`Tool::finish_launch`], minus the state errors.
+    ///
+    /// # Examples
+    ///
+    /// Checking a token offline, with the nonce the login issued:
+    ///
+    /// ```
+    /// # use lti_core::chrono::{TimeZone, Utc};
+    /// # use lti_core::ids::{ClientId, DeploymentId, EndpointUrl, Issuer, Kid, RedirectUri};
+    /// # use lti_core::keys::{Jwks, PublicKeySet, SigningKey};
+    /// # use lti_core::store::{InMemoryRegistrations, InMemoryReplayStore};
+    /// # use lti_core::tool::{JwksSource, Launch, LaunchError, LaunchForm, LoginEntropy, LoginInitiation, Registration, Tool};
+    /// # use serde_json::json;
+    /// # let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+    /// # let registration = Registration::builder(
+    /// #     Issuer::try_from("https://lms.example")?, ClientId::try_from("tool-1")?,
+    /// #     EndpointUrl::try_from("https://lms.example/auth")?,
+    /// #     JwksSource::Url(EndpointUrl::try_from("https://lms.example/jwks")?),
+    /// # ).deployment(DeploymentId::try_from("dep-1")?).build();
+    /// # let registrations = InMemoryRegistrations::new();
+    /// # registrations.insert(registration.clone())?;
+    /// # let tool = Tool::new(RedirectUri::try_from("https://tool.example/launch")?);
+    /// # let init = LoginInitiation::from_urlencoded(
+    /// #     b"iss=https%3A%2F%2Flms.example&login_hint=u-1&client_id=tool-1&target_link_uri=https%3A%2F%2Ftool.example%2Flaunch")?;
+    /// # let start = tool.start_login(&init, &registrations, &LoginEntropy::from_bytes([1; 48]), now)?;
+    /// # let pending = start.pending;
+    /// # let cookie = start.response.headers()["set-cookie"].to_str()?.split(';').next().ok_or("cookie")?.to_owned();
+    /// # let platform_key = SigningKey::generate_rs256(Kid::try_from("lms-key-1")?)?;
+    /// # let keys = PublicKeySet::from_jwks(&Jwks::new(vec![platform_key.public_jwk()]), Default::default());
+    /// # let replay = InMemoryReplayStore::default();
+    /// # let mut claims = json!({
+    /// #     "iss": "https://lms.example", "aud": "tool-1", "sub": "u-1",
+    /// #     "iat": now.timestamp(), "exp": now.timestamp() + 300, "nonce": pending.nonce().as_str(),
+    /// #     "https://purl.imsglobal.org/spec/lti/claim/message_type": "LtiResourceLinkRequest",
+    /// #     "https://purl.imsglobal.org/spec/lti/claim/version": "1.3.0",
+    /// #     "https://purl.imsglobal.org/spec/lti/claim/deployment_id": "dep-1",
+    /// #     "https://purl.imsglobal.org/spec/lti/claim/target_link_uri": "https://tool.example/launch",
+    /// #     "https://purl.imsglobal.org/spec/lti/claim/resource_link": {"id": "rl-1"},
+    /// #     "https://purl.imsglobal.org/spec/lti/claim/roles": ["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"],
+    /// # });
+    /// # let form_for = |claims: &serde_json::Value| -> Result<LaunchForm, Box<dyn std::error::Error>> {
+    /// #     let body = format!("id_token={}&state={}", platform_key.sign_jwt(claims)?, pending.state().as_str());
+    /// #     Ok(LaunchForm::from_parts(body.as_bytes(), Some(&cookie))?)
+    /// # };
+    /// # let launch_with = |claims: &serde_json::Value| -> Result<Launch, Box<dyn std::error::Error>> {
+    /// #     Ok(tool.finish_launch(&form_for(claims)?, &pending, &registration, &keys, &InMemoryReplayStore::default(), now)?)
+    /// # };
+    /// use lti_core::ids::Nonce;
+    /// use lti_core::tool::ExpectedLaunch;
+    ///
+    /// let id_token = platform_key.sign_jwt(&claims)?;
+    /// let expected = ExpectedLaunch::new(
+    ///     Issuer::try_from("https://lms.example")?,
+    ///     ClientId::try_from("tool-1")?,
+    ///     pending.nonce().clone(),
+    /// );
+    /// let launch = tool.verify_id_token(&id_token, &expected, &registration, &keys, &replay, now)?;
+    /// assert_eq!(launch.subject(), Some("u-1"));
+    ///
+    /// // Another login's nonce does not match.
+    /// let other = ExpectedLaunch::new(expected.issuer.clone(), expected.client_id.clone(), Nonce::from_entropy([2; 16]));
+    /// let err = tool.verify_id_token(&id_token, &other, &registration, &keys, &replay, now).unwrap_err();
+    /// assert_eq!(err.code(), "launch.nonce_mismatch");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn verify_id_token<R: ReplayStore + ?Sized>(
         &self,
         id_token: &str,
@@ -790,6 +1388,10 @@ impl Tool {
     ///
     /// # Errors
     /// As [`Tool::verify_id_token`].
+    /// # Examples
+    ///
+    /// See [`Tool::finish_launch_traced`] (the same trace, without the state and
+    /// browser steps).
     #[allow(clippy::too_many_arguments)]
     pub fn verify_id_token_traced<R: ReplayStore + ?Sized>(
         &self,
@@ -1029,6 +1631,45 @@ impl Tool {
     /// redirect URI with the value in [`LAUNCH_STORAGE_FIELD`].
     ///
     /// Returns `None` when the login did not use platform storage.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use lti_core::chrono::{TimeZone, Utc};
+    /// # use lti_core::ids::{ClientId, DeploymentId, EndpointUrl, Issuer, RedirectUri};
+    /// # use lti_core::store::InMemoryRegistrations;
+    /// # use lti_core::tool::{JwksSource, Registration, Tool};
+    /// # let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+    /// # let registration = Registration::builder(
+    /// #     Issuer::try_from("https://lms.example")?, ClientId::try_from("tool-1")?,
+    /// #     EndpointUrl::try_from("https://lms.example/auth")?,
+    /// #     JwksSource::Url(EndpointUrl::try_from("https://lms.example/jwks")?),
+    /// # ).deployment(DeploymentId::try_from("dep-1")?).build();
+    /// # let registrations = InMemoryRegistrations::new();
+    /// # registrations.insert(registration.clone())?;
+    /// # let tool = Tool::new(RedirectUri::try_from("https://tool.example/launch")?);
+    /// use lti_core::keys::PublicKeySet;
+    /// use lti_core::store::InMemoryReplayStore;
+    /// use lti_core::tool::{LaunchError, LaunchForm, LoginEntropy, LoginInitiation};
+    ///
+    /// let init = LoginInitiation::from_urlencoded(
+    ///     b"iss=https%3A%2F%2Flms.example&login_hint=u-1&client_id=tool-1\
+    ///       &target_link_uri=https%3A%2F%2Ftool.example%2Flaunch&lti_storage_target=_parent",
+    /// )?;
+    /// let pending = tool.start_login(&init, &registrations, &LoginEntropy::from_bytes([1; 48]), now)?.pending;
+    /// // The id_token arrives, but the browser blocked the state cookie.
+    /// let body = format!("id_token=e30.e30.e30&state={}", pending.state().as_str());
+    /// let form = LaunchForm::from_parts(body.as_bytes(), None)?;
+    /// let err = tool
+    ///     .finish_launch(&form, &pending, &registration, &PublicKeySet::new(), &InMemoryReplayStore::default(), now)
+    ///     .unwrap_err();
+    /// assert!(matches!(err, LaunchError::StateCookieMissing { platform_storage_available: true }));
+    ///
+    /// let page = tool.platform_storage_launch_page(&form, &pending).ok_or("no storage")?;
+    /// assert_eq!(page.status(), 200);
+    /// assert!(page.body().contains("lti.get_data"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn platform_storage_launch_page(
         &self,
         form: &LaunchForm,
@@ -1113,6 +1754,41 @@ mod tests {
         let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret).unwrap();
         mac.update(msg.as_bytes());
         base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+    }
+
+    #[test]
+    fn a_session_token_signed_with_an_ec_key_verifies_with_the_same_key_set() {
+        use crate::keys::{Algorithm, SigningKey, ToolKeySet};
+        let tool =
+            Tool::new(crate::ids::RedirectUri::try_from("https://tool.example/launch").unwrap());
+        let keys = ToolKeySet::new(
+            SigningKey::generate(Kid::try_from("es").unwrap(), Algorithm::Es256).unwrap(),
+        );
+        let now = crate::jwt::to_datetime(1_700_000_000);
+        let token = tool
+            .issue_session_token(
+                &launch_with(None),
+                keys.current().unwrap(),
+                "s-1",
+                now,
+                Duration::hours(1),
+            )
+            .unwrap();
+        let claims = tool
+            .verify_session_token(&token, &keys.public_key_set(), now)
+            .unwrap();
+        assert_eq!(claims.jti, "s-1");
+        // Still only the keys of the set: another EC key's token is refused.
+        let other = SigningKey::generate(Kid::try_from("es").unwrap(), Algorithm::Es256).unwrap();
+        let forged = tool
+            .issue_session_token(&launch_with(None), &other, "s-1", now, Duration::hours(1))
+            .unwrap();
+        assert_eq!(
+            tool.verify_session_token(&forged, &keys.public_key_set(), now)
+                .unwrap_err()
+                .code(),
+            "jwt.bad_signature"
+        );
     }
 
     #[test]

@@ -29,6 +29,25 @@ pub const STATE_COOKIE_PREFIX: &str = "lti1p3_state_";
 pub const HOST_COOKIE_PREFIX: &str = "__Host-";
 
 /// A login initiation from a platform (GET query or POST form).
+///
+/// # Examples
+///
+/// Canvas sends `deployment_id` instead of `lti_deployment_id`; both are read.
+///
+/// ```
+/// use lti_core::tool::LoginInitiation;
+///
+/// let init = LoginInitiation::from_urlencoded(
+///     b"iss=https%3A%2F%2Fcanvas.instructure.com&login_hint=42&client_id=10000000000001\
+///       &target_link_uri=https%3A%2F%2Ftool.example%2Flaunch&lti_message_hint=eyJ0&deployment_id=6%3Aabc",
+/// )?;
+/// assert_eq!(init.iss.as_str(), "https://canvas.instructure.com");
+/// assert_eq!(init.client_id.as_ref().map(|c| c.as_str()), Some("10000000000001"));
+/// assert_eq!(init.deployment_id.as_ref().map(|d| d.as_str()), Some("6:abc"));
+/// assert_eq!(init.lti_message_hint.as_ref().map(|h| h.as_str()), Some("eyJ0"));
+/// assert_eq!(init.lti_storage_target, None);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct LoginInitiation {
@@ -74,6 +93,27 @@ impl LoginInitiation {
     /// # Errors
     /// [`LoginError::TooLarge`], [`LoginError::MissingParameter`],
     /// [`LoginError::InvalidParameter`] (bad URL, control characters, oversize hint).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lti_core::tool::{LoginError, LoginInitiation};
+    ///
+    /// let init = LoginInitiation::from_urlencoded(b"iss=https%3A%2F%2Flms.example&login_hint=u-1&client_id=tool-1&target_link_uri=https%3A%2F%2Ftool.example%2Flaunch")?;
+    /// assert_eq!(init.login_hint.as_str(), "u-1");
+    /// assert_eq!(init.target_link_uri.as_str(), "https://tool.example/launch");
+    ///
+    /// // A missing required parameter, and an issuer that is not https:
+    /// let err = LoginInitiation::from_urlencoded(b"iss=https%3A%2F%2Flms.example").unwrap_err();
+    /// assert!(matches!(err, LoginError::MissingParameter { name: "login_hint" }));
+    /// assert_eq!(err.code(), "login.param_missing");
+    /// let err = LoginInitiation::from_urlencoded(
+    ///     b"iss=http%3A%2F%2Flms.example&login_hint=u-1&target_link_uri=https%3A%2F%2Ftool.example%2F",
+    /// )
+    /// .unwrap_err();
+    /// assert!(matches!(err, LoginError::InvalidParameter { name: "iss", .. }));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_urlencoded(data: &[u8]) -> Result<Self, LoginError> {
         if data.len() > MAX_LOGIN_BYTES {
             return Err(LoginError::TooLarge {
@@ -115,6 +155,23 @@ impl LoginInitiation {
     ///
     /// # Errors
     /// As [`Self::from_urlencoded`]; [`LoginError::MethodNotAllowed`] for other methods.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lti_core::http;
+    /// use lti_core::tool::LoginInitiation;
+    ///
+    /// let body = "iss=https%3A%2F%2Flms.example&login_hint=u-1\
+    ///             &target_link_uri=https%3A%2F%2Ftool.example%2Flaunch";
+    /// let post = http::Request::post("https://tool.example/login").body(body.as_bytes())?;
+    /// let get = http::Request::get(format!("https://tool.example/login?{body}")).body(&b""[..])?;
+    /// assert_eq!(LoginInitiation::from_request(&post)?, LoginInitiation::from_request(&get)?);
+    ///
+    /// let put = http::Request::put("https://tool.example/login").body(body.as_bytes())?;
+    /// assert_eq!(LoginInitiation::from_request(&put).unwrap_err().code(), "login.method");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_request<B: AsRef<[u8]>>(req: &http::Request<B>) -> Result<Self, LoginError> {
         match *req.method() {
             http::Method::GET => Self::from_urlencoded(req.uri().query().unwrap_or("").as_bytes()),
@@ -127,6 +184,15 @@ impl LoginInitiation {
 /// 48 bytes of caller entropy for one login: 128 bits each for `state`,
 /// `nonce` and the browser-binding secret. Take them from a CSPRNG
 /// (`getrandom`); the library never draws randomness itself.
+///
+/// # Examples
+///
+/// ```
+/// use lti_core::tool::LoginEntropy;
+///
+/// let entropy = LoginEntropy::from_bytes([9; 48]); // getrandom::fill(&mut buf) in a host
+/// assert_eq!(format!("{entropy:?}"), "LoginEntropy(<redacted>)");
+/// ```
 pub struct LoginEntropy([u8; 48]);
 
 impl LoginEntropy {
@@ -151,6 +217,40 @@ impl fmt::Debug for LoginEntropy {
 }
 
 /// How the browser proves it started this login.
+///
+/// # Examples
+///
+/// A login that offers `lti_storage_target` uses platform storage, with the
+/// postMessage origin pinned to the platform's auth endpoint:
+///
+/// ```
+/// # use lti_core::chrono::{TimeZone, Utc};
+/// # use lti_core::ids::{ClientId, DeploymentId, EndpointUrl, Issuer, RedirectUri};
+/// # use lti_core::store::InMemoryRegistrations;
+/// # use lti_core::tool::{JwksSource, Registration, Tool};
+/// # let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+/// # let registrations = InMemoryRegistrations::new();
+/// # registrations.insert(Registration::builder(
+/// #     Issuer::try_from("https://lms.example")?, ClientId::try_from("tool-1")?,
+/// #     EndpointUrl::try_from("https://lms.example/auth")?,
+/// #     JwksSource::Url(EndpointUrl::try_from("https://lms.example/jwks")?),
+/// # ).deployment(DeploymentId::try_from("dep-1")?).build())?;
+/// # let tool = Tool::new(RedirectUri::try_from("https://tool.example/launch")?);
+/// use lti_core::tool::{LoginEntropy, LoginInitiation, StorageMode};
+///
+/// let init = LoginInitiation::from_urlencoded(
+///     b"iss=https%3A%2F%2Flms.example&login_hint=u-1&client_id=tool-1\
+///       &target_link_uri=https%3A%2F%2Ftool.example%2Flaunch&lti_storage_target=_parent",
+/// )?;
+/// let start = tool.start_login(&init, &registrations, &LoginEntropy::from_bytes([1; 48]), now)?;
+/// assert_eq!(
+///     start.pending.storage_mode(),
+///     &StorageMode::PlatformStorage { target: "_parent".into(), origin: "https://lms.example".into() }
+/// );
+/// // The answer is a page (it stores the binding, then redirects), not a 302.
+/// assert_eq!(start.response.status(), 200);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub enum StorageMode {
@@ -167,6 +267,39 @@ pub enum StorageMode {
 
 /// What the host keeps between `start_login` and `finish_launch`, keyed by
 /// its state (see [`crate::store::StateStore`]). Serialisable for shared stores.
+///
+/// # Examples
+///
+/// ```
+/// # use lti_core::chrono::{TimeZone, Utc};
+/// # use lti_core::ids::{ClientId, DeploymentId, EndpointUrl, Issuer, RedirectUri};
+/// # use lti_core::store::InMemoryRegistrations;
+/// # use lti_core::tool::{JwksSource, Registration, Tool};
+/// # let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+/// # let registrations = InMemoryRegistrations::new();
+/// # registrations.insert(Registration::builder(
+/// #     Issuer::try_from("https://lms.example")?, ClientId::try_from("tool-1")?,
+/// #     EndpointUrl::try_from("https://lms.example/auth")?,
+/// #     JwksSource::Url(EndpointUrl::try_from("https://lms.example/jwks")?),
+/// # ).deployment(DeploymentId::try_from("dep-1")?).build())?;
+/// # let tool = Tool::new(RedirectUri::try_from("https://tool.example/launch")?);
+/// use lti_core::tool::{LoginEntropy, LoginInitiation, PendingLaunch, StorageMode};
+///
+/// let init = LoginInitiation::from_urlencoded(b"iss=https%3A%2F%2Flms.example&login_hint=u-1&client_id=tool-1&target_link_uri=https%3A%2F%2Ftool.example%2Flaunch")?;
+/// let pending = tool.start_login(&init, &registrations, &LoginEntropy::from_bytes([1; 48]), now)?.pending;
+/// assert_eq!(pending.issuer().as_str(), "https://lms.example");
+/// assert_eq!(pending.client_id().as_str(), "tool-1");
+/// assert_eq!(pending.expires_at(), now + lti_core::chrono::Duration::minutes(10));
+/// assert_eq!(pending.storage_mode(), &StorageMode::Cookie);
+/// assert_eq!(pending.cookie_name(), format!("__Host-lti1p3_state_{}", pending.state().as_str()));
+/// // Debug leaks neither the state nor the nonce.
+/// assert!(!format!("{pending:?}").contains(pending.nonce().as_str()));
+///
+/// // Serialisable for a shared store (Redis, a database row...).
+/// let json = serde_json::to_string(&pending)?;
+/// assert_eq!(serde_json::from_str::<PendingLaunch>(&json)?, pending);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PendingLaunch {
     state: State,
@@ -263,6 +396,10 @@ pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 ///
 /// `Debug` shows no state, nonce or binding secret (they are in the auth
 /// URL's query, the `Set-Cookie` header and the storage page).
+///
+/// # Examples
+///
+/// See [`Tool::start_login`].
 #[non_exhaustive]
 pub struct LoginStart {
     /// Send this to the browser (it carries the state cookie).
@@ -293,6 +430,33 @@ impl fmt::Debug for LoginStart {
 }
 
 /// A login initiation was refused. No redirect is sent: show an error page.
+///
+/// # Examples
+///
+/// ```
+/// # use lti_core::chrono::{TimeZone, Utc};
+/// # use lti_core::ids::{ClientId, DeploymentId, EndpointUrl, Issuer, RedirectUri};
+/// # use lti_core::store::InMemoryRegistrations;
+/// # use lti_core::tool::{JwksSource, Registration, Tool};
+/// # let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+/// # let registrations = InMemoryRegistrations::new();
+/// # registrations.insert(Registration::builder(
+/// #     Issuer::try_from("https://lms.example")?, ClientId::try_from("tool-1")?,
+/// #     EndpointUrl::try_from("https://lms.example/auth")?,
+/// #     JwksSource::Url(EndpointUrl::try_from("https://lms.example/jwks")?),
+/// # ).deployment(DeploymentId::try_from("dep-1")?).build())?;
+/// # let tool = Tool::new(RedirectUri::try_from("https://tool.example/launch")?);
+/// use lti_core::tool::{LoginEntropy, LoginError, LoginInitiation};
+///
+/// // A platform the tool does not know:
+/// let init = LoginInitiation::from_urlencoded(
+///     b"iss=https%3A%2F%2Funknown.example&login_hint=u-1&target_link_uri=https%3A%2F%2Ftool.example%2F",
+/// )?;
+/// let err = tool.start_login(&init, &registrations, &LoginEntropy::from_bytes([1; 48]), now).unwrap_err();
+/// assert!(matches!(err, LoginError::UnknownIssuer { .. }));
+/// assert_eq!(err.code(), "login.unknown_issuer");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum LoginError {
@@ -407,6 +571,50 @@ impl Tool {
     /// # Security
     /// `state`, `nonce` and the binding secret each carry 128 bits of the
     /// caller's entropy.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use lti_core::chrono::{TimeZone, Utc};
+    /// # use lti_core::ids::{ClientId, DeploymentId, EndpointUrl, Issuer, RedirectUri};
+    /// # use lti_core::store::InMemoryRegistrations;
+    /// # use lti_core::tool::{JwksSource, Registration, Tool};
+    /// # let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+    /// # let registrations = InMemoryRegistrations::new();
+    /// # registrations.insert(Registration::builder(
+    /// #     Issuer::try_from("https://lms.example")?, ClientId::try_from("tool-1")?,
+    /// #     EndpointUrl::try_from("https://lms.example/auth")?,
+    /// #     JwksSource::Url(EndpointUrl::try_from("https://lms.example/jwks")?),
+    /// # ).deployment(DeploymentId::try_from("dep-1")?).build())?;
+    /// # let tool = Tool::new(RedirectUri::try_from("https://tool.example/launch")?);
+    /// use lti_core::http::header::{LOCATION, SET_COOKIE};
+    /// use lti_core::tool::{LoginEntropy, LoginInitiation};
+    ///
+    /// let init = LoginInitiation::from_urlencoded(b"iss=https%3A%2F%2Flms.example&login_hint=u-1&client_id=tool-1&target_link_uri=https%3A%2F%2Ftool.example%2Flaunch")?;
+    /// let start = tool.start_login(&init, &registrations, &LoginEntropy::from_bytes([1; 48]), now)?;
+    ///
+    /// assert_eq!(start.response.status(), 302);
+    /// let location = lti_core::url::Url::parse(start.response.headers()[LOCATION].to_str()?)?;
+    /// assert_eq!(location.path(), "/auth");
+    /// let query: Vec<(String, String)> = location.query_pairs().into_owned().collect();
+    /// for (name, value) in [
+    ///     ("scope", "openid"),
+    ///     ("response_type", "id_token"),
+    ///     ("response_mode", "form_post"),
+    ///     ("prompt", "none"),
+    ///     ("client_id", "tool-1"),
+    ///     ("redirect_uri", "https://tool.example/launch"),
+    ///     ("login_hint", "u-1"),
+    ///     ("state", start.pending.state().as_str()),
+    ///     ("nonce", start.pending.nonce().as_str()),
+    /// ] {
+    ///     assert!(query.contains(&(name.into(), value.into())), "{name}");
+    /// }
+    /// let cookie = start.response.headers()[SET_COOKIE].to_str()?;
+    /// assert!(cookie.starts_with(&format!("{}=", start.pending.cookie_name())));
+    /// assert!(cookie.contains("SameSite=None") && cookie.contains("Secure") && cookie.contains("HttpOnly"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn start_login<R: RegistrationStore + ?Sized>(
         &self,
         init: &LoginInitiation,

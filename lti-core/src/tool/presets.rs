@@ -21,6 +21,17 @@ fn url(s: &str) -> Result<EndpointUrl, InvalidId> {
 }
 
 /// Which Canvas environment.
+///
+/// # Examples
+///
+/// ```
+/// use lti_core::ids::ClientId;
+/// use lti_core::tool::presets::{self, CanvasEnvironment};
+///
+/// let beta = presets::canvas(CanvasEnvironment::Beta, ClientId::try_from("10000000000002")?)?.build();
+/// assert_eq!(beta.issuer().as_str(), "https://canvas.beta.instructure.com");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum CanvasEnvironment {
@@ -37,6 +48,22 @@ pub enum CanvasEnvironment {
 ///
 /// # Errors
 /// Never for the built-in URLs; kept fallible for uniformity.
+///
+/// # Examples
+///
+/// ```
+/// use lti_core::ids::{ClientId, DeploymentId};
+/// use lti_core::tool::{DeploymentPolicy, JwksSource, presets::{self, CanvasEnvironment}};
+///
+/// let reg = presets::canvas(CanvasEnvironment::Production, ClientId::try_from("10000000000001")?)?
+///     .deployment(DeploymentId::try_from("6:c81e728d9d4c2f636f067f89cc14862c")?)
+///     .build();
+/// assert_eq!(reg.issuer().as_str(), "https://canvas.instructure.com");
+/// assert_eq!(reg.auth_login_url().as_str(), "https://sso.canvaslms.com/api/lti/authorize_redirect");
+/// assert!(matches!(reg.jwks(), JwksSource::Url(u) if u.as_str() == "https://sso.canvaslms.com/api/lti/security/jwks"));
+/// assert_eq!(reg.deployment_policy(), DeploymentPolicy::AcceptAndRecord);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn canvas(
     env: CanvasEnvironment,
     client_id: ClientId,
@@ -69,6 +96,23 @@ pub fn canvas(
 ///
 /// # Errors
 /// If `site` is not an https URL.
+///
+/// # Examples
+///
+/// ```
+/// use lti_core::ids::ClientId;
+/// use lti_core::tool::presets;
+///
+/// // A trailing slash on the site URL is dropped.
+/// let reg = presets::moodle("https://moodle.school.example/", ClientId::try_from("Xk2bq9")?)?.build();
+/// assert_eq!(reg.issuer().as_str(), "https://moodle.school.example");
+/// assert_eq!(reg.auth_login_url().as_str(), "https://moodle.school.example/mod/lti/auth.php");
+/// assert_eq!(reg.token_audience(), Some("https://moodle.school.example/mod/lti/token.php"));
+///
+/// let err = presets::moodle("http://moodle.school.example", ClientId::try_from("Xk2bq9")?).unwrap_err();
+/// assert_eq!(err.code(), "id.not_https");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn moodle(site: &str, client_id: ClientId) -> Result<RegistrationBuilder, InvalidId> {
     let site = site.trim_end_matches('/');
     Ok(Registration::builder(
@@ -84,6 +128,21 @@ pub fn moodle(site: &str, client_id: ClientId) -> Result<RegistrationBuilder, In
 ///
 /// # Errors
 /// If `client_id` makes an invalid JWKS URL.
+///
+/// # Examples
+///
+/// ```
+/// use lti_core::ids::{ClientId, DeploymentId};
+/// use lti_core::tool::presets;
+///
+/// // One client_id for every Learn customer: the deployment is the institution.
+/// let reg = presets::blackboard(ClientId::try_from("5a1b2c3d-aaaa-bbbb-cccc-0123456789ab")?)?
+///     .deployment(DeploymentId::try_from("d9f1e2a3-1111-2222-3333-444455556666")?)
+///     .build();
+/// assert_eq!(reg.issuer().as_str(), "https://blackboard.com");
+/// assert_eq!(reg.deployment_ids().len(), 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn blackboard(client_id: ClientId) -> Result<RegistrationBuilder, InvalidId> {
     let jwks = url(&format!(
         "https://developer.blackboard.com/api/v1/management/applications/{}/jwks.json",
@@ -104,6 +163,23 @@ pub fn blackboard(client_id: ClientId) -> Result<RegistrationBuilder, InvalidId>
 ///
 /// # Errors
 /// If `site` is not an https URL.
+///
+/// # Examples
+///
+/// ```
+/// use lti_core::ids::ClientId;
+/// use lti_core::tool::presets;
+///
+/// let reg = presets::brightspace("https://school.brightspace.com", ClientId::try_from("b7c1")?)?.build();
+/// assert_eq!(reg.auth_login_url().as_str(), "https://school.brightspace.com/d2l/lti/authenticate");
+/// // Client assertions are addressed to D2L's API audience, not to the token URL.
+/// assert_eq!(reg.token_audience(), Some("https://api.brightspace.com/auth/token"));
+/// assert_eq!(
+///     reg.auth_token_url().map(|u| u.as_str()),
+///     Some("https://auth.brightspace.com/core/connect/token")
+/// );
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn brightspace(site: &str, client_id: ClientId) -> Result<RegistrationBuilder, InvalidId> {
     let site = site.trim_end_matches('/');
     Ok(Registration::builder(
@@ -120,6 +196,18 @@ pub fn brightspace(site: &str, client_id: ClientId) -> Result<RegistrationBuilde
 ///
 /// # Errors
 /// Never for the built-in URLs.
+///
+/// # Examples
+///
+/// ```
+/// use lti_core::ids::ClientId;
+/// use lti_core::tool::presets;
+///
+/// let reg = presets::schoology(ClientId::try_from("7312")?)?.build();
+/// assert_eq!(reg.issuer().as_str(), "https://schoology.schoology.com");
+/// assert_eq!(reg.client_id().as_str(), "7312");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn schoology(client_id: ClientId) -> Result<RegistrationBuilder, InvalidId> {
     Ok(Registration::builder(
         Issuer::try_from("https://schoology.schoology.com")?,

@@ -12,6 +12,22 @@ use crate::ids::{ClientId, DeploymentId, EndpointUrl, Issuer, TargetLinkUri};
 use crate::keys::{Algorithm, AlgorithmSet, Jwks, KeyCacheKey};
 
 /// What to do with a launch whose `deployment_id` is not listed.
+/// # Examples
+///
+/// In the registration JSON (see [`Registration::from_json`]) and in a
+/// launch (see [`DeploymentStatus`](crate::tool::DeploymentStatus)):
+///
+/// ```
+/// use lti_core::tool::{DeploymentPolicy, Registration};
+///
+/// assert_eq!(serde_json::to_string(&DeploymentPolicy::AcceptAndRecord)?, r#""accept_and_record""#);
+/// let reg = Registration::from_json(br#"{"issuer": "https://canvas.instructure.com", "client_id": "10000000000001",
+///     "auth_login_url": "https://sso.canvaslms.com/api/lti/authorize_redirect",
+///     "jwks_url": "https://sso.canvaslms.com/api/lti/security/jwks",
+///     "deployment_policy": "accept_and_record"}"#)?;
+/// assert_eq!(reg.deployment_policy(), DeploymentPolicy::AcceptAndRecord);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
@@ -25,6 +41,67 @@ pub enum DeploymentPolicy {
 }
 
 /// Whether launches without `sub` are allowed.
+/// # Examples
+///
+/// ```
+/// # use lti_core::chrono::{TimeZone, Utc};
+/// # use lti_core::ids::{ClientId, DeploymentId, EndpointUrl, Issuer, Kid, RedirectUri};
+/// # use lti_core::keys::{Jwks, PublicKeySet, SigningKey};
+/// # use lti_core::store::{InMemoryRegistrations, InMemoryReplayStore};
+/// # use lti_core::tool::{JwksSource, Launch, LaunchError, LaunchForm, LoginEntropy, LoginInitiation, Registration, Tool};
+/// # use serde_json::json;
+/// # let now = Utc.timestamp_opt(1_700_000_000, 0).single().ok_or("time")?;
+/// # let registration = Registration::builder(
+/// #     Issuer::try_from("https://lms.example")?, ClientId::try_from("tool-1")?,
+/// #     EndpointUrl::try_from("https://lms.example/auth")?,
+/// #     JwksSource::Url(EndpointUrl::try_from("https://lms.example/jwks")?),
+/// # ).deployment(DeploymentId::try_from("dep-1")?).build();
+/// # let registrations = InMemoryRegistrations::new();
+/// # registrations.insert(registration.clone())?;
+/// # let tool = Tool::new(RedirectUri::try_from("https://tool.example/launch")?);
+/// # let init = LoginInitiation::from_urlencoded(
+/// #     b"iss=https%3A%2F%2Flms.example&login_hint=u-1&client_id=tool-1&target_link_uri=https%3A%2F%2Ftool.example%2Flaunch")?;
+/// # let start = tool.start_login(&init, &registrations, &LoginEntropy::from_bytes([1; 48]), now)?;
+/// # let pending = start.pending;
+/// # let cookie = start.response.headers()["set-cookie"].to_str()?.split(';').next().ok_or("cookie")?.to_owned();
+/// # let platform_key = SigningKey::generate_rs256(Kid::try_from("lms-key-1")?)?;
+/// # let keys = PublicKeySet::from_jwks(&Jwks::new(vec![platform_key.public_jwk()]), Default::default());
+/// # let replay = InMemoryReplayStore::default();
+/// # let mut claims = json!({
+/// #     "iss": "https://lms.example", "aud": "tool-1", "sub": "u-1",
+/// #     "iat": now.timestamp(), "exp": now.timestamp() + 300, "nonce": pending.nonce().as_str(),
+/// #     "https://purl.imsglobal.org/spec/lti/claim/message_type": "LtiResourceLinkRequest",
+/// #     "https://purl.imsglobal.org/spec/lti/claim/version": "1.3.0",
+/// #     "https://purl.imsglobal.org/spec/lti/claim/deployment_id": "dep-1",
+/// #     "https://purl.imsglobal.org/spec/lti/claim/target_link_uri": "https://tool.example/launch",
+/// #     "https://purl.imsglobal.org/spec/lti/claim/resource_link": {"id": "rl-1"},
+/// #     "https://purl.imsglobal.org/spec/lti/claim/roles": ["http://purl.imsglobal.org/vocab/lis/v2/membership#Learner"],
+/// # });
+/// # let form_for = |claims: &serde_json::Value| -> Result<LaunchForm, Box<dyn std::error::Error>> {
+/// #     let body = format!("id_token={}&state={}", platform_key.sign_jwt(claims)?, pending.state().as_str());
+/// #     Ok(LaunchForm::from_parts(body.as_bytes(), Some(&cookie))?)
+/// # };
+/// # let launch_with = |claims: &serde_json::Value| -> Result<Launch, Box<dyn std::error::Error>> {
+/// #     Ok(tool.finish_launch(&form_for(claims)?, &pending, &registration, &keys, &InMemoryReplayStore::default(), now)?)
+/// # };
+/// use lti_core::tool::AnonymousLaunches;
+///
+/// claims.as_object_mut().ok_or("object")?.remove("sub"); // e.g. a public course page
+/// let err = tool.finish_launch(&form_for(&claims)?, &pending, &registration, &keys, &replay, now).unwrap_err();
+/// assert_eq!(err.code(), "launch.sub_missing");
+///
+/// let open = Registration::builder(
+///     Issuer::try_from("https://lms.example")?, ClientId::try_from("tool-1")?,
+///     EndpointUrl::try_from("https://lms.example/auth")?,
+///     JwksSource::Url(EndpointUrl::try_from("https://lms.example/jwks")?),
+/// )
+/// .deployment(DeploymentId::try_from("dep-1")?)
+/// .anonymous_launches(AnonymousLaunches::Allowed)
+/// .build();
+/// let launch = tool.finish_launch(&form_for(&claims)?, &pending, &open, &keys, &InMemoryReplayStore::default(), now)?;
+/// assert_eq!(launch.subject(), None);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
@@ -37,6 +114,27 @@ pub enum AnonymousLaunches {
 }
 
 /// Where the platform's keys come from.
+///
+/// # Examples
+///
+/// Keys pasted by an administrator instead of a JWKS URL:
+///
+/// ```
+/// use lti_core::keys::Jwks;
+/// use lti_core::tool::{JwksSource, Registration};
+///
+/// let jwks = Jwks::from_json_bytes(br#"{"keys": [{"kty": "EC", "crv": "P-256", "kid": "k1",
+///     "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
+///     "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]}"#)?;
+/// let reg = Registration::from_json(br#"{"issuer": "https://lms.example", "client_id": "c1",
+///     "auth_login_url": "https://lms.example/auth",
+///     "jwks": {"keys": [{"kty": "EC", "crv": "P-256", "kid": "k1",
+///         "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
+///         "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]}}"#)?;
+/// assert_eq!(reg.jwks(), &JwksSource::Inline(jwks));
+/// assert!(reg.key_cache_key().is_none()); // nothing to fetch or cache
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum JwksSource {
@@ -63,6 +161,42 @@ pub enum JwksSource {
 /// `anonymous_launches` (`"refused"`), `message_types` (resource link, deep
 /// linking, submission review), `deployment_policy` (`"reject_unknown"`),
 /// `token_audience` (default: the token URL).
+///
+/// # Examples
+///
+/// ```
+/// use lti_core::chrono::Duration;
+/// use lti_core::claims::MessageType;
+/// use lti_core::ids::{ClientId, DeploymentId, EndpointUrl, Issuer};
+/// use lti_core::keys::{Algorithm, AlgorithmSet};
+/// use lti_core::tool::{AnonymousLaunches, DeploymentPolicy, JwksSource, Registration};
+///
+/// let jwks_url = EndpointUrl::try_from("https://lms.example/jwks")?;
+/// let reg = Registration::builder(
+///     Issuer::try_from("https://lms.example")?,
+///     ClientId::try_from("tool-1")?,
+///     EndpointUrl::try_from("https://lms.example/auth")?,
+///     JwksSource::Url(jwks_url.clone()),
+/// )
+/// .deployment(DeploymentId::try_from("dep-1")?)
+/// .auth_token_url(EndpointUrl::try_from("https://lms.example/token")?)
+/// .build();
+///
+/// // The secure defaults:
+/// assert!(reg.knows_deployment(&DeploymentId::try_from("dep-1")?));
+/// assert!(!reg.knows_deployment(&DeploymentId::try_from("dep-2")?));
+/// assert_eq!(reg.deployment_policy(), DeploymentPolicy::RejectUnknown);
+/// assert_eq!(reg.anonymous_launches(), AnonymousLaunches::Refused);
+/// assert_eq!(reg.algorithms(), AlgorithmSet::RS256_ONLY);
+/// assert!(!reg.algorithms().contains(Algorithm::Es256));
+/// assert_eq!(reg.leeway(), Duration::seconds(60));
+/// assert_eq!(reg.max_token_age(), Duration::minutes(10));
+/// assert!(reg.message_types().contains(&MessageType::DeepLinking));
+/// // Client assertions go to the token URL unless `token_audience` says otherwise.
+/// assert_eq!(reg.token_audience(), Some("https://lms.example/token"));
+/// assert_eq!(reg.jwks(), &JwksSource::Url(jwks_url));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(try_from = "RegistrationConfig", into = "RegistrationConfig")]
 pub struct Registration {
@@ -116,12 +250,41 @@ impl Registration {
     ///
     /// # Errors
     /// [`RegistrationError`] with the JSON path of the problem.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lti_core::chrono::Duration;
+    /// use lti_core::tool::Registration;
+    ///
+    /// let reg = Registration::from_json(br#"{
+    ///     "issuer": "https://moodle.school.example",
+    ///     "client_id": "Xk2bq9",
+    ///     "deployment_ids": ["1"],
+    ///     "auth_login_url": "https://moodle.school.example/mod/lti/auth.php",
+    ///     "auth_token_url": "https://moodle.school.example/mod/lti/token.php",
+    ///     "jwks_url": "https://moodle.school.example/mod/lti/certs.php",
+    ///     "leeway_seconds": 30
+    /// }"#)?;
+    /// assert_eq!(reg.client_id().as_str(), "Xk2bq9");
+    /// assert_eq!(reg.leeway(), Duration::seconds(30));
+    /// assert!(reg.key_cache_key().is_some()); // keys are fetched from jwks_url
+    ///
+    /// // It serialises back to the same shape.
+    /// let again = Registration::from_json(serde_json::to_string(&reg)?.as_bytes())?;
+    /// assert_eq!(again, reg);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_json(bytes: &[u8]) -> Result<Self, RegistrationError> {
         let de = &mut serde_json::Deserializer::from_slice(bytes);
-        serde_path_to_error::deserialize(de).map_err(|e| RegistrationError::Json {
-            path: e.path().to_string(),
-            reason: e.inner().to_string(),
-        })
+        // Read the JSON shape first and convert after, so that a
+        // registration without keys is `NoKeys`, not a stringified serde error.
+        let config: RegistrationConfig =
+            serde_path_to_error::deserialize(de).map_err(|e| RegistrationError::Json {
+                path: e.path().to_string(),
+                reason: e.inner().to_string(),
+            })?;
+        Self::try_from(config)
     }
 
     /// The platform issuer.
@@ -200,6 +363,35 @@ impl Registration {
 }
 
 /// Builder for [`Registration`]; every setter states its default.
+///
+/// # Examples
+///
+/// A platform that sends launches without `sub`, and only deep-linking
+/// requests, with a tighter clock:
+///
+/// ```
+/// use lti_core::chrono::Duration;
+/// use lti_core::claims::MessageType;
+/// use lti_core::ids::{ClientId, EndpointUrl, Issuer, TargetLinkUri};
+/// use lti_core::tool::{AnonymousLaunches, JwksSource, Registration};
+///
+/// let reg = Registration::builder(
+///     Issuer::try_from("https://lms.example")?,
+///     ClientId::try_from("tool-1")?,
+///     EndpointUrl::try_from("https://lms.example/auth")?,
+///     JwksSource::Url(EndpointUrl::try_from("https://lms.example/jwks")?),
+/// )
+/// .anonymous_launches(AnonymousLaunches::Allowed)
+/// .message_types(vec![MessageType::DeepLinking])
+/// .leeway(Duration::seconds(-5)) // negative leeway is clamped to zero
+/// .target_link_uri(TargetLinkUri::try_from("https://tool.example/picker")?)
+/// .build();
+/// assert_eq!(reg.anonymous_launches(), AnonymousLaunches::Allowed);
+/// assert_eq!(reg.message_types(), &[MessageType::DeepLinking]);
+/// assert_eq!(reg.leeway(), Duration::zero());
+/// assert_eq!(reg.target_link_uris().len(), 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct RegistrationBuilder(Registration);
@@ -237,7 +429,7 @@ impl RegistrationBuilder {
         self.0.leeway = d.max(Duration::zero());
         self
     }
-    /// Sets the maximum id_token age (default 10 min).
+    /// Sets the maximum id_token age (default 10 min; the leeway is added to it).
     pub fn max_token_age(mut self, d: Duration) -> Self {
         self.0.max_token_age = d;
         self
@@ -264,6 +456,22 @@ impl RegistrationBuilder {
 }
 
 /// A registration could not be read.
+///
+/// # Examples
+///
+/// ```
+/// use lti_core::tool::{Registration, RegistrationError};
+///
+/// let no_keys = br#"{"issuer": "https://lms.example", "client_id": "c1",
+///                   "auth_login_url": "https://lms.example/auth"}"#;
+/// assert_eq!(Registration::from_json(no_keys).unwrap_err().code(), "registration.no_keys");
+///
+/// let http_issuer = br#"{"issuer": "http://lms.example", "client_id": "c1",
+///                       "auth_login_url": "https://lms.example/auth", "jwks_url": "https://lms.example/jwks"}"#;
+/// let err = Registration::from_json(http_issuer).unwrap_err();
+/// assert!(matches!(&err, RegistrationError::Json { path, .. } if path == "issuer"));
+/// assert_eq!(err.code(), "registration.json");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum RegistrationError {
@@ -383,5 +591,31 @@ impl From<Registration> for RegistrationConfig {
             deployment_policy: r.deployment_policy,
             token_audience: r.token_audience,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn from_json_without_keys_is_no_keys() {
+        let err = Registration::from_json(
+            br#"{"issuer": "https://lms.example", "client_id": "c1",
+                 "auth_login_url": "https://lms.example/auth"}"#,
+        )
+        .unwrap_err();
+        assert_eq!(err, RegistrationError::NoKeys);
+        assert_eq!(err.code(), "registration.no_keys");
+        // Shape errors still carry their JSON path.
+        let err = Registration::from_json(
+            br#"{"issuer": "https://lms.example", "client_id": "c1",
+                 "auth_login_url": "https://lms.example/auth", "deployment_ids": [""]}"#,
+        )
+        .unwrap_err();
+        assert!(
+            matches!(&err, RegistrationError::Json { path, .. } if path == "deployment_ids[0]"),
+            "{err:?}"
+        );
     }
 }

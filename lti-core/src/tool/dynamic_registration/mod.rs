@@ -101,6 +101,23 @@ pub const MAX_DOCUMENT_BYTES: usize = 128 * 1024;
 pub const MAX_REGISTRATION_TOKEN_BYTES: usize = 8 * 1024;
 
 /// A Dynamic Registration step failed. Codes are stable.
+///
+/// # Examples
+///
+/// ```
+/// use lti_core::tool::dynamic_registration::{DynamicRegistration, DynamicRegistrationError};
+///
+/// let dr = DynamicRegistration::new();
+/// let err = dr.start_from_query("registration_token=t0k").unwrap_err();
+/// assert_eq!(err, DynamicRegistrationError::MissingConfigurationUrl);
+/// assert_eq!(err.code(), "dynamic_registration.missing_openid_configuration");
+///
+/// // Two configuration URLs: which one would the host fetch? Neither.
+/// let err = dr
+///     .start_from_query("openid_configuration=https%3A%2F%2Fa.example%2F&openid_configuration=https%3A%2F%2Fb.example%2F")
+///     .unwrap_err();
+/// assert_eq!(err.code(), "dynamic_registration.duplicate_parameter");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum DynamicRegistrationError {
@@ -228,6 +245,25 @@ impl DynamicRegistrationError {
 
 /// The one-time bearer token the platform gives for the registration POST.
 /// `Debug` is redacted.
+/// # Examples
+///
+/// It is read by [`DynamicRegistration::start`] and only ever sent as the
+/// `Authorization` header of the registration POST, so it must be
+/// header-safe and bounded:
+///
+/// ```
+/// use lti_core::tool::dynamic_registration::{DynamicRegistration, MAX_REGISTRATION_TOKEN_BYTES};
+///
+/// let dr = DynamicRegistration::new();
+/// let config = "openid_configuration=https%3A%2F%2Flms.example%2F.well-known%2Fopenid-configuration";
+/// assert!(dr.start_from_query(&format!("{config}&registration_token=eyJhbGciOi.e30.c2ln"))?.has_registration_token());
+///
+/// let err = dr.start_from_query(&format!("{config}&registration_token=two%20words")).unwrap_err();
+/// assert_eq!(err.code(), "dynamic_registration.invalid_registration_token");
+/// let long = "t".repeat(MAX_REGISTRATION_TOKEN_BYTES + 1);
+/// assert!(dr.start_from_query(&format!("{config}&registration_token={long}")).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, PartialEq, Eq)]
 pub struct RegistrationToken(String);
 
@@ -254,6 +290,18 @@ impl fmt::Debug for RegistrationToken {
 }
 
 /// Step 1's result: where the platform's configuration is, and the token.
+///
+/// # Examples
+///
+/// ```
+/// use lti_core::tool::dynamic_registration::DynamicRegistration;
+///
+/// let init = DynamicRegistration::new()
+///     .start_from_query("openid_configuration=https%3A%2F%2Flms.example%2F.well-known%2Fopenid-configuration")?;
+/// assert_eq!(init.openid_configuration().as_str(), "https://lms.example/.well-known/openid-configuration");
+/// assert!(!init.has_registration_token()); // some platforms send none
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RegistrationInitiation {
     openid_configuration: EndpointUrl,
@@ -273,6 +321,9 @@ impl RegistrationInitiation {
 
 /// Step 2's result: a checked platform configuration, still holding the
 /// registration token for step 3.
+/// # Examples
+///
+/// See [`DynamicRegistration::read_configuration`] and the module example.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConfiguredPlatform {
     configuration: PlatformConfiguration,
@@ -288,6 +339,60 @@ impl ConfiguredPlatform {
 
 /// Step 3's result: a registration the platform accepted, held until an
 /// administrator approves it. Serialise it to keep it while they decide.
+///
+/// # Examples
+///
+/// ```
+/// # use lti_core::http;
+/// # use lti_core::ids::{EndpointUrl, RedirectUri, TargetLinkUri};
+/// # use lti_core::tool::dynamic_registration::{DynamicRegistration, ToolConfiguration};
+/// # let dr = DynamicRegistration::new();
+/// # let init = dr.start_from_query(
+/// #     "openid_configuration=https%3A%2F%2Flms.example%2F.well-known%2Fopenid-configuration&registration_token=t0k")?;
+/// # let config = br#"{"issuer": "https://lms.example",
+/// #   "authorization_endpoint": "https://lms.example/auth", "token_endpoint": "https://lms.example/token",
+/// #   "jwks_uri": "https://lms.example/jwks", "registration_endpoint": "https://lms.example/register",
+/// #   "scopes_supported": ["openid", "https://purl.imsglobal.org/spec/lti-ags/scope/score"],
+/// #   "response_types_supported": ["id_token"], "token_endpoint_auth_methods_supported": ["private_key_jwt"],
+/// #   "id_token_signing_alg_values_supported": ["RS256", "ES256", "HS256"],
+/// #   "https://purl.imsglobal.org/spec/lti-platform-configuration": {"product_family_code": "moodle",
+/// #     "messages_supported": [{"type": "LtiResourceLinkRequest"}]}}"#;
+/// # let platform = dr.read_configuration(init, &http::Response::new(config.to_vec()))?;
+/// # let tool = ToolConfiguration::builder(
+/// #     "Maths Practice",
+/// #     EndpointUrl::try_from("https://tool.example/login")?,
+/// #     RedirectUri::try_from("https://tool.example/launch")?,
+/// #     EndpointUrl::try_from("https://tool.example/jwks")?,
+/// #     TargetLinkUri::try_from("https://tool.example/launch")?,
+/// # )
+/// # .scope("https://purl.imsglobal.org/spec/lti-ags/scope/score")
+/// # .scope("https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly")
+/// # .message(lti_core::tool::dynamic_registration::ToolMessage::new(lti_core::claims::MessageType::DeepLinking))
+/// # .build()?;
+/// use lti_core::tool::DeploymentPolicy;
+/// use lti_core::tool::dynamic_registration::PendingRegistration;
+///
+/// // The platform granted the score scope only, and created no deployment yet.
+/// let answer = br#"{"client_id": "c-42", "scope": "https://purl.imsglobal.org/spec/lti-ags/scope/score"}"#;
+/// let pending = dr.read_registration(platform, &tool, &http::Response::new(answer.to_vec()))?;
+/// assert_eq!(pending.product_family_code(), "moodle");
+/// assert_eq!(pending.granted_scopes(), ["https://purl.imsglobal.org/spec/lti-ags/scope/score"]);
+/// assert_eq!(
+///     pending.scopes_not_granted(),
+///     ["https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"]
+/// );
+/// // The platform announced resource links only, not deep linking.
+/// assert_eq!(pending.messages_not_supported().len(), 1);
+/// assert_eq!(pending.deployment_id(), None);
+///
+/// // Kept (serialised) while an administrator decides.
+/// let stored = serde_json::to_string(&pending)?;
+/// let registration = serde_json::from_str::<PendingRegistration>(&stored)?.approve();
+/// assert_eq!(registration.client_id().as_str(), "c-42");
+/// // No deployment announced: deployments are recorded as they launch.
+/// assert_eq!(registration.deployment_policy(), DeploymentPolicy::AcceptAndRecord);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PendingRegistration {
     registration: Registration,
@@ -338,6 +443,24 @@ impl PendingRegistration {
 
 /// The tool-side Dynamic Registration rules. Secure defaults: https only,
 /// public addresses only, issuer on the configuration URL's origin, RS256.
+///
+/// # Examples
+///
+/// ```
+/// use lti_core::error::UnsafeUrlReason;
+/// use lti_core::tool::dynamic_registration::{DynamicRegistration, DynamicRegistrationError};
+///
+/// let query = "openid_configuration=http%3A%2F%2Flocalhost%3A8080%2Fopenid-configuration";
+/// // A configuration URL on this machine is refused (SSRF guard)...
+/// let err = DynamicRegistration::new().start_from_query(query).unwrap_err();
+/// assert!(matches!(
+///     err,
+///     DynamicRegistrationError::UnsafeUrl { field: "openid_configuration", reason: UnsafeUrlReason::NotHttps }
+/// ));
+/// // ...unless a local test platform is explicitly allowed.
+/// let dev = DynamicRegistration::new().insecure_allow_loopback_http();
+/// assert!(dev.start_from_query(query).is_ok());
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DynamicRegistration {
     issuer_match: IssuerMatch,
@@ -368,6 +491,32 @@ impl DynamicRegistration {
     }
     /// Sets the id_token algorithms the registrations accept (default RS256);
     /// the platform must announce one of them.
+    /// # Examples
+    ///
+    /// A platform that signs id_tokens with ES256 only:
+    ///
+    /// ```
+    /// use lti_core::http;
+    /// use lti_core::keys::{Algorithm, AlgorithmSet};
+    /// use lti_core::tool::dynamic_registration::DynamicRegistration;
+    ///
+    /// let config = br#"{"issuer": "https://lms.example",
+    ///   "authorization_endpoint": "https://lms.example/auth", "token_endpoint": "https://lms.example/token",
+    ///   "jwks_uri": "https://lms.example/jwks", "registration_endpoint": "https://lms.example/register",
+    ///   "response_types_supported": ["id_token"], "token_endpoint_auth_methods_supported": ["private_key_jwt"],
+    ///   "id_token_signing_alg_values_supported": ["ES256"],
+    ///   "https://purl.imsglobal.org/spec/lti-platform-configuration": {"product_family_code": "example"}}"#;
+    /// let query = "openid_configuration=https%3A%2F%2Flms.example%2F.well-known%2Fopenid-configuration";
+    /// let response = http::Response::new(config.to_vec());
+    ///
+    /// let rs256_only = DynamicRegistration::new();
+    /// let err = rs256_only.read_configuration(rs256_only.start_from_query(query)?, &response).unwrap_err();
+    /// assert_eq!(err.code(), "dynamic_registration.unsupported");
+    ///
+    /// let with_es256 = DynamicRegistration::new().algorithms(AlgorithmSet::default().with(Algorithm::Es256));
+    /// assert!(with_es256.read_configuration(with_es256.start_from_query(query)?, &response).is_ok());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn algorithms(mut self, algorithms: AlgorithmSet) -> Self {
         self.algorithms = algorithms;
@@ -468,6 +617,32 @@ impl DynamicRegistration {
     /// (redirects included), [`DynamicRegistrationError::TooLarge`], and the
     /// errors of [`PlatformConfiguration::from_json`]; the registration and
     /// JWKS endpoints must pass the SSRF guard.
+    ///
+    /// # Examples
+    ///
+    /// A configuration whose issuer is not on the URL it came from is refused
+    /// (security catalogue S53):
+    ///
+    /// ```
+    /// use lti_core::http;
+    /// use lti_core::tool::dynamic_registration::DynamicRegistration;
+    ///
+    /// let dr = DynamicRegistration::new();
+    /// let init = dr.start_from_query("openid_configuration=https%3A%2F%2Fattacker.example%2Fconfig")?;
+    /// let claims_canvas = br#"{"issuer": "https://canvas.instructure.com",
+    ///   "authorization_endpoint": "https://attacker.example/auth", "token_endpoint": "https://attacker.example/token",
+    ///   "jwks_uri": "https://attacker.example/jwks", "registration_endpoint": "https://attacker.example/register",
+    ///   "response_types_supported": ["id_token"], "token_endpoint_auth_methods_supported": ["private_key_jwt"],
+    ///   "id_token_signing_alg_values_supported": ["RS256"],
+    ///   "https://purl.imsglobal.org/spec/lti-platform-configuration": {"product_family_code": "canvas"}}"#;
+    /// let err = dr.read_configuration(init.clone(), &http::Response::new(claims_canvas.to_vec())).unwrap_err();
+    /// assert_eq!(err.code(), "dynamic_registration.issuer_mismatch");
+    ///
+    /// // Redirects are not followed.
+    /// let moved = http::Response::builder().status(301).body(Vec::new())?;
+    /// assert_eq!(dr.read_configuration(init, &moved).unwrap_err().code(), "dynamic_registration.http_status");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn read_configuration(
         &self,
         init: RegistrationInitiation,
@@ -501,6 +676,45 @@ impl DynamicRegistration {
     ///
     /// # Errors
     /// [`DynamicRegistrationError::UnsafeUrl`] for the registration endpoint.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use lti_core::http;
+    /// # use lti_core::ids::{EndpointUrl, RedirectUri, TargetLinkUri};
+    /// # use lti_core::tool::dynamic_registration::{DynamicRegistration, ToolConfiguration};
+    /// # let dr = DynamicRegistration::new();
+    /// # let init = dr.start_from_query(
+    /// #     "openid_configuration=https%3A%2F%2Flms.example%2F.well-known%2Fopenid-configuration&registration_token=t0k")?;
+    /// # let config = br#"{"issuer": "https://lms.example",
+    /// #   "authorization_endpoint": "https://lms.example/auth", "token_endpoint": "https://lms.example/token",
+    /// #   "jwks_uri": "https://lms.example/jwks", "registration_endpoint": "https://lms.example/register",
+    /// #   "scopes_supported": ["openid", "https://purl.imsglobal.org/spec/lti-ags/scope/score"],
+    /// #   "response_types_supported": ["id_token"], "token_endpoint_auth_methods_supported": ["private_key_jwt"],
+    /// #   "id_token_signing_alg_values_supported": ["RS256", "ES256", "HS256"],
+    /// #   "https://purl.imsglobal.org/spec/lti-platform-configuration": {"product_family_code": "moodle",
+    /// #     "messages_supported": [{"type": "LtiResourceLinkRequest"}]}}"#;
+    /// # let platform = dr.read_configuration(init, &http::Response::new(config.to_vec()))?;
+    /// # let tool = ToolConfiguration::builder(
+    /// #     "Maths Practice",
+    /// #     EndpointUrl::try_from("https://tool.example/login")?,
+    /// #     RedirectUri::try_from("https://tool.example/launch")?,
+    /// #     EndpointUrl::try_from("https://tool.example/jwks")?,
+    /// #     TargetLinkUri::try_from("https://tool.example/launch")?,
+    /// # )
+    /// # .scope("https://purl.imsglobal.org/spec/lti-ags/scope/score")
+    /// # .scope("https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly")
+    /// # .message(lti_core::tool::dynamic_registration::ToolMessage::new(lti_core::claims::MessageType::DeepLinking))
+    /// # .build()?;
+    /// let post = dr.registration_request(&platform, &tool)?;
+    /// assert_eq!(post.method(), http::Method::POST);
+    /// assert_eq!(post.uri(), "https://lms.example/register");
+    /// assert_eq!(post.headers()["authorization"], "Bearer t0k");
+    /// let body: serde_json::Value = serde_json::from_slice(post.body())?;
+    /// assert_eq!(body["client_name"], "Maths Practice");
+    /// assert_eq!(body["token_endpoint_auth_method"], "private_key_jwt");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn registration_request(
         &self,
         platform: &ConfiguredPlatform,
@@ -534,6 +748,47 @@ impl DynamicRegistration {
     /// [`DynamicRegistrationError::TooLarge`],
     /// [`DynamicRegistrationError::Json`] (no or invalid `client_id`,
     /// invalid `deployment_id`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use lti_core::http;
+    /// # use lti_core::ids::{EndpointUrl, RedirectUri, TargetLinkUri};
+    /// # use lti_core::tool::dynamic_registration::{DynamicRegistration, ToolConfiguration};
+    /// # let dr = DynamicRegistration::new();
+    /// # let init = dr.start_from_query(
+    /// #     "openid_configuration=https%3A%2F%2Flms.example%2F.well-known%2Fopenid-configuration&registration_token=t0k")?;
+    /// # let config = br#"{"issuer": "https://lms.example",
+    /// #   "authorization_endpoint": "https://lms.example/auth", "token_endpoint": "https://lms.example/token",
+    /// #   "jwks_uri": "https://lms.example/jwks", "registration_endpoint": "https://lms.example/register",
+    /// #   "scopes_supported": ["openid", "https://purl.imsglobal.org/spec/lti-ags/scope/score"],
+    /// #   "response_types_supported": ["id_token"], "token_endpoint_auth_methods_supported": ["private_key_jwt"],
+    /// #   "id_token_signing_alg_values_supported": ["RS256", "ES256", "HS256"],
+    /// #   "https://purl.imsglobal.org/spec/lti-platform-configuration": {"product_family_code": "moodle",
+    /// #     "messages_supported": [{"type": "LtiResourceLinkRequest"}]}}"#;
+    /// # let platform = dr.read_configuration(init, &http::Response::new(config.to_vec()))?;
+    /// # let tool = ToolConfiguration::builder(
+    /// #     "Maths Practice",
+    /// #     EndpointUrl::try_from("https://tool.example/login")?,
+    /// #     RedirectUri::try_from("https://tool.example/launch")?,
+    /// #     EndpointUrl::try_from("https://tool.example/jwks")?,
+    /// #     TargetLinkUri::try_from("https://tool.example/launch")?,
+    /// # )
+    /// # .scope("https://purl.imsglobal.org/spec/lti-ags/scope/score")
+    /// # .scope("https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly")
+    /// # .message(lti_core::tool::dynamic_registration::ToolMessage::new(lti_core::claims::MessageType::DeepLinking))
+    /// # .build()?;
+    /// use lti_core::tool::dynamic_registration::DynamicRegistrationError;
+    ///
+    /// let refused = http::Response::builder().status(400).body(
+    ///     br#"{"error": "invalid_client_metadata", "error_description": "unknown scope"}"#.to_vec(),
+    /// )?;
+    /// let err = dr.read_registration(platform, &tool, &refused).unwrap_err();
+    /// assert!(matches!(&err, DynamicRegistrationError::RegistrationRefused { status: 400, error, .. }
+    ///     if error == "invalid_client_metadata"));
+    /// assert_eq!(err.code(), "dynamic_registration.refused");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn read_registration(
         &self,
         platform: ConfiguredPlatform,

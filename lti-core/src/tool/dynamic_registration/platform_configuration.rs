@@ -18,6 +18,22 @@ pub const LTI_PLATFORM_CONFIGURATION: &str =
 /// fetched from. Without this rule anyone who can make an administrator open
 /// a registration link could register a platform claiming another
 /// platform's issuer.
+///
+/// # Examples
+///
+/// ```
+/// use lti_core::ids::{EndpointUrl, Issuer};
+/// use lti_core::tool::dynamic_registration::IssuerMatch;
+///
+/// let config = EndpointUrl::try_from("https://lms.example/moodle/mod/lti/openid-configuration.php")?;
+/// let moodle = Issuer::try_from("https://lms.example/moodle")?;
+/// let other = Issuer::try_from("https://lms.example/other")?;
+/// assert!(IssuerMatch::SameOrigin.allows(&other, &config));
+/// assert!(IssuerMatch::PathPrefix.allows(&moodle, &config));
+/// assert!(!IssuerMatch::PathPrefix.allows(&other, &config));
+/// assert!(!IssuerMatch::SameOrigin.allows(&Issuer::try_from("https://evil.example")?, &config));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum IssuerMatch {
@@ -52,6 +68,9 @@ impl IssuerMatch {
 }
 
 /// One entry of `messages_supported`.
+/// # Examples
+///
+/// See [`PlatformConfiguration::supports_message`].
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct SupportedMessage {
@@ -64,6 +83,9 @@ pub struct SupportedMessage {
 }
 
 /// The `lti-platform-configuration` object.
+/// # Examples
+///
+/// See [`PlatformConfiguration::from_json`].
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct LtiPlatformConfiguration {
@@ -87,6 +109,10 @@ pub struct LtiPlatformConfiguration {
 ///
 /// Build it with [`PlatformConfiguration::from_json`]; the registration flow
 /// ([`super::DynamicRegistration::read_configuration`]) does.
+/// # Examples
+///
+/// See [`PlatformConfiguration::from_json`] and
+/// [`DynamicRegistration::read_configuration`](super::DynamicRegistration::read_configuration).
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub struct PlatformConfiguration {
@@ -202,6 +228,46 @@ impl PlatformConfiguration {
 
     /// The id_token algorithms both the platform announces and this crate
     /// verifies (asymmetric only; `none` and `HS*` never appear).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use lti_core::http;
+    /// # use lti_core::ids::{EndpointUrl, RedirectUri, TargetLinkUri};
+    /// # use lti_core::tool::dynamic_registration::{DynamicRegistration, ToolConfiguration};
+    /// # let dr = DynamicRegistration::new();
+    /// # let init = dr.start_from_query(
+    /// #     "openid_configuration=https%3A%2F%2Flms.example%2F.well-known%2Fopenid-configuration&registration_token=t0k")?;
+    /// # let config = br#"{"issuer": "https://lms.example",
+    /// #   "authorization_endpoint": "https://lms.example/auth", "token_endpoint": "https://lms.example/token",
+    /// #   "jwks_uri": "https://lms.example/jwks", "registration_endpoint": "https://lms.example/register",
+    /// #   "scopes_supported": ["openid", "https://purl.imsglobal.org/spec/lti-ags/scope/score"],
+    /// #   "response_types_supported": ["id_token"], "token_endpoint_auth_methods_supported": ["private_key_jwt"],
+    /// #   "id_token_signing_alg_values_supported": ["RS256", "ES256", "HS256"],
+    /// #   "https://purl.imsglobal.org/spec/lti-platform-configuration": {"product_family_code": "moodle",
+    /// #     "messages_supported": [{"type": "LtiResourceLinkRequest"}]}}"#;
+    /// # let platform = dr.read_configuration(init, &http::Response::new(config.to_vec()))?;
+    /// # let tool = ToolConfiguration::builder(
+    /// #     "Maths Practice",
+    /// #     EndpointUrl::try_from("https://tool.example/login")?,
+    /// #     RedirectUri::try_from("https://tool.example/launch")?,
+    /// #     EndpointUrl::try_from("https://tool.example/jwks")?,
+    /// #     TargetLinkUri::try_from("https://tool.example/launch")?,
+    /// # )
+    /// # .scope("https://purl.imsglobal.org/spec/lti-ags/scope/score")
+    /// # .scope("https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly")
+    /// # .message(lti_core::tool::dynamic_registration::ToolMessage::new(lti_core::claims::MessageType::DeepLinking))
+    /// # .build()?;
+    /// use lti_core::claims::MessageType;
+    /// use lti_core::keys::Algorithm;
+    ///
+    /// let config = platform.configuration();
+    /// // "HS256" is announced but never verified by this crate.
+    /// assert_eq!(config.id_token_algorithms().iter().collect::<Vec<_>>(), [Algorithm::Rs256, Algorithm::Es256]);
+    /// assert!(config.supports_message(&MessageType::ResourceLink));
+    /// assert!(!config.supports_message(&MessageType::DeepLinking));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn id_token_algorithms(&self) -> AlgorithmSet {
         self.id_token_signing_alg_values_supported
             .iter()

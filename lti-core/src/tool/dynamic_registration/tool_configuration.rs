@@ -12,6 +12,22 @@ use crate::ids::{EndpointUrl, RedirectUri, TargetLinkUri};
 pub const LTI_TOOL_CONFIGURATION: &str = "https://purl.imsglobal.org/spec/lti-tool-configuration";
 
 /// One message the tool offers (`messages` of the tool configuration).
+///
+/// # Examples
+///
+/// ```
+/// use lti_core::claims::MessageType;
+/// use lti_core::ids::TargetLinkUri;
+/// use lti_core::tool::dynamic_registration::ToolMessage;
+///
+/// let picker = ToolMessage::new(MessageType::DeepLinking)
+///     .target_link_uri(TargetLinkUri::try_from("https://tool.example/picker")?)
+///     .label("Add a quiz")
+///     .placement("ContentArea");
+/// assert_eq!(picker.placements, ["ContentArea"]);
+/// assert_eq!(picker.label.as_deref(), Some("Add a quiz"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ToolMessage {
@@ -125,6 +141,33 @@ pub struct ToolConfiguration {
 }
 
 /// Builder for [`ToolConfiguration`]; every setter states its default.
+/// # Examples
+///
+/// ```
+/// use lti_core::ids::{EndpointUrl, RedirectUri, TargetLinkUri};
+/// use lti_core::tool::dynamic_registration::ToolConfiguration;
+///
+/// let tool = ToolConfiguration::builder(
+///     "Maths Practice",
+///     EndpointUrl::try_from("https://tool.example/login")?,
+///     RedirectUri::try_from("https://tool.example/launch")?,
+///     EndpointUrl::try_from("https://tool.example/jwks")?,
+///     TargetLinkUri::try_from("https://tool.example/launch")?,
+/// )
+/// .description("Fractions and decimals practice for KS3")
+/// .logo_uri(EndpointUrl::try_from("https://tool.example/logo.png")?)
+/// .contact("support@tool.example")
+/// .claim("given_name") // only what the tool needs
+/// .custom_parameter("year_group", "$Context.label")
+/// .build()?;
+/// let body = tool.to_json();
+/// let lti = &body["https://purl.imsglobal.org/spec/lti-tool-configuration"];
+/// assert_eq!(lti["claims"], serde_json::json!(["iss", "sub", "given_name"]));
+/// assert_eq!(lti["custom_parameters"]["year_group"], "$Context.label");
+/// assert_eq!(body["contacts"], serde_json::json!(["support@tool.example"]));
+/// assert_eq!(body["grant_types"], serde_json::json!(["implicit", "client_credentials"]));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone)]
 #[must_use]
 pub struct ToolConfigurationBuilder(ToolConfiguration);
@@ -180,6 +223,27 @@ impl ToolConfiguration {
         &self.messages
     }
     /// Every URL the tool launches at: the main one and each message's own.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use lti_core::claims::MessageType;
+    /// use lti_core::ids::{EndpointUrl, RedirectUri, TargetLinkUri};
+    /// use lti_core::tool::dynamic_registration::{ToolConfiguration, ToolMessage};
+    ///
+    /// let tool = ToolConfiguration::builder(
+    ///     "Maths Practice",
+    ///     EndpointUrl::try_from("https://tool.example/login")?,
+    ///     RedirectUri::try_from("https://tool.example/launch")?,
+    ///     EndpointUrl::try_from("https://tool.example/jwks")?,
+    ///     TargetLinkUri::try_from("https://tool.example/launch")?,
+    /// )
+    /// .message(ToolMessage::new(MessageType::DeepLinking).target_link_uri(TargetLinkUri::try_from("https://tool.example/picker")?))
+    /// .build()?;
+    /// let urls: Vec<String> = tool.launch_urls().into_iter().map(String::from).collect();
+    /// assert_eq!(urls, ["https://tool.example/launch", "https://tool.example/picker"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn launch_urls(&self) -> Vec<TargetLinkUri> {
         let mut out = vec![self.target_link_uri.clone()];
         for u in self
@@ -323,6 +387,36 @@ impl ToolConfigurationBuilder {
     ///
     /// # Errors
     /// [`DynamicRegistrationError::InvalidToolConfiguration`] naming the field.
+    ///
+    /// # Examples
+    ///
+    /// Every browser-facing URL must lie in the declared domains:
+    ///
+    /// ```
+    /// use lti_core::ids::{EndpointUrl, RedirectUri, TargetLinkUri};
+    /// use lti_core::tool::dynamic_registration::{DynamicRegistrationError, ToolConfiguration};
+    ///
+    /// let builder = ToolConfiguration::builder(
+    ///     "Maths Practice",
+    ///     EndpointUrl::try_from("https://tool.example/login")?,
+    ///     RedirectUri::try_from("https://tool.example/launch")?,
+    ///     EndpointUrl::try_from("https://tool.example/jwks")?,
+    ///     TargetLinkUri::try_from("https://tool.example/launch")?,
+    /// );
+    /// let err = builder
+    ///     .clone()
+    ///     .redirect_uri(RedirectUri::try_from("https://cdn.example/launch")?)
+    ///     .build()
+    ///     .unwrap_err();
+    /// assert!(matches!(err, DynamicRegistrationError::InvalidToolConfiguration { field: "redirect_uris", .. }));
+    ///
+    /// let ok = builder
+    ///     .secondary_domain("cdn.example")
+    ///     .redirect_uri(RedirectUri::try_from("https://cdn.example/launch")?)
+    ///     .build()?;
+    /// assert_eq!(ok.to_json()["redirect_uris"].as_array().map(Vec::len), Some(2));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn build(self) -> Result<ToolConfiguration, DynamicRegistrationError> {
         let t = self.0;
         if t.client_name.trim().is_empty() {
