@@ -355,6 +355,9 @@ pub enum KeyError {
     /// The key set has no current signing key.
     #[error("the key set has no current signing key")]
     NoCurrentKey,
+    /// A rotation was asked for, but no next key has been added to promote.
+    #[error("no next key to promote: add one with add_next before rotating")]
+    NoNextKey,
 }
 
 impl KeyError {
@@ -370,6 +373,7 @@ impl KeyError {
             Self::UnknownKid(_) => "keys.unknown_kid",
             Self::DuplicateKid(_) => "keys.duplicate_kid",
             Self::NoCurrentKey => "keys.no_current_key",
+            Self::NoNextKey => "keys.no_next_key",
         }
     }
 }

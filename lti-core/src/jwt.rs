@@ -822,9 +822,21 @@ impl RequiredClaims {
     pub fn with(self, claim: RegisteredClaim) -> Self {
         Self(self.0 | Self::bit(claim))
     }
-    /// Whether `claim` is required.
+    /// Whether `claim` is required (always true for `exp`, `iat` and `aud`).
+    ///
+    /// ```
+    /// use lti_core::error::RegisteredClaim;
+    /// use lti_core::jwt::RequiredClaims;
+    ///
+    /// let r = RequiredClaims::none().with(RegisteredClaim::Nonce);
+    /// assert!(r.contains(RegisteredClaim::Nonce) && r.contains(RegisteredClaim::Exp));
+    /// assert!(!r.contains(RegisteredClaim::Sub));
+    /// ```
     pub fn contains(self, claim: RegisteredClaim) -> bool {
-        self.0 & Self::bit(claim) != 0
+        matches!(
+            claim,
+            RegisteredClaim::Exp | RegisteredClaim::Iat | RegisteredClaim::Aud
+        ) || self.0 & Self::bit(claim) != 0
     }
     fn bit(c: RegisteredClaim) -> u8 {
         match c {

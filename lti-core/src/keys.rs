@@ -878,10 +878,10 @@ impl ToolKeySet {
     /// Promotes the next key to current and retires the old current key.
     ///
     /// # Errors
-    /// [`KeyError::NoCurrentKey`] if there is no next key to promote.
+    /// [`KeyError::NoNextKey`] if there is no next key to promote.
     pub fn rotate(&mut self) -> Result<(), KeyError> {
         if !self.keys.iter().any(|(s, _)| *s == KeyStatus::Next) {
-            return Err(KeyError::NoCurrentKey);
+            return Err(KeyError::NoNextKey);
         }
         for (s, _) in &mut self.keys {
             *s = match *s {

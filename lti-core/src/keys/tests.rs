@@ -30,7 +30,7 @@ fn rotation_publishes_next_and_retired_and_signs_with_current() {
     );
     set.remove_retired(&kid("a")).unwrap();
     assert_eq!(set.jwks().keys.len(), 1);
-    assert!(matches!(set.rotate(), Err(KeyError::NoCurrentKey)));
+    assert!(matches!(set.rotate(), Err(KeyError::NoNextKey)));
     assert!(matches!(
         set.add_next(SigningKey::generate_rs256(kid("b")).unwrap()),
         Err(KeyError::DuplicateKid(_))

@@ -156,7 +156,8 @@ pub enum JwksSource {
 ///  "target_link_uris": ["https://tool.example/launch"]}
 /// ```
 ///
-/// Optional members: `jwks` (inline key set), `allowed_algs` (default
+/// Optional members: `jwks` (inline key set; when it is given, those keys
+/// are used and `jwks_url` is never fetched), `allowed_algs` (default
 /// `["RS256"]`), `leeway_seconds` (60), `max_token_age_seconds` (600),
 /// `anonymous_launches` (`"refused"`), `message_types` (resource link, deep
 /// linking, submission review), `deployment_policy` (`"reject_unknown"`),
@@ -429,9 +430,28 @@ impl RegistrationBuilder {
         self.0.leeway = d.max(Duration::zero());
         self
     }
-    /// Sets the maximum id_token age (default 10 min; the leeway is added to it).
+    /// Sets the maximum id_token age (default 10 min; the leeway is added to
+    /// it; negative values count as 0, as for the leeway).
+    ///
+    /// ```
+    /// # use lti_core::ids::*;
+    /// # use lti_core::keys::Jwks;
+    /// use lti_core::chrono::Duration;
+    /// use lti_core::tool::{JwksSource, Registration};
+    ///
+    /// let reg = Registration::builder(
+    ///     Issuer::try_from("https://lms.example.edu")?,
+    ///     ClientId::try_from("c1")?,
+    ///     EndpointUrl::try_from("https://lms.example.edu/auth")?,
+    ///     JwksSource::Inline(Jwks::new(vec![])),
+    /// )
+    /// .max_token_age(Duration::minutes(-5))
+    /// .build();
+    /// assert_eq!(reg.max_token_age(), Duration::zero());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn max_token_age(mut self, d: Duration) -> Self {
-        self.0.max_token_age = d;
+        self.0.max_token_age = d.max(Duration::zero());
         self
     }
     /// Allows or refuses launches without `sub` (default refused).
