@@ -75,9 +75,12 @@ fn add_person(
 /// let err = read_csv_set([("schools.csv", schools.as_bytes())]).unwrap_err();
 /// assert_eq!(err, CsvSetError::MissingFile("pupils.csv"));
 ///
-/// // the first two columns of each file must be in its header (for schools.csv: laestab and urn)
+/// // each file's key columns must be in its header (schools.csv: laestab and name;
+/// // urn is optional, since a new school may not have one yet)
+/// let err = read_csv_set([("schools.csv", "laestab,urn\n8201234,\n".as_bytes())]).unwrap_err();
+/// assert_eq!(err, CsvSetError::MissingColumn { file: "schools.csv", column: "name" });
 /// let err = read_csv_set([("schools.csv", "laestab,name\n8201234,Elm Academy\n".as_bytes())]).unwrap_err();
-/// assert_eq!(err, CsvSetError::MissingColumn { file: "schools.csv", column: "urn" });
+/// assert_eq!(err, CsvSetError::MissingFile("pupils.csv")); // schools.csv itself was fine
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -289,10 +292,12 @@ impl Row<'_> {
     }
 }
 
+/// Reads one file of the set: every header must be one of `columns`, and
+/// the `keys` columns must be there (their values are checked per row).
 fn each_row<F>(
     files: &HashMap<&str, &[u8]>,
     file: &'static str,
-    columns: &'static [&'static str],
+    (columns, keys): (&'static [&'static str], &'static [&'static str]),
     required: bool,
     mut f: F,
 ) -> Result<(), CsvSetError>
@@ -325,8 +330,7 @@ where
             });
         }
     }
-    // The first two columns are the keys: they must be present.
-    for c in columns.iter().take(2) {
+    for c in keys {
         if !idx.contains_key(c) {
             return Err(CsvSetError::MissingColumn { file, column: c });
         }
@@ -385,198 +389,241 @@ where
     let files: HashMap<&str, &[u8]> = files.into_iter().collect();
     let mut snap = MisSnapshot::new();
     snap.capabilities = Capabilities::snapshot();
-    each_row(&files, "schools.csv", SCHOOLS, true, |r| {
-        let mut s = School::new(r.laestab("laestab")?, r.get("name"));
-        s.urn = match r.opt("urn") {
-            Some(u) => Some(Urn::parse(&u).map_err(|_| r.err("urn", "not a URN"))?),
-            None => None,
-        };
-        s.phase = Phase::parse(r.get("phase"));
-        s.trust = r.opt("trust");
-        snap.schools.push(s);
-        Ok(())
-    })?;
+    each_row(
+        &files,
+        "schools.csv",
+        (SCHOOLS, &["laestab", "name"]),
+        true,
+        |r| {
+            let mut s = School::new(r.laestab("laestab")?, r.get("name"));
+            s.urn = match r.opt("urn") {
+                Some(u) => Some(Urn::parse(&u).map_err(|_| r.err("urn", "not a URN"))?),
+                None => None,
+            };
+            s.phase = Phase::parse(r.get("phase"));
+            s.trust = r.opt("trust");
+            snap.schools.push(s);
+            Ok(())
+        },
+    )?;
     let mut cals: Vec<SchoolCalendar> = Vec::new();
-    each_row(&files, "calendar.csv", CALENDAR, false, |r| {
-        let school = r.laestab("laestab")?;
-        let year = r.year("academic_year")?;
-        let (start, end) = (r.req_date("start")?, r.req_date("end")?);
-        let name = r.get("name").to_owned();
-        let pos = match cals.iter().position(|c| c.school == school) {
-            Some(p) => p,
-            None => {
-                cals.push(SchoolCalendar::new(school, Vec::new()));
-                cals.len().saturating_sub(1)
-            }
-        };
-        let Some(cal) = cals.get_mut(pos) else {
-            return Ok(());
-        };
-        match r.get("kind") {
-            "year" => cal.years.push(YearCalendar::new(year, start, end)),
-            "term" | "half_term" => {
-                let Some(y) = cal.years.iter_mut().find(|y| y.year == year) else {
-                    return Err(r.err("kind", "term before its year row"));
-                };
-                if r.get("kind") == "term" {
-                    y.terms.push(Term::new(name, start, end));
-                } else {
-                    let Some(t) = y.terms.last_mut() else {
-                        return Err(r.err("kind", "half_term before its term row"));
-                    };
-                    t.half_terms.push((name, start, end));
+    each_row(
+        &files,
+        "calendar.csv",
+        (CALENDAR, &["laestab", "academic_year"]),
+        false,
+        |r| {
+            let school = r.laestab("laestab")?;
+            let year = r.year("academic_year")?;
+            let (start, end) = (r.req_date("start")?, r.req_date("end")?);
+            let name = r.get("name").to_owned();
+            let pos = match cals.iter().position(|c| c.school == school) {
+                Some(p) => p,
+                None => {
+                    cals.push(SchoolCalendar::new(school, Vec::new()));
+                    cals.len().saturating_sub(1)
                 }
+            };
+            let Some(cal) = cals.get_mut(pos) else {
+                return Ok(());
+            };
+            match r.get("kind") {
+                "year" => cal.years.push(YearCalendar::new(year, start, end)),
+                "term" | "half_term" => {
+                    let Some(y) = cal.years.iter_mut().find(|y| y.year == year) else {
+                        return Err(r.err("kind", "term before its year row"));
+                    };
+                    if r.get("kind") == "term" {
+                        y.terms.push(Term::new(name, start, end));
+                    } else {
+                        let Some(t) = y.terms.last_mut() else {
+                            return Err(r.err("kind", "half_term before its term row"));
+                        };
+                        t.half_terms.push((name, start, end));
+                    }
+                }
+                _ => return Err(r.err("kind", "not year, term or half_term")),
             }
-            _ => return Err(r.err("kind", "not year, term or half_term")),
-        }
-        Ok(())
-    })?;
+            Ok(())
+        },
+    )?;
     snap.calendars = cals;
     let mut index: HashMap<(LaEstab, String, bool), usize> = HashMap::new();
-    each_row(&files, "pupils.csv", PUPILS, true, |r| {
-        let school = r.laestab("laestab")?;
-        let mis_id = r.required("mis_id")?;
-        let mut e = Enrolment::new(
-            school.clone(),
-            r.opt("enrol_status")
-                .map_or(EnrolStatus::Current, |s| EnrolStatus::parse(&s)),
-            r.date("entry_date")?,
-        );
-        e.to = r.date("leaving_date")?;
-        let key = (school.clone(), mis_id.clone(), false);
-        let mut names = Names::new(r.get("legal_forename"), r.get("legal_surname"));
-        names.preferred_forename = r.opt("preferred_forename");
-        names.preferred_surname = r.opt("preferred_surname");
-        names.middle_names = r.opt("middle_names");
-        let mut p = Person::new(mis_id, school, PersonRole::Pupil, names);
-        p.dob = r.date("dob")?;
-        p.sex = r.opt("sex");
-        p.email = r.opt("email");
-        p.nc_year = r.nc("nc_year")?;
-        for (col, kind) in [
-            ("upn", IdentifierKind::Upn),
-            ("former_upn", IdentifierKind::FormerUpn),
-            ("uln", IdentifierKind::Uln),
-            ("admission_number", IdentifierKind::AdmissionNumber),
-        ] {
-            // Identifiers are kept as given; the engine checks and reports them.
-            if let Some(v) = r.opt(col) {
-                p.identifiers.push(Identifier::new(kind, v));
-            }
-        }
-        for l in r
-            .get("previous_laestabs")
-            .split(['|', ';', ' '])
-            .filter(|s| !s.is_empty())
-        {
-            p.previous_schools.push(
-                LaEstab::parse(l).map_err(|_| r.err("previous_laestabs", "not a LAESTAB list"))?,
+    each_row(
+        &files,
+        "pupils.csv",
+        (PUPILS, &["mis_id", "laestab"]),
+        true,
+        |r| {
+            let school = r.laestab("laestab")?;
+            let mis_id = r.required("mis_id")?;
+            let mut e = Enrolment::new(
+                school.clone(),
+                r.opt("enrol_status")
+                    .map_or(EnrolStatus::Current, |s| EnrolStatus::parse(&s)),
+                r.date("entry_date")?,
             );
-        }
-        p.sensitive.ethnicity = r.opt("ethnicity");
-        p.sensitive.sen = r.opt("sen");
-        p.sensitive.fsm = r.bool("fsm")?;
-        p.sensitive.in_care = r.bool("in_care")?;
-        p.enrolments.push(e);
-        add_person(&mut snap.people, &mut index, key, p);
-        Ok(())
-    })?;
-    each_row(&files, "staff.csv", STAFF, true, |r| {
-        let school = r.laestab("laestab")?;
-        let mis_id = r.required("mis_id")?;
-        let mut e = Enrolment::new(school.clone(), EnrolStatus::Current, r.date("start_date")?);
-        e.to = r.date("end_date")?;
-        let key = (school.clone(), mis_id.clone(), false);
-        let role = match r.get("role") {
-            "" => PersonRole::Teacher,
-            v => PersonRole::parse(v)
-                .filter(PersonRole::is_staff)
-                .ok_or_else(|| r.err("role", "not teacher, support, supply or admin"))?,
-        };
-        let mut p = Person::new(
-            mis_id,
-            school,
-            role,
-            Names::new(r.get("forename"), r.get("surname")),
-        );
-        p.email = r.opt("email");
-        if let Some(c) = r.opt("staff_code") {
-            p.identifiers
-                .push(Identifier::new(IdentifierKind::StaffCode, c));
-        }
-        p.enrolments.push(e);
-        add_person(&mut snap.people, &mut index, key, p);
-        Ok(())
-    })?;
-    each_row(&files, "contacts.csv", CONTACTS, false, |r| {
-        let school = r.laestab("laestab")?;
-        let mis_id = r.required("mis_id")?;
-        let link = ContactLink {
-            pupil_mis_id: r.required("pupil_mis_id")?,
-            relationship: r.get("relationship").to_owned(),
-            parental_responsibility: r.bool("parental_responsibility")?.unwrap_or(false),
-            priority: match r.get("priority") {
-                "" => 1,
-                v => v
-                    .parse()
-                    .map_err(|_| r.err("priority", "not a number 0-255"))?,
-            },
-        };
-        let key = (school.clone(), mis_id.clone(), true);
-        if let Some(&i) = index.get(&key) {
-            if let Some(p) = snap.people.get_mut(i) {
-                p.contact_of.push(link);
+            e.to = r.date("leaving_date")?;
+            let key = (school.clone(), mis_id.clone(), false);
+            let mut names = Names::new(r.get("legal_forename"), r.get("legal_surname"));
+            names.preferred_forename = r.opt("preferred_forename");
+            names.preferred_surname = r.opt("preferred_surname");
+            names.middle_names = r.opt("middle_names");
+            let mut p = Person::new(mis_id, school, PersonRole::Pupil, names);
+            p.dob = r.date("dob")?;
+            p.sex = r.opt("sex");
+            p.email = r.opt("email");
+            p.nc_year = r.nc("nc_year")?;
+            for (col, kind) in [
+                ("upn", IdentifierKind::Upn),
+                ("former_upn", IdentifierKind::FormerUpn),
+                ("uln", IdentifierKind::Uln),
+                ("admission_number", IdentifierKind::AdmissionNumber),
+            ] {
+                // Identifiers are kept as given; the engine checks and reports them.
+                if let Some(v) = r.opt(col) {
+                    p.identifiers.push(Identifier::new(kind, v));
+                }
             }
-            return Ok(());
-        }
-        let mut p = Person::new(
-            mis_id,
-            school,
-            PersonRole::Contact,
-            Names::new(r.get("forename"), r.get("surname")),
-        );
-        p.email = r.opt("email");
-        p.phone = r.opt("phone");
-        p.contact_of.push(link);
-        index.insert(key, snap.people.len());
-        snap.people.push(p);
-        Ok(())
-    })?;
-    each_row(&files, "groups.csv", GROUPS, true, |r| {
-        let kind =
-            GroupKind::parse(r.get("kind")).ok_or_else(|| r.err("kind", "not a group kind"))?;
-        let mut g = Group::new(
-            r.required("group_id")?,
-            r.laestab("laestab")?,
-            kind,
-            r.get("code"),
-            r.year("academic_year")?,
-        );
-        if let Some(n) = r.opt("name") {
-            g.name = n;
-        }
-        g.subject = r.opt("subject");
-        g.nc_year = r.nc("nc_year")?;
-        g.promoted_to = r.opt("promoted_to");
-        g.from = r.date("start")?;
-        g.to = r.date("end")?;
-        snap.groups.push(g);
-        Ok(())
-    })?;
-    each_row(&files, "memberships.csv", MEMBERSHIPS, true, |r| {
-        let role = MemberRole::parse(r.get("role"))
-            .ok_or_else(|| r.err("role", "not pupil, lead or colead"))?;
-        let mut m = Membership::new(
-            r.laestab("laestab")?,
-            r.required("group_id")?,
-            r.required("person_mis_id")?,
-            role,
-        );
-        m.from = r.date("start")?;
-        m.to = r.date("end")?;
-        snap.memberships.push(m);
-        Ok(())
-    })?;
+            for l in r
+                .get("previous_laestabs")
+                .split(['|', ';', ' '])
+                .filter(|s| !s.is_empty())
+            {
+                p.previous_schools.push(
+                    LaEstab::parse(l)
+                        .map_err(|_| r.err("previous_laestabs", "not a LAESTAB list"))?,
+                );
+            }
+            p.sensitive.ethnicity = r.opt("ethnicity");
+            p.sensitive.sen = r.opt("sen");
+            p.sensitive.fsm = r.bool("fsm")?;
+            p.sensitive.in_care = r.bool("in_care")?;
+            p.enrolments.push(e);
+            add_person(&mut snap.people, &mut index, key, p);
+            Ok(())
+        },
+    )?;
+    each_row(
+        &files,
+        "staff.csv",
+        (STAFF, &["mis_id", "laestab"]),
+        true,
+        |r| {
+            let school = r.laestab("laestab")?;
+            let mis_id = r.required("mis_id")?;
+            let mut e = Enrolment::new(school.clone(), EnrolStatus::Current, r.date("start_date")?);
+            e.to = r.date("end_date")?;
+            let key = (school.clone(), mis_id.clone(), false);
+            let role = match r.get("role") {
+                "" => PersonRole::Teacher,
+                v => PersonRole::parse(v)
+                    .filter(PersonRole::is_staff)
+                    .ok_or_else(|| r.err("role", "not teacher, support, supply or admin"))?,
+            };
+            let mut p = Person::new(
+                mis_id,
+                school,
+                role,
+                Names::new(r.get("forename"), r.get("surname")),
+            );
+            p.email = r.opt("email");
+            if let Some(c) = r.opt("staff_code") {
+                p.identifiers
+                    .push(Identifier::new(IdentifierKind::StaffCode, c));
+            }
+            p.enrolments.push(e);
+            add_person(&mut snap.people, &mut index, key, p);
+            Ok(())
+        },
+    )?;
+    each_row(
+        &files,
+        "contacts.csv",
+        (CONTACTS, &["mis_id", "laestab"]),
+        false,
+        |r| {
+            let school = r.laestab("laestab")?;
+            let mis_id = r.required("mis_id")?;
+            let link = ContactLink {
+                pupil_mis_id: r.required("pupil_mis_id")?,
+                relationship: r.get("relationship").to_owned(),
+                parental_responsibility: r.bool("parental_responsibility")?.unwrap_or(false),
+                priority: match r.get("priority") {
+                    "" => 1,
+                    v => v
+                        .parse()
+                        .map_err(|_| r.err("priority", "not a number 0-255"))?,
+                },
+            };
+            let key = (school.clone(), mis_id.clone(), true);
+            if let Some(&i) = index.get(&key) {
+                if let Some(p) = snap.people.get_mut(i) {
+                    p.contact_of.push(link);
+                }
+                return Ok(());
+            }
+            let mut p = Person::new(
+                mis_id,
+                school,
+                PersonRole::Contact,
+                Names::new(r.get("forename"), r.get("surname")),
+            );
+            p.email = r.opt("email");
+            p.phone = r.opt("phone");
+            p.contact_of.push(link);
+            index.insert(key, snap.people.len());
+            snap.people.push(p);
+            Ok(())
+        },
+    )?;
+    each_row(
+        &files,
+        "groups.csv",
+        (GROUPS, &["group_id", "laestab"]),
+        true,
+        |r| {
+            let kind =
+                GroupKind::parse(r.get("kind")).ok_or_else(|| r.err("kind", "not a group kind"))?;
+            let mut g = Group::new(
+                r.required("group_id")?,
+                r.laestab("laestab")?,
+                kind,
+                r.get("code"),
+                r.year("academic_year")?,
+            );
+            if let Some(n) = r.opt("name") {
+                g.name = n;
+            }
+            g.subject = r.opt("subject");
+            g.nc_year = r.nc("nc_year")?;
+            g.promoted_to = r.opt("promoted_to");
+            g.from = r.date("start")?;
+            g.to = r.date("end")?;
+            snap.groups.push(g);
+            Ok(())
+        },
+    )?;
+    each_row(
+        &files,
+        "memberships.csv",
+        (MEMBERSHIPS, &["laestab", "group_id"]),
+        true,
+        |r| {
+            let role = MemberRole::parse(r.get("role"))
+                .ok_or_else(|| r.err("role", "not pupil, lead or colead"))?;
+            let mut m = Membership::new(
+                r.laestab("laestab")?,
+                r.required("group_id")?,
+                r.required("person_mis_id")?,
+                role,
+            );
+            m.from = r.date("start")?;
+            m.to = r.date("end")?;
+            snap.memberships.push(m);
+            Ok(())
+        },
+    )?;
     Ok(snap)
 }
 
@@ -844,7 +891,23 @@ mod tests {
         assert_eq!(e, CsvSetError::MissingFile("pupils.csv"));
         let e = read_csv_set(vec![("schools.csv", &b"name\nx\n"[..])]).unwrap_err();
         assert_eq!(e.code(), "csv_set.missing_column");
-        let e = read_csv_set(vec![("schools.csv", &b"laestab,urn\n82012,1\n"[..])]).unwrap_err();
+        // urn is optional, name is a key column.
+        let e = read_csv_set(vec![("schools.csv", &b"laestab,urn\n8201234,1\n"[..])]).unwrap_err();
+        assert_eq!(
+            e,
+            CsvSetError::MissingColumn {
+                file: "schools.csv",
+                column: "name"
+            }
+        );
+        let mut no_urn = set_with_pupils(b"mis_id,laestab\n");
+        no_urn[0].1 = b"laestab,name\n8201234,Elm\n";
+        let snap = read_csv_set(no_urn).unwrap();
+        assert_eq!(
+            (snap.schools.len(), snap.schools[0].urn.as_ref()),
+            (1, None)
+        );
+        let e = read_csv_set(vec![("schools.csv", &b"laestab,name\n82012,x\n"[..])]).unwrap_err();
         assert!(matches!(
             e,
             CsvSetError::Field {
