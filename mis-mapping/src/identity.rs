@@ -329,7 +329,8 @@ pub enum IdentityMapError {
     Malformed {
         /// 1-based line.
         line: usize,
-        /// 1-based column.
+        /// 1-based column; 0 when the problem is at the very start of a line
+        /// (e.g. the text ended right after a line break), as serde_json reports it.
         column: usize,
     },
 }
