@@ -144,6 +144,16 @@ impl CsvSetError {
     }
 }
 
+/// The key columns of each file: they must be in its header (a school's
+/// URN is optional, so schools.csv needs only its LAESTAB and name).
+const SCHOOL_KEYS: &[&str] = &["laestab", "name"];
+const CALENDAR_KEYS: &[&str] = &["laestab", "academic_year"];
+const PUPIL_KEYS: &[&str] = &["mis_id", "laestab"];
+const STAFF_KEYS: &[&str] = &["mis_id", "laestab"];
+const CONTACT_KEYS: &[&str] = &["mis_id", "laestab"];
+const GROUP_KEYS: &[&str] = &["group_id", "laestab"];
+const MEMBERSHIP_KEYS: &[&str] = &["laestab", "group_id"];
+
 const SCHOOLS: &[&str] = &["laestab", "urn", "name", "phase", "trust"];
 const CALENDAR: &[&str] = &["laestab", "academic_year", "kind", "name", "start", "end"];
 const PUPILS: &[&str] = &[
@@ -389,28 +399,22 @@ where
     let files: HashMap<&str, &[u8]> = files.into_iter().collect();
     let mut snap = MisSnapshot::new();
     snap.capabilities = Capabilities::snapshot();
-    each_row(
-        &files,
-        "schools.csv",
-        (SCHOOLS, &["laestab", "name"]),
-        true,
-        |r| {
-            let mut s = School::new(r.laestab("laestab")?, r.get("name"));
-            s.urn = match r.opt("urn") {
-                Some(u) => Some(Urn::parse(&u).map_err(|_| r.err("urn", "not a URN"))?),
-                None => None,
-            };
-            s.phase = Phase::parse(r.get("phase"));
-            s.trust = r.opt("trust");
-            snap.schools.push(s);
-            Ok(())
-        },
-    )?;
+    each_row(&files, "schools.csv", (SCHOOLS, SCHOOL_KEYS), true, |r| {
+        let mut s = School::new(r.laestab("laestab")?, r.get("name"));
+        s.urn = match r.opt("urn") {
+            Some(u) => Some(Urn::parse(&u).map_err(|_| r.err("urn", "not a URN"))?),
+            None => None,
+        };
+        s.phase = Phase::parse(r.get("phase"));
+        s.trust = r.opt("trust");
+        snap.schools.push(s);
+        Ok(())
+    })?;
     let mut cals: Vec<SchoolCalendar> = Vec::new();
     each_row(
         &files,
         "calendar.csv",
-        (CALENDAR, &["laestab", "academic_year"]),
+        (CALENDAR, CALENDAR_KEYS),
         false,
         |r| {
             let school = r.laestab("laestab")?;
@@ -449,98 +453,85 @@ where
     )?;
     snap.calendars = cals;
     let mut index: HashMap<(LaEstab, String, bool), usize> = HashMap::new();
-    each_row(
-        &files,
-        "pupils.csv",
-        (PUPILS, &["mis_id", "laestab"]),
-        true,
-        |r| {
-            let school = r.laestab("laestab")?;
-            let mis_id = r.required("mis_id")?;
-            let mut e = Enrolment::new(
-                school.clone(),
-                r.opt("enrol_status")
-                    .map_or(EnrolStatus::Current, |s| EnrolStatus::parse(&s)),
-                r.date("entry_date")?,
+    each_row(&files, "pupils.csv", (PUPILS, PUPIL_KEYS), true, |r| {
+        let school = r.laestab("laestab")?;
+        let mis_id = r.required("mis_id")?;
+        let mut e = Enrolment::new(
+            school.clone(),
+            r.opt("enrol_status")
+                .map_or(EnrolStatus::Current, |s| EnrolStatus::parse(&s)),
+            r.date("entry_date")?,
+        );
+        e.to = r.date("leaving_date")?;
+        let key = (school.clone(), mis_id.clone(), false);
+        let mut names = Names::new(r.get("legal_forename"), r.get("legal_surname"));
+        names.preferred_forename = r.opt("preferred_forename");
+        names.preferred_surname = r.opt("preferred_surname");
+        names.middle_names = r.opt("middle_names");
+        let mut p = Person::new(mis_id, school, PersonRole::Pupil, names);
+        p.dob = r.date("dob")?;
+        p.sex = r.opt("sex");
+        p.email = r.opt("email");
+        p.nc_year = r.nc("nc_year")?;
+        for (col, kind) in [
+            ("upn", IdentifierKind::Upn),
+            ("former_upn", IdentifierKind::FormerUpn),
+            ("uln", IdentifierKind::Uln),
+            ("admission_number", IdentifierKind::AdmissionNumber),
+        ] {
+            // Identifiers are kept as given; the engine checks and reports them.
+            if let Some(v) = r.opt(col) {
+                p.identifiers.push(Identifier::new(kind, v));
+            }
+        }
+        for l in r
+            .get("previous_laestabs")
+            .split(['|', ';', ' '])
+            .filter(|s| !s.is_empty())
+        {
+            p.previous_schools.push(
+                LaEstab::parse(l).map_err(|_| r.err("previous_laestabs", "not a LAESTAB list"))?,
             );
-            e.to = r.date("leaving_date")?;
-            let key = (school.clone(), mis_id.clone(), false);
-            let mut names = Names::new(r.get("legal_forename"), r.get("legal_surname"));
-            names.preferred_forename = r.opt("preferred_forename");
-            names.preferred_surname = r.opt("preferred_surname");
-            names.middle_names = r.opt("middle_names");
-            let mut p = Person::new(mis_id, school, PersonRole::Pupil, names);
-            p.dob = r.date("dob")?;
-            p.sex = r.opt("sex");
-            p.email = r.opt("email");
-            p.nc_year = r.nc("nc_year")?;
-            for (col, kind) in [
-                ("upn", IdentifierKind::Upn),
-                ("former_upn", IdentifierKind::FormerUpn),
-                ("uln", IdentifierKind::Uln),
-                ("admission_number", IdentifierKind::AdmissionNumber),
-            ] {
-                // Identifiers are kept as given; the engine checks and reports them.
-                if let Some(v) = r.opt(col) {
-                    p.identifiers.push(Identifier::new(kind, v));
-                }
-            }
-            for l in r
-                .get("previous_laestabs")
-                .split(['|', ';', ' '])
-                .filter(|s| !s.is_empty())
-            {
-                p.previous_schools.push(
-                    LaEstab::parse(l)
-                        .map_err(|_| r.err("previous_laestabs", "not a LAESTAB list"))?,
-                );
-            }
-            p.sensitive.ethnicity = r.opt("ethnicity");
-            p.sensitive.sen = r.opt("sen");
-            p.sensitive.fsm = r.bool("fsm")?;
-            p.sensitive.in_care = r.bool("in_care")?;
-            p.enrolments.push(e);
-            add_person(&mut snap.people, &mut index, key, p);
-            Ok(())
-        },
-    )?;
-    each_row(
-        &files,
-        "staff.csv",
-        (STAFF, &["mis_id", "laestab"]),
-        true,
-        |r| {
-            let school = r.laestab("laestab")?;
-            let mis_id = r.required("mis_id")?;
-            let mut e = Enrolment::new(school.clone(), EnrolStatus::Current, r.date("start_date")?);
-            e.to = r.date("end_date")?;
-            let key = (school.clone(), mis_id.clone(), false);
-            let role = match r.get("role") {
-                "" => PersonRole::Teacher,
-                v => PersonRole::parse(v)
-                    .filter(PersonRole::is_staff)
-                    .ok_or_else(|| r.err("role", "not teacher, support, supply or admin"))?,
-            };
-            let mut p = Person::new(
-                mis_id,
-                school,
-                role,
-                Names::new(r.get("forename"), r.get("surname")),
-            );
-            p.email = r.opt("email");
-            if let Some(c) = r.opt("staff_code") {
-                p.identifiers
-                    .push(Identifier::new(IdentifierKind::StaffCode, c));
-            }
-            p.enrolments.push(e);
-            add_person(&mut snap.people, &mut index, key, p);
-            Ok(())
-        },
-    )?;
+        }
+        p.sensitive.ethnicity = r.opt("ethnicity");
+        p.sensitive.sen = r.opt("sen");
+        p.sensitive.fsm = r.bool("fsm")?;
+        p.sensitive.in_care = r.bool("in_care")?;
+        p.enrolments.push(e);
+        add_person(&mut snap.people, &mut index, key, p);
+        Ok(())
+    })?;
+    each_row(&files, "staff.csv", (STAFF, STAFF_KEYS), true, |r| {
+        let school = r.laestab("laestab")?;
+        let mis_id = r.required("mis_id")?;
+        let mut e = Enrolment::new(school.clone(), EnrolStatus::Current, r.date("start_date")?);
+        e.to = r.date("end_date")?;
+        let key = (school.clone(), mis_id.clone(), false);
+        let role = match r.get("role") {
+            "" => PersonRole::Teacher,
+            v => PersonRole::parse(v)
+                .filter(PersonRole::is_staff)
+                .ok_or_else(|| r.err("role", "not teacher, support, supply or admin"))?,
+        };
+        let mut p = Person::new(
+            mis_id,
+            school,
+            role,
+            Names::new(r.get("forename"), r.get("surname")),
+        );
+        p.email = r.opt("email");
+        if let Some(c) = r.opt("staff_code") {
+            p.identifiers
+                .push(Identifier::new(IdentifierKind::StaffCode, c));
+        }
+        p.enrolments.push(e);
+        add_person(&mut snap.people, &mut index, key, p);
+        Ok(())
+    })?;
     each_row(
         &files,
         "contacts.csv",
-        (CONTACTS, &["mis_id", "laestab"]),
+        (CONTACTS, CONTACT_KEYS),
         false,
         |r| {
             let school = r.laestab("laestab")?;
@@ -577,37 +568,31 @@ where
             Ok(())
         },
     )?;
-    each_row(
-        &files,
-        "groups.csv",
-        (GROUPS, &["group_id", "laestab"]),
-        true,
-        |r| {
-            let kind =
-                GroupKind::parse(r.get("kind")).ok_or_else(|| r.err("kind", "not a group kind"))?;
-            let mut g = Group::new(
-                r.required("group_id")?,
-                r.laestab("laestab")?,
-                kind,
-                r.get("code"),
-                r.year("academic_year")?,
-            );
-            if let Some(n) = r.opt("name") {
-                g.name = n;
-            }
-            g.subject = r.opt("subject");
-            g.nc_year = r.nc("nc_year")?;
-            g.promoted_to = r.opt("promoted_to");
-            g.from = r.date("start")?;
-            g.to = r.date("end")?;
-            snap.groups.push(g);
-            Ok(())
-        },
-    )?;
+    each_row(&files, "groups.csv", (GROUPS, GROUP_KEYS), true, |r| {
+        let kind =
+            GroupKind::parse(r.get("kind")).ok_or_else(|| r.err("kind", "not a group kind"))?;
+        let mut g = Group::new(
+            r.required("group_id")?,
+            r.laestab("laestab")?,
+            kind,
+            r.get("code"),
+            r.year("academic_year")?,
+        );
+        if let Some(n) = r.opt("name") {
+            g.name = n;
+        }
+        g.subject = r.opt("subject");
+        g.nc_year = r.nc("nc_year")?;
+        g.promoted_to = r.opt("promoted_to");
+        g.from = r.date("start")?;
+        g.to = r.date("end")?;
+        snap.groups.push(g);
+        Ok(())
+    })?;
     each_row(
         &files,
         "memberships.csv",
-        (MEMBERSHIPS, &["laestab", "group_id"]),
+        (MEMBERSHIPS, MEMBERSHIP_KEYS),
         true,
         |r| {
             let role = MemberRole::parse(r.get("role"))
