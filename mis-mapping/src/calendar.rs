@@ -121,8 +121,11 @@ pub enum NcYear {
 /// ```
 /// use mis_mapping::{InvalidNcYear, NcYear};
 /// assert_eq!("15".parse::<NcYear>(), Err(InvalidNcYear("15".into())));
-/// assert_eq!("Year 0".parse::<NcYear>().unwrap_err().to_string(),
-///     r#""Year 0" is not an NC year (E1, E2, N1, N2, R, 1-14, X)"#);
+/// assert_eq!("Year 15".parse::<NcYear>().unwrap_err().to_string(),
+///     r#""Year 15" is not an NC year (E1, E2, N1, N2, R, 1-14, X)"#);
+/// // The early years' numbered labels are NC years: R is "Year 0", E1 "Year −4".
+/// assert_eq!("Year 0".parse::<NcYear>(), Ok(NcYear::R));
+/// assert_eq!("Year -4".parse::<NcYear>(), Ok(NcYear::E1));
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{0:?} is not an NC year (E1, E2, N1, N2, R, 1-14, X)")]
@@ -153,7 +156,13 @@ impl FromStr for NcYear {
             "E2" => Self::E2,
             "N1" => Self::N1,
             "N2" => Self::N2,
-            "R" | "Reception" => Self::R,
+            // The numbered labels of the early years (uk-mis.md, NCyearActual):
+            // R is "Year 0", N2 "Year −1" ... E1 "Year −4".
+            "R" | "Reception" | "0" => Self::R,
+            "-1" | "\u{2212}1" => Self::N2,
+            "-2" | "\u{2212}2" => Self::N1,
+            "-3" | "\u{2212}3" => Self::E2,
+            "-4" | "\u{2212}4" => Self::E1,
             "X" => Self::X,
             n => match n.parse::<u8>() {
                 Ok(v @ 1..=14) => Self::Year(v),
@@ -486,7 +495,11 @@ mod tests {
             assert_eq!(y.to_string(), nc);
         }
         assert!("15".parse::<NcYear>().is_err());
-        assert!("0".parse::<NcYear>().is_err());
+        // "Year 0" is reception and the early years count down from it.
+        assert_eq!("0".parse::<NcYear>().unwrap(), NcYear::R);
+        assert_eq!("Year -1".parse::<NcYear>().unwrap(), NcYear::N2);
+        assert_eq!("Year \u{2212}3".parse::<NcYear>().unwrap(), NcYear::E2);
+        assert!("-5".parse::<NcYear>().is_err());
         assert_eq!("Year 7".parse::<NcYear>().unwrap(), NcYear::Year(7));
         assert_eq!(NcYear::R.next(), NcYear::Year(1));
         assert_eq!(NcYear::Year(14).next(), NcYear::Year(14));

@@ -6,7 +6,8 @@ use crate::ids::ContextId;
 vocabulary!(
     /// Context types (`http://purl.imsglobal.org/vocab/lis/v2/course#…`).
     ///
-    /// The bare LTI 1.1 names (`CourseSection`, ...) are deprecated, but a
+    /// The LTI 1.1 forms, bare (`CourseSection`) or as URNs
+    /// (`urn:lti:context-type:ims/lis/CourseSection`), are deprecated, but a
     /// platform that carries its LTI 1.1 `context_type` value over into the
     /// claim sends them, so they parse to the same values (as bare role
     /// names do) and are written back as full URIs.
@@ -19,6 +20,7 @@ vocabulary!(
     /// let t = ContextType::parse("http://purl.imsglobal.org/vocab/lis/v2/course#CourseSection");
     /// assert_eq!(t, ContextType::CourseSection);
     /// assert_eq!(ContextType::parse("CourseSection"), ContextType::CourseSection);
+    /// assert_eq!(ContextType::parse("urn:lti:context-type:ims/lis/Group"), ContextType::Group);
     /// assert_eq!(ContextType::parse("CourseSection").as_str(),
     ///     "http://purl.imsglobal.org/vocab/lis/v2/course#CourseSection");
     /// // Anything else is kept as sent.
@@ -26,13 +28,21 @@ vocabulary!(
     /// ```
     ContextType {
         /// CourseTemplate
-        CourseTemplate => "http://purl.imsglobal.org/vocab/lis/v2/course#CourseTemplate" | "CourseTemplate",
+        CourseTemplate => "http://purl.imsglobal.org/vocab/lis/v2/course#CourseTemplate"
+            | "CourseTemplate"
+            | "urn:lti:context-type:ims/lis/CourseTemplate",
         /// CourseOffering
-        CourseOffering => "http://purl.imsglobal.org/vocab/lis/v2/course#CourseOffering" | "CourseOffering",
+        CourseOffering => "http://purl.imsglobal.org/vocab/lis/v2/course#CourseOffering"
+            | "CourseOffering"
+            | "urn:lti:context-type:ims/lis/CourseOffering",
         /// CourseSection
-        CourseSection => "http://purl.imsglobal.org/vocab/lis/v2/course#CourseSection" | "CourseSection",
+        CourseSection => "http://purl.imsglobal.org/vocab/lis/v2/course#CourseSection"
+            | "CourseSection"
+            | "urn:lti:context-type:ims/lis/CourseSection",
         /// Group
-        Group => "http://purl.imsglobal.org/vocab/lis/v2/course#Group" | "Group",
+        Group => "http://purl.imsglobal.org/vocab/lis/v2/course#Group"
+            | "Group"
+            | "urn:lti:context-type:ims/lis/Group",
     }
 );
 

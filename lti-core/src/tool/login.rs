@@ -293,7 +293,8 @@ pub enum StorageMode {
 /// assert_eq!(pending.storage_mode(), &StorageMode::Cookie);
 /// assert_eq!(pending.cookie_name(), format!("__Host-lti1p3_state_{}", pending.state().as_str()));
 /// // Debug leaks neither the state nor the nonce.
-/// assert!(!format!("{pending:?}").contains(pending.nonce().as_str()));
+/// let debug = format!("{pending:?}");
+/// assert!(!debug.contains(pending.nonce().as_str()) && !debug.contains(pending.state().as_str()));
 ///
 /// // Serialisable for a shared store (Redis, a database row...).
 /// let json = serde_json::to_string(&pending)?;

@@ -11,7 +11,10 @@
 //! | `groups.csv` | `group_id,laestab,kind,code,name,subject,academic_year,nc_year,promoted_to,start,end` |
 //! | `memberships.csv` | `laestab,group_id,person_mis_id,role,start,end` |
 //!
-//! `contacts.csv` and `calendar.csv` may be absent. A pupil or staff member
+//! The first two columns of each file are its keys and must be in its
+//! header, except in `schools.csv`, whose keys are `laestab` and `name`
+//! (`urn` is optional: a new school may not have one yet). Other columns may
+//! be left out. `contacts.csv` and `calendar.csv` may be absent. A pupil or staff member
 //! with several enrolments has several rows (same `mis_id` and `laestab`).
 //! Booleans are `true`/`false` (also `Y`/`N`, `1`/`0`).
 

@@ -417,9 +417,15 @@ impl Record for ScoreScale {
 /// t.push_named(&[("sourcedId", "rss-1"), ("resultSourcedId", "res-1"), ("scoreScaleSourcedId", "ss-gcse")])?;
 /// let link = ScoreScaleLink::from_row(t.row(0).unwrap(), Version::V1_2, FileKind::ResultScoreScales)?;
 /// assert_eq!((link.owner.sourced_id.as_str(), link.score_scale.sourced_id.as_str()), ("res-1", "ss-gcse"));
-/// // the owner column depends on the file
-/// let cells = link.to_cells(FileKind::LineItemScoreScales);
-/// assert!(cells.contains(&("lineItemSourcedId", "res-1".to_owned())));
+/// // written back to the file it came from, the owner is in resultSourcedId
+/// let cells = link.to_cells(FileKind::ResultScoreScales);
+/// assert!(cells.contains(&("resultSourcedId", "res-1".to_owned())));
+///
+/// // the owner column depends on the file: a line item's link names a line item
+/// let mut t = Table::new(FileKind::LineItemScoreScales, Version::V1_2);
+/// t.push_named(&[("sourcedId", "liss-1"), ("lineItemSourcedId", "li-1"), ("scoreScaleSourcedId", "ss-gcse")])?;
+/// let link = ScoreScaleLink::from_row(t.row(0).unwrap(), Version::V1_2, FileKind::LineItemScoreScales)?;
+/// assert!(link.to_cells(FileKind::LineItemScoreScales).contains(&("lineItemSourcedId", "li-1".to_owned())));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
